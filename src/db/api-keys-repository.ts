@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from './database-schema.js';
+
+const KEY_PREFIX = 'dp_';
+const KEY_BYTES = 32;
+
+/** Only this digest of a key is ever stored or compared; the key itself is shown once at creation. */
+export function hashApiKey(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
+}
+
+export interface ApiKeyIdentity {
+  readonly keyId: string;
+  readonly role: 'admin' | 'customer';
+  /** The customer's slug for customer keys; null for admin keys. */
+  readonly customer: string | null;
+  readonly label: string;
+}
+
+export async function createApiKey(db: Kysely<Database>, args: { readonly customerId: string | null; readonly label: string; readonly key?: string }): Promise<{ key: string; id: string }> {
+  const key = args.key ?? `${KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
+  const row = await db.insertInto('api_keys').values({
+    key_hash: hashApiKey(key),
+    customer_id: args.customerId,
+    role: args.customerId === null ? 'admin' : 'customer',
+    label: args.label,
+  }).returning('id').executeTakeFirstOrThrow();
+  return { key, id: row.id };
+}
+
+/**
+ * Looks a presented key up by its SHA-256 digest. The lookup is an index probe on a fixed-length
+ * digest, so its timing says nothing about how much of a key was right.
+ */
+export async function findActiveApiKey(db: Kysely<Database>, presentedKey: string): Promise<ApiKeyIdentity | undefined> {
+  const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'customers.slug'])
+    .where('api_keys.key_hash', '=', hashApiKey(presentedKey)).where('api_keys.revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { keyId: row.id, role: row.role, customer: row.slug ?? null, label: row.label };
+}
+
+export async function hasApiKeyHash(db: Kysely<Database>, key: string): Promise<boolean> {
+  const row = await db.selectFrom('api_keys').select('id').where('key_hash', '=', hashApiKey(key)).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function countActiveAdminKeys(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -1,0 +1,92 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Every state a job can be in. `staging` is internal: the row exists but the original is not yet in place. */
+export const JOB_STATUSES = ['staging', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unclassified', 'held'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** States a job never leaves by itself. */
+export const FINAL_JOB_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+export const JOB_SOURCES = ['smtp', 's3', 'webhook', 'api', 'replay', 'reconcile', 'cli', 'mailhandler', 'recovery'] as const;
+export type JobSource = (typeof JOB_SOURCES)[number];
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json = ColumnType<unknown, string, string>;
+
+export interface CustomersTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  ingest_addresses: ColumnType<string[], string[] | undefined, string[]>;
+  allowed_senders: ColumnType<string[], string[] | undefined, string[]>;
+  s3_prefixes: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  key_hash: Buffer;
+  customer_id: string | null;
+  role: 'admin' | 'customer';
+  label: string;
+  created_at: CreatedAt;
+  revoked_at: Date | null;
+}
+
+export interface JobsTable {
+  id: Generated<string>;
+  idempotency_key: string;
+  source: JobSource;
+  source_ref: Json;
+  customer: string;
+  category: string;
+  type: string;
+  group_name: string;
+  status: JobStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  timeout_seconds: number;
+  error_code: string | null;
+  error_message: string | null;
+  stats: Json;
+  progress: ColumnType<unknown, string | null | undefined, string | null>;
+  /** Folder of the original, relative to `<dataRoot>/inbox` (the same relative path is used under tmp/ and archive/). */
+  relative_path: string;
+  staging_id: string;
+  manifest: Json;
+  node: string;
+  received_at: Date;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  run_after: ColumnType<Date, Date | string | undefined, Date | string>;
+  started_at: Date | null;
+  finished_at: Date | null;
+  deadline_at: Date | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  cancel_requested_at: Date | null;
+}
+
+export interface JobEventsTable {
+  id: Generated<string>;
+  job_id: string;
+  at: CreatedAt;
+  kind: string;
+  status: JobStatus | null;
+  message: string;
+  data: ColumnType<unknown, string | undefined, string>;
+}
+
+export interface Database {
+  customers: CustomersTable;
+  api_keys: ApiKeysTable;
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+}
+
+export type JobRow = Selectable<JobsTable>;
+export type NewJobRow = Insertable<JobsTable>;
+export type JobUpdate = Updateable<JobsTable>;
+export type JobEventRow = Selectable<JobEventsTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -1,0 +1,156 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, JobRow, JobStatus } from './database-schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Takes the oldest due queued job and leases it to `owner`. SKIP LOCKED lets any number of
+ * workers (threads, processes, hosts) poll the same table without ever taking the same job.
+ * Without a shared data root a node only takes the jobs it staged, since only it can read them.
+ */
+export async function claimNextJob(db: Db, args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number }): Promise<JobRow | undefined> {
+  const result = await sql<JobRow>`
+    WITH next AS (
+      SELECT id FROM jobs
+      WHERE status = 'queued' AND run_after <= now() AND (${args.anyNode} OR node = ${args.node})
+      ORDER BY run_after, received_at
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ${args.owner},
+        lease_expires_at = now() + make_interval(secs => ${args.leaseSeconds}),
+        started_at = now(), finished_at = NULL, deadline_at = now() + make_interval(secs => timeout_seconds),
+        progress = NULL, updated_at = now()
+      FROM next WHERE jobs.id = next.id
+      RETURNING jobs.*
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message, data)
+      SELECT id, 'claimed', 'running', 'attempt ' || attempts || ' of ' || max_attempts || ' started', jsonb_build_object('owner', lease_owner::text)
+      FROM claimed
+    )
+    SELECT * FROM claimed`.execute(db);
+  return result.rows[0];
+}
+
+/**
+ * Extends the lease while the job runs. Returns what the worker must know: whether it still owns
+ * the job, and whether someone asked to cancel it.
+ */
+export async function extendLease(db: Db, args: { readonly jobId: string; readonly owner: string; readonly leaseSeconds: number; readonly progress?: unknown }): Promise<{ owned: boolean; cancelRequested: boolean }> {
+  const row = await db.updateTable('jobs')
+    .set({
+      lease_expires_at: sql<Date>`now() + make_interval(secs => ${args.leaseSeconds})`,
+      updated_at: sql<Date>`now()`,
+      ...(args.progress === undefined ? {} : { progress: JSON.stringify(args.progress) }),
+    })
+    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
+    .returning(['cancel_requested_at']).executeTakeFirst();
+  return { owned: row !== undefined, cancelRequested: row?.cancel_requested_at != null };
+}
+
+export interface FinishJobArgs {
+  readonly jobId: string;
+  readonly owner: string;
+  readonly status: Extract<JobStatus, 'succeeded' | 'failed' | 'cancelled' | 'timed_out'>;
+  readonly stats?: Readonly<Record<string, unknown>>;
+  readonly error?: { readonly code: string; readonly message: string } | null;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Ends a run, fenced on the lease: when the lease was lost (expired and re-queued, timed out,
+ * taken by another worker) nothing is updated and false is returned, so a caller inside the
+ * module's transaction rolls its rows back. This is what makes a job's rows commit exactly once.
+ */
+export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
+  const row = await db.updateTable('jobs')
+    .set({
+      status: args.status,
+      finished_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
+      error_code: args.error?.code ?? null,
+      error_message: args.error?.message ?? null,
+      ...(args.stats === undefined ? {} : { stats: JSON.stringify(args.stats) }),
+    })
+    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
+    .returning('id').executeTakeFirst();
+  if (row === undefined) return false;
+  await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'finished', status: args.status, message: args.message, data: JSON.stringify(args.data ?? {}) }).execute();
+  return true;
+}
+
+/** Puts a failed run back in the queue to try again at `retryInSeconds` (fenced like finishJob). */
+export async function scheduleRetry(db: Db, args: { readonly jobId: string; readonly owner: string; readonly retryInSeconds: number; readonly error: { readonly code: string; readonly message: string } }): Promise<boolean> {
+  const row = await db.updateTable('jobs')
+    .set({
+      status: 'queued',
+      run_after: sql<Date>`now() + make_interval(secs => ${args.retryInSeconds})`,
+      updated_at: sql<Date>`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
+      error_code: args.error.code,
+      error_message: args.error.message,
+    })
+    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
+    .returning('id').executeTakeFirst();
+  if (row === undefined) return false;
+  await db.insertInto('job_events').values({
+    job_id: args.jobId, kind: 'retry_scheduled', status: 'queued',
+    message: `${args.error.code}: ${args.error.message}; retrying in ${Math.round(args.retryInSeconds)} s`,
+    data: JSON.stringify({ retryInSeconds: args.retryInSeconds }),
+  }).execute();
+  return true;
+}
+
+/** Gives a job back untouched (shutdown before it could finish): the attempt does not count. */
+export async function releaseJob(db: Db, args: { readonly jobId: string; readonly owner: string; readonly reason: string }): Promise<boolean> {
+  const row = await db.updateTable('jobs')
+    .set({ status: 'queued', attempts: sql<number>`greatest(attempts - 1, 0)`, run_after: sql<Date>`now()`, updated_at: sql<Date>`now()`, lease_owner: null, lease_expires_at: null })
+    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
+    .returning('id').executeTakeFirst();
+  if (row === undefined) return false;
+  await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'released', status: 'queued', message: args.reason, data: '{}' }).execute();
+  return true;
+}
+
+/** Running jobs past their deadline become `timed_out` (the seed's JOBS-TIMEOUT). */
+export async function timeOutOverdueJobs(db: Db): Promise<Array<{ id: string }>> {
+  const result = await sql<{ id: string }>`
+    WITH overdue AS (
+      UPDATE jobs SET status = 'timed_out', finished_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+        error_code = 'JOB_TIMEOUT', error_message = 'the job ran longer than its timeout of ' || timeout_seconds || ' s'
+      WHERE status = 'running' AND deadline_at < now()
+      RETURNING id, timeout_seconds
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message)
+      SELECT id, 'timed_out', 'timed_out', 'timeout of ' || timeout_seconds || ' s exceeded' FROM overdue
+    )
+    SELECT id FROM overdue`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Running jobs whose lease expired (their worker died or lost the database) go back to the
+ * queue, or fail once they used all their attempts.
+ */
+export async function requeueExpiredLeases(db: Db): Promise<Array<{ id: string; status: JobStatus }>> {
+  const result = await sql<{ id: string; status: JobStatus }>`
+    WITH expired AS (
+      UPDATE jobs SET
+        status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
+        finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
+        error_code = CASE WHEN attempts >= max_attempts THEN 'LEASE_EXPIRED' ELSE error_code END,
+        error_message = CASE WHEN attempts >= max_attempts THEN 'the worker stopped responding on the last attempt' ELSE error_message END,
+        run_after = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+      WHERE status = 'running' AND lease_expires_at < now()
+      RETURNING id, status, attempts, max_attempts
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message)
+      SELECT id, 'lease_expired', status, 'the worker stopped renewing its lease (attempt ' || attempts || ' of ' || max_attempts || ')' FROM expired
+    )
+    SELECT id, status FROM expired`.execute(db);
+  return result.rows;
+}

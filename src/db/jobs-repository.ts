@@ -1,0 +1,126 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, JobEventRow, JobRow, JobSource, JobStatus, NewJobRow } from './database-schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewJobEvent {
+  readonly jobId: string;
+  readonly kind: string;
+  readonly status?: JobStatus | null;
+  readonly message: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export async function addJobEvent(db: Db, event: NewJobEvent): Promise<void> {
+  await db.insertInto('job_events').values({
+    job_id: event.jobId,
+    kind: event.kind,
+    status: event.status ?? null,
+    message: event.message,
+    data: JSON.stringify(event.data ?? {}),
+  }).execute();
+}
+
+export class PathTakenError extends Error {}
+
+/**
+ * Inserts a job in `staging` state, or returns the existing job for the same idempotency key
+ * (a duplicate arrival). The unique `relative_path` reserves the job's folder name: a clash
+ * raises PathTakenError so the caller can try the next `_<n>` suffix.
+ */
+export async function insertStagingJob(db: Kysely<Database>, row: NewJobRow): Promise<{ job: JobRow; duplicate: boolean }> {
+  try {
+    const inserted = await db.insertInto('jobs').values({ ...row, status: 'staging' })
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .returningAll().executeTakeFirst();
+    if (inserted !== undefined) return { job: inserted, duplicate: false };
+  } catch (error) {
+    if ((error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'jobs_relative_path_key') {
+      throw new PathTakenError(row.relative_path);
+    }
+    throw error;
+  }
+  const existing = await findJobByIdempotencyKey(db, row.idempotency_key);
+  if (existing === undefined) throw new Error('job vanished between insert and read');
+  return { job: existing, duplicate: true };
+}
+
+/** Ends staging: the original is in place, so the job becomes visible to workers (or stays unclassified). */
+export async function finishStaging(db: Kysely<Database>, args: { readonly jobId: string; readonly status: 'queued' | 'unclassified' | 'held'; readonly message: string; readonly data?: Readonly<Record<string, unknown>> }): Promise<JobRow> {
+  return db.transaction().execute(async (trx) => {
+    const job = await trx.updateTable('jobs').set({ status: args.status, updated_at: sql<Date>`now()`, run_after: sql<Date>`now()` })
+      .where('id', '=', args.jobId).where('status', '=', 'staging').returningAll().executeTakeFirstOrThrow();
+    await addJobEvent(trx, { jobId: args.jobId, kind: 'staged', status: args.status, message: args.message, data: args.data ?? {} });
+    return job;
+  });
+}
+
+/** Removes a staging row whose original never became durable (it was never acknowledged). */
+export async function deleteStagingJob(db: Db, jobId: string): Promise<void> {
+  await db.deleteFrom('jobs').where('id', '=', jobId).where('status', '=', 'staging').execute();
+}
+
+export async function findJob(db: Db, id: string): Promise<JobRow | undefined> {
+  if (!isUuid(id)) return undefined;
+  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findJobByIdempotencyKey(db: Db, key: string): Promise<JobRow | undefined> {
+  return db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+export async function findJobByRelativePath(db: Db, relativePath: string): Promise<JobRow | undefined> {
+  return db.selectFrom('jobs').selectAll().where('relative_path', '=', relativePath).executeTakeFirst();
+}
+
+export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[]> {
+  return db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('id').execute();
+}
+
+/** Staging rows of this node older than the cut-off: their writer crashed or gave up. */
+export async function findAbandonedStagingJobs(db: Db, args: { readonly node: string; readonly olderThanSeconds: number }): Promise<JobRow[]> {
+  return db.selectFrom('jobs').selectAll().where('status', '=', 'staging').where('node', '=', args.node)
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${args.olderThanSeconds})`).execute();
+}
+
+export async function findStagingIds(db: Db, stagingIds: readonly string[]): Promise<Set<string>> {
+  if (stagingIds.length === 0) return new Set();
+  const rows = await db.selectFrom('jobs').select('staging_id').where('staging_id', 'in', stagingIds).execute();
+  return new Set(rows.map((row) => row.staging_id));
+}
+
+export interface JobListFilter {
+  readonly customer?: string;
+  readonly statuses?: readonly JobStatus[];
+  readonly type?: string;
+  readonly category?: string;
+  readonly source?: JobSource;
+  readonly group?: string;
+}
+
+export interface JobListCursor {
+  readonly receivedAt: Date;
+  readonly id: string;
+}
+
+/** Newest first, keyset-paginated on (received_at, id) so deep pages stay as fast as the first. */
+export async function listJobs(db: Db, args: { readonly filter: JobListFilter; readonly limit: number; readonly after?: JobListCursor }): Promise<JobRow[]> {
+  let query = db.selectFrom('jobs').selectAll().where('status', '!=', 'staging');
+  const { filter } = args;
+  if (filter.customer !== undefined) query = query.where('customer', '=', filter.customer);
+  if (filter.statuses !== undefined && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
+  if (filter.category !== undefined) query = query.where('category', '=', filter.category);
+  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  if (filter.source !== undefined) query = query.where('source', '=', filter.source);
+  if (filter.group !== undefined) query = query.where('group_name', '=', filter.group);
+  if (args.after !== undefined) {
+    const { receivedAt, id } = args.after;
+    query = query.where(sql<boolean>`(received_at, id) < (${receivedAt}, ${id}::uuid)`);
+  }
+  return query.orderBy('received_at', 'desc').orderBy('id', 'desc').limit(args.limit).execute();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

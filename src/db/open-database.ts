@@ -1,0 +1,43 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logging/logging.js';
+import type { Database } from './database-schema.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  /** True when this process started its own embedded PostgreSQL. */
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseArgs {
+  readonly url: string | null;
+  readonly dataRoot: string;
+  readonly embeddedPort: number;
+  readonly poolSize: number;
+  readonly logger: Logger;
+}
+
+/** Connects to DATABASE_URL, or starts the embedded server when none is configured. */
+export async function openDatabase(args: OpenDatabaseArgs): Promise<DatabaseHandle> {
+  const embedded = args.url === null
+    ? await startEmbeddedPostgres({ dataRoot: args.dataRoot, port: args.embeddedPort, logger: args.logger })
+    : null;
+  const pool = new pg.Pool({
+    connectionString: embedded?.url ?? args.url ?? undefined,
+    max: args.poolSize,
+    // Fail fast instead of hanging an SMTP client until its own timeout when the database is down.
+    connectionTimeoutMillis: 5_000,
+  });
+  pool.on('error', (error) => args.logger.warn('idle database connection failed', { error: error.message }));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    embedded: embedded !== null,
+    async close() {
+      await db.destroy();
+      if (embedded !== null) await embedded.stop();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { JobSource } from '../db/database-schema.js';
+import { findCustomerBySlug } from '../db/customers-repository.js';
+import type { ArrivalFacts } from '../modules/types.js';
+import { IngestError, toIngestError } from './ingest-error.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { recordStagedFolder, type AcceptResult } from './record-staged-folder.js';
+import { IncomingFolder } from './stage.js';
+import type { StagedManifest } from './staged-manifest.js';
+
+export const UNCLASSIFIED_CATEGORY = 'unclassified';
+
+/** One arrival from any transport, before it is staged. */
+export interface Arrival {
+  readonly source: JobSource;
+  readonly customer: string;
+  readonly receivedAt?: Date;
+  /** Where it came from: Message-ID and envelope, bucket/key/version/ETag, request id… Kept on the job. */
+  readonly sourceRef?: Readonly<Record<string, unknown>>;
+  /** Facts for classification and display: subject, sender, recipient, key… */
+  readonly hints?: Readonly<Record<string, string>>;
+  /** `<category>/<type>` when the transport knows it (bucket route, API trigger, CLI --type). */
+  readonly moduleKey?: string;
+  /** The seed's `<group>` when the transport knows it (S3 key's grid segment, CLI --group). */
+  readonly group?: string;
+  /** Unique per arrival. Default: a hash of the customer, the module and every file's content. */
+  readonly idempotencyKey?: string;
+  /** Writes the original(s), untouched, into the incoming folder. */
+  writeFiles(folder: IncomingFolder): Promise<void>;
+}
+
+export type { AcceptResult };
+
+/**
+ * The single entry of the pipeline for SMTP, S3 events, the REST trigger and the CLI:
+ * stage the original durably, classify it, record the job. Resolves only when the arrival is
+ * durable and its job committed; the caller acknowledges after that. A duplicate arrival
+ * resolves with the existing job. Failures reject with an IngestError (transient or not).
+ */
+export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promise<AcceptResult> {
+  const customer = await findCustomerBySlug(deps.db, arrival.customer).catch((error: unknown) => { throw toIngestError(error); });
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${arrival.customer}"`, { expose: true });
+
+  const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => { throw toIngestError(error); });
+  try {
+    await arrival.writeFiles(folder);
+    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, hints: arrival.hints ?? {} };
+    const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
+    if (arrival.moduleKey !== undefined && module === undefined) {
+      throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
+    }
+    const category = module?.category ?? UNCLASSIFIED_CATEGORY;
+    const type = module?.type ?? arrival.source;
+    const group = arrival.group ?? module?.group(facts) ?? 'none';
+    const idempotencyKey = arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder);
+    const manifest: StagedManifest = {
+      manifestVersion: 1,
+      stagingId: folder.id,
+      idempotencyKey,
+      source: arrival.source,
+      sourceRef: { ...arrival.sourceRef },
+      hints: { ...arrival.hints },
+      customer: arrival.customer,
+      category,
+      type,
+      group,
+      classified: module !== undefined,
+      receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
+      node: deps.config.nodeName ?? 'local',
+      files: [...folder.files],
+    };
+    await folder.complete(manifest);
+    return await recordStagedFolder(deps, { incomingDir: folder.dir, manifest, message: `received via ${arrival.source}` });
+  } catch (error) {
+    // Never acknowledged, so nothing is promised: leave no partial folder behind.
+    await folder.discard().catch(() => undefined);
+    throw toIngestError(error);
+  }
+}
+
+function contentKey(customer: string, moduleKey: string, folder: IncomingFolder): string {
+  const hash = createHash('sha256').update(customer).update('\0').update(moduleKey);
+  for (const file of folder.files) hash.update('\0').update(file.name).update('\0').update(file.sha256);
+  return `sha256:${hash.digest('hex')}`;
+}

@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/config-schema.js';
+import type { Database } from '../db/database-schema.js';
+import type { Logger } from '../logging/logging.js';
+import type { ModuleRegistry } from '../modules/registry.js';
+
+/** What the pipeline core needs from the composition root (src/main.ts). */
+export interface PipelineDeps {
+  readonly db: Kysely<Database>;
+  readonly config: Config;
+  readonly registry: ModuleRegistry;
+  readonly logger: Logger;
+  /** Called when a job becomes runnable, so a local worker can start it without waiting for its poll. */
+  readonly onJobQueued?: () => void;
+}

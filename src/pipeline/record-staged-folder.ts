@@ -1,0 +1,95 @@
+import { rm } from 'node:fs/promises';
+import type { JobRow } from '../db/database-schema.js';
+import { PathTakenError, deleteStagingJob, finishStaging, insertStagingJob } from '../db/jobs-repository.js';
+import { IngestError } from './ingest-error.js';
+import { jobSettingsFor } from './job-settings.js';
+import { jobRelativePath } from './paths.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import type { StagedManifest } from './staged-manifest.js';
+import { publishIncoming } from './stage.js';
+
+const MAX_PATH_SUFFIX = 1000;
+
+export interface AcceptResult {
+  readonly job: JobRow;
+  /** True when an earlier arrival with the same idempotency key already made this job. */
+  readonly duplicate: boolean;
+}
+
+/**
+ * The commit point of an arrival. The folder is already complete and fsynced under
+ * `inbox/.incoming/`; this reserves the job's real folder name with a `staging` row, moves the
+ * folder there durably, and only then makes the job visible (`queued` or `unclassified`). The
+ * caller may acknowledge the arrival once this resolves, never before.
+ */
+export async function recordStagedFolder(deps: PipelineDeps, args: { readonly incomingDir: string; readonly manifest: StagedManifest; readonly message: string }): Promise<AcceptResult> {
+  const { manifest } = args;
+  const moduleKey = `${manifest.category}/${manifest.type}`;
+  const settings = jobSettingsFor(deps.config, moduleKey, deps.registry.get(moduleKey));
+  const receivedAt = new Date(manifest.receivedAt);
+
+  let inserted: { job: JobRow; duplicate: boolean } | undefined;
+  for (let attempt = 1; inserted === undefined; attempt += 1) {
+    if (attempt > MAX_PATH_SUFFIX) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second', { transient: true });
+    const relativePath = jobRelativePath({ ...manifest, receivedAt, timeZone: deps.config.timezone }, attempt);
+    try {
+      inserted = await insertStagingJob(deps.db, {
+        idempotency_key: manifest.idempotencyKey,
+        source: manifest.source,
+        source_ref: JSON.stringify(manifest.sourceRef),
+        customer: manifest.customer,
+        category: manifest.category,
+        type: manifest.type,
+        group_name: manifest.group,
+        status: 'staging',
+        max_attempts: settings.maxAttempts,
+        timeout_seconds: settings.timeoutSeconds,
+        error_code: null,
+        error_message: null,
+        stats: '{}',
+        relative_path: relativePath,
+        staging_id: manifest.stagingId,
+        manifest: JSON.stringify({ files: manifest.files, hints: manifest.hints }),
+        node: manifest.node,
+        received_at: receivedAt,
+        started_at: null,
+        finished_at: null,
+        deadline_at: null,
+        lease_owner: null,
+        lease_expires_at: null,
+        cancel_requested_at: null,
+      });
+    } catch (error) {
+      if (!(error instanceof PathTakenError)) throw error;
+    }
+  }
+
+  if (inserted.duplicate) {
+    await rm(args.incomingDir, { recursive: true, force: true });
+    if (inserted.job.status === 'staging') {
+      // The first copy is still being made durable (or its writer died): acknowledging this one
+      // now could promise data that is not safe yet. Let the client retry.
+      throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true });
+    }
+    deps.logger.info('duplicate arrival: returning the existing job', { jobId: inserted.job.id, idempotencyKey: manifest.idempotencyKey });
+    return inserted;
+  }
+
+  const { job } = inserted;
+  try {
+    await publishIncoming({ dataRoot: deps.config.dataRoot, incomingDir: args.incomingDir, relativePath: job.relative_path });
+  } catch (error) {
+    await deleteStagingJob(deps.db, job.id).catch(() => undefined);
+    throw new IngestError('STAGING_FAILED', `could not move the arrival into inbox/${job.relative_path}`, { transient: true, cause: error });
+  }
+  const status = manifest.classified ? 'queued' : 'unclassified';
+  const finished = await finishStaging(deps.db, {
+    jobId: job.id,
+    status,
+    message: args.message,
+    data: { path: `inbox/${job.relative_path}`, files: manifest.files.length, bytes: manifest.files.reduce((sum, file) => sum + file.size, 0) },
+  });
+  deps.logger.info(status === 'queued' ? 'job queued' : 'arrival kept as unclassified', { jobId: job.id, path: job.relative_path, source: manifest.source });
+  if (status === 'queued') deps.onJobQueued?.();
+  return { job: finished, duplicate: false };
+}
