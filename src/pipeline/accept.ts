@@ -51,15 +51,15 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
     }
     const category = module?.category ?? UNCLASSIFIED_CATEGORY;
     const type = module?.type ?? arrival.source;
-    const group = arrival.group ?? module?.group(facts) ?? 'none';
+    const group = cleanText(arrival.group ?? module?.group(facts) ?? '') || 'none';
     const idempotencyKey = arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder);
     const manifest: StagedManifest = {
       manifestVersion: 1,
       stagingId: folder.id,
       idempotencyKey,
       source: arrival.source,
-      sourceRef: { ...arrival.sourceRef },
-      hints: { ...arrival.hints },
+      sourceRef: withoutNul({ ...arrival.sourceRef }) as Record<string, unknown>,
+      hints: withoutNul({ ...arrival.hints }) as Record<string, string>,
       customer: arrival.customer,
       category,
       type,
@@ -76,6 +76,23 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
     await folder.discard().catch(() => undefined);
     throw toIngestError(error);
   }
+}
+
+const MAX_GROUP_CHARS = 200;
+
+/** PostgreSQL text and jsonb refuse NUL; control characters have no place in a group name. */
+function cleanText(value: string): string {
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  return value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_GROUP_CHARS);
+}
+
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '');
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key.replaceAll('\u0000', ''), withoutNul(inner)]));
+  }
+  return value;
 }
 
 function contentKey(customer: string, moduleKey: string, folder: IncomingFolder): string {

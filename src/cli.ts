@@ -1,0 +1,185 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load-config.js';
+import type { Config } from './config/config-schema.js';
+import { createApiKey } from './db/api-keys-repository.js';
+import { addCustomer, findCustomerBySlug, listCustomers } from './db/customers-repository.js';
+import { FINAL_JOB_STATUSES } from './db/database-schema.js';
+import { findJob, listJobEvents } from './db/jobs-repository.js';
+import { migrateToLatest } from './db/migrate-to-latest.js';
+import { openDatabase } from './db/open-database.js';
+import { jobDetailView } from './http/job-view.js';
+import { Logging } from './logging/logging.js';
+import { startService } from './main.js';
+import { sanitizeSegment } from './pipeline/paths.js';
+
+const USAGE = `usage: dataprocessor <command> [options]
+
+commands:
+  serve                                   run the service (HTTP API, workers, ingest listeners)
+  migrate                                 apply database migrations and exit
+  customer add <slug> [--name N] [--address ADDR]... [--allow-sender PATTERN]...
+  customer list
+  apikey create [--customer SLUG] [--label L]   admin key when no customer is given
+  ingest <file> --customer SLUG [--type CATEGORY/TYPE] [--group G] [--wait]
+
+configuration: config/default.json, then the file named by DP_CONFIG, then the environment
+(DATABASE_URL, DP_DATA_ROOT, DP_LOG_DIR, DP_HTTP_PORT, DP_SMTP_PORT, DP_ADMIN_API_KEY, ...).`;
+
+/** Exit code for a failure that a retry may fix (sysexits EX_TEMPFAIL, what Postfix pipe(8) expects). */
+const EXIT_TEMPFAIL = 75;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 64 : 0;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': return serve(config);
+    case 'migrate': return withDatabase(config, async (db) => {
+      const applied = await migrateToLatest(db);
+      process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      return 0;
+    });
+    case 'customer': return customerCommand(config, rest);
+    case 'apikey': return apikeyCommand(config, rest);
+    case 'ingest': return ingestCommand(config, rest);
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 64;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const service = await startService({ config });
+  process.stdout.write(`DataProcessor listening: HTTP ${service.httpUrl} (API under ${service.httpUrl}/api/1.0, health ${service.httpUrl}/healthz)\n`);
+  process.stdout.write(`SMTP: not available in this build yet (configured port ${config.smtp.port})\n`);
+  process.stdout.write(`data root ${config.dataRoot}, logs ${config.logDir}, database ${service.database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}\n`);
+  if (service.generatedAdminKey !== null) {
+    process.stdout.write(`\nFirst start: an admin API key was generated. It is shown only this once; only its hash is stored:\n  X-Api-Key: ${service.generatedAdminKey}\n\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.stdout.write(`${signal} received: stopping (grace ${config.shutdown.graceSeconds} s)\n`);
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await service.stop();
+  return 0;
+}
+
+async function withDatabase<T>(config: Config, run: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const logging = new Logging({ logDir: config.logDir, level: 'warn', console: false });
+  const handle = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: 2, logger: logging.for('cli') });
+  try {
+    await migrateToLatest(handle.db);
+    return await run(handle.db);
+  } finally {
+    await handle.close();
+    await logging.close();
+  }
+}
+
+async function customerCommand(config: Config, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'list') {
+    return withDatabase(config, async (db) => {
+      for (const customer of await listCustomers(db)) {
+        process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders })}\n`);
+      }
+      return 0;
+    });
+  }
+  if (sub !== 'add') throw new UsageError('customer needs "add" or "list"');
+  const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: {
+    name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true },
+  } });
+  const slug = positionals[0];
+  if (slug === undefined || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(slug)) throw new UsageError('customer add needs a slug of lower-case letters, digits, _ and - (at most 63)');
+  return withDatabase(config, async (db) => {
+    const customer = await addCustomer(db, { slug, name: values.name ?? slug, ingestAddresses: values.address ?? [], allowedSenders: values['allow-sender'] ?? [] });
+    process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name })}\n`);
+    return 0;
+  });
+}
+
+async function apikeyCommand(config: Config, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new UsageError('apikey needs "create"');
+  const { values } = parseArgs({ args: [...rest], options: { customer: { type: 'string' }, label: { type: 'string' } } });
+  return withDatabase(config, async (db) => {
+    let customerId: string | null = null;
+    if (values.customer !== undefined) {
+      const customer = await findCustomerBySlug(db, values.customer);
+      if (customer === undefined) throw new UsageError(`no customer "${values.customer}"`);
+      customerId = customer.id;
+    }
+    const { key } = await createApiKey(db, { customerId, label: values.label ?? '' });
+    process.stdout.write(`${key}\n`);
+    process.stderr.write('store this key now: it is not shown again (only its hash is kept)\n');
+    return 0;
+  });
+}
+
+async function ingestCommand(config: Config, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {
+    customer: { type: 'string' }, type: { type: 'string' }, group: { type: 'string' }, wait: { type: 'boolean', default: false },
+  } });
+  const file = positionals[0];
+  if (file === undefined || values.customer === undefined) throw new UsageError('ingest needs <file> and --customer SLUG');
+  const info = await stat(file).catch(() => undefined);
+  if (info === undefined || !info.isFile()) throw new UsageError(`${file} is not a readable file`);
+  // Only `--wait` runs a worker here; otherwise a running service picks the job up.
+  const service = await startService({
+    config: { ...config, http: { ...config.http, port: 0, host: '127.0.0.1' }, worker: { ...config.worker, enabled: values.wait } },
+    logToConsole: false,
+  });
+  try {
+    const { job, duplicate } = await service.accept({
+      source: 'cli',
+      customer: values.customer,
+      ...(values.type === undefined ? {} : { moduleKey: values.type }),
+      ...(values.group === undefined ? {} : { group: values.group }),
+      sourceRef: { file: path.resolve(file) },
+      hints: { fileName: path.basename(file) },
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: `original-${sanitizeSegment(path.basename(file)).slice(0, 80)}`, source: createReadStream(file), originalName: path.basename(file), role: 'original' });
+      },
+    });
+    if (!values.wait) {
+      process.stdout.write(`${JSON.stringify({ id: job.id, status: job.status, duplicate, path: `inbox/${job.relative_path}` })}\n`);
+      return 0;
+    }
+    service.worker?.wake();
+    let current = job;
+    while (!FINAL_JOB_STATUSES.includes(current.status) && current.status !== 'unclassified' && current.status !== 'held') {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      current = (await findJob(service.database.db, job.id)) ?? current;
+    }
+    process.stdout.write(`${JSON.stringify(jobDetailView(current, await listJobEvents(service.database.db, job.id)), null, 2)}\n`);
+    return current.status === 'succeeded' ? 0 : 1;
+  } finally {
+    await service.stop();
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    process.stderr.write(`dataprocessor: ${error.message}\n`);
+    process.exitCode = error instanceof ConfigError ? 78 : 64;
+    return;
+  }
+  const transient = (error as { transient?: boolean }).transient === true;
+  process.stderr.write(`dataprocessor: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = transient ? EXIT_TEMPFAIL : 1;
+});

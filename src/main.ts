@@ -1,0 +1,121 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Config } from './config/config-schema.js';
+import { ensureAdminKey } from './db/ensure-admin-key.js';
+import { migrateToLatest } from './db/migrate-to-latest.js';
+import { openDatabase, type DatabaseHandle } from './db/open-database.js';
+import { createApp } from './http/create-app.js';
+import { Logging } from './logging/logging.js';
+import { ModuleRegistry, builtInModules } from './modules/registry.js';
+import type { AnyIngestModule } from './modules/types.js';
+import { acceptArrival, type Arrival } from './pipeline/accept.js';
+import { cleanOrphanedTmp } from './pipeline/clean-orphaned-tmp.js';
+import type { PipelineDeps } from './pipeline/pipeline-deps.js';
+import type { AcceptResult } from './pipeline/record-staged-folder.js';
+import { recoverStaging } from './pipeline/recover-staging.js';
+import { Sweeper } from './pipeline/sweeper.js';
+import { Worker } from './pipeline/worker.js';
+
+export interface StartOptions {
+  readonly config: Config;
+  /** Modules to run; the built-in list by default (tests add their own). */
+  readonly modules?: readonly AnyIngestModule[];
+  /** Tests keep the runner's output clean. */
+  readonly logToConsole?: boolean;
+}
+
+export interface RunningService {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly httpUrl: string | null;
+  /** Printed once when the first admin key was generated at this start. */
+  readonly generatedAdminKey: string | null;
+  accept(arrival: Arrival): Promise<AcceptResult>;
+  readonly worker: Worker | null;
+  readonly sweeper: Sweeper;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database → pipeline → transports, and the reverse on stop.
+ * Nothing else in the code base wires components together.
+ */
+export async function startService(options: StartOptions): Promise<RunningService> {
+  const { config } = options;
+  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
+  const logger = logging.for('main');
+  const registry = new ModuleRegistry(options.modules ?? builtInModules);
+  const database = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: config.database.poolSize, logger: logging.for('database') });
+  let httpServer: Server | undefined;
+  let worker: Worker | null = null;
+  let sweeper: Sweeper | undefined;
+  const stopAll = async (): Promise<void> => {
+    if (httpServer !== undefined) await closeServer(httpServer);
+    await sweeper?.stop();
+    await worker?.stop(config.shutdown.graceSeconds);
+    await database.close();
+    logger.info('stopped');
+    await logging.close();
+  };
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info('migrations applied', { applied });
+    const generatedAdminKey = await ensureAdminKey(database.db, config.adminApiKey);
+
+    const pipelineLogger = logging.for('pipeline');
+    const deps: PipelineDeps = {
+      db: database.db, config, registry, logger: pipelineLogger,
+      onJobQueued: () => worker?.wake(),
+    };
+    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker') };
+    const recovered = await recoverStaging(deps);
+    const cleaned = await cleanOrphanedTmp(workerDeps);
+    logger.info('start-up recovery done', { ...recovered, orphanedTmpRemoved: cleaned });
+
+    sweeper = new Sweeper(workerDeps);
+    sweeper.start();
+    if (config.worker.enabled) {
+      worker = new Worker(workerDeps);
+      worker.start();
+    }
+    const app = createApp({ db: database.db, logger: logging.for('http') });
+    httpServer = await listen(app.callback(), config.http.host, config.http.port);
+    const address = httpServer.address() as AddressInfo;
+    const httpUrl = `http://${formatHost(address)}:${address.port}`;
+    logger.info('service started', { http: httpUrl, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
+
+    let stopping: Promise<void> | undefined;
+    const activeSweeper = sweeper;
+    return {
+      config, database, httpUrl, generatedAdminKey, worker, sweeper: activeSweeper,
+      accept: (arrival) => acceptArrival(deps, arrival),
+      stop: () => (stopping ??= stopAll()),
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+function listen(handler: Parameters<typeof import('node:http').createServer>[1], host: string, port: number): Promise<Server> {
+  return import('node:http').then(({ createServer }) => new Promise<Server>((resolve, reject) => {
+    const server = createServer(handler!);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  }));
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
+function formatHost(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,146 @@
+import { cp, rm } from 'node:fs/promises';
+import type { JobRow } from '../db/database-schema.js';
+import { extendLease, finishJob, releaseJob, scheduleRetry } from '../db/job-queue-repository.js';
+import type { ModuleContext, StagedFile } from '../modules/types.js';
+import { archiveJobFolder } from './archive.js';
+import { IngestError, toIngestError } from './ingest-error.js';
+import { jobSettingsFor } from './job-settings.js';
+import { areaPath } from './paths.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+/** Why a running job was stopped from outside its module. */
+export type StopReason = 'cancelled' | 'timed_out' | 'lease_lost' | 'shutdown';
+
+class StopSignal extends Error {
+  constructor(readonly reason: StopReason) {
+    super(`job stopped: ${reason}`);
+  }
+}
+
+export interface RunJobArgs {
+  readonly job: JobRow;
+  readonly owner: string;
+  /** Aborted by the worker at shutdown (after the grace period). */
+  readonly shutdownSignal: AbortSignal;
+}
+
+/**
+ * Runs one claimed job to its end: copy inbox → tmp, parse, archive, upsert + mark succeeded in
+ * one transaction, clean tmp. A heartbeat keeps the lease and notices cancellation; the deadline
+ * aborts it. Failures become data on the job (retry with backoff when transient), never escape.
+ */
+export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void> {
+  const { job, owner } = args;
+  const { config } = deps;
+  const logger = deps.logger.child({ jobId: job.id });
+  const moduleKey = `${job.category}/${job.type}`;
+  const module = deps.registry.get(moduleKey);
+  const settings = jobSettingsFor(config, moduleKey, module);
+  const controller = new AbortController();
+  const stop = (reason: StopReason): void => { if (!controller.signal.aborted) controller.abort(new StopSignal(reason)); };
+  let progress: Record<string, number | string> | undefined;
+
+  const heartbeat = setInterval(() => {
+    extendLease(deps.db, { jobId: job.id, owner, leaseSeconds: config.worker.leaseSeconds, progress })
+      .then(({ owned, cancelRequested }) => {
+        if (!owned) stop('lease_lost');
+        else if (cancelRequested) stop('cancelled');
+      })
+      .catch((error: unknown) => logger.warn('lease heartbeat failed', { error: String(error) }));
+  }, config.worker.heartbeatSeconds * 1000);
+  const deadlineMs = (job.deadline_at?.getTime() ?? Date.now() + job.timeout_seconds * 1000) - Date.now();
+  const deadline = setTimeout(() => stop('timed_out'), Math.max(0, deadlineMs));
+  const onShutdown = (): void => stop('shutdown');
+  args.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
+
+  const workDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
+  const files = (job.manifest as { files?: StagedFile[] }).files ?? [];
+  const throwIfStopped = (): void => {
+    if (controller.signal.aborted) throw controller.signal.reason as Error;
+  };
+  try {
+    if (module === undefined) throw new IngestError('MODULE_UNKNOWN', `no module ${moduleKey} is installed on this node`);
+    logger.info('job started', { module: moduleKey, attempt: job.attempts, path: job.relative_path });
+    await rm(workDir, { recursive: true, force: true });
+    await cp(areaPath(config.dataRoot, 'inbox', job.relative_path), workDir, { recursive: true, errorOnExist: true, force: false });
+    const context: ModuleContext = {
+      jobId: job.id,
+      customer: job.customer,
+      group: job.group_name,
+      workDir,
+      files,
+      logger,
+      signal: controller.signal,
+      reportProgress: (value) => { progress = { ...value }; },
+    };
+    const parsed: unknown = await module.parse(context);
+    throwIfStopped();
+    const archived = await archiveJobFolder({ dataRoot: config.dataRoot, relativePath: job.relative_path, mode: settings.archive });
+    throwIfStopped();
+    const stats = await deps.db.transaction().execute(async (trx) => {
+      const written = await module.upsert(trx, parsed, context);
+      throwIfStopped();
+      const finished = await finishJob(trx, {
+        jobId: job.id, owner, status: 'succeeded', stats: written, error: null,
+        message: `succeeded: ${describeStats(written)}`, data: { stats: written, moduleVersion: module.version, archived: archived !== null },
+      });
+      // Fenced on the lease: if another worker or the sweeper took the job, our rows roll back.
+      if (!finished) throw new StopSignal('lease_lost');
+      return written;
+    });
+    logger.info('job succeeded', { stats });
+  } catch (error) {
+    await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger });
+  } finally {
+    clearInterval(heartbeat);
+    clearTimeout(deadline);
+    args.shutdownSignal.removeEventListener('abort', onShutdown);
+    await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn('could not clean tmp', { error: String(error) }));
+  }
+}
+
+async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger'] }): Promise<void> {
+  const { job, owner, logger } = args;
+  const stopped = args.error instanceof StopSignal ? args.error.reason : undefined;
+  try {
+    if (stopped === 'lease_lost') {
+      logger.warn('lease lost: another worker or the sweeper owns this job now; nothing was committed');
+    } else if (stopped === 'shutdown') {
+      await releaseJob(deps.db, { jobId: job.id, owner, reason: 'released at shutdown; it will run again' });
+      logger.info('job released at shutdown');
+    } else if (stopped === 'cancelled') {
+      await finishJob(deps.db, { jobId: job.id, owner, status: 'cancelled', message: 'cancelled on request', error: { code: 'CANCELLED', message: 'cancelled on request' } });
+      logger.info('job cancelled');
+    } else if (stopped === 'timed_out') {
+      const message = `the job ran longer than its timeout of ${job.timeout_seconds} s`;
+      await finishJob(deps.db, { jobId: job.id, owner, status: 'timed_out', message, error: { code: 'JOB_TIMEOUT', message } });
+      logger.warn('job timed out');
+    } else {
+      const error = toIngestError(args.error);
+      const failure = { code: error.code, message: error.message };
+      if (error.transient && job.attempts < args.maxAttempts) {
+        const retryInSeconds = backoffSeconds(deps, job.attempts);
+        await scheduleRetry(deps.db, { jobId: job.id, owner, retryInSeconds, error: failure });
+        logger.warn('job failed, will retry', { error: failure, retryInSeconds });
+      } else {
+        await finishJob(deps.db, { jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {} });
+        logger.error('job failed', { error: failure, details: error.details });
+      }
+    }
+  } catch (recordError) {
+    // The lease will expire and the sweeper re-queues the job: nothing is lost.
+    logger.error('could not record the job outcome', { error: String(recordError), outcome: String(args.error) });
+  }
+}
+
+/** Exponential backoff with full jitter in [half, full], capped. */
+function backoffSeconds(deps: PipelineDeps, attempt: number): number {
+  const { backoffBaseSeconds, backoffMaxSeconds } = deps.config.worker;
+  const full = Math.min(backoffMaxSeconds, backoffBaseSeconds * 2 ** Math.max(0, attempt - 1));
+  return full / 2 + Math.random() * (full / 2);
+}
+
+function describeStats(stats: Readonly<Record<string, number>>): string {
+  const parts = Object.entries(stats).map(([table, rows]) => `${table}=${rows}`);
+  return parts.length === 0 ? 'no rows' : parts.join(', ');
+}

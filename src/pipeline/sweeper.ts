@@ -1,0 +1,41 @@
+import { requeueExpiredLeases, timeOutOverdueJobs } from '../db/job-queue-repository.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { recoverStaging } from './recover-staging.js';
+
+/**
+ * Periodic housekeeping, safe to run on every instance at once: running jobs past their deadline
+ * become timed_out, expired leases go back to the queue, interrupted stagings are finished.
+ */
+export class Sweeper {
+  readonly #deps: PipelineDeps;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<void> | undefined;
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    this.#timer ??= setInterval(() => { this.#current ??= this.sweepOnce().finally(() => { this.#current = undefined; }); }, this.#deps.config.sweeper.intervalSeconds * 1000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  async sweepOnce(): Promise<void> {
+    const { db, logger } = this.#deps;
+    try {
+      const timedOut = await timeOutOverdueJobs(db);
+      for (const { id } of timedOut) logger.warn('job timed out', { jobId: id });
+      const expired = await requeueExpiredLeases(db);
+      for (const { id, status } of expired) logger.warn('lease expired', { jobId: id, status });
+      if (expired.some(({ status }) => status === 'queued')) this.#deps.onJobQueued?.();
+      await recoverStaging(this.#deps);
+    } catch (error) {
+      logger.warn('sweep failed; will try again', { error: String(error) });
+    }
+  }
+}

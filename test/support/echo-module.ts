@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import type { IngestModule } from '../../src/modules/types.js';
+import { IngestError } from '../../src/pipeline/ingest-error.js';
+
+/**
+ * A small module for pipeline tests (`test/echo`). Its one input file is JSON telling it what to
+ * do: how many rows to write, how long to work, whether to fail.
+ */
+export interface EchoInstruction {
+  readonly rows?: number;
+  readonly sleepMs?: number;
+  readonly failTransientTimes?: number;
+  readonly failPermanent?: boolean;
+  readonly group?: string;
+  readonly tag?: string;
+}
+
+const transientFailures = new Map<string, number>();
+
+export const echoModule = {
+  category: 'test',
+  type: 'echo',
+  version: 1,
+  matches: (facts) => facts.hints.subject?.startsWith('[echo]') === true,
+  group: (facts) => facts.hints.group ?? 'default',
+  async parse(context) {
+    const file = context.files[0];
+    if (file === undefined) throw new IngestError('ECHO_NO_INPUT', 'no input file');
+    const instruction = JSON.parse(await readFile(path.join(context.workDir, file.name), 'utf8')) as EchoInstruction;
+    const sleepUntil = Date.now() + (instruction.sleepMs ?? 0);
+    while (Date.now() < sleepUntil) {
+      if (context.signal.aborted) throw context.signal.reason as Error;
+      context.reportProgress({ remainingMs: sleepUntil - Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const failed = transientFailures.get(context.jobId) ?? 0;
+    if (failed < (instruction.failTransientTimes ?? 0)) {
+      transientFailures.set(context.jobId, failed + 1);
+      throw new IngestError('ECHO_TRANSIENT', `planned transient failure ${failed + 1}`, { transient: true });
+    }
+    if (instruction.failPermanent === true) throw new IngestError('ECHO_BAD_INPUT', 'planned permanent failure', { expose: true });
+    return { rows: instruction.rows ?? 1, sha: file.sha256 };
+  },
+  async upsert(trx, parsed, context) {
+    for (let n = 0; n < parsed.rows; n += 1) {
+      await sql`INSERT INTO test_echo_rows (job_id, n, content_sha, pid) VALUES (${context.jobId}, ${n}, ${parsed.sha}, ${process.pid})`.execute(trx);
+    }
+    return { test_echo_rows: parsed.rows };
+  },
+} satisfies IngestModule<{ rows: number; sha: string }>;
+
+/** The echo module's table; a real module brings its tables in a migration. */
+export async function createEchoTable(db: Kysely<never> | Kysely<any>): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS test_echo_rows (job_id uuid NOT NULL, n integer NOT NULL, content_sha text NOT NULL, pid integer NOT NULL)`.execute(db);
+}
+
+export function echoFile(instruction: EchoInstruction): string {
+  return JSON.stringify(instruction);
+}
