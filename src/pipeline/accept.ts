@@ -25,8 +25,11 @@ export interface Arrival {
   readonly group?: string;
   /** Unique per arrival. Default: a hash of the customer, the module and every file's content. */
   readonly idempotencyKey?: string;
-  /** Writes the original(s), untouched, into the incoming folder. */
-  writeFiles(folder: IncomingFolder): Promise<void>;
+  /**
+   * Writes the original(s), untouched, into the incoming folder. May return more hints learnt
+   * from the content (a mail's subject and sender), merged over `hints` for classification.
+   */
+  writeFiles(folder: IncomingFolder): Promise<void | Readonly<Record<string, string>>>;
 }
 
 export type { AcceptResult };
@@ -43,8 +46,9 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
 
   const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => { throw toIngestError(error); });
   try {
-    await arrival.writeFiles(folder);
-    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, hints: arrival.hints ?? {} };
+    const learnt = await arrival.writeFiles(folder);
+    const hints = { ...arrival.hints, ...(learnt ?? {}) };
+    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, hints };
     const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
     if (arrival.moduleKey !== undefined && module === undefined) {
       throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
@@ -59,7 +63,7 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
       idempotencyKey,
       source: arrival.source,
       sourceRef: withoutNul({ ...arrival.sourceRef }) as Record<string, unknown>,
-      hints: withoutNul({ ...arrival.hints }) as Record<string, string>,
+      hints: withoutNul(hints) as Record<string, string>,
       customer: arrival.customer,
       category,
       type,
