@@ -52,3 +52,9 @@ export async function countActiveAdminKeys(db: Kysely<Database>): Promise<number
     .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
   return Number(row.count);
 }
+
+/** Revocation takes effect on the next request: every request looks the key up again. */
+export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst();
+  return row !== undefined;
+}
