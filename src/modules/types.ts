@@ -15,11 +15,13 @@ export interface StagedFile {
   readonly role?: string;
 }
 
-/** What classification sees of an arrival: its envelope facts, never file contents. */
+/** What classification sees of an arrival: its transport facts and its staged files. */
 export interface ArrivalFacts {
   readonly source: JobSource;
   readonly customer: string;
   readonly files: readonly StagedFile[];
+  /** Folder holding `files` while the arrival is being staged (read small files only, e.g. a mail body). */
+  readonly dir: string;
   /** Transport facts such as subject, sender, recipient, bucket, key. */
   readonly hints: Readonly<Record<string, string>>;
 }
@@ -59,8 +61,8 @@ export interface IngestModule<Parsed = unknown> {
   readonly version: number;
   /** For classification of arrivals without a type hint (mail): is this arrival ours? */
   matches?(facts: ArrivalFacts): boolean;
-  /** The seed's `<group>` path segment for an arrival of this type. */
-  group(facts: ArrivalFacts): string;
+  /** The seed's `<group>` path segment for an arrival of this type (may read a small staged file). */
+  group(facts: ArrivalFacts): string | Promise<string>;
   parse(context: ModuleContext): Promise<Parsed>;
   upsert(trx: Transaction<Database>, parsed: Parsed, context: ModuleContext): Promise<UpsertStats>;
   /** Defaults for `config.modules["<category>/<type>"]`. */

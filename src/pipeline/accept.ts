@@ -48,14 +48,14 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
   try {
     const learnt = await arrival.writeFiles(folder);
     const hints = { ...arrival.hints, ...(learnt ?? {}) };
-    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, hints };
+    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, dir: folder.dir, hints };
     const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
     if (arrival.moduleKey !== undefined && module === undefined) {
       throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
     }
     const category = module?.category ?? UNCLASSIFIED_CATEGORY;
     const type = module?.type ?? arrival.source;
-    const group = cleanText(arrival.group ?? module?.group(facts) ?? '') || 'none';
+    const group = cleanText(arrival.group ?? (await module?.group(facts)) ?? '') || 'none';
     const idempotencyKey = arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder);
     const manifest: StagedManifest = {
       manifestVersion: 1,
