@@ -86,7 +86,6 @@ const MAX_GROUP_CHARS = 200;
 
 /** PostgreSQL text and jsonb refuse NUL; control characters have no place in a group name. */
 function cleanText(value: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   return value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_GROUP_CHARS);
 }
 

@@ -122,7 +122,7 @@ describe('parseAlert', () => {
   });
 
   it('reads an HTML-only mail (label/value table) through the HTML part', async () => {
-    const { subject, text } = await fixture('alert_disk_failure.eml');
+    const { text } = await fixture('alert_disk_failure.eml');
     const rows = text.trimEnd().split('\n').slice(1).map((line) => {
       const [label = '', ...value] = line.split(':');
       return `<tr><td>${label.trim()}</td><td>${value.join(':').trim().replaceAll('&', '&amp;')}</td></tr>`;
