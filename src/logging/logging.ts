@@ -43,13 +43,22 @@ export class Logging {
     return logger;
   }
 
-  /** Flushes and closes every file; call last during shutdown. */
+  /**
+   * Flushes and closes every file; call last during shutdown. Loggers handed out stay usable but
+   * silent afterwards, so a late event (a pool error during teardown) cannot crash the process.
+   */
   async close(): Promise<void> {
-    await Promise.all([...this.#loggers.values()].map((logger) => new Promise<void>((resolve) => {
-      logger.on('finish', () => resolve());
-      logger.end();
-      setTimeout(resolve, 2000).unref();
-    })));
+    await Promise.all([...this.#loggers.values()].map(async (logger) => {
+      logger.silent = true;
+      const transports = [...logger.transports];
+      logger.clear();
+      await Promise.all(transports.map((transport) => new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        timer.unref();
+        transport.once('finish', () => { clearTimeout(timer); resolve(); });
+        transport.end();
+      })));
+    }));
     this.#loggers.clear();
   }
 }
