@@ -57,7 +57,8 @@ async function main(argv: readonly string[]): Promise<number> {
 async function serve(config: Config): Promise<number> {
   const service = await startService({ config });
   process.stdout.write(`DataProcessor listening: HTTP ${service.httpUrl} (API under ${service.httpUrl}/api/1.0, health ${service.httpUrl}/healthz)\n`);
-  process.stdout.write(`SMTP: not available in this build yet (configured port ${config.smtp.port})\n`);
+  const smtp = service.smtpAddress;
+  process.stdout.write(smtp === null ? 'SMTP: disabled (smtp.enabled is false)\n' : `SMTP: listening on ${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port} (ingest domains: ${config.smtp.ingestDomains.join(', ') || 'none'})\n`);
   process.stdout.write(`data root ${config.dataRoot}, logs ${config.logDir}, database ${service.database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}\n`);
   if (service.generatedAdminKey !== null) {
     process.stdout.write(`\nFirst start: an admin API key was generated. It is shown only this once; only its hash is stored:\n  X-Api-Key: ${service.generatedAdminKey}\n\n`);
@@ -139,7 +140,7 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
   if (info === undefined || !info.isFile()) throw new UsageError(`${file} is not a readable file`);
   // Only `--wait` runs a worker here; otherwise a running service picks the job up.
   const service = await startService({
-    config: { ...config, http: { ...config.http, port: 0, host: '127.0.0.1' }, worker: { ...config.worker, enabled: values.wait } },
+    config: { ...config, http: { ...config.http, port: 0, host: '127.0.0.1' }, smtp: { ...config.smtp, enabled: false }, worker: { ...config.worker, enabled: values.wait } },
     logToConsole: false,
   });
   try {

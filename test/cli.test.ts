@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { makeDataRoot } from './support/test-config.js';
+
+const CLI = fileURLToPath(new URL('../bin/dataprocessor.js', import.meta.url));
+
+describe('command line', function () {
+  this.timeout(60_000);
+  let database: TestDatabase;
+  let dataRoot: string;
+  before(async () => {
+    database = await createTestDatabase();
+    dataRoot = await makeDataRoot();
+  });
+  after(async () => {
+    await database?.drop();
+    await rm(dataRoot, { recursive: true, force: true });
+  });
+
+  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...process.env, DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, DP_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('migrates, adds and lists customers, and creates keys shown once', async () => {
+    assert.equal((await run(['migrate'])).code, 0);
+    const added = await run(['customer', 'add', 'bobs_burgers', '--name', "Bob's Burgers", '--address', 'reports@bobs.example', '--allow-sender', '@bobs.example']);
+    assert.equal(added.code, 0, added.stderr);
+    const listed = await run(['customer', 'list']);
+    assert.deepEqual(JSON.parse(listed.stdout.trim()), { slug: 'bobs_burgers', name: "Bob's Burgers", ingestAddresses: ['reports@bobs.example'], allowedSenders: ['@bobs.example'] });
+    const key = await run(['apikey', 'create', '--customer', 'bobs_burgers', '--label', 'frontend']);
+    assert.equal(key.code, 0);
+    assert.match(key.stdout.trim(), /^dp_[A-Za-z0-9_-]{43}$/);
+    assert.match(key.stderr, /not shown again/);
+    const bad = await run(['customer', 'add', 'Bad Slug!']);
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /slug/);
+    assert.equal((await run(['apikey', 'create', '--customer', 'nobody'])).code, 64);
+  });
+
+  it('ingests a local file through the pipeline and reports the job', async () => {
+    const file = path.join(dataRoot, 'note.txt');
+    await writeFile(file, 'nothing any module claims\n');
+    const result = await run(['ingest', file, '--customer', 'bobs_burgers']);
+    assert.equal(result.code, 0, result.stderr);
+    const job = JSON.parse(result.stdout) as { id: string; status: string; path: string; duplicate: boolean };
+    assert.equal(job.status, 'unclassified');
+    assert.equal(job.duplicate, false);
+    assert.match(job.path, /^inbox\/bobs_burgers\/unclassified\/cli\/none\/\d{8}_\d{6}$/);
+    const again = JSON.parse((await run(['ingest', file, '--customer', 'bobs_burgers'])).stdout) as { id: string; duplicate: boolean };
+    assert.deepEqual(again, { ...again, id: job.id, duplicate: true });
+    const unknown = await run(['ingest', file, '--customer', 'bobs_burgers', '--type', 'nope/nothing', '--wait']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no module "nope\/nothing"/);
+  });
+
+  it('prints usage and exits 64 on an unknown command', async () => {
+    const result = await run(['frobnicate']);
+    assert.equal(result.code, 64);
+    assert.match(result.stderr, /usage: dataprocessor/);
+  });
+});
