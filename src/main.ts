@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config-schema.js';
+import { listCustomers } from './db/customers-repository.js';
 import { ensureAdminKey } from './db/ensure-admin-key.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase, type DatabaseHandle } from './db/open-database.js';
@@ -15,6 +16,7 @@ import type { AcceptResult } from './pipeline/record-staged-folder.js';
 import { recoverStaging } from './pipeline/recover-staging.js';
 import { Sweeper } from './pipeline/sweeper.js';
 import { Worker } from './pipeline/worker.js';
+import { createSmtpListener, type SmtpListener } from './smtp/smtp-server.js';
 
 export interface StartOptions {
   readonly config: Config;
@@ -28,6 +30,8 @@ export interface RunningService {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly httpUrl: string | null;
+  /** Where the SMTP listener is bound; null when `smtp.enabled` is false. */
+  readonly smtpAddress: { readonly host: string; readonly port: number } | null;
   /** Printed once when the first admin key was generated at this start. */
   readonly generatedAdminKey: string | null;
   accept(arrival: Arrival): Promise<AcceptResult>;
@@ -47,9 +51,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const registry = new ModuleRegistry(options.modules ?? builtInModules);
   const database = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: config.database.poolSize, logger: logging.for('database') });
   let httpServer: Server | undefined;
+  let smtpListener: SmtpListener | undefined;
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
   const stopAll = async (): Promise<void> => {
+    // SMTP first: no new mail is taken while the rest shuts down, and mail in progress finishes.
+    await smtpListener?.stop();
     if (httpServer !== undefined) await closeServer(httpServer);
     await sweeper?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
@@ -78,16 +85,26 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker = new Worker(workerDeps);
       worker.start();
     }
-    const app = createApp({ db: database.db, logger: logging.for('http') });
+    const app = createApp({ db: database.db, config, logger: logging.for('http'), accept: (arrival) => acceptArrival(deps, arrival) });
     httpServer = await listen(app.callback(), config.http.host, config.http.port);
     const address = httpServer.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address)}:${address.port}`;
-    logger.info('service started', { http: httpUrl, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
+    if (config.smtp.enabled) {
+      smtpListener = createSmtpListener({
+        config,
+        accept: (arrival) => acceptArrival(deps, arrival),
+        findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders })),
+        logger: logging.for('smtp'),
+      });
+      await smtpListener.start();
+    }
+    const smtpAddress = smtpListener?.address() ?? null;
+    logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
 
     let stopping: Promise<void> | undefined;
     const activeSweeper = sweeper;
     return {
-      config, database, httpUrl, generatedAdminKey, worker, sweeper: activeSweeper,
+      config, database, httpUrl, smtpAddress, generatedAdminKey, worker, sweeper: activeSweeper,
       accept: (arrival) => acceptArrival(deps, arrival),
       stop: () => (stopping ??= stopAll()),
     };

@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Kysely } from 'kysely';
+import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
+import type { Arrival, AcceptResult } from '../pipeline/accept.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { errorResponse } from './http-error.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
@@ -11,7 +13,10 @@ export const API_PREFIX = '/api/1.0';
 
 export interface AppDeps {
   readonly db: Kysely<Database>;
+  readonly config: Config;
   readonly logger: Logger;
+  /** The pipeline's entry, for routes that start jobs. */
+  readonly accept: (arrival: Arrival) => Promise<AcceptResult>;
 }
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
@@ -44,8 +49,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
   api.use(requireApiKey(deps.db));
-  const jobs = jobsRoutes(deps.db);
-  api.use(jobs.routes(), jobs.allowedMethods());
+  // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
+  for (const routes of [jobsRoutes(deps.db)]) api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
