@@ -45,14 +45,24 @@ export async function insertStagingJob(db: Kysely<Database>, row: NewJobRow): Pr
   return { job: existing, duplicate: true };
 }
 
-/** Ends staging: the original is in place, so the job becomes visible to workers (or stays unclassified). */
-export async function finishStaging(db: Kysely<Database>, args: { readonly jobId: string; readonly status: 'queued' | 'unclassified' | 'held'; readonly message: string; readonly data?: Readonly<Record<string, unknown>> }): Promise<JobRow> {
-  return db.transaction().execute(async (trx) => {
-    const job = await trx.updateTable('jobs').set({ status: args.status, updated_at: sql<Date>`now()`, run_after: sql<Date>`now()` })
-      .where('id', '=', args.jobId).where('status', '=', 'staging').returningAll().executeTakeFirstOrThrow();
-    await addJobEvent(trx, { jobId: args.jobId, kind: 'staged', status: args.status, message: args.message, data: args.data ?? {} });
-    return job;
-  });
+/**
+ * Ends staging: the original is in place, so the job becomes visible to workers (or stays
+ * unclassified). One statement (update + timeline event), so one round trip and one commit.
+ */
+export async function finishStaging(db: Db, args: { readonly jobId: string; readonly status: 'queued' | 'unclassified' | 'held'; readonly message: string; readonly data?: Readonly<Record<string, unknown>> }): Promise<JobRow> {
+  const result = await sql<JobRow>`
+    WITH staged AS (
+      UPDATE jobs SET status = ${args.status}, updated_at = now(), run_after = now()
+      WHERE id = ${args.jobId} AND status = 'staging'
+      RETURNING *
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message, data)
+      SELECT id, 'staged', status, ${args.message}, ${JSON.stringify(args.data ?? {})}::jsonb FROM staged
+    )
+    SELECT * FROM staged`.execute(db);
+  const job = result.rows[0];
+  if (job === undefined) throw new Error(`job ${args.jobId} was not in staging`);
+  return job;
 }
 
 /** Removes a staging row whose original never became durable (it was never acknowledged). */
@@ -81,6 +91,20 @@ export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[
 export async function findAbandonedStagingJobs(db: Db, args: { readonly node: string; readonly olderThanSeconds: number }): Promise<JobRow[]> {
   return db.selectFrom('jobs').selectAll().where('status', '=', 'staging').where('node', '=', args.node)
     .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${args.olderThanSeconds})`).execute();
+}
+
+/**
+ * How many jobs already arrived in the same second for the same customer/category/type/group:
+ * a good first guess for the `_<n>` suffix of a new job's folder, so bursts don't probe
+ * `_2, _3, …` one insert at a time.
+ */
+export async function countJobsInSameSecond(db: Db, args: { readonly customer: string; readonly category: string; readonly type: string; readonly group: string; readonly receivedAt: Date }): Promise<number> {
+  const second = Math.floor(args.receivedAt.getTime() / 1000) * 1000;
+  const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('received_at', '>=', new Date(second)).where('received_at', '<', new Date(second + 1000))
+    .where('customer', '=', args.customer).where('category', '=', args.category).where('type', '=', args.type).where('group_name', '=', args.group)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 export async function findStagingIds(db: Db, stagingIds: readonly string[]): Promise<Set<string>> {

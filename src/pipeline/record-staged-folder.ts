@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { JobRow } from '../db/database-schema.js';
-import { PathTakenError, deleteStagingJob, finishStaging, insertStagingJob } from '../db/jobs-repository.js';
+import { PathTakenError, countJobsInSameSecond, deleteStagingJob, finishStaging, insertStagingJob } from '../db/jobs-repository.js';
 import { IngestError } from './ingest-error.js';
 import { jobSettingsFor } from './job-settings.js';
 import { jobRelativePath } from './paths.js';
@@ -29,8 +29,9 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
   const receivedAt = new Date(manifest.receivedAt);
 
   let inserted: { job: JobRow; duplicate: boolean } | undefined;
-  for (let attempt = 1; inserted === undefined; attempt += 1) {
-    if (attempt > MAX_PATH_SUFFIX) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second', { transient: true });
+  let firstAttempt = 1;
+  for (let attempt = firstAttempt; inserted === undefined; attempt += 1) {
+    if (attempt > firstAttempt + MAX_PATH_SUFFIX) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second', { transient: true });
     const relativePath = jobRelativePath({ ...manifest, receivedAt, timeZone: deps.config.timezone }, attempt);
     try {
       inserted = await insertStagingJob(deps.db, {
@@ -61,6 +62,14 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
       });
     } catch (error) {
       if (!(error instanceof PathTakenError)) throw error;
+      if (attempt === firstAttempt) {
+        // A burst in one second: jump past the folders already taken instead of probing each.
+        const taken = await countJobsInSameSecond(deps.db, { ...manifest, receivedAt });
+        if (taken > attempt) {
+          firstAttempt = taken;
+          attempt = taken;
+        }
+      }
     }
   }
 
