@@ -55,6 +55,15 @@ describe('pipeline: accept → stage → claim → run', () => {
     assert.deepEqual(leftovers, [], 'the duplicate left no folder behind');
   });
 
+  it('gives every arrival of a burst in one second its own folder', async () => {
+    const receivedAt = new Date('2023-03-03T03:03:03Z');
+    const results = await Promise.all(Array.from({ length: 30 }, (_, n) => t.service.accept(t.echoArrival({ rows: 0, tag: `burst-${n}` }, { receivedAt, group: 'burst' }))));
+    const paths = new Set(results.map(({ job }) => job.relative_path));
+    assert.equal(paths.size, 30);
+    assert.ok(paths.has('bobs_burgers/test/echo/burst/20230303_030303'));
+    assert.ok(paths.has('bobs_burgers/test/echo/burst/20230303_030303_30'));
+  });
+
   it('sanitizes hostile path segments so nothing escapes the data root', async () => {
     for (const group of ['../x', 'a/b', 'nul\0byte', 'x'.repeat(300), '..', '']) {
       const { job } = await t.service.accept(t.echoArrival({ rows: 0, tag: `g:${group}` }, { group }));
