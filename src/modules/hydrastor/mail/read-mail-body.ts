@@ -1,0 +1,37 @@
+import type { StagedFile } from '../../types.js';
+import { findMailParts } from './find-mail-parts.js';
+import { readStagedHead, readStagedHeadSync, readStagedText } from './read-staged-text.js';
+
+/** A report body is a few KiB; this leaves ample room and still refuses a runaway part. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Enough of a body for classification and grouping: every header label of a report or alert. */
+export const BODY_HEAD_BYTES = 16 * 1024;
+
+export interface MailBody {
+  readonly text: string | undefined;
+  readonly html: string | undefined;
+}
+
+/** The staged text and HTML bodies of a mail (either may be absent). */
+export async function readMailBody(args: { readonly dir: string; readonly files: readonly StagedFile[] }): Promise<MailBody> {
+  const parts = findMailParts(args.files);
+  const read = async (file: StagedFile | undefined): Promise<string | undefined> =>
+    file === undefined ? undefined : readStagedText({ dir: args.dir, file, maxBytes: MAX_BODY_BYTES });
+  return { text: await read(parts.text), html: await read(parts.html) };
+}
+
+/** The first BODY_HEAD_BYTES of each body, for group(). */
+export async function readMailBodyHead(args: { readonly dir: string; readonly files: readonly StagedFile[] }): Promise<MailBody> {
+  const parts = findMailParts(args.files);
+  const read = async (file: StagedFile | undefined): Promise<string | undefined> =>
+    file === undefined ? undefined : readStagedHead({ dir: args.dir, file, maxBytes: BODY_HEAD_BYTES }).catch(() => undefined);
+  return { text: await read(parts.text), html: await read(parts.html) };
+}
+
+/** The synchronous variant, for matches(). */
+export function readMailBodyHeadSync(args: { readonly dir: string; readonly files: readonly StagedFile[] }): MailBody {
+  const parts = findMailParts(args.files);
+  const read = (file: StagedFile | undefined): string | undefined =>
+    file === undefined ? undefined : readStagedHeadSync({ dir: args.dir, file, maxBytes: BODY_HEAD_BYTES });
+  return { text: read(parts.text), html: read(parts.html) };
+}

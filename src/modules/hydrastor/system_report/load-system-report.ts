@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { IngestError } from '../../../pipeline/ingest-error.js';
+import type { ModuleContext } from '../../types.js';
+import { findMailParts } from '../mail/find-mail-parts.js';
+import { readMailBody } from '../mail/read-mail-body.js';
+import { findReportAttachment } from './find-report-attachment.js';
+import { parseSystemReportBody } from './parse-system-report-body.js';
+import { parseSystemReportFiles } from './parse-system-report-files.js';
+import { readReportArchive } from './read-report-archive.js';
+import type { SystemReport } from './system-report-types.js';
+
+/** What a report was read from, kept so it can be read again once the grid's time zone is known. */
+export type SystemReportInput =
+  | { readonly kind: 'attachment'; readonly attachmentName: string; readonly files: ReadonlyMap<string, string> }
+  | { readonly kind: 'body'; readonly text: string | undefined; readonly html: string | undefined };
+
+export interface ParsedSystemReport {
+  readonly input: SystemReportInput;
+  /** Read without a known grid zone: times without an offset were taken as UTC (and said so). */
+  readonly report: SystemReport;
+}
+
+/** Reads (or re-reads) the report; `timezone` is the grid's known zone for times without an offset. */
+export function readSystemReport(input: SystemReportInput, timezone: string | null): SystemReport {
+  return input.kind === 'attachment'
+    ? parseSystemReportFiles({ files: input.files, timezone })
+    : parseSystemReportBody({ text: input.text, html: input.html, timezone });
+}
+
+/**
+ * The module's parse step: the archive attachment when there is one (it is the machine-readable
+ * source and wins), else the body text (or the HTML body's text). An attachment that is not a
+ * readable archive fails the job; it does not quietly fall back to the body.
+ */
+export async function loadSystemReport(context: ModuleContext): Promise<ParsedSystemReport> {
+  const attachment = findReportAttachment(findMailParts(context.files).attachments);
+  let input: SystemReportInput;
+  if (attachment !== undefined) {
+    const attachmentName = attachment.originalName ?? attachment.name;
+    const files = await readReportArchive({
+      archivePath: path.join(context.workDir, path.basename(attachment.name)),
+      displayName: attachmentName,
+      signal: context.signal,
+    });
+    input = { kind: 'attachment', attachmentName, files };
+  } else {
+    const body = await readMailBody({ dir: context.workDir, files: context.files });
+    if ((body.text ?? '').trim() === '' && (body.html ?? '').trim() === '') {
+      throw new IngestError('HYDRASTOR_REPORT_NO_CONTENT', 'The system report mail has neither a report attachment (.tar.gz, .tgz, .zip) nor a body', {
+        transient: false,
+        expose: true,
+        details: { files: context.files.map((file) => ({ name: file.name, role: file.role ?? null, originalName: file.originalName ?? null })) },
+      });
+    }
+    input = { kind: 'body', text: body.text, html: body.html };
+  }
+  context.logger.info('system report read', {
+    source: input.kind,
+    ...(input.kind === 'attachment' ? { attachment: input.attachmentName, entries: [...input.files.keys()] } : {}),
+  });
+  return { input, report: readSystemReport(input, null) };
+}
