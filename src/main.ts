@@ -5,17 +5,26 @@ import { listCustomers } from './db/customers-repository.js';
 import { ensureAdminKey } from './db/ensure-admin-key.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase, type DatabaseHandle } from './db/open-database.js';
+import { countActiveJobs } from './db/job-summary-repository.js';
 import { createApp } from './http/create-app.js';
 import { Logging } from './logging/logging.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { cleanOrphanedTmp } from './pipeline/clean-orphaned-tmp.js';
+import { stagedFilesOf } from './pipeline/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
+import { recordFailedArrival } from './pipeline/record-failed-arrival.js';
 import { recoverStaging } from './pipeline/recover-staging.js';
 import { Sweeper } from './pipeline/sweeper.js';
 import { Worker } from './pipeline/worker.js';
+import { sqsNotificationHandler } from './s3events/handle-notification.js';
+import { Reconciler } from './s3events/reconcile.js';
+import { createS3Client, createSqsClient } from './s3events/s3-client.js';
+import { SqsConsumer } from './s3events/sqs-consumer.js';
+import type { ObjectJobDeps } from './s3events/start-object-job.js';
 import { createSmtpListener, type SmtpListener } from './smtp/smtp-server.js';
 
 export interface StartOptions {
@@ -34,6 +43,8 @@ export interface RunningService {
   readonly smtpAddress: { readonly host: string; readonly port: number } | null;
   /** Printed once when the first admin key was generated at this start. */
   readonly generatedAdminKey: string | null;
+  /** This process's Prometheus metrics (also served at GET /metrics). */
+  readonly metrics: Metrics;
   accept(arrival: Arrival): Promise<AcceptResult>;
   readonly worker: Worker | null;
   readonly sweeper: Sweeper;
@@ -54,12 +65,19 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let smtpListener: SmtpListener | undefined;
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
+  const s3 = createS3Client(config.s3);
+  let sqsConsumer: SqsConsumer | undefined;
+  let reconciler: Reconciler | undefined;
   const stopAll = async (): Promise<void> => {
     // SMTP first: no new mail is taken while the rest shuts down, and mail in progress finishes.
     await smtpListener?.stop();
+    // S3 next, before the worker: no new messages; those in progress finish or go back to the queue.
+    await sqsConsumer?.stop(config.shutdown.graceSeconds);
+    await reconciler?.stop();
     if (httpServer !== undefined) await closeServer(httpServer);
     await sweeper?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
+    s3.destroy();
     await database.close();
     logger.info('stopped');
     await logging.close();
@@ -75,6 +93,16 @@ export async function startService(options: StartOptions): Promise<RunningServic
       onJobQueued: () => worker?.wake(),
     };
     const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker') };
+    const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db) });
+    const accept = async (arrival: Arrival): Promise<AcceptResult> => {
+      const result = await acceptArrival(deps, arrival);
+      if (!result.duplicate) metrics.recordAccepted({ source: result.job.source, bytes: stagedFilesOf(result.job).reduce((sum, file) => sum + file.size, 0) });
+      return result;
+    };
+    const objectJobs: ObjectJobDeps = {
+      db: database.db, s3, routes: config.s3.routes, maxObjectBytes: config.s3.maxObjectBytes, logger: logging.for('s3'), accept,
+      recordFailed: (arrival, error) => recordFailedArrival(deps, { arrival, error }),
+    };
     const recovered = await recoverStaging(deps);
     const cleaned = await cleanOrphanedTmp(workerDeps);
     logger.info('start-up recovery done', { ...recovered, orphanedTmpRemoved: cleaned });
@@ -85,18 +113,33 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker = new Worker(workerDeps);
       worker.start();
     }
-    const app = createApp({ db: database.db, config, logger: logging.for('http'), accept: (arrival) => acceptArrival(deps, arrival) });
+    const app = createApp({
+      db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs,
+      listeners: () => [{ name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null }],
+    });
     httpServer = await listen(app.callback(), config.http.host, config.http.port);
     const address = httpServer.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address)}:${address.port}`;
     if (config.smtp.enabled) {
       smtpListener = createSmtpListener({
         config,
-        accept: (arrival) => acceptArrival(deps, arrival),
+        accept,
         findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders })),
         logger: logging.for('smtp'),
       });
       await smtpListener.start();
+    }
+    const { sqs: sqsSettings, reconcile } = config.s3;
+    if (sqsSettings.queueUrl !== null) {
+      sqsConsumer = new SqsConsumer({
+        sqs: createSqsClient(config.s3), queueUrl: sqsSettings.queueUrl, waitTimeSeconds: sqsSettings.waitTimeSeconds, maxMessages: sqsSettings.maxMessages,
+        concurrency: sqsSettings.concurrency, visibilityTimeoutSeconds: sqsSettings.visibilityTimeoutSeconds, logger: objectJobs.logger, handleMessage: sqsNotificationHandler(objectJobs),
+      });
+      sqsConsumer.start();
+    }
+    if (reconcile.intervalSeconds !== null) {
+      reconciler = new Reconciler({ deps: objectJobs, settings: reconcile, intervalSeconds: reconcile.intervalSeconds });
+      reconciler.start();
     }
     const smtpAddress = smtpListener?.address() ?? null;
     logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
@@ -104,8 +147,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     let stopping: Promise<void> | undefined;
     const activeSweeper = sweeper;
     return {
-      config, database, httpUrl, smtpAddress, generatedAdminKey, worker, sweeper: activeSweeper,
-      accept: (arrival) => acceptArrival(deps, arrival),
+      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, worker, sweeper: activeSweeper,
+      accept,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {

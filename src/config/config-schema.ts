@@ -12,6 +12,84 @@ const moduleSettingsSchema = z.strictObject({
   archive: z.enum(ARCHIVE_MODES).optional(),
 });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256 of the password)');
+
+/** The embedded SMTP listener (src/smtp); every key is documented in docs/configuration.md. */
+const smtpSchema = z.strictObject({
+  enabled: z.boolean(),
+  host: z.string().min(1),
+  port,
+  /** Name in the 220 greeting and the EHLO reply; null = nodeName (the host name). */
+  hostname: z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+$/, 'must be a host name').nullable(),
+  maxMessageBytes: positiveInt,
+  maxClients: positiveInt,
+  /** Simultaneous connections from one client address (trusted relays are exempt). */
+  maxConnectionsPerAddress: positiveInt,
+  maxRecipients: positiveInt.max(1000),
+  /** Domains whose `<slug>@` and `<anything>+<slug>@` addresses route to customers. */
+  ingestDomains: z.array(z.string().min(1)),
+  disableReverseLookup: z.boolean(),
+  /** Idle time allowed while the server waits for the client. */
+  socketTimeoutSeconds: positiveInt,
+  /** Wall-clock cap of one connection, however active (a 1-byte trickle resets the idle timeout). */
+  sessionMaxSeconds: positiveInt,
+  /** How long the customer list used for RCPT TO is reused; 0 reads it for every recipient. */
+  customerCacheSeconds: z.number().nonnegative(),
+  /** Client addresses (e.g. the local Postfix) allowed XCLIENT/XFORWARD to pass on the original client. */
+  trustedRelays: z.array(z.string().min(1)),
+  /** STARTTLS is offered only when both files are set. */
+  tls: z.strictObject({ certFile: z.string().min(1).nullable(), keyFile: z.string().min(1).nullable() }),
+  /** Optional AUTH (after STARTTLS). A user bound to a customer may deliver only to that customer. */
+  auth: z.strictObject({
+    enabled: z.boolean(),
+    users: z.array(z.strictObject({ username: z.string().min(1).max(255), passwordSha256: sha256Hex, customer: z.string().min(1).nullable() })),
+  }),
+}).refine((smtp) => (smtp.tls.certFile === null) === (smtp.tls.keyFile === null), {
+  message: 'tls.certFile and tls.keyFile must be set together', path: ['tls'],
+}).refine((smtp) => !smtp.auth.enabled || smtp.tls.certFile !== null, {
+  message: 'auth needs STARTTLS: set tls.certFile and tls.keyFile (passwords never travel in clear text)', path: ['auth', 'enabled'],
+});
+
+const moduleSegment = z.string().regex(/^[a-z0-9_]+$/, 'must be lower-case letters, digits and _');
+/** AWS lets buckets be 3–63 characters; MinIO and Ceph follow the same rule. */
+const bucketName = z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be a bucket name (lower-case letters, digits, . and -)');
+
+/** Uploads through an S3-compatible store (src/s3events); every key is documented in docs/configuration.md. */
+const s3Schema = z.strictObject({
+  /** null = AWS (the endpoint of `region`); set for MinIO, Zenko CloudServer, Ceph. */
+  endpoint: z.url().nullable(),
+  /** null = the SDK's own resolution (AWS_REGION, the shared config file). */
+  region: z.string().min(1).nullable(),
+  /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need. */
+  forcePathStyle: z.boolean(),
+  /** Bucket (and optional key prefix) → module; keys below are `<customer>/<grid>/<file>`. */
+  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() })),
+  /** Largest object fetched into inbox/; larger ones become a failed job without being downloaded. */
+  maxObjectBytes: positiveInt,
+  sqs: z.strictObject({
+    /** null = no SQS consumer. */
+    queueUrl: z.url().nullable(),
+    /** null = the SDK's choice (the queue URL's host); set for emulators whose queue URLs do not resolve. */
+    endpoint: z.url().nullable(),
+    waitTimeSeconds: z.number().int().min(0).max(20),
+    maxMessages: positiveInt.max(10),
+    /** Messages handled at once (each one download); no more are received while all are busy. */
+    concurrency: positiveInt.max(64),
+    /** Set on every receive and renewed at half of it while the object is being staged. */
+    visibilityTimeoutSeconds: z.number().int().min(2).max(43200),
+  }),
+  /** `POST /api/1.0/s3/events` answers 404 while the token is null. */
+  webhook: z.strictObject({ token: z.string().min(16, 'must be at least 16 characters').max(512).nullable() }),
+  reconcile: z.strictObject({
+    /** null = off. */
+    intervalSeconds: positiveInt.nullable(),
+    /** Only objects modified this recently are considered (older ones predate the service or were handled). */
+    lookbackHours: positiveInt,
+    /** Objects younger than this are left to their notification, which is probably still on its way. */
+    settleSeconds: z.number().int().nonnegative(),
+  }),
+});
+
 /**
  * The whole configuration. `config/default.json` holds every default (documented in
  * docs/configuration.md); a file named by DP_CONFIG and the environment override it.
@@ -32,8 +110,15 @@ export const configSchema = z.strictObject({
     poolSize: positiveInt.max(200),
   }),
   adminApiKey: z.string().min(16, 'must be at least 16 characters').nullable(),
-  http: z.strictObject({ host: z.string().min(1), port, bodyLimitBytes: positiveInt }),
-  smtp: z.strictObject({ enabled: z.boolean(), host: z.string().min(1), port }),
+  http: z.strictObject({
+    host: z.string().min(1),
+    port,
+    bodyLimitBytes: positiveInt,
+    /** Requests per second allowed to one API key (a burst of that size, then 429 + Retry-After); 0 turns the limit off. */
+    rateLimit: z.strictObject({ pointsPerSecond: z.number().int().nonnegative() }),
+  }),
+  smtp: smtpSchema,
+  s3: s3Schema,
   worker: z.strictObject({
     enabled: z.boolean(),
     concurrency: positiveInt.max(64),

@@ -31,6 +31,13 @@ const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind:
   { env: 'DP_WORKER_ENABLED', path: ['worker', 'enabled'], kind: 'bool' },
   { env: 'DP_WORKER_CONCURRENCY', path: ['worker', 'concurrency'], kind: 'int' },
   { env: 'DP_EMBEDDED_PG_PORT', path: ['database', 'embeddedPort'], kind: 'int' },
+  { env: 'DP_S3_ENDPOINT', path: ['s3', 'endpoint'], kind: 'string' },
+  { env: 'DP_S3_REGION', path: ['s3', 'region'], kind: 'string' },
+  { env: 'DP_S3_FORCE_PATH_STYLE', path: ['s3', 'forcePathStyle'], kind: 'bool' },
+  { env: 'DP_S3_SQS_QUEUE_URL', path: ['s3', 'sqs', 'queueUrl'], kind: 'string' },
+  { env: 'DP_S3_SQS_ENDPOINT', path: ['s3', 'sqs', 'endpoint'], kind: 'string' },
+  { env: 'DP_S3_WEBHOOK_TOKEN', path: ['s3', 'webhook', 'token'], kind: 'string' },
+  { env: 'DP_S3_RECONCILE_INTERVAL_SECONDS', path: ['s3', 'reconcile', 'intervalSeconds'], kind: 'int' },
 ];
 
 export interface LoadConfigArgs {

@@ -10,7 +10,8 @@ import type { IngestError } from '../pipeline/ingest-error.js';
  * Rules, in order:
  * 1. `STORAGE_LOW`, `SYSTEM_ENOSPC`, `SYSTEM_EDQUOT` → 452 4.3.1 (running out of space is never
  *    permanent, whatever the flag says).
- * 2. any other transient error → 451 4.3.0.
+ * 2. transient limits with their own reply (`TOO_MANY_RECIPIENTS` → 452 4.5.3,
+ *    `TOO_MANY_CONNECTIONS` → 421 4.7.0); any other transient error → 451 4.3.0.
  * 3. known policy codes → their 5xx (table below), exposed or not.
  * 4. any other non-transient error → 554 5.0.0 when `expose`, else 451 4.3.0: an unknown internal
  *    fault must never bounce mail for good (the Haraka #3386 class of bug).
@@ -49,8 +50,16 @@ const PERMANENT_FAILURE: ReplyRule = { responseCode: 554, enhancedStatus: '5.0.0
 
 const STORAGE_CODES: ReadonlySet<string> = new Set(['STORAGE_LOW', 'SYSTEM_ENOSPC', 'SYSTEM_EDQUOT']);
 
+/** Transient refusals with a more telling reply than 451 (applied only when the error is transient). */
+const TRANSIENT_RULES: ReadonlyMap<string, ReplyRule> = new Map([
+  ['TOO_MANY_RECIPIENTS', { responseCode: 452, enhancedStatus: '4.5.3', genericText: 'Too many recipients' }],
+  ['TOO_MANY_CONNECTIONS', { responseCode: 421, enhancedStatus: '4.7.0', genericText: 'Too many connections, try again later' }],
+]);
+
 const POLICY_RULES: ReadonlyMap<string, ReplyRule> = new Map([
   ['MESSAGE_TOO_LARGE', { responseCode: 552, enhancedStatus: '5.3.4', genericText: 'Message size exceeds fixed maximum message size' }],
+  // The staging writer's own cap (stage.ts), reached when a transport does not count bytes itself.
+  ['ARRIVAL_TOO_LARGE', { responseCode: 552, enhancedStatus: '5.3.4', genericText: 'Message size exceeds fixed maximum message size' }],
   ['RECIPIENT_UNKNOWN', { responseCode: 550, enhancedStatus: '5.1.1', genericText: 'Recipient address rejected: user unknown' }],
   ['RELAY_DENIED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Relay access denied' }],
   ['SENDER_NOT_ALLOWED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Sender address rejected: not allowed' }],
@@ -65,9 +74,18 @@ export function replyForError(error: unknown): SmtpReply {
   return { responseCode: rule.responseCode, message: `${rule.enhancedStatus} ${text === '' ? rule.genericText : text}` };
 }
 
+/**
+ * The error to hand to an smtp-server callback: its `responseCode` and message are the reply
+ * (smtp-server sends `<responseCode> <message>` and answers 450 when the code is missing).
+ */
+export function smtpErrorFor(error: unknown): Error & { responseCode: number } {
+  const reply = replyForError(error);
+  return Object.assign(new Error(reply.message), { responseCode: reply.responseCode });
+}
+
 function chooseRule(error: IngestError): ReplyRule {
   if (STORAGE_CODES.has(error.code)) return STORAGE_FULL;
-  if (error.transient) return TEMPORARY_FAILURE;
+  if (error.transient) return TRANSIENT_RULES.get(error.code) ?? TEMPORARY_FAILURE;
   return POLICY_RULES.get(error.code) ?? (error.expose ? PERMANENT_FAILURE : TEMPORARY_FAILURE);
 }
 

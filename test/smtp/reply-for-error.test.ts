@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { IngestError, toIngestError } from '../../src/pipeline/ingest-error.js';
-import { MAX_REPLY_TEXT_BYTES, replyForError, sanitizeReplyText } from '../../src/smtp/reply-for-error.js';
+import { MAX_REPLY_TEXT_BYTES, replyForError, sanitizeReplyText, smtpErrorFor } from '../../src/smtp/reply-for-error.js';
 
 const GENERIC_TEMPORARY = '4.3.0 Temporary local problem, please try again later';
 const HOSTILE = 'bad\r\n250 OK\u0000\x1B[31m <evil@x>\u202E\t日本';
@@ -27,10 +27,14 @@ const CASES: readonly ReplyCase[] = [
   { name: 'SYSTEM_EDQUOT', error: ingest('SYSTEM_EDQUOT', { transient: true }), responseCode: 452, message: /^4\.3\.1 / },
   { name: 'STORAGE_LOW even if flagged permanent', error: ingest('STORAGE_LOW', { transient: false, expose: true }), responseCode: 452, message: /^4\.3\.1 / },
   { name: 'SYSTEM_EIO', error: ingest('SYSTEM_EIO', { transient: true }), responseCode: 451, message: GENERIC_TEMPORARY },
+  { name: 'TOO_MANY_RECIPIENTS', error: ingest('TOO_MANY_RECIPIENTS', { transient: true }), responseCode: 452, message: '4.5.3 Too many recipients' },
+  { name: 'TOO_MANY_CONNECTIONS', error: ingest('TOO_MANY_CONNECTIONS', { transient: true }), responseCode: 421, message: /^4\.7\.0 / },
+  { name: 'TOO_MANY_RECIPIENTS flagged permanent is not a 4xx limit reply', error: ingest('TOO_MANY_RECIPIENTS', { transient: false }), responseCode: 451, message: GENERIC_TEMPORARY },
   { name: 'transient with a policy code stays transient', error: ingest('RECIPIENT_UNKNOWN', { transient: true }), responseCode: 451, message: GENERIC_TEMPORARY },
   // Policy codes: their 5xx, exposed or not.
   { name: 'MESSAGE_TOO_LARGE', error: ingest('MESSAGE_TOO_LARGE', { expose: true }, 'Message exceeds 25 MiB'), responseCode: 552, message: '5.3.4 Message exceeds 25 MiB' },
   { name: 'MESSAGE_TOO_LARGE, not exposed', error: ingest('MESSAGE_TOO_LARGE', {}), responseCode: 552, message: '5.3.4 Message size exceeds fixed maximum message size' },
+  { name: 'ARRIVAL_TOO_LARGE (the staging writer\'s cap)', error: ingest('ARRIVAL_TOO_LARGE', { expose: true }, 'the file is larger than the limit of 10 bytes'), responseCode: 552, message: '5.3.4 the file is larger than the limit of 10 bytes' },
   { name: 'RECIPIENT_UNKNOWN', error: ingest('RECIPIENT_UNKNOWN', { expose: true }, 'recipient <x@ingest.example> is not a known ingest address'), responseCode: 550, message: '5.1.1 recipient <x@ingest.example> is not a known ingest address' },
   { name: 'RECIPIENT_UNKNOWN, not exposed', error: ingest('RECIPIENT_UNKNOWN', {}), responseCode: 550, message: '5.1.1 Recipient address rejected: user unknown' },
   { name: 'RELAY_DENIED', error: ingest('RELAY_DENIED', {}), responseCode: 550, message: '5.7.1 Relay access denied' },
@@ -98,6 +102,16 @@ describe('replyForError', () => {
       assert.ok(line.length <= 512);
       if (error.transient) assert.ok(reply.responseCode < 500);
     }
+  });
+});
+
+describe('smtpErrorFor', () => {
+  it('carries the reply as responseCode and message, so smtp-server never falls back to 450', () => {
+    const error = smtpErrorFor(new IngestError('RELAY_DENIED', 'relay access denied', { expose: true }));
+    assert.ok(error instanceof Error);
+    assert.equal(error.responseCode, 550);
+    assert.equal(error.message, '5.7.1 relay access denied');
+    assert.equal(smtpErrorFor(new Error('boom')).responseCode, 451);
   });
 });
 

@@ -1,0 +1,33 @@
+import { once } from 'node:events';
+import type { SMTPServerDataStream } from 'smtp-server';
+import { IngestError } from '../pipeline/ingest-error.js';
+
+/**
+ * The DATA stream's chunks, failing with `MESSAGE_TOO_LARGE` (552 5.3.4) as soon as smtp-server
+ * flags the message as over `size`: smtp-server only counts, so without this check a huge
+ * message would fill the disk. The stream is left undestroyed when the reader stops, so the
+ * rest can be drained and the reply still comes after the client's final dot.
+ */
+export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: number): AsyncGenerator<Uint8Array> {
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+    if (stream.sizeExceeded) throw tooLarge(maxBytes);
+    yield chunk as Uint8Array;
+  }
+  if (stream.sizeExceeded) throw tooLarge(maxBytes);
+}
+
+/**
+ * Reads and discards whatever is left of the message. smtp-server replies only once the stream
+ * has ended, and it resumes a stream only if nobody ever read it; a stream we stopped reading
+ * would otherwise stall the session until its timeout.
+ */
+export async function drainMessage(stream: SMTPServerDataStream): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  const ended = Promise.race([once(stream, 'end'), once(stream, 'close')]).catch(() => undefined);
+  stream.resume();
+  await ended;
+}
+
+function tooLarge(maxBytes: number): IngestError {
+  return new IngestError('MESSAGE_TOO_LARGE', `message exceeds the maximum size of ${maxBytes} bytes`, { expose: true, details: { limitBytes: maxBytes } });
+}

@@ -1,0 +1,42 @@
+import type { SMTPServerSession } from 'smtp-server';
+import type { AcceptResult } from '../pipeline/accept.js';
+
+/** Keeps the 250 line well under RFC 5321's 512 bytes, however many customers got a job. */
+const MAX_QUEUED_IDS_CHARS = 380;
+
+/**
+ * The envelope facts kept on a job (`sourceRef`): who handed the message over, as whom, and for
+ * which of this customer's addresses. Behind a trusted relay `remoteAddress` is the original
+ * client (from XCLIENT/XFORWARD) and `relayAddress` the relay itself.
+ */
+export function envelopeSourceRef(session: SMTPServerSession, recipients: readonly string[]): Record<string, unknown> {
+  const mailFrom = session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address;
+  const relay = session.xClient.get('ADDR:DEFAULT') ?? session.xForward.get('ADDR:DEFAULT');
+  const user = (session.user as { username?: unknown } | undefined)?.username;
+  return {
+    mailFrom,
+    rcptTo: [...recipients],
+    remoteAddress: session.remoteAddress,
+    ...(typeof relay === 'string' && relay !== '' ? { relayAddress: relay } : {}),
+    helo: typeof session.hostNameAppearsAs === 'string' ? session.hostNameAppearsAs : null,
+    clientHostname: typeof session.clientHostname === 'string' ? session.clientHostname : null,
+    secure: session.secure,
+    ...(typeof user === 'string' ? { authenticatedAs: user } : {}),
+    sessionId: session.id,
+    transaction: session.transaction,
+  };
+}
+
+/** `2.0.0 Ok: queued as <job id>[ <job id>…]`, one id per customer, shortened past the line limit. */
+export function acceptedReplyText(results: readonly AcceptResult[]): string {
+  const ids = [...new Set(results.map((result) => result.job.id))];
+  const shown: string[] = [];
+  let length = 0;
+  for (const id of ids) {
+    if (length + id.length + 1 > MAX_QUEUED_IDS_CHARS) break;
+    shown.push(id);
+    length += id.length + 1;
+  }
+  const more = ids.length - shown.length;
+  return `2.0.0 Ok: queued as ${shown.join(' ')}${more > 0 ? ` and ${more} more` : ''}`;
+}

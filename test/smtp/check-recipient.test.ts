@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { IngestError } from '../../src/pipeline/ingest-error.js';
+import type { RecipientCustomer } from '../../src/pipeline/route-recipient.js';
+import { checkRecipient } from '../../src/smtp/check-recipient.js';
+
+const CUSTOMERS: readonly RecipientCustomer[] = [
+  { slug: 'bobs_burgers', ingestAddresses: [], allowedSenders: [] },
+  { slug: 'locked_co', ingestAddresses: ['reports@locked.example'], allowedSenders: ['@hydrastor.example'] },
+];
+const base = { customers: CUSTOMERS, ingestDomains: ['ingest.hview.example'] };
+
+function code(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof IngestError);
+    assert.equal(error.transient, false);
+    return error.code;
+  }
+  return 'accepted';
+}
+
+describe('checkRecipient', () => {
+  it('routes to the customer and applies its sender allow-list', () => {
+    assert.equal(checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'anyone@x.example' }), 'bobs_burgers');
+    assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: 'grid@hydrastor.example' }), 'locked_co');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example' })), 'SENDER_NOT_ALLOWED');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: null })), 'SENDER_NOT_ALLOWED');
+  });
+
+  it('passes routing refusals through: unknown local part, foreign domain', () => {
+    assert.equal(code(() => checkRecipient({ ...base, address: 'nobody@ingest.hview.example', sender: 'a@b.example' })), 'RECIPIENT_UNKNOWN');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example' })), 'RELAY_DENIED');
+  });
+
+  it('lets an authenticated user past the allow-list, but a user bound to a customer only to that customer', () => {
+    assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example', authenticated: { customer: 'locked_co' } }), 'locked_co');
+    assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: null, authenticated: { customer: null } }), 'locked_co');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'a@b.example', authenticated: { customer: 'locked_co' } })), 'SENDER_NOT_ALLOWED');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example', authenticated: { customer: null } })), 'RELAY_DENIED', 'never an open relay, even when authenticated');
+  });
+});
