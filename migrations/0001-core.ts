@@ -59,8 +59,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       lease_expires_at timestamptz,
       cancel_requested_at timestamptz
     )`.execute(db);
-  // The claim query's index: only queued rows, oldest due first.
+  // The claim queries' indexes: only queued rows, oldest due first; per node when the data root is not shared.
   await sql`CREATE INDEX jobs_claim_idx ON jobs (run_after, received_at) WHERE status = 'queued'`.execute(db);
+  await sql`CREATE INDEX jobs_claim_node_idx ON jobs (node, run_after, received_at) WHERE status = 'queued'`.execute(db);
   await sql`CREATE INDEX jobs_running_idx ON jobs (lease_expires_at) WHERE status = 'running'`.execute(db);
   await sql`CREATE INDEX jobs_staging_idx ON jobs (node, created_at) WHERE status = 'staging'`.execute(db);
   // Listing newest first, overall and per customer/status (the API's common filters).

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from './config-schema.js';
@@ -86,7 +85,6 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
     ...config,
     dataRoot: path.resolve(cwd, config.dataRoot),
     logDir: path.resolve(cwd, config.logDir),
-    nodeName: config.nodeName ?? hostname(),
   });
 }
 

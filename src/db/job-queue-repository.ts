@@ -6,17 +6,19 @@ type Db = Kysely<Database> | Transaction<Database>;
 /**
  * Takes the oldest due queued job and leases it to `owner`. SKIP LOCKED lets any number of
  * workers (threads, processes, hosts) poll the same table without ever taking the same job.
- * Without a shared data root a node only takes the jobs it staged, since only it can read them.
+ * Without a shared data root a node only takes the jobs it staged, since only it can read them;
+ * and a worker only takes jobs of modules it has (a rolling deploy leaves the others queued).
  */
-export async function claimNextJob(db: Db, args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number }): Promise<JobRow | undefined> {
+export async function claimNextJob(db: Db, args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number; readonly moduleKeys: readonly string[] }): Promise<JobRow | undefined> {
+  if (args.moduleKeys.length === 0) return undefined;
+  // Two statements rather than `(anyNode OR node = $1)`, so each can use its own partial index.
+  const due = args.anyNode
+    ? sql`SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now() AND (category || '/' || type) = ANY(${args.moduleKeys}::text[])
+          ORDER BY run_after, received_at LIMIT 1 FOR UPDATE SKIP LOCKED`
+    : sql`SELECT id FROM jobs WHERE status = 'queued' AND node = ${args.node} AND run_after <= now() AND (category || '/' || type) = ANY(${args.moduleKeys}::text[])
+          ORDER BY run_after, received_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
   const result = await sql<JobRow>`
-    WITH next AS (
-      SELECT id FROM jobs
-      WHERE status = 'queued' AND run_after <= now() AND (${args.anyNode} OR node = ${args.node})
-      ORDER BY run_after, received_at
-      LIMIT 1
-      FOR UPDATE SKIP LOCKED
-    ), claimed AS (
+    WITH next AS (${due}), claimed AS (
       UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ${args.owner},
         lease_expires_at = now() + make_interval(secs => ${args.leaseSeconds}),
         started_at = now(), finished_at = NULL, deadline_at = now() + make_interval(secs => timeout_seconds),
@@ -30,6 +32,21 @@ export async function claimNextJob(db: Db, args: { readonly owner: string; reado
     )
     SELECT * FROM claimed`.execute(db);
   return result.rows[0];
+}
+
+const MAX_ERROR_MESSAGE_CHARS = 2000;
+
+/**
+ * Error codes and messages come from anywhere (a parser quoting its input, a driver): PostgreSQL
+ * text refuses NUL, and a timeline should not carry control characters or megabytes.
+ */
+export function cleanErrorText(text: string, maxChars = MAX_ERROR_MESSAGE_CHARS): string {
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+  return clean.length > maxChars ? `${clean.slice(0, maxChars)}…` : clean;
+}
+
+function cleanError(error: { readonly code: string; readonly message: string }): { code: string; message: string } {
+  return { code: cleanErrorText(error.code, 100), message: cleanErrorText(error.message) };
 }
 
 /**
@@ -71,19 +88,20 @@ export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
       updated_at: sql<Date>`now()`,
       lease_owner: null,
       lease_expires_at: null,
-      error_code: args.error?.code ?? null,
-      error_message: args.error?.message ?? null,
+      error_code: args.error == null ? null : cleanError(args.error).code,
+      error_message: args.error == null ? null : cleanError(args.error).message,
       ...(args.stats === undefined ? {} : { stats: JSON.stringify(args.stats) }),
     })
     .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
     .returning('id').executeTakeFirst();
   if (row === undefined) return false;
-  await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'finished', status: args.status, message: args.message, data: JSON.stringify(args.data ?? {}) }).execute();
+  await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'finished', status: args.status, message: cleanErrorText(args.message), data: JSON.stringify(args.data ?? {}).replaceAll('\\u0000', '') }).execute();
   return true;
 }
 
 /** Puts a failed run back in the queue to try again at `retryInSeconds` (fenced like finishJob). */
 export async function scheduleRetry(db: Db, args: { readonly jobId: string; readonly owner: string; readonly retryInSeconds: number; readonly error: { readonly code: string; readonly message: string } }): Promise<boolean> {
+  const error = cleanError(args.error);
   const row = await db.updateTable('jobs')
     .set({
       status: 'queued',
@@ -91,15 +109,15 @@ export async function scheduleRetry(db: Db, args: { readonly jobId: string; read
       updated_at: sql<Date>`now()`,
       lease_owner: null,
       lease_expires_at: null,
-      error_code: args.error.code,
-      error_message: args.error.message,
+      error_code: error.code,
+      error_message: error.message,
     })
     .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
     .returning('id').executeTakeFirst();
   if (row === undefined) return false;
   await db.insertInto('job_events').values({
     job_id: args.jobId, kind: 'retry_scheduled', status: 'queued',
-    message: `${args.error.code}: ${args.error.message}; retrying in ${Math.round(args.retryInSeconds)} s`,
+    message: `${error.code}: ${error.message}; retrying in ${Math.round(args.retryInSeconds)} s`,
     data: JSON.stringify({ retryInSeconds: args.retryInSeconds }),
   }).execute();
   return true;
@@ -134,9 +152,10 @@ export async function timeOutOverdueJobs(db: Db): Promise<Array<{ id: string }>>
 
 /**
  * Running jobs whose lease expired (their worker died or lost the database) go back to the
- * queue, or fail once they used all their attempts.
+ * queue after a backoff (a job that kills its process must not crash the cluster in a loop),
+ * or fail once they used all their attempts.
  */
-export async function requeueExpiredLeases(db: Db): Promise<Array<{ id: string; status: JobStatus }>> {
+export async function requeueExpiredLeases(db: Db, args: { readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number }): Promise<Array<{ id: string; status: JobStatus }>> {
   const result = await sql<{ id: string; status: JobStatus }>`
     WITH expired AS (
       UPDATE jobs SET
@@ -144,7 +163,8 @@ export async function requeueExpiredLeases(db: Db): Promise<Array<{ id: string; 
         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
         error_code = CASE WHEN attempts >= max_attempts THEN 'LEASE_EXPIRED' ELSE error_code END,
         error_message = CASE WHEN attempts >= max_attempts THEN 'the worker stopped responding on the last attempt' ELSE error_message END,
-        run_after = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
+        run_after = now() + make_interval(secs => least(${args.backoffMaxSeconds}::float8, ${args.backoffBaseSeconds}::float8 * power(2, greatest(attempts - 1, 0)))),
+        updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
       WHERE status = 'running' AND lease_expires_at < now()
       RETURNING id, status, attempts, max_attempts
     ), logged AS (

@@ -56,7 +56,7 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
     const category = module?.category ?? UNCLASSIFIED_CATEGORY;
     const type = module?.type ?? arrival.source;
     const group = cleanText(arrival.group ?? (await module?.group(facts)) ?? '') || 'none';
-    const idempotencyKey = arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder);
+    const idempotencyKey = withoutNul(arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder)) as string;
     const manifest: StagedManifest = {
       manifestVersion: 1,
       stagingId: folder.id,
@@ -71,7 +71,7 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
       classified: module !== undefined,
       receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
       node: deps.config.nodeName ?? 'local',
-      files: [...folder.files],
+      files: withoutNul(folder.files) as StagedManifest['files'],
     };
     await folder.complete(manifest);
     return await recordStagedFolder(deps, { incomingDir: folder.dir, manifest, message: `received via ${arrival.source}` });

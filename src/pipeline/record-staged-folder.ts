@@ -3,9 +3,9 @@ import type { JobRow } from '../db/database-schema.js';
 import { PathTakenError, countJobsInSameSecond, deleteStagingJob, finishStaging, insertStagingJob } from '../db/jobs-repository.js';
 import { IngestError } from './ingest-error.js';
 import { jobSettingsFor } from './job-settings.js';
-import { jobRelativePath } from './paths.js';
+import { areaPath, jobRelativePath } from './paths.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import type { StagedManifest } from './staged-manifest.js';
+import { readStagedManifest, type StagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
 
 const MAX_PATH_SUFFIX = 1000;
@@ -88,7 +88,10 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
   try {
     await publishIncoming({ dataRoot: deps.config.dataRoot, incomingDir: args.incomingDir, relativePath: job.relative_path });
   } catch (error) {
-    await deleteStagingJob(deps.db, job.id).catch(() => undefined);
+    // If the folder did reach its place, keep the row: recovery finishes it (and the client's
+    // retry then finds the job). Otherwise the arrival never became durable: forget it.
+    const published = await readStagedManifest(areaPath(deps.config.dataRoot, 'inbox', job.relative_path));
+    if (published === undefined) await deleteStagingJob(deps.db, job.id).catch(() => undefined);
     throw new IngestError('STAGING_FAILED', `could not move the arrival into inbox/${job.relative_path}`, { transient: true, cause: error });
   }
   const status = manifest.classified ? 'queued' : 'unclassified';

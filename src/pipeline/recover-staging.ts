@@ -1,13 +1,14 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { deleteStagingJob, finishStaging, findAbandonedStagingJobs, findStagingIds } from '../db/jobs-repository.js';
+import type { JobRow } from '../db/database-schema.js';
+import { deleteStagingJob, findAbandonedStagingJobs, findJob, findStagingIds, finishStaging } from '../db/jobs-repository.js';
 import { INCOMING_FOLDER, areaPath } from './paths.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { recordStagedFolder } from './record-staged-folder.js';
 import { readStagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
 
-/** An arrival still being written is younger than this; older leftovers belong to a dead writer. */
+/** An arrival written to within this time may still be in progress; older leftovers belong to a dead writer. */
 export const ABANDONED_AFTER_SECONDS = 120;
 
 export interface RecoveryReport {
@@ -16,58 +17,93 @@ export interface RecoveryReport {
   readonly droppedPartial: number;
 }
 
+type Outcome = 'recorded' | 'completed' | 'dropped' | 'nothing';
+
 /**
  * Finishes what a crash interrupted between "original durable" and "job committed":
  * - a complete folder in `inbox/.incoming/` with no job row gets its job (the client may have
  *   missed our answer; its retry will find the job by idempotency key);
  * - a `staging` row whose folder is complete becomes queued, moving the folder if needed;
  * - partial folders (no manifest) and rows without any folder were never acknowledged: removed.
+ * Each item is handled on its own, so one bad folder or a concurrent recovery elsewhere never
+ * stops the rest; what fails is retried at the next sweep.
  */
 export async function recoverStaging(deps: PipelineDeps, args: { readonly olderThanSeconds?: number } = {}): Promise<RecoveryReport> {
   const olderThanSeconds = args.olderThanSeconds ?? ABANDONED_AFTER_SECONDS;
-  const node = deps.config.nodeName ?? 'local';
-  const incomingRoot = areaPath(deps.config.dataRoot, 'inbox', INCOMING_FOLDER);
-  let completedJobs = 0;
-  let recordedFolders = 0;
-  let droppedPartial = 0;
-
+  const counts: Record<Outcome, number> = { recorded: 0, completed: 0, dropped: 0, nothing: 0 };
+  const node = deps.config.sharedDataRoot ? null : deps.config.nodeName ?? 'local';
   for (const job of await findAbandonedStagingJobs(deps.db, { node, olderThanSeconds })) {
-    const logger = deps.logger.child({ jobId: job.id });
-    const published = areaPath(deps.config.dataRoot, 'inbox', job.relative_path);
-    const incoming = path.join(incomingRoot, job.staging_id);
-    if ((await readStagedManifest(published)) === undefined && (await readStagedManifest(incoming)) !== undefined) {
-      await publishIncoming({ dataRoot: deps.config.dataRoot, incomingDir: incoming, relativePath: job.relative_path });
-    }
-    const manifest = await readStagedManifest(published);
-    if (manifest === undefined) {
-      await deleteStagingJob(deps.db, job.id);
-      await rm(incoming, { recursive: true, force: true });
-      droppedPartial += 1;
-      logger.warn('dropped a staging job whose original never became durable', { path: job.relative_path });
-      continue;
-    }
-    await finishStaging(deps.db, { jobId: job.id, status: manifest.classified ? 'queued' : 'unclassified', message: 'staging completed by recovery after an interruption' });
-    completedJobs += 1;
-    logger.info('recovered an interrupted staging', { path: job.relative_path });
+    counts[await guarded(deps, { jobId: job.id }, () => recoverStagingRow(deps, job))] += 1;
   }
-
+  const incomingRoot = areaPath(deps.config.dataRoot, 'inbox', INCOMING_FOLDER);
   const entries = await readdir(incomingRoot).catch(() => [] as string[]);
   const known = await findStagingIds(deps.db, entries);
-  for (const id of entries) {
-    if (known.has(id)) continue;
-    const dir = path.join(incomingRoot, id);
-    const info = await stat(dir).catch(() => undefined);
-    if (info === undefined || Date.now() - info.mtimeMs < olderThanSeconds * 1000) continue;
-    const manifest = await readStagedManifest(dir);
-    if (manifest === undefined) {
-      await rm(dir, { recursive: true, force: true });
-      droppedPartial += 1;
-      deps.logger.warn('removed a partial arrival that was never acknowledged', { stagingId: id });
-      continue;
-    }
-    const { job, duplicate } = await recordStagedFolder(deps, { incomingDir: dir, manifest, message: 'recorded by recovery: the original was durable but its job was not committed' });
-    recordedFolders += duplicate ? 0 : 1;
-    deps.logger.info('recovered a staged folder without a job', { jobId: job.id, duplicate });
+  for (const id of entries.filter((entry) => !known.has(entry))) {
+    counts[await guarded(deps, { stagingId: id }, () => recoverIncomingFolder(deps, path.join(incomingRoot, id), olderThanSeconds))] += 1;
   }
-  return { recordedFolders, completedJobs, droppedPartial };
+  return { recordedFolders: counts.recorded, completedJobs: counts.completed, droppedPartial: counts.dropped };
+}
+
+async function recoverStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcome> {
+  const logger = deps.logger.child({ jobId: job.id });
+  const published = areaPath(deps.config.dataRoot, 'inbox', job.relative_path);
+  const incoming = areaPath(deps.config.dataRoot, 'inbox', path.join(INCOMING_FOLDER, job.staging_id));
+  if ((await readStagedManifest(published)) === undefined && (await readStagedManifest(incoming)) !== undefined) {
+    await publishIncoming({ dataRoot: deps.config.dataRoot, incomingDir: incoming, relativePath: job.relative_path });
+  }
+  const manifest = await readStagedManifest(published);
+  if (manifest === undefined) {
+    await deleteStagingJob(deps.db, job.id);
+    await rm(incoming, { recursive: true, force: true });
+    logger.warn('dropped a staging job whose original never became durable', { path: job.relative_path });
+    return 'dropped';
+  }
+  try {
+    await finishStaging(deps.db, { jobId: job.id, status: manifest.classified ? 'queued' : 'unclassified', message: 'staging completed by recovery after an interruption' });
+  } catch (error) {
+    // Another instance recovering at the same moment may have finished it first: that is fine.
+    if ((await findJob(deps.db, job.id))?.status !== 'staging') return 'nothing';
+    throw error;
+  }
+  logger.info('recovered an interrupted staging', { path: job.relative_path });
+  return 'completed';
+}
+
+async function recoverIncomingFolder(deps: PipelineDeps, dir: string, olderThanSeconds: number): Promise<Outcome> {
+  const lastWrite = await newestModification(dir);
+  if (lastWrite === undefined || Date.now() - lastWrite < olderThanSeconds * 1000) return 'nothing';
+  const manifest = await readStagedManifest(dir);
+  if (manifest === undefined) {
+    await rm(dir, { recursive: true, force: true });
+    deps.logger.warn('removed a partial arrival that was never acknowledged', { stagingId: path.basename(dir) });
+    return 'dropped';
+  }
+  const { job, duplicate } = await recordStagedFolder(deps, { incomingDir: dir, manifest, message: 'recorded by recovery: the original was durable but its job was not committed' });
+  deps.logger.info('recovered a staged folder without a job', { jobId: job.id, duplicate });
+  return duplicate ? 'nothing' : 'recorded';
+}
+
+async function guarded(deps: PipelineDeps, context: Record<string, string>, run: () => Promise<Outcome>): Promise<Outcome> {
+  try {
+    return await run();
+  } catch (error) {
+    deps.logger.warn('recovery of one arrival failed; the next sweep tries again', { ...context, error: String(error) });
+    return 'nothing';
+  }
+}
+
+/**
+ * When an incoming folder was last written to. Appending to a file inside does not touch the
+ * folder's own mtime, so the newest of the folder and its files counts: a slow upload that is
+ * still streaming is never mistaken for an abandoned one.
+ */
+async function newestModification(dir: string): Promise<number | undefined> {
+  const info = await stat(dir).catch(() => undefined);
+  if (info === undefined) return undefined;
+  let newest = info.mtimeMs;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const file = await stat(path.join(dir, name)).catch(() => undefined);
+    if (file !== undefined) newest = Math.max(newest, file.mtimeMs);
+  }
+  return newest;
 }

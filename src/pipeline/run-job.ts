@@ -1,4 +1,5 @@
-import { cp, rm } from 'node:fs/promises';
+import { cp, rm, rmdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { JobRow } from '../db/database-schema.js';
 import { extendLease, finishJob, releaseJob, scheduleRetry } from '../db/job-queue-repository.js';
 import type { ModuleContext, StagedFile } from '../modules/types.js';
@@ -7,6 +8,9 @@ import { IngestError, toIngestError } from './ingest-error.js';
 import { jobSettingsFor } from './job-settings.js';
 import { areaPath } from './paths.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+
+/** setTimeout's largest delay (about 24.8 days); longer ones would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Why a running job was stopped from outside its module. */
 export type StopReason = 'cancelled' | 'timed_out' | 'lease_lost' | 'shutdown';
@@ -39,21 +43,29 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   const controller = new AbortController();
   const stop = (reason: StopReason): void => { if (!controller.signal.aborted) controller.abort(new StopSignal(reason)); };
   let progress: Record<string, number | string> | undefined;
+  let leaseConfirmedAt = Date.now();
 
   const heartbeat = setInterval(() => {
     extendLease(deps.db, { jobId: job.id, owner, leaseSeconds: config.worker.leaseSeconds, progress })
       .then(({ owned, cancelRequested }) => {
         if (!owned) stop('lease_lost');
         else if (cancelRequested) stop('cancelled');
+        else leaseConfirmedAt = Date.now();
       })
-      .catch((error: unknown) => logger.warn('lease heartbeat failed', { error: String(error) }));
+      .catch((error: unknown) => {
+        logger.warn('lease heartbeat failed', { error: String(error) });
+        // Unconfirmed for a whole lease: the sweeper may already have given the job to another worker.
+        if (Date.now() - leaseConfirmedAt > config.worker.leaseSeconds * 1000) stop('lease_lost');
+      });
   }, config.worker.heartbeatSeconds * 1000);
   const deadlineMs = (job.deadline_at?.getTime() ?? Date.now() + job.timeout_seconds * 1000) - Date.now();
-  const deadline = setTimeout(() => stop('timed_out'), Math.max(0, deadlineMs));
+  const deadline = setTimeout(() => stop('timed_out'), Math.min(MAX_TIMER_MS, Math.max(0, deadlineMs)));
   const onShutdown = (): void => stop('shutdown');
   args.shutdownSignal.addEventListener('abort', onShutdown, { once: true });
 
-  const workDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
+  // One folder per attempt, so a worker that lost its lease never touches its successor's copy.
+  const jobTmpDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
+  const workDir = path.join(jobTmpDir, `attempt-${job.attempts}`);
   const files = (job.manifest as { files?: StagedFile[] }).files ?? [];
   const throwIfStopped = (): void => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
@@ -61,7 +73,8 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   try {
     if (module === undefined) throw new IngestError('MODULE_UNKNOWN', `no module ${moduleKey} is installed on this node`);
     logger.info('job started', { module: moduleKey, attempt: job.attempts, path: job.relative_path });
-    await rm(workDir, { recursive: true, force: true });
+    // Earlier attempts' folders belong to workers that lost this job: they can no longer commit.
+    await rm(jobTmpDir, { recursive: true, force: true });
     await cp(areaPath(config.dataRoot, 'inbox', job.relative_path), workDir, { recursive: true, errorOnExist: true, force: false });
     const context: ModuleContext = {
       jobId: job.id,
@@ -96,6 +109,8 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     clearTimeout(deadline);
     args.shutdownSignal.removeEventListener('abort', onShutdown);
     await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn('could not clean tmp', { error: String(error) }));
+    // The job's own tmp folder goes too once no attempt uses it (rmdir fails while another does).
+    await rmdir(jobTmpDir).catch(() => undefined);
   }
 }
 

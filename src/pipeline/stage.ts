@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { StagedFile } from '../modules/types.js';
@@ -59,10 +59,13 @@ export class IncomingFolder {
           throw new IngestError('ARRIVAL_TOO_LARGE', `the file is larger than the limit of ${args.maxBytes} bytes`, { expose: true, details: { limitBytes: args.maxBytes } });
         }
         hash.update(chunk);
-        await handle.write(chunk);
+        await writeFully(handle, chunk);
         args.onProgress?.(size);
       }
       await handle.sync();
+      // A full disk can end a write short without an error: never trust a size we did not see on disk.
+      const written = (await handle.stat()).size;
+      if (written !== size) throw new IngestError('STORAGE_LOW', `only ${written} of ${size} bytes reached the disk`, { transient: true });
     } catch (error) {
       await handle.close().catch(() => undefined);
       await rm(partPath, { force: true });
@@ -82,15 +85,21 @@ export class IncomingFolder {
     return file;
   }
 
-  /** Writes the manifest (the completion marker) and makes the whole folder durable. */
+  /**
+   * Writes the manifest (the completion marker) and makes the whole folder durable. The manifest
+   * itself goes through a temporary name, so a crash never leaves a half-written one.
+   */
   async complete(manifest: Readonly<Record<string, unknown>>): Promise<void> {
-    const handle = await open(path.join(this.dir, MANIFEST_FILE), 'wx', 0o600);
+    const finalPath = path.join(this.dir, MANIFEST_FILE);
+    const partPath = `${finalPath}.part`;
+    const handle = await open(partPath, 'wx', 0o600);
     try {
-      await handle.writeFile(`${JSON.stringify({ ...manifest, files: this.files }, null, 2)}\n`);
+      await writeFully(handle, Buffer.from(`${JSON.stringify({ ...manifest, files: this.files }, null, 2)}\n`));
       await handle.sync();
     } finally {
       await handle.close();
     }
+    await rename(partPath, finalPath);
     await fsyncDirectory(this.dir);
   }
 
@@ -107,17 +116,35 @@ export class IncomingFolder {
 export async function publishIncoming(args: { readonly dataRoot: string; readonly incomingDir: string; readonly relativePath: string }): Promise<string> {
   const target = areaPath(args.dataRoot, 'inbox', args.relativePath);
   const parent = path.dirname(target);
-  const firstCreated = await mkdir(parent, { recursive: true });
+  await mkdir(parent, { recursive: true });
   await rename(args.incomingDir, target);
-  // New directories are durable only once each parent has been fsynced too.
-  const toSync = [parent];
-  if (firstCreated !== undefined) {
-    for (let dir = parent; dir !== path.dirname(firstCreated); dir = path.dirname(dir)) if (dir !== parent) toSync.push(dir);
-    toSync.push(path.dirname(firstCreated));
-  }
-  toSync.push(path.dirname(args.incomingDir));
-  for (const dir of new Set(toSync)) await fsyncDirectory(dir);
+  await fsyncDirectory(parent);
+  await fsyncDirectory(path.dirname(args.incomingDir));
+  // The new folder's ancestors must be durable too; another process may have created them and
+  // not fsynced them yet, so each process fsyncs every ancestor once before relying on it.
+  await makeAncestorsDurable(parent, areaPath(args.dataRoot, 'inbox', ''));
   return target;
+}
+
+const durableDirectories = new Set<string>();
+const MAX_REMEMBERED_DIRECTORIES = 50_000;
+
+async function makeAncestorsDurable(dir: string, root: string): Promise<void> {
+  const chain: string[] = [];
+  for (let current = dir; current.startsWith(root) && !durableDirectories.has(current); current = path.dirname(current)) chain.push(current);
+  for (const child of chain) await fsyncDirectory(path.dirname(child));
+  if (durableDirectories.size > MAX_REMEMBERED_DIRECTORIES) durableDirectories.clear();
+  for (const child of chain) durableDirectories.add(child);
+}
+
+/** FileHandle.write may write less than asked (a full disk): loop until all of it is written. */
+async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.byteLength) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
+    if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes', { transient: true });
+    offset += bytesWritten;
+  }
 }
 
 export async function fsyncDirectory(dir: string): Promise<void> {

@@ -41,6 +41,11 @@ export async function readStagedManifest(dir: string): Promise<StagedManifest | 
   } catch {
     return undefined;
   }
-  const parsed = stagedManifestSchema.safeParse(JSON.parse(text));
-  return parsed.success ? parsed.data : undefined;
+  try {
+    const parsed = stagedManifestSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    // Unreadable means incomplete: such a folder was never acknowledged.
+    return undefined;
+  }
 }

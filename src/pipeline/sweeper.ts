@@ -1,10 +1,12 @@
 import { requeueExpiredLeases, timeOutOverdueJobs } from '../db/job-queue-repository.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { cleanOrphanedTmp } from './clean-orphaned-tmp.js';
 import { recoverStaging } from './recover-staging.js';
 
 /**
  * Periodic housekeeping, safe to run on every instance at once: running jobs past their deadline
- * become timed_out, expired leases go back to the queue, interrupted stagings are finished.
+ * become timed_out, expired leases go back to the queue, interrupted stagings are finished,
+ * abandoned tmp/ folders are removed.
  */
 export class Sweeper {
   readonly #deps: PipelineDeps;
@@ -30,10 +32,11 @@ export class Sweeper {
     try {
       const timedOut = await timeOutOverdueJobs(db);
       for (const { id } of timedOut) logger.warn('job timed out', { jobId: id });
-      const expired = await requeueExpiredLeases(db);
+      const expired = await requeueExpiredLeases(db, this.#deps.config.worker);
       for (const { id, status } of expired) logger.warn('lease expired', { jobId: id, status });
       if (expired.some(({ status }) => status === 'queued')) this.#deps.onJobQueued?.();
       await recoverStaging(this.#deps);
+      await cleanOrphanedTmp(this.#deps);
     } catch (error) {
       logger.warn('sweep failed; will try again', { error: String(error) });
     }

@@ -14,12 +14,16 @@ export class Worker {
   readonly #instance: string;
   readonly #running = new Set<Promise<void>>();
   readonly #shutdown = new AbortController();
+  /** Settles when stop() is called, so a loop waiting for a free slot stops waiting. */
+  readonly #stopRequested: Promise<void>;
+  #requestStop: () => void = () => undefined;
   #stopping = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
+    this.#stopRequested = new Promise((resolve) => { this.#requestStop = resolve; });
     this.#instance = `${deps.config.nodeName}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
@@ -42,6 +46,7 @@ export class Worker {
    */
   async stop(graceSeconds: number): Promise<void> {
     this.#stopping = true;
+    this.#requestStop();
     this.#wake?.();
     await this.#loop;
     const all = Promise.allSettled([...this.#running]);
@@ -58,7 +63,7 @@ export class Worker {
     let slot = 0;
     while (!this.#stopping) {
       if (this.#running.size >= config.worker.concurrency) {
-        await Promise.race(this.#running);
+        await Promise.race([...this.#running, this.#stopRequested]);
         continue;
       }
       let claimed;
@@ -69,6 +74,7 @@ export class Worker {
           node: config.nodeName ?? 'local',
           anyNode: config.sharedDataRoot,
           leaseSeconds: config.worker.leaseSeconds,
+          moduleKeys: this.#deps.registry.keys(),
         });
       } catch (error) {
         logger.warn('could not claim a job', { error: String(error) });

@@ -53,6 +53,8 @@ describe('start-up recovery', () => {
     assert.ok(existsSync(young.dir));
     const old = new Date(Date.now() - 3600_000);
     await utimes(young.dir, old, old);
+    assert.equal((await recoverStaging(deps)).recordedFolders, 0, 'a file inside written recently keeps it young');
+    for (const name of await readdir(young.dir)) await utimes(path.join(young.dir, name), old, old);
     assert.equal((await recoverStaging(deps)).recordedFolders, 1);
   });
 
@@ -72,7 +74,8 @@ describe('start-up recovery', () => {
     const orphan = path.join(t.dataRoot, 'tmp', 'bobs_burgers/test/echo/g/20230101_000000');
     await mkdir(orphan, { recursive: true });
     await writeFile(path.join(orphan, 'leftover'), 'x');
-    assert.equal(await cleanOrphanedTmp(deps), 1);
+    assert.equal(await cleanOrphanedTmp(deps), 0, 'a folder touched a moment ago is left alone');
+    assert.equal(await cleanOrphanedTmp(deps, { minIdleSeconds: 0 }), 1);
     assert.deepEqual(await readdir(path.join(t.dataRoot, 'tmp', 'bobs_burgers/test/echo/g')), []);
   });
 });

@@ -13,6 +13,8 @@ export interface EchoInstruction {
   readonly sleepMs?: number;
   readonly failTransientTimes?: number;
   readonly failPermanent?: boolean;
+  /** Message of the permanent failure (tests put hostile characters in it). */
+  readonly failMessage?: string;
   readonly group?: string;
   readonly tag?: string;
 }
@@ -40,7 +42,7 @@ export const echoModule = {
       transientFailures.set(context.jobId, failed + 1);
       throw new IngestError('ECHO_TRANSIENT', `planned transient failure ${failed + 1}`, { transient: true });
     }
-    if (instruction.failPermanent === true) throw new IngestError('ECHO_BAD_INPUT', 'planned permanent failure', { expose: true });
+    if (instruction.failPermanent === true) throw new IngestError('ECHO_BAD_INPUT', instruction.failMessage ?? 'planned permanent failure', { expose: true });
     return { rows: instruction.rows ?? 1, sha: file.sha256 };
   },
   async upsert(trx, parsed, context) {

@@ -31,7 +31,7 @@ export async function startTestService(args: { readonly overrides?: Record<strin
   await createEchoTable(service.database.db);
   for (const slug of args.customers ?? ['bobs_burgers']) await addCustomer(service.database.db, { slug, name: slug });
   return {
-    service, config, database, dataRoot,
+    service, config: service.config, database, dataRoot,
     async stop() {
       await service.stop();
       await database.drop();
