@@ -4,15 +4,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/config-schema.js';
-import { createApiKey } from './db/api-keys-repository.js';
-import { addCustomer, findCustomerBySlug, listCustomers } from './db/customers-repository.js';
+import { createApiKey, listApiKeys, revokeApiKey } from './db/api-keys-repository.js';
+import { addCustomer, findCustomerBySlug, listCustomers, updateCustomer } from './db/customers-repository.js';
 import { FINAL_JOB_STATUSES } from './db/database-schema.js';
 import { findJob, listJobEvents } from './db/jobs-repository.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase } from './db/open-database.js';
 import { jobDetailView } from './http/job-view.js';
 import { Logging } from './logging/logging.js';
-import { startService } from './main.js';
 import { sanitizeSegment } from './pipeline/paths.js';
 
 const USAGE = `usage: dataprocessor <command> [options]
@@ -21,9 +20,15 @@ commands:
   serve                                   run the service (HTTP API, workers, ingest listeners)
   migrate                                 apply database migrations and exit
   customer add <slug> [--name N] [--address ADDR]... [--allow-sender PATTERN]...
+  customer update <slug> [--name N] [--address ADDR]... [--allow-sender PATTERN]... [--s3-prefix P]...
+                                          lists given replace the stored ones
   customer list
   apikey create [--customer SLUG] [--label L]   admin key when no customer is given
+  apikey list [--customer SLUG]
+  apikey revoke <id>
   ingest <file> --customer SLUG [--type CATEGORY/TYPE] [--group G] [--wait]
+  mailhandler --sender S --recipient R [--recipient R]...   accept one message from stdin (Postfix pipe(8));
+                                          exit 0 stored, 75 try later, 67 unknown user, 77 denied, 65 too large
 
 configuration: config/default.json, then the file named by DP_CONFIG, then the environment
 (DATABASE_URL, DP_DATA_ROOT, DP_LOG_DIR, DP_HTTP_PORT, DP_SMTP_PORT, DP_ADMIN_API_KEY, ...).`;
@@ -37,6 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 64 : 0;
   }
+  // Before loadConfig: a configuration problem must defer a piped message (75), never bounce it.
+  if (command === 'mailhandler') return mailhandlerCommand(rest);
   const config = loadConfig();
   switch (command) {
     case 'serve': return serve(config);
@@ -55,6 +62,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function serve(config: Config): Promise<number> {
+  const { startService } = await import('./main.js');
   const service = await startService({ config });
   process.stdout.write(`DataProcessor listening: HTTP ${service.httpUrl} (API under ${service.httpUrl}/api/1.0, health ${service.httpUrl}/healthz)\n`);
   const smtp = service.smtpAddress;
@@ -99,7 +107,8 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
       return 0;
     });
   }
-  if (sub !== 'add') throw new UsageError('customer needs "add" or "list"');
+  if (sub === 'update') return customerUpdateCommand(config, rest);
+  if (sub !== 'add') throw new UsageError('customer needs "add", "update" or "list"');
   const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: {
     name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true },
   } });
@@ -112,9 +121,43 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
   });
 }
 
+async function customerUpdateCommand(config: Config, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {
+    name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true }, 's3-prefix': { type: 'string', multiple: true },
+  } });
+  const slug = positionals[0];
+  if (slug === undefined) throw new UsageError('customer update needs the slug');
+  return withDatabase(config, async (db) => {
+    const customer = await updateCustomer(db, slug, { name: values.name, ingestAddresses: values.address, allowedSenders: values['allow-sender'], s3Prefixes: values['s3-prefix'] });
+    if (customer === undefined) throw new UsageError(`no customer "${slug}"`);
+    process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders, s3Prefixes: customer.s3_prefixes })}\n`);
+    return 0;
+  });
+}
+
 async function apikeyCommand(config: Config, args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'create') throw new UsageError('apikey needs "create"');
+  if (sub === 'revoke') {
+    const id = rest[0];
+    if (id === undefined) throw new UsageError('apikey revoke needs the key id (see apikey list)');
+    return withDatabase(config, async (db) => {
+      if (!(await revokeApiKey(db, id))) throw new UsageError(`no active key with id ${id}`);
+      process.stdout.write(`revoked key ${id}\n`);
+      return 0;
+    });
+  }
+  if (sub === 'list') {
+    const { values } = parseArgs({ args: [...rest], options: { customer: { type: 'string' } } });
+    return withDatabase(config, async (db) => {
+      const customer = values.customer === undefined ? undefined : await findCustomerBySlug(db, values.customer);
+      if (values.customer !== undefined && customer === undefined) throw new UsageError(`no customer "${values.customer}"`);
+      for (const key of await listApiKeys(db, customer === undefined ? {} : { customerId: customer.id })) {
+        process.stdout.write(`${JSON.stringify({ id: key.id, role: key.role, customer: key.customer, label: key.label, createdAt: key.createdAt.toISOString() })}\n`);
+      }
+      return 0;
+    });
+  }
+  if (sub !== 'create') throw new UsageError('apikey needs "create", "list" or "revoke"');
   const { values } = parseArgs({ args: [...rest], options: { customer: { type: 'string' }, label: { type: 'string' } } });
   return withDatabase(config, async (db) => {
     let customerId: string | null = null;
@@ -139,9 +182,11 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
   const info = await stat(file).catch(() => undefined);
   if (info === undefined || !info.isFile()) throw new UsageError(`${file} is not a readable file`);
   // Only `--wait` runs a worker here; otherwise a running service picks the job up.
+  const { startService } = await import('./main.js');
   const service = await startService({
     config: { ...config, http: { ...config.http, port: 0, host: '127.0.0.1' }, smtp: { ...config.smtp, enabled: false }, worker: { ...config.worker, enabled: values.wait } },
     logToConsole: false,
+    housekeeping: false,
   });
   try {
     const { job, duplicate } = await service.accept({
@@ -170,6 +215,20 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
   } finally {
     await service.stop();
   }
+}
+
+/**
+ * One message on stdin from Postfix pipe(8). Loaded lazily, like the service itself, so a
+ * per-message process reads no HTTP, SMTP or S3 code. The line goes to stdout on success (Postfix
+ * logs it) and to stderr on failure (Postfix puts it in the log and the bounce).
+ */
+async function mailhandlerCommand(args: readonly string[]): Promise<number> {
+  const { runMailhandler } = await import('./mailhandler/run-mailhandler.js');
+  const outcome = await runMailhandler({ argv: args, loadConfig: () => loadConfig(), message: process.stdin });
+  // A refusal leaves stdin unread; an open pipe must not keep the process alive.
+  process.stdin.destroy();
+  (outcome.exitCode === 0 ? process.stdout : process.stderr).write(`${outcome.line}\n`);
+  return outcome.exitCode;
 }
 
 class UsageError extends Error {}

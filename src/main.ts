@@ -18,6 +18,7 @@ import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
 import { recordFailedArrival } from './pipeline/record-failed-arrival.js';
 import { recoverStaging } from './pipeline/recover-staging.js';
+import { resolveNodeName } from './pipeline/resolve-node-name.js';
 import { Sweeper } from './pipeline/sweeper.js';
 import { Worker } from './pipeline/worker.js';
 import { sqsNotificationHandler } from './s3events/handle-notification.js';
@@ -33,6 +34,11 @@ export interface StartOptions {
   readonly modules?: readonly AnyIngestModule[];
   /** Tests keep the runner's output clean. */
   readonly logToConsole?: boolean;
+  /**
+   * Recovery, the sweeper and the tmp janitor (default on). One-shot CLI commands that run next
+   * to a serving instance turn them off: that instance does the housekeeping.
+   */
+  readonly housekeeping?: boolean;
 }
 
 export interface RunningService {
@@ -45,9 +51,11 @@ export interface RunningService {
   readonly generatedAdminKey: string | null;
   /** This process's Prometheus metrics (also served at GET /metrics). */
   readonly metrics: Metrics;
+  /** The REST app as served (tests compare its routes with the OpenAPI document). */
+  readonly httpApp: ReturnType<typeof createApp>;
   accept(arrival: Arrival): Promise<AcceptResult>;
   readonly worker: Worker | null;
-  readonly sweeper: Sweeper;
+  readonly sweeper: Sweeper | null;
   stop(): Promise<void>;
 }
 
@@ -56,7 +64,9 @@ export interface RunningService {
  * Nothing else in the code base wires components together.
  */
 export async function startService(options: StartOptions): Promise<RunningService> {
-  const { config } = options;
+  const nodeName = await resolveNodeName({ configured: options.config.nodeName, dataRoot: options.config.dataRoot, sharedDataRoot: options.config.sharedDataRoot });
+  const config: Config = Object.freeze({ ...options.config, nodeName });
+  const housekeeping = options.housekeeping ?? true;
   const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
   const logger = logging.for('main');
   const registry = new ModuleRegistry(options.modules ?? builtInModules);
@@ -66,6 +76,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
   const s3 = createS3Client(config.s3);
+  let sqsClient: ReturnType<typeof createSqsClient> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
   let reconciler: Reconciler | undefined;
   const stopAll = async (): Promise<void> => {
@@ -78,6 +89,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await sweeper?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     s3.destroy();
+    sqsClient?.destroy();
     await database.close();
     logger.info('stopped');
     await logging.close();
@@ -103,19 +115,28 @@ export async function startService(options: StartOptions): Promise<RunningServic
       db: database.db, s3, routes: config.s3.routes, maxObjectBytes: config.s3.maxObjectBytes, logger: logging.for('s3'), accept,
       recordFailed: (arrival, error) => recordFailedArrival(deps, { arrival, error }),
     };
-    const recovered = await recoverStaging(deps);
-    const cleaned = await cleanOrphanedTmp(workerDeps);
-    logger.info('start-up recovery done', { ...recovered, orphanedTmpRemoved: cleaned });
-
-    sweeper = new Sweeper(workerDeps);
-    sweeper.start();
+    if (housekeeping) {
+      // Recovery problems are logged and retried by every sweep; they never keep the service down.
+      try {
+        const recovered = await recoverStaging(deps);
+        const cleaned = await cleanOrphanedTmp(workerDeps);
+        logger.info('start-up recovery done', { ...recovered, orphanedTmpRemoved: cleaned });
+      } catch (error) {
+        logger.error('start-up recovery failed; the sweeper will retry', { error: String(error) });
+      }
+      sweeper = new Sweeper(workerDeps);
+      sweeper.start();
+    }
     if (config.worker.enabled) {
       worker = new Worker(workerDeps);
       worker.start();
     }
     const app = createApp({
       db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs,
-      listeners: () => [{ name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null }],
+      listeners: () => [
+        { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
+        ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
+      ],
     });
     httpServer = await listen(app.callback(), config.http.host, config.http.port);
     const address = httpServer.address() as AddressInfo;
@@ -131,8 +152,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }
     const { sqs: sqsSettings, reconcile } = config.s3;
     if (sqsSettings.queueUrl !== null) {
+      sqsClient = createSqsClient(config.s3);
       sqsConsumer = new SqsConsumer({
-        sqs: createSqsClient(config.s3), queueUrl: sqsSettings.queueUrl, waitTimeSeconds: sqsSettings.waitTimeSeconds, maxMessages: sqsSettings.maxMessages,
+        sqs: sqsClient, queueUrl: sqsSettings.queueUrl, waitTimeSeconds: sqsSettings.waitTimeSeconds, maxMessages: sqsSettings.maxMessages,
         concurrency: sqsSettings.concurrency, visibilityTimeoutSeconds: sqsSettings.visibilityTimeoutSeconds, logger: objectJobs.logger, handleMessage: sqsNotificationHandler(objectJobs),
       });
       sqsConsumer.start();
@@ -145,9 +167,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
 
     let stopping: Promise<void> | undefined;
-    const activeSweeper = sweeper;
     return {
-      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, worker, sweeper: activeSweeper,
+      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),
     };

@@ -6,8 +6,11 @@ export const ARCHIVE_MODES = ['none', 'copy', 'tar.gz', 'zip'] as const;
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 
+/** Longest job timeout: a week (timers beyond ~24.8 days would fire at once anyway). */
+const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
+
 const moduleSettingsSchema = z.strictObject({
-  timeoutSeconds: positiveInt.optional(),
+  timeoutSeconds: positiveInt.max(MAX_TIMEOUT_SECONDS).optional(),
   maxAttempts: positiveInt.optional(),
   archive: z.enum(ARCHIVE_MODES).optional(),
 });
@@ -123,8 +126,8 @@ export const configSchema = z.strictObject({
     enabled: z.boolean(),
     concurrency: positiveInt.max(64),
     pollIntervalMs: positiveInt,
-    leaseSeconds: positiveInt,
-    heartbeatSeconds: positiveInt,
+    leaseSeconds: positiveInt.max(3600),
+    heartbeatSeconds: positiveInt.max(1800),
     maxAttempts: positiveInt.max(100),
     backoffBaseSeconds: z.number().positive(),
     backoffMaxSeconds: z.number().positive(),
@@ -132,7 +135,7 @@ export const configSchema = z.strictObject({
     message: 'heartbeatSeconds must be at most half of leaseSeconds, or leases expire while a job runs',
   }),
   sweeper: z.strictObject({ intervalSeconds: positiveInt }),
-  jobs: z.strictObject({ defaultTimeoutSeconds: positiveInt }),
+  jobs: z.strictObject({ defaultTimeoutSeconds: positiveInt.max(MAX_TIMEOUT_SECONDS) }),
   modules: z.record(z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'module keys are "<category>/<type>"'), moduleSettingsSchema),
   shutdown: z.strictObject({ graceSeconds: z.number().nonnegative() }),
 });

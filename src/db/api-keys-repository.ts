@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './database-schema.js';
 
@@ -31,15 +31,51 @@ export async function createApiKey(db: Kysely<Database>, args: { readonly custom
 
 /**
  * Looks a presented key up by its SHA-256 digest. The lookup is an index probe on a fixed-length
- * digest, so its timing says nothing about how much of a key was right.
+ * digest, so its timing says nothing about how much of a key was right; the found digest is then
+ * compared in constant time as well (digests always have the same length: no length oracle).
  */
 export async function findActiveApiKey(db: Kysely<Database>, presentedKey: string): Promise<ApiKeyIdentity | undefined> {
+  const presentedHash = hashApiKey(presentedKey);
   const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
-    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'customers.slug'])
-    .where('api_keys.key_hash', '=', hashApiKey(presentedKey)).where('api_keys.revoked_at', 'is', null)
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.key_hash', 'customers.slug'])
+    .where('api_keys.key_hash', '=', presentedHash).where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
-  if (row === undefined) return undefined;
+  if (row === undefined || !digestsEqual(row.key_hash, presentedHash)) return undefined;
   return { keyId: row.id, role: row.role, customer: row.slug ?? null, label: row.label };
+}
+
+/** Constant-time equality of two SHA-256 digests; anything not 32 bytes long is simply unequal. */
+export function digestsEqual(stored: Buffer, presented: Buffer): boolean {
+  return stored.length === SHA256_BYTES && presented.length === SHA256_BYTES && timingSafeEqual(stored, presented);
+}
+
+const SHA256_BYTES = 32;
+
+/** What the admin API shows of a key: never its hash. */
+export interface ApiKeyInfo {
+  readonly id: string;
+  readonly role: 'admin' | 'customer';
+  readonly customer: string | null;
+  readonly label: string;
+  readonly createdAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+export async function listApiKeys(db: Kysely<Database>, args: { readonly customerId?: string; readonly includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
+  let query = db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.created_at', 'api_keys.revoked_at', 'customers.slug']);
+  if (args.customerId !== undefined) query = query.where('api_keys.customer_id', '=', args.customerId);
+  if (args.includeRevoked !== true) query = query.where('api_keys.revoked_at', 'is', null);
+  const rows = await query.orderBy('api_keys.id').execute();
+  return rows.map((row) => ({ id: row.id, role: row.role, customer: row.slug ?? null, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at }));
+}
+
+export async function findApiKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyInfo | undefined> {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.created_at', 'api_keys.revoked_at', 'customers.slug'])
+    .where('api_keys.id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : { id: row.id, role: row.role, customer: row.slug ?? null, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
 export async function hasApiKeyHash(db: Kysely<Database>, key: string): Promise<boolean> {
@@ -55,6 +91,7 @@ export async function countActiveAdminKeys(db: Kysely<Database>): Promise<number
 
 /** Revocation takes effect on the next request: every request looks the key up again. */
 export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
+  if (!/^\d{1,18}$/.test(id)) return false;
   const row = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst();
   return row !== undefined;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, JobEventRow, JobRow, JobSource, JobStatus, NewJobRow } from './database-schema.js';
+import type { Database, JobEventRow, JobRow, JobStatus, NewJobRow } from './database-schema.js';
+import { applyJobFilter, type JobListFilter } from './job-filter.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -87,10 +88,12 @@ export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[
   return db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).orderBy('id').execute();
 }
 
-/** Staging rows of this node older than the cut-off: their writer crashed or gave up. */
-export async function findAbandonedStagingJobs(db: Db, args: { readonly node: string; readonly olderThanSeconds: number }): Promise<JobRow[]> {
-  return db.selectFrom('jobs').selectAll().where('status', '=', 'staging').where('node', '=', args.node)
-    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${args.olderThanSeconds})`).execute();
+/** Staging rows older than the cut-off (of one node, or of any with a shared data root): their writer crashed or gave up. */
+export async function findAbandonedStagingJobs(db: Db, args: { readonly node: string | null; readonly olderThanSeconds: number }): Promise<JobRow[]> {
+  let query = db.selectFrom('jobs').selectAll().where('status', '=', 'staging')
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${args.olderThanSeconds})`);
+  if (args.node !== null) query = query.where('node', '=', args.node);
+  return query.execute();
 }
 
 /**
@@ -113,14 +116,7 @@ export async function findStagingIds(db: Db, stagingIds: readonly string[]): Pro
   return new Set(rows.map((row) => row.staging_id));
 }
 
-export interface JobListFilter {
-  readonly customer?: string;
-  readonly statuses?: readonly JobStatus[];
-  readonly type?: string;
-  readonly category?: string;
-  readonly source?: JobSource;
-  readonly group?: string;
-}
+export type { JobListFilter };
 
 export interface JobListCursor {
   readonly receivedAt: Date;
@@ -129,14 +125,7 @@ export interface JobListCursor {
 
 /** Newest first, keyset-paginated on (received_at, id) so deep pages stay as fast as the first. */
 export async function listJobs(db: Db, args: { readonly filter: JobListFilter; readonly limit: number; readonly after?: JobListCursor }): Promise<JobRow[]> {
-  let query = db.selectFrom('jobs').selectAll().where('status', '!=', 'staging');
-  const { filter } = args;
-  if (filter.customer !== undefined) query = query.where('customer', '=', filter.customer);
-  if (filter.statuses !== undefined && filter.statuses.length > 0) query = query.where('status', 'in', filter.statuses);
-  if (filter.category !== undefined) query = query.where('category', '=', filter.category);
-  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-  if (filter.source !== undefined) query = query.where('source', '=', filter.source);
-  if (filter.group !== undefined) query = query.where('group_name', '=', filter.group);
+  let query = applyJobFilter(db.selectFrom('jobs').selectAll(), args.filter);
   if (args.after !== undefined) {
     const { receivedAt, id } = args.after;
     query = query.where(sql<boolean>`(received_at, id) < (${receivedAt}, ${id}::uuid)`);

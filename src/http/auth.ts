@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import { findActiveApiKey, type ApiKeyIdentity } from '../db/api-keys-repository.js';
 import type { Database } from '../db/database-schema.js';
 import { IngestError } from '../pipeline/ingest-error.js';
+import { forbidden } from './http-error.js';
 
 export interface AuthState {
   caller: ApiKeyIdentity;
@@ -24,8 +25,13 @@ export function requireApiKey(db: Kysely<Database>): Middleware<AuthState> {
   };
 }
 
-/** The customer a caller may see: admin keys any (or the one asked for), customer keys only their own. */
-export function customerScope(caller: ApiKeyIdentity, requested: string | undefined): string | undefined {
-  if (caller.role === 'admin') return requested;
-  return caller.customer ?? '\0none';
+/** Admin-only routes (customers, keys, replay): a customer key gets 403, before anything is looked up. */
+export const requireAdmin: Middleware<AuthState> = async (ctx, next) => {
+  if (ctx.state.caller.role !== 'admin') throw forbidden('this route needs an admin key');
+  await next();
+};
+
+/** Customer keys act only on their customer's jobs; another customer's job is answered like a missing one. */
+export function canSeeJob(caller: ApiKeyIdentity, job: { readonly customer: string; readonly status: string }): boolean {
+  return job.status !== 'staging' && (caller.role === 'admin' || job.customer === caller.customer);
 }

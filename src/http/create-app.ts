@@ -1,13 +1,27 @@
+import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import type { Arrival, AcceptResult } from '../pipeline/accept.js';
+import { IngestError } from '../pipeline/ingest-error.js';
+import type { ObjectJobDeps } from '../s3events/start-object-job.js';
 import { requireApiKey, type AuthState } from './auth.js';
-import { errorResponse } from './http-error.js';
+import { codeForStatus, errorResponse } from './http-error.js';
+import { recordRequestMetrics } from './http-metrics.js';
+import { rateLimitPerKey } from './rate-limit.js';
+import { apiKeysRoutes } from './routes/api-keys-routes.js';
+import { customersRoutes } from './routes/customers-routes.js';
+import { docsRoutes } from './routes/docs-routes.js';
+import { jobActionsRoutes } from './routes/job-actions-routes.js';
+import { jobFilesRoutes } from './routes/job-files-routes.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
+import { opsRoutes, type ListenerStatus } from './routes/ops-routes.js';
+import { s3EventsRoutes } from './routes/s3-events-routes.js';
+import { veritasTriggerRoutes } from './routes/veritas-trigger-routes.js';
 
 export const API_PREFIX = '/api/1.0';
 
@@ -17,12 +31,20 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The pipeline's entry, for routes that start jobs. */
   readonly accept: (arrival: Arrival) => Promise<AcceptResult>;
+  /** The process's metrics registry (src/main.ts creates it); a private one when absent. */
+  readonly metrics?: Metrics;
+  /** The ingest listeners and whether each is up, for /readyz. */
+  readonly listeners?: () => readonly ListenerStatus[];
+  /** S3 uploads: the webhook (when `s3.webhook.token` is set) and the veritas2hview trigger need it. */
+  readonly objectJobs?: ObjectJobDeps;
 }
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
 export function createApp(deps: AppDeps): Koa<AuthState> {
   const app = new Koa<AuthState>({ proxy: false });
   app.silent = true;
+  const metrics = deps.metrics ?? createMetrics();
+  app.use(recordRequestMetrics(metrics));
 
   app.use(async (ctx, next) => {
     const started = performance.now();
@@ -36,9 +58,11 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
       ctx.body = body;
       if (status >= 500) deps.logger.error('request failed', { method: ctx.method, path: ctx.path, error: String(error), stack: (error as Error).stack });
     }
-    if (ctx.status === 404 && ctx.body === undefined) {
-      ctx.status = 404;
-      ctx.body = { error: { code: 'NOT_FOUND', message: `no route for ${ctx.method} ${ctx.path}` } };
+    if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) {
+      // The router's 404/405/501 come without a body: every error answer is JSON.
+      const status = ctx.status;
+      ctx.body = { error: { code: codeForStatus(status), message: status === 404 ? `no route for ${ctx.method} ${ctx.path}` : status === 405 ? `${ctx.method} is not allowed on ${ctx.path}` : 'request not handled' } };
+      ctx.status = status;
     }
     // The path only: query strings may carry secrets, and X-Api-Key is never logged.
     deps.logger.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
@@ -46,13 +70,35 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
 
   const root = new Router<AuthState>();
   root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  for (const routes of [opsRoutes(deps, metrics), docsRoutes(API_PREFIX)]) root.use(routes.routes());
+  // The S3 webhook authenticates with its own token (senders cannot send X-Api-Key), so it sits outside `api`.
+  const webhookToken = deps.config.s3.webhook.token;
+  if (deps.objectJobs !== undefined && webhookToken !== null) {
+    const webhook = s3EventsRoutes({ prefix: API_PREFIX, token: webhookToken, bodyLimitBytes: deps.config.http.bodyLimitBytes, objectJobs: deps.objectJobs });
+    root.use(webhook.routes(), webhook.allowedMethods());
+  }
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
-  api.use(requireApiKey(deps.db));
+  api.use(requireApiKey(deps.db), rateLimitPerKey(deps.config.http.rateLimit.pointsPerSecond));
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }));
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
-  for (const routes of [jobsRoutes(deps.db)]) api.use(routes.routes(), routes.allowedMethods());
+  for (const routes of [
+    jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
+    customersRoutes(deps.db), apiKeysRoutes(deps.db),
+    ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
+  ]) api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
   return app;
+}
+
+/** A body over the limit is 413, a malformed one 400; neither echoes the body back. */
+function rejectBody(limitBytes: number): (error: Error) => never {
+  return (error) => {
+    const status = (error as { status?: unknown }).status;
+    if (status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limitBytes} bytes`, { expose: true });
+    if (status === 415) throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding; send UTF-8 JSON', { expose: true });
+    throw new IngestError('BAD_REQUEST', 'body: is not valid JSON', { expose: true, details: { field: 'body' } });
+  };
 }

@@ -1,7 +1,8 @@
 import type { JobEventRow, JobRow } from '../db/database-schema.js';
+import type { JobSummaryRow } from '../db/job-list-repository.js';
 
 /** The public shape of a job (an allow-list: internal columns such as lease owners never leak). */
-export function jobSummaryView(job: JobRow) {
+export function jobSummaryView(job: JobSummaryRow) {
   return {
     id: job.id,
     status: job.status,
@@ -25,7 +26,9 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     attempts: job.attempts,
     maxAttempts: job.max_attempts,
     timeoutSeconds: job.timeout_seconds,
-    progress: job.progress ?? null,
+    // Progress means something only while the job runs; a finished job keeps its last report.
+    progress: job.status === 'running' ? job.progress ?? null : null,
+    cancelRequestedAt: job.cancel_requested_at?.toISOString() ?? null,
     sourceRef: job.source_ref ?? {},
     paths: {
       inbox: `inbox/${job.relative_path}`,
@@ -40,5 +43,23 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
       message: event.message,
       data: event.data ?? {},
     })),
+    skippedEntries: skippedEntriesOf(events),
   };
+}
+
+const MAX_SKIPPED_ENTRIES_SHOWN = 1000;
+
+/** Archive entries left out, as recorded in the timeline (`data.skipped` of extraction events and failures). */
+function skippedEntriesOf(events: readonly JobEventRow[]): Array<{ name: string; reason: string }> {
+  const entries: Array<{ name: string; reason: string }> = [];
+  for (const event of events) {
+    const skipped = (event.data as { skipped?: unknown } | null)?.skipped;
+    if (!Array.isArray(skipped)) continue;
+    for (const entry of skipped) {
+      if (entries.length >= MAX_SKIPPED_ENTRIES_SHOWN) return entries;
+      const { name, reason } = (entry ?? {}) as { name?: unknown; reason?: unknown };
+      if (typeof name === 'string') entries.push({ name, reason: typeof reason === 'string' ? reason : 'skipped' });
+    }
+  }
+  return entries;
 }

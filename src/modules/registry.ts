@@ -1,3 +1,6 @@
+import { alertModule } from './hydrastor/alert/index.js';
+import { systemReportModule } from './hydrastor/system_report/index.js';
+import { veritas2hviewModule } from './hydrastor/veritas2hview/index.js';
 import type { AnyIngestModule, ArrivalFacts } from './types.js';
 
 export function moduleKey(module: { readonly category: string; readonly type: string }): string {
@@ -38,4 +41,4 @@ export class ModuleRegistry {
  * Every module the service ships, in classification order. Explicit on purpose: adding a data
  * type is one line here, and a duplicate is rejected when the registry is built at start-up.
  */
-export const builtInModules: readonly AnyIngestModule[] = [];
+export const builtInModules: readonly AnyIngestModule[] = [systemReportModule, alertModule, veritas2hviewModule];

@@ -1,51 +1,35 @@
 import Router from '@koa/router';
 import type { Kysely } from 'kysely';
-import { JOB_SOURCES, JOB_STATUSES, type Database, type JobSource, type JobStatus } from '../../db/database-schema.js';
-import { findJob, isUuid, listJobEvents, listJobs, type JobListCursor } from '../../db/jobs-repository.js';
-import type { AuthState } from '../auth.js';
+import type { Database, JobRow } from '../../db/database-schema.js';
+import { summarizeJobs } from '../../db/job-summary-repository.js';
+import { listJobSummaries } from '../../db/job-list-repository.js';
+import { findJob, isUuid, listJobEvents, type JobListCursor } from '../../db/jobs-repository.js';
+import { canSeeJob, type AuthState } from '../auth.js';
 import { badRequest, notFound } from '../http-error.js';
+import { jobFilterFrom, parseTime } from '../job-filter-params.js';
 import { jobDetailView, jobSummaryView } from '../job-view.js';
+import { parseInput, queryOf } from '../parse-input.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, jobListQuerySchema, jobSummaryQuerySchema } from '../schemas/jobs-schemas.js';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE };
 
-/** GET /jobs and GET /jobs/:id; customer keys only ever see their own customer's jobs. */
+/** The summary's window when none is given. */
+const DEFAULT_SUMMARY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** GET /jobs, /jobs/summary and /jobs/:id; customer keys only ever see their own customer's jobs. */
 export function jobsRoutes(db: Kysely<Database>): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.get('/jobs', async (ctx) => {
-    const { caller } = ctx.state;
-    const query = ctx.query;
-    const requestedCustomer = single(query.customer, 'customer');
-    if (caller.role === 'customer' && requestedCustomer !== undefined && requestedCustomer !== caller.customer) {
+    const query = parseInput(jobListQuerySchema, queryOf(ctx, ['status']), 'query');
+    const limit = parseLimit(query.limit);
+    const after = query.cursor === undefined || query.cursor === '' ? undefined : decodeCursor(query.cursor);
+    const filter = jobFilterFrom(query, ctx.state.caller);
+    if (filter === undefined) {
       ctx.body = { jobs: [], next: null };
       return;
     }
-    const customer = caller.role === 'admin' ? requestedCustomer : caller.customer ?? undefined;
-    const statuses = list(query.status, 'status').map((value) => {
-      if (!(JOB_STATUSES as readonly string[]).includes(value) || value === 'staging') throw badRequest('status', `unknown status "${value}"; use one of ${JOB_STATUSES.filter((s) => s !== 'staging').join(', ')}`);
-      return value as JobStatus;
-    });
-    const source = single(query.source, 'source');
-    if (source !== undefined && !(JOB_SOURCES as readonly string[]).includes(source)) throw badRequest('source', `unknown source "${source}"`);
-    const typeParam = single(query.type, 'type');
-    const [category, type] = typeParam?.includes('/') === true ? typeParam.split('/', 2) : [single(query.category, 'category'), typeParam];
-    const limit = parseLimit(single(query.limit, 'limit'));
-    const cursorParam = single(query.cursor, 'cursor');
-    const after = cursorParam === undefined ? undefined : decodeCursor(cursorParam);
-    const group = single(query.group, 'group');
-    const rows = await listJobs(db, {
-      filter: {
-        ...(customer === undefined ? {} : { customer }),
-        statuses,
-        ...(category === undefined ? {} : { category }),
-        ...(type === undefined ? {} : { type }),
-        ...(source === undefined ? {} : { source: source as JobSource }),
-        ...(group === undefined ? {} : { group }),
-      },
-      limit: limit + 1,
-      ...(after === undefined ? {} : { after }),
-    });
+    const rows = await listJobSummaries(db, { filter, limit: limit + 1, ...(after === undefined ? {} : { after }) });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     ctx.body = {
@@ -54,29 +38,35 @@ export function jobsRoutes(db: Kysely<Database>): Router<AuthState> {
     };
   });
 
+  // Registered before /jobs/:id, which would otherwise take "summary" for an id.
+  router.get('/jobs/summary', async (ctx) => {
+    const query = parseInput(jobSummaryQuerySchema, queryOf(ctx), 'query');
+    const until = parseTime(query.received_until, 'received_until') ?? new Date();
+    const since = parseTime(query.received_since, 'received_since') ?? new Date(until.getTime() - DEFAULT_SUMMARY_WINDOW_MS);
+    if (since >= until) throw badRequest('received_until', 'must be later than received_since');
+    const window = { received_since: since.toISOString(), received_until: until.toISOString() };
+    const filter = jobFilterFrom({ ...(query.customer === undefined ? {} : { customer: query.customer }), ...window }, ctx.state.caller);
+    const summary = filter === undefined ? { total: 0, byStatus: {}, byType: {}, byCustomer: {} } : await summarizeJobs(db, filter);
+    ctx.body = { receivedSince: window.received_since, receivedUntil: window.received_until, ...summary };
+  });
+
   router.get('/jobs/:id', async (ctx) => {
-    const { caller } = ctx.state;
-    const job = isUuid(ctx.params.id ?? '') ? await findJob(db, ctx.params.id ?? '') : undefined;
-    // Another customer's job answers exactly like a missing one: no enumeration.
-    if (job === undefined || job.status === 'staging' || (caller.role === 'customer' && job.customer !== caller.customer)) throw notFound('job');
+    const job = await findVisibleJob(db, ctx.state, ctx.params.id);
     ctx.body = jobDetailView(job, await listJobEvents(db, job.id));
   });
 
   return router;
 }
 
-function single(value: string | string[] | undefined, field: string): string | undefined {
-  if (Array.isArray(value)) throw badRequest(field, 'give it once');
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function list(value: string | string[] | undefined, _field: string): string[] {
-  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return values.flatMap((item) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+/** The job, if it exists and the caller may see it; otherwise the same 404 either way (no enumeration). */
+export async function findVisibleJob(db: Kysely<Database>, state: AuthState, id: string | undefined): Promise<JobRow> {
+  const job = id !== undefined && isUuid(id) ? await findJob(db, id) : undefined;
+  if (job === undefined || !canSeeJob(state.caller, job)) throw notFound('job');
+  return job;
 }
 
 function parseLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_PAGE_SIZE;
+  if (value === undefined || value === '') return DEFAULT_PAGE_SIZE;
   if (!/^\d+$/.test(value)) throw badRequest('limit', 'must be a positive integer');
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Number(value)));
 }

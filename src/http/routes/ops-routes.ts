@@ -1,0 +1,45 @@
+import Router from '@koa/router';
+import { pingDatabase } from '../../db/ping-database.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { checkDataRoot } from '../../pipeline/check-data-root.js';
+import type { AuthState } from '../auth.js';
+import type { AppDeps } from '../create-app.js';
+
+/** A readiness probe must answer well within a load balancer's timeout even when PostgreSQL hangs. */
+const READY_DATABASE_TIMEOUT_MS = 2_000;
+
+export interface ListenerStatus {
+  readonly name: string;
+  readonly up: boolean;
+}
+
+/** GET /readyz and GET /metrics (no key: probes and Prometheus scrape them). */
+export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {
+  const router = new Router<AuthState>();
+
+  router.get('/readyz', async (ctx) => {
+    const [database, dataRoot] = await Promise.all([
+      pingDatabase(deps.db, READY_DATABASE_TIMEOUT_MS).then(() => ({ ok: true }), (error: unknown) => ({ ok: false, reason: `database unreachable: ${(error as Error).message}` })),
+      checkDataRoot({ dataRoot: deps.config.dataRoot }).catch((error: unknown) => ({ ok: false, reason: `data root check failed: ${(error as Error).message}` })),
+    ]);
+    const listenerList = deps.listeners?.() ?? [];
+    const down = listenerList.filter((listener) => !listener.up).map((listener) => listener.name);
+    const listeners = down.length === 0 ? { ok: true, listeners: listenerList } : { ok: false, reason: `not listening: ${down.join(', ')}`, listeners: listenerList };
+    const checks = { database, dataRoot, listeners };
+    const reasons = Object.values(checks).flatMap((check) => ('reason' in check && check.reason !== undefined && !check.ok ? [check.reason] : []));
+    if (reasons.length === 0) {
+      ctx.body = { status: 'ready', checks };
+      return;
+    }
+    ctx.status = 503;
+    ctx.body = { status: 'not_ready', checks, error: { code: 'NOT_READY', message: reasons.join('; ') } };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    const { contentType, body } = await metrics.render();
+    ctx.type = contentType;
+    ctx.body = body;
+  });
+
+  return router;
+}

@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Jobs waiting or running, per state and module, as counted in the database at scrape time. */
+export interface ActiveJobCount {
+  readonly status: string;
+  readonly category: string;
+  readonly type: string;
+  readonly count: number;
+}
+
+export interface CreateMetricsArgs {
+  /** Reads the active job counts (queued, running, held, unclassified); absent = the gauge stays empty. */
+  readonly countActiveJobs?: () => Promise<readonly ActiveJobCount[]>;
+}
+
+/** Scrapes closer together than this reuse the last database counts (several Prometheus servers, a reload loop). */
+const MIN_JOB_COUNT_REFRESH_MS = 5_000;
+const JOB_DURATION_BUCKETS_SECONDS = [0.1, 0.5, 1, 2, 5, 15, 30, 60, 300, 900, 3600];
+const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+/**
+ * Every Prometheus metric of one process, in its own registry (created once in src/main.ts and
+ * handed to the components that report). Components call the counters directly:
+ *
+ *   metrics.smtpSessions.inc(); metrics.smtpActiveSessions.inc() / .dec()
+ *   metrics.smtpReplies.inc({ code: '250' })
+ *   metrics.sqsReceives.inc({ queue }, messages); metrics.sqsDeletes.inc({ queue }, messages)
+ *   metrics.recordJobFinished({ category, type, status, durationSeconds })
+ *   metrics.recordAccepted({ source, bytes })
+ *
+ * Event-loop lag, memory, CPU and GC come from prom-client's default collectors.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly smtpSessions: Counter<never>;
+  readonly smtpActiveSessions: Gauge<never>;
+  readonly smtpReplies: Counter<'code'>;
+  readonly sqsReceives: Counter<'queue'>;
+  readonly sqsDeletes: Counter<'queue'>;
+  readonly bytesIngested: Counter<'source'>;
+  readonly jobsFinished: Counter<'category' | 'type' | 'status'>;
+  readonly jobDurationSeconds: Histogram<'category' | 'type' | 'status'>;
+  readonly httpRequestDurationSeconds: Histogram<'method' | 'route' | 'status'>;
+  recordJobFinished(args: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }): void;
+  recordAccepted(args: { readonly source: string; readonly bytes: number }): void;
+  /** The text exposition format and its content type, for GET /metrics. */
+  render(): Promise<{ readonly contentType: string; readonly body: string }>;
+}
+
+export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  let lastCounts: readonly ActiveJobCount[] = [];
+  let lastCountedAt = 0;
+  const { countActiveJobs } = args;
+  new Gauge({
+    name: 'dataprocessor_jobs',
+    help: 'Jobs currently queued, running, held or unclassified, by status and module (finished jobs: dataprocessor_jobs_finished_total)',
+    labelNames: ['status', 'category', 'type'],
+    registers,
+    async collect() {
+      if (countActiveJobs === undefined) return;
+      if (Date.now() - lastCountedAt >= MIN_JOB_COUNT_REFRESH_MS) {
+        // A scrape must not fail because the database is slow or down: /readyz reports that.
+        lastCounts = await countActiveJobs().catch(() => lastCounts);
+        lastCountedAt = Date.now();
+      }
+      this.reset();
+      for (const row of lastCounts) this.set({ status: row.status, category: row.category, type: row.type }, row.count);
+    },
+  });
+
+  const jobsFinished = new Counter({ name: 'dataprocessor_jobs_finished_total', help: 'Jobs that reached a final state in this process, by status and module', labelNames: ['category', 'type', 'status'] as const, registers });
+  const jobDurationSeconds = new Histogram({ name: 'dataprocessor_job_duration_seconds', help: 'Run time of finished jobs (claim to final state)', labelNames: ['category', 'type', 'status'] as const, buckets: JOB_DURATION_BUCKETS_SECONDS, registers });
+  const bytesIngested = new Counter({ name: 'dataprocessor_ingested_bytes_total', help: 'Bytes of originals staged by new (non-duplicate) arrivals, by source', labelNames: ['source'] as const, registers });
+
+  return {
+    registry,
+    smtpSessions: new Counter({ name: 'dataprocessor_smtp_sessions_total', help: 'SMTP connections accepted', registers }),
+    smtpActiveSessions: new Gauge({ name: 'dataprocessor_smtp_sessions_active', help: 'SMTP connections open now', registers }),
+    smtpReplies: new Counter({ name: 'dataprocessor_smtp_replies_total', help: 'SMTP replies to DATA and RCPT, by reply code', labelNames: ['code'] as const, registers }),
+    sqsReceives: new Counter({ name: 'dataprocessor_sqs_messages_received_total', help: 'SQS messages received', labelNames: ['queue'] as const, registers }),
+    sqsDeletes: new Counter({ name: 'dataprocessor_sqs_messages_deleted_total', help: 'SQS messages deleted after their job was committed', labelNames: ['queue'] as const, registers }),
+    bytesIngested,
+    jobsFinished,
+    jobDurationSeconds,
+    httpRequestDurationSeconds: new Histogram({ name: 'dataprocessor_http_request_duration_seconds', help: 'REST API requests by route template and status', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_DURATION_BUCKETS_SECONDS, registers }),
+    recordJobFinished({ category, type, status, durationSeconds }) {
+      jobsFinished.inc({ category, type, status });
+      if (Number.isFinite(durationSeconds) && durationSeconds >= 0) jobDurationSeconds.observe({ category, type, status }, durationSeconds);
+    },
+    recordAccepted({ source, bytes }) {
+      if (bytes > 0) bytesIngested.inc({ source }, bytes);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
