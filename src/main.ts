@@ -104,8 +104,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
       db: database.db, config, registry, logger: pipelineLogger,
       onJobQueued: () => worker?.wake(),
     };
-    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker') };
     const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db) });
+    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {
       const result = await acceptArrival(deps, arrival);
       if (!result.duplicate) metrics.recordAccepted({ source: result.job.source, bytes: stagedFilesOf(result.job).reduce((sum, file) => sum + file.size, 0) });
@@ -147,6 +147,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
         accept,
         findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders })),
         logger: logging.for('smtp'),
+        observe: {
+          sessionOpened: () => { metrics.smtpSessions.inc(); metrics.smtpActiveSessions.inc(); },
+          sessionClosed: () => metrics.smtpActiveSessions.dec(),
+          replied: (code) => metrics.smtpReplies.inc({ code: String(code) }),
+        },
       });
       await smtpListener.start();
     }

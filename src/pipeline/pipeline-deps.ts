@@ -12,4 +12,6 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /** Called when a job becomes runnable, so a local worker can start it without waiting for its poll. */
   readonly onJobQueued?: () => void;
+  /** Called once per run that ends a job (metrics). */
+  readonly onJobFinished?: (outcome: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }) => void;
 }

@@ -67,6 +67,9 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   const jobTmpDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
   const workDir = path.join(jobTmpDir, `attempt-${job.attempts}`);
   const files = (job.manifest as { files?: StagedFile[] }).files ?? [];
+  const startedAt = Date.now();
+  /** The job's final status if this run ended it (null when it goes back to the queue). */
+  let outcome: string | null = null;
   const throwIfStopped = (): void => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
   };
@@ -102,9 +105,11 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       return written;
     });
     logger.info('job succeeded', { stats });
+    outcome = 'succeeded';
   } catch (error) {
-    await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger });
+    outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger });
   } finally {
+    if (outcome !== null) deps.onJobFinished?.({ category: job.category, type: job.type, status: outcome, durationSeconds: (Date.now() - startedAt) / 1000 });
     clearInterval(heartbeat);
     clearTimeout(deadline);
     args.shutdownSignal.removeEventListener('abort', onShutdown);
@@ -114,37 +119,47 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   }
 }
 
-async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger'] }): Promise<void> {
+/** Records how a failed or stopped run ends; returns the job's final status, or null when it will run again. */
+async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger'] }): Promise<string | null> {
   const { job, owner, logger } = args;
   const stopped = args.error instanceof StopSignal ? args.error.reason : undefined;
   try {
-    if (stopped === 'lease_lost') {
-      logger.warn('lease lost: another worker or the sweeper owns this job now; nothing was committed');
-    } else if (stopped === 'shutdown') {
-      await releaseJob(deps.db, { jobId: job.id, owner, reason: 'released at shutdown; it will run again' });
-      logger.info('job released at shutdown');
-    } else if (stopped === 'cancelled') {
-      await finishJob(deps.db, { jobId: job.id, owner, status: 'cancelled', message: 'cancelled on request', error: { code: 'CANCELLED', message: 'cancelled on request' } });
-      logger.info('job cancelled');
-    } else if (stopped === 'timed_out') {
-      const message = `the job ran longer than its timeout of ${job.timeout_seconds} s`;
-      await finishJob(deps.db, { jobId: job.id, owner, status: 'timed_out', message, error: { code: 'JOB_TIMEOUT', message } });
-      logger.warn('job timed out');
-    } else {
-      const error = toIngestError(args.error);
-      const failure = { code: error.code, message: error.message };
-      if (error.transient && job.attempts < args.maxAttempts) {
-        const retryInSeconds = backoffSeconds(deps, job.attempts);
-        await scheduleRetry(deps.db, { jobId: job.id, owner, retryInSeconds, error: failure });
-        logger.warn('job failed, will retry', { error: failure, retryInSeconds });
-      } else {
-        await finishJob(deps.db, { jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {} });
-        logger.error('job failed', { error: failure, details: error.details });
+    switch (stopped) {
+      case 'lease_lost':
+        logger.warn('lease lost: another worker or the sweeper owns this job now; nothing was committed');
+        return null;
+      case 'shutdown':
+        await releaseJob(deps.db, { jobId: job.id, owner, reason: 'released at shutdown; it will run again' });
+        logger.info('job released at shutdown');
+        return null;
+      case 'cancelled':
+        await finishJob(deps.db, { jobId: job.id, owner, status: 'cancelled', message: 'cancelled on request', error: { code: 'CANCELLED', message: 'cancelled on request' } });
+        logger.info('job cancelled');
+        return 'cancelled';
+      case 'timed_out': {
+        const message = `the job ran longer than its timeout of ${job.timeout_seconds} s`;
+        await finishJob(deps.db, { jobId: job.id, owner, status: 'timed_out', message, error: { code: 'JOB_TIMEOUT', message } });
+        logger.warn('job timed out');
+        return 'timed_out';
       }
+      case undefined:
+        break;
     }
+    const error = toIngestError(args.error);
+    const failure = { code: error.code, message: error.message };
+    if (error.transient && job.attempts < args.maxAttempts) {
+      const retryInSeconds = backoffSeconds(deps, job.attempts);
+      await scheduleRetry(deps.db, { jobId: job.id, owner, retryInSeconds, error: failure });
+      logger.warn('job failed, will retry', { error: failure, retryInSeconds });
+      return null;
+    }
+    await finishJob(deps.db, { jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {} });
+    logger.error('job failed', { error: failure, details: error.details });
+    return 'failed';
   } catch (recordError) {
     // The lease will expire and the sweeper re-queues the job: nothing is lost.
     logger.error('could not record the job outcome', { error: String(recordError), outcome: String(args.error) });
+    return null;
   }
 }
 

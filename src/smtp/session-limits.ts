@@ -44,14 +44,16 @@ export class SessionLimits {
   }
 
   /** Forgets a session; safe for sessions never admitted and for repeated calls. */
-  release(sessionId: string): void {
+  /** Forgets a session; true when it had been admitted (so it was counted as open). */
+  release(sessionId: string): boolean {
     const admitted = this.#sessions.get(sessionId);
-    if (admitted === undefined) return;
+    if (admitted === undefined) return false;
     clearTimeout(admitted.timer);
     this.#sessions.delete(sessionId);
     const count = (this.#perAddress.get(admitted.address) ?? 1) - 1;
     if (count <= 0) this.#perAddress.delete(admitted.address);
     else this.#perAddress.set(admitted.address, count);
+    return true;
   }
 
   releaseAll(): void {

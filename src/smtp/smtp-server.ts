@@ -27,6 +27,12 @@ export interface SmtpListenerArgs {
   /** Every customer with its ingest addresses and sender allow-list (cached here for a few seconds). */
   readonly findCustomers: FindCustomers;
   readonly logger: Logger;
+  /** Counters for /metrics: sessions and the reply codes of every refusal and acceptance. */
+  readonly observe?: {
+    sessionOpened(): void;
+    sessionClosed(): void;
+    replied(code: number): void;
+  };
 }
 
 export interface SmtpListener {
@@ -79,7 +85,9 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       const ingestError = toIngestError(error);
       const level = ingestError.transient ? 'warn' : 'info';
       logger[level](`${hook} refused`, { sessionId: session.id, remoteAddress: session.remoteAddress, code: ingestError.code, error: ingestError.message });
-      callback(smtpErrorFor(ingestError));
+      const reply = smtpErrorFor(ingestError);
+      args.observe?.replied(reply.responseCode);
+      callback(reply);
     });
   }
 
@@ -122,6 +130,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
         sessionId: session.id, remoteAddress: session.remoteAddress, bytes: stream.byteLength,
         jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
       });
+      args.observe?.replied(250);
       callback(null, acceptedReplyText(results));
     }, async (error: unknown) => {
       const ingestError = toIngestError(error);
@@ -129,7 +138,9 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
         sessionId: session.id, remoteAddress: session.remoteAddress, bytes: stream.byteLength, code: ingestError.code, error: ingestError.message,
       });
       await drainMessage(stream);
-      callback(smtpErrorFor(ingestError));
+      const reply = smtpErrorFor(ingestError);
+      args.observe?.replied(reply.responseCode);
+      callback(reply);
     });
     const tracked = delivery
       .catch((error: unknown) => { logger.error('reply to DATA failed', { sessionId: session.id, error: (error as Error).message }); })
@@ -154,8 +165,13 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       const options = await smtpServerOptions(config);
       const instance = new SMTPServer({
         ...options,
-        onConnect: (session, callback) => settle(session, 'connection', () => limits.admit(session), callback),
-        onClose: (session) => limits.release(session.id),
+        onConnect: (session, callback) => settle(session, 'connection', () => {
+          limits.admit(session);
+          args.observe?.sessionOpened();
+        }, callback),
+        onClose: (session) => {
+          if (limits.release(session.id)) args.observe?.sessionClosed();
+        },
         onMailFrom: (_address, session, callback) => settle(session, 'MAIL FROM', () => ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(smtp.maxMessageBytes * FREE_SPACE_FACTOR) }), callback),
         onRcptTo,
         onData,
