@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { JobRow } from '../db/database-schema.js';
 import { deleteStagingJob, findAbandonedStagingJobs, findJob, findStagingIds, finishStaging } from '../db/jobs-repository.js';
 import { INCOMING_FOLDER, areaPath } from './paths.js';
@@ -72,15 +73,33 @@ async function recoverStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outco
 async function recoverIncomingFolder(deps: PipelineDeps, dir: string, olderThanSeconds: number): Promise<Outcome> {
   const lastWrite = await newestModification(dir);
   if (lastWrite === undefined || Date.now() - lastWrite < olderThanSeconds * 1000) return 'nothing';
-  const manifest = await readStagedManifest(dir);
-  if (manifest === undefined) {
-    await rm(dir, { recursive: true, force: true });
-    deps.logger.warn('removed a partial arrival that was never acknowledged', { stagingId: path.basename(dir) });
-    return 'dropped';
-  }
-  const { job, duplicate } = await recordStagedFolder(deps, { incomingDir: dir, manifest, message: 'recorded by recovery: the original was durable but its job was not committed' });
-  deps.logger.info('recovered a staged folder without a job', { jobId: job.id, duplicate });
-  return duplicate ? 'nothing' : 'recorded';
+  // Two instances may recover the same folder at once; only the one holding the lock may move,
+  // record or delete it, and it looks again once it holds the lock.
+  return withRecoveryLock(deps, path.basename(dir), async (lockedDeps) => {
+    if ((await newestModification(dir)) === undefined) return 'nothing';
+    const manifest = await readStagedManifest(dir);
+    if (manifest === undefined) {
+      await rm(dir, { recursive: true, force: true });
+      deps.logger.warn('removed a partial arrival that was never acknowledged', { stagingId: path.basename(dir) });
+      return 'dropped';
+    }
+    const { job, duplicate } = await recordStagedFolder(lockedDeps, { incomingDir: dir, manifest, message: 'recorded by recovery: the original was durable but its job was not committed' });
+    deps.logger.info('recovered a staged folder without a job', { jobId: job.id, duplicate });
+    return duplicate ? 'nothing' : 'recorded';
+  });
+}
+
+/** Runs `work` on one connection holding a session advisory lock for `key`; skips when another holds it. */
+async function withRecoveryLock(deps: PipelineDeps, key: string, work: (deps: PipelineDeps) => Promise<Outcome>): Promise<Outcome> {
+  return deps.db.connection().execute(async (connection) => {
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtextextended(${`recover:${key}`}, 0)) AS locked`.execute(connection);
+    if (rows[0]?.locked !== true) return 'nothing';
+    try {
+      return await work({ ...deps, db: connection });
+    } finally {
+      await sql`SELECT pg_advisory_unlock(hashtextextended(${`recover:${key}`}, 0))`.execute(connection);
+    }
+  });
 }
 
 async function guarded(deps: PipelineDeps, context: Record<string, string>, run: () => Promise<Outcome>): Promise<Outcome> {

@@ -42,7 +42,7 @@ describe('pipeline robustness', function () {
 
   it('survives two recoveries at once (two instances starting together)', async () => {
     const folders = [];
-    for (let n = 0; n < 5; n += 1) {
+    for (let n = 0; n < 12; n += 1) {
       const folder = await IncomingFolder.create(t.dataRoot);
       await folder.writeFile({ name: 'instruction.json', source: `{"rows":1,"tag":"r${n}"}` });
       await folder.complete({
@@ -51,10 +51,12 @@ describe('pipeline robustness', function () {
       });
       folders.push(folder);
     }
-    const reports = await Promise.all([recoverStaging(deps, { olderThanSeconds: 0 }), recoverStaging(deps, { olderThanSeconds: 0 })]);
-    assert.equal(reports[0].recordedFolders + reports[1].recordedFolders, 5);
+    const reports = await Promise.all([1, 2, 3].map(() => recoverStaging(deps, { olderThanSeconds: 0 })));
+    assert.equal(reports.reduce((sum, report) => sum + report.recordedFolders, 0), 12);
+    assert.equal(reports.reduce((sum, report) => sum + report.droppedPartial, 0), 0);
     const jobs = await sql<{ count: string }>`SELECT count(*) FROM jobs WHERE idempotency_key LIKE 'recover:%'`.execute(deps.db);
-    assert.equal(Number(jobs.rows[0]?.count), 5);
+    assert.equal(Number(jobs.rows[0]?.count), 12);
+    assert.deepEqual(await readdir(path.join(t.dataRoot, 'inbox', '.incoming')), []);
   });
 
   it('starts although an incoming folder holds a half-written manifest, and drops that folder', async () => {
