@@ -1,5 +1,9 @@
 import type { Migration } from 'kysely';
 import * as core from './0001-core.js';
+import * as hydrastorEmail from './0002-hydrastor-email.js';
+import * as s3Objects from './0003-s3-objects.js';
+import * as jobsApi from './0004-jobs-api.js';
+import * as veritas2hview from './0005-veritas2hview.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -7,4 +11,8 @@ import * as core from './0001-core.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-core': core,
+  '0002-hydrastor-email': hydrastorEmail,
+  '0003-s3-objects': s3Objects,
+  '0004-jobs-api': jobsApi,
+  '0005-veritas2hview': veritas2hview,
 };

@@ -1,0 +1,106 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../../db/database-schema.js';
+import type { ModuleContext, UpsertStats } from '../../types.js';
+import { completeKeyGridLinks } from './complete-key-grid-links.js';
+import { correlateStorage } from './correlate.js';
+import { UNKNOWN_GRID_GROUP } from './export-group.js';
+import { findGridLinkFacts } from './find-grid-link-facts.js';
+import { storageUnitGridLookup } from './job-stage.js';
+import { loadImages } from './load-images.js';
+import { loadJobs } from './load-jobs.js';
+import type { ExportPlan } from './load-plan.js';
+import { formatParseIssue, type ParseIssue } from './parse-issue.js';
+import { upsertExportRecord } from './upsert-export-record.js';
+import { upsertMasterServer } from './upsert-master-server.js';
+import { upsertStorageListings } from './upsert-storage-listings.js';
+
+/** Groups that name no grid: the fallbacks when an arrival has no key (see accept and index). */
+export const NO_GRID_GROUPS: ReadonlySet<string> = new Set(['none', UNKNOWN_GRID_GROUP]);
+/** Issues written to the job log one by one; the rest only as a count. */
+const LOGGED_ISSUES = 20;
+
+/**
+ * Loads one export inside the job's transaction: master server, storage configuration with its
+ * grid links, then the large files streamed from the archive (second pass) through COPY rounds,
+ * and last the export's own record. Every row commits with the job's completion or not at all.
+ */
+export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan, context: ModuleContext): Promise<UpsertStats> {
+  const { jobId, customer, signal } = context;
+  const keyGrid = NO_GRID_GROUPS.has(context.group) ? null : context.group;
+  const facts = await findGridLinkFacts(trx, { customer, keyGrid });
+  const correlation = completeKeyGridLinks(
+    correlateStorage({
+      storageUnits: plan.storageUnits,
+      diskPools: plan.diskPools,
+      storageServers: plan.storageServers,
+      diskVolumes: plan.diskVolumes,
+      mapFile: plan.mapEntries,
+      storedMappings: facts.storedMappings,
+      s3KeyGrid: keyGrid,
+    }),
+    facts.keyGridSerial,
+  );
+  const issues: ParseIssue[] = [...plan.issues, ...correlation.issues];
+
+  const master = await upsertMasterServer(trx, {
+    customer,
+    name: plan.masterServer,
+    netbackupVersion: plan.manifest?.netbackupVersion ?? null,
+    timezone: plan.manifest?.timezone ?? null,
+    exportedAt: plan.manifest?.generatedAt ?? null,
+    jobId,
+  });
+  const target = { masterServerId: master.id, jobId };
+  const listingStats = await upsertStorageListings(trx, { ...target, listings: plan, correlation });
+  signal.throwIfAborted();
+
+  let progress: Record<string, number | string> = { phase: 'jobs', jobsRead: 0 };
+  const report = (update: Record<string, number | string>): void => {
+    progress = { ...progress, ...update };
+    context.reportProgress(progress);
+  };
+  let jobs = { read: 0, written: 0 };
+  let images = { read: 0, written: 0, fragmentsWritten: 0 };
+  await plan.streamLargeFiles({
+    signal,
+    bpdbjobs: async (source) => {
+      jobs = await loadJobs(trx, {
+        ...target, source, signal, issues,
+        columns: plan.manifest?.bpdbjobsColumns,
+        gridOf: storageUnitGridLookup(correlation),
+        onProgress: ({ jobsRead, linesRead }) => report({ phase: 'jobs', jobsRead, linesRead }),
+      });
+    },
+    bpimagelist: async (source) => {
+      images = await loadImages(trx, {
+        ...target, source, signal, issues,
+        onProgress: ({ imagesRead }) => report({ phase: 'images', imagesRead }),
+      });
+    },
+  });
+
+  const exportWritten = await upsertExportRecord(trx, {
+    customer, masterServerId: master.id, plan, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount: issues.length, jobId,
+  });
+  logIssues(context, issues);
+  report({ phase: 'done' });
+  return {
+    veritas_master_servers: master.written ? 1 : 0,
+    ...listingStats,
+    veritas_jobs: jobs.written,
+    veritas_images: images.written,
+    veritas_image_fragments: images.fragmentsWritten,
+    veritas_exports: exportWritten,
+    jobs_read: jobs.read,
+    images_read: images.read,
+    parse_issues: issues.length,
+  };
+}
+
+function logIssues(context: ModuleContext, issues: readonly ParseIssue[]): void {
+  if (issues.length === 0) return;
+  context.logger.warn('export has issues', {
+    count: issues.length,
+    first: issues.slice(0, LOGGED_ISSUES).map(formatParseIssue),
+  });
+}
