@@ -3,6 +3,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// The AWS SDK is pinned to 3.1175.x, the last line that supports Node 20 (see docs/operations.md);
+// its start-up notice about future Node 22 requirements would only confuse operators here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 if (existsSync(compiled)) {
   await import(compiled);

@@ -84,7 +84,7 @@ export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
   const row = await db.updateTable('jobs')
     .set({
       status: args.status,
-      finished_at: sql<Date>`now()`,
+      finished_at: sql<Date>`clock_timestamp()`,
       updated_at: sql<Date>`now()`,
       lease_owner: null,
       lease_expires_at: null,

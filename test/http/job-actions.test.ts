@@ -16,11 +16,16 @@ describe('POST /api/1.0/jobs/:id/retry and /cancel', () => {
   });
   after(async () => { await t?.stop(); });
 
-  /** A queued job no worker will take yet (due in an hour). */
+  /**
+   * A queued job no worker will take yet (due in an hour). The worker may claim a new job before
+   * it is parked: then the update finds it running and we try again with a fresh arrival.
+   */
   async function parkedJob(tag: string): Promise<string> {
-    const { job } = await t.service.accept(t.echoArrival({ tag }));
-    await t.service.database.db.updateTable('jobs').set({ run_after: sql<Date>`now() + interval '1 hour'` }).where('id', '=', job.id).where('status', '=', 'queued').execute();
-    return job.id;
+    for (let attempt = 0; ; attempt += 1) {
+      const { job } = await t.service.accept(t.echoArrival({ tag: `${tag}-${attempt}`, sleepMs: 50 }));
+      const parked = await t.service.database.db.updateTable('jobs').set({ run_after: sql<Date>`now() + interval '1 hour'` }).where('id', '=', job.id).where('status', '=', 'queued').executeTakeFirst();
+      if (parked.numUpdatedRows === 1n) return job.id;
+    }
   }
 
   const events = async (id: string): Promise<string[]> => (await api.get(`/api/1.0/jobs/${id}`)).body.events.map((event: { kind: string }) => event.kind);
