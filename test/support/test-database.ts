@@ -6,8 +6,16 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/db/embedded-postgres.js';
 import { Logging } from '../../src/logging/logging.js';
 
-let embedded: { database: EmbeddedDatabase; dir: string } | undefined;
-let embeddedStarting: Promise<string> | undefined;
+/**
+ * The run's one embedded server. Kept on globalThis: mocha may load this file twice (once for the
+ * root hooks, once for the test files, through different loaders), and both copies must see the
+ * same server or the root hook would stop nothing and leave it running.
+ */
+interface TestServerState {
+  embedded?: { database: EmbeddedDatabase; dir: string } | undefined;
+  starting?: Promise<string> | undefined;
+}
+const state: TestServerState = ((globalThis as { [key: symbol]: TestServerState })[Symbol.for('dataprocessor.test-server')] ??= {});
 
 /**
  * The server the tests use: DATABASE_URL when set (CI points it at the machine's PostgreSQL),
@@ -16,15 +24,15 @@ let embeddedStarting: Promise<string> | undefined;
 async function serverUrl(): Promise<string> {
   const configured = process.env.DATABASE_URL;
   if (configured !== undefined && configured !== '') return configured;
-  embeddedStarting ??= (async () => {
+  state.starting ??= (async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dp-test-pg-'));
     const logging = new Logging({ logDir: path.join(dir, 'log'), level: 'warn', console: false });
     const port = 20000 + Math.floor(Math.random() * 20000);
     const database = await startEmbeddedPostgres({ dataRoot: dir, port, logger: logging.for('test-db') });
-    embedded = { database, dir };
+    state.embedded = { database, dir };
     return database.url;
   })();
-  return embeddedStarting;
+  return state.starting;
 }
 
 export interface TestDatabase {
@@ -61,9 +69,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /** Stops the embedded server, if this run started one (root hook, after every test). */
 export async function stopTestServer(): Promise<void> {
+  const { embedded } = state;
   if (embedded === undefined) return;
+  state.embedded = undefined;
+  state.starting = undefined;
   await embedded.database.stop();
   await rm(embedded.dir, { recursive: true, force: true });
-  embedded = undefined;
-  embeddedStarting = undefined;
 }
