@@ -93,6 +93,23 @@ const s3Schema = z.strictObject({
   }),
 });
 
+/** Presigned S3 PUT URLs are valid at most a week (SigV4's own limit). */
+const MAX_PRESIGN_EXPIRY_SECONDS = 7 * 24 * 3600;
+
+/** Direct uploads (`POST /api/1.0/uploads/...`) and presigned S3 uploads; documented in docs/configuration.md. */
+const uploadsSchema = z.strictObject({
+  /** Largest file a direct upload may stream into inbox/; null = s3.maxObjectBytes, so both ways in take the same files. */
+  maxBytes: positiveInt.nullable(),
+  presign: z.strictObject({
+    /** Off by default: the embedded defaults have no object store. */
+    enabled: z.boolean(),
+    /** Lifetime of a presigned URL. */
+    expiresSeconds: positiveInt.max(MAX_PRESIGN_EXPIRY_SECONDS),
+    /** The store's address as clients reach it (signed into the URL); null = s3.endpoint. */
+    endpoint: z.url().nullable(),
+  }),
+});
+
 /**
  * The whole configuration. `config/default.json` holds every default (documented in
  * docs/configuration.md); a file named by DP_CONFIG and the environment override it.
@@ -122,6 +139,7 @@ export const configSchema = z.strictObject({
   }),
   smtp: smtpSchema,
   s3: s3Schema,
+  uploads: uploadsSchema,
   worker: z.strictObject({
     enabled: z.boolean(),
     concurrency: positiveInt.max(64),

@@ -37,6 +37,9 @@ const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind:
   { env: 'DP_S3_SQS_ENDPOINT', path: ['s3', 'sqs', 'endpoint'], kind: 'string' },
   { env: 'DP_S3_WEBHOOK_TOKEN', path: ['s3', 'webhook', 'token'], kind: 'string' },
   { env: 'DP_S3_RECONCILE_INTERVAL_SECONDS', path: ['s3', 'reconcile', 'intervalSeconds'], kind: 'int' },
+  { env: 'DP_UPLOADS_MAX_BYTES', path: ['uploads', 'maxBytes'], kind: 'int' },
+  { env: 'DP_UPLOADS_PRESIGN_ENABLED', path: ['uploads', 'presign', 'enabled'], kind: 'bool' },
+  { env: 'DP_UPLOADS_PRESIGN_ENDPOINT', path: ['uploads', 'presign', 'endpoint'], kind: 'string' },
 ];
 
 export interface LoadConfigArgs {

@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logging.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import type { Arrival, AcceptResult } from '../pipeline/accept.js';
 import { IngestError } from '../pipeline/ingest-error.js';
+import { createS3Client } from '../s3events/s3-client.js';
 import type { ObjectJobDeps } from '../s3events/start-object-job.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
@@ -21,7 +22,9 @@ import { jobFilesRoutes } from './routes/job-files-routes.js';
 import { jobsRoutes } from './routes/jobs-routes.js';
 import { opsRoutes, type ListenerStatus } from './routes/ops-routes.js';
 import { s3EventsRoutes } from './routes/s3-events-routes.js';
+import { uploadStreamRoutes, uploadsRoutes, type UploadsRoutesDeps } from './routes/uploads-routes.js';
 import { veritasTriggerRoutes } from './routes/veritas-trigger-routes.js';
+import { UploadProgressRegistry } from './upload-progress.js';
 
 export const API_PREFIX = '/api/1.0';
 
@@ -37,6 +40,8 @@ export interface AppDeps {
   readonly listeners?: () => readonly ListenerStatus[];
   /** S3 uploads: the webhook (when `s3.webhook.token` is set) and the veritas2hview trigger need it. */
   readonly objectJobs?: ObjectJobDeps;
+  /** The modules this instance runs (`<category>/<type>`): uploads of another type are refused before their body is read. */
+  readonly moduleKeys?: readonly string[];
 }
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
@@ -78,17 +83,31 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     root.use(webhook.routes(), webhook.allowedMethods());
   }
 
+  const authenticate = requireApiKey(deps.db);
+  const rateLimit = rateLimitPerKey(deps.config.http.rateLimit.pointsPerSecond);
+  const { presign } = deps.config.uploads;
+  const uploads: UploadsRoutesDeps = {
+    db: deps.db, config: deps.config, prefix: API_PREFIX, accept: deps.accept, progress: new UploadProgressRegistry(),
+    ...(deps.moduleKeys === undefined ? {} : { moduleKeys: deps.moduleKeys }),
+    // Signing only: this client never opens a connection, so it needs no shutdown.
+    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint ?? deps.config.s3.endpoint }) : null,
+  };
+  // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
+  // so the request stream reaches it untouched; it applies the same key check and rate limit.
+  const uploadStream = uploadStreamRoutes(uploads, [authenticate, rateLimit]);
+
   const api = new Router<AuthState>({ prefix: API_PREFIX });
-  api.use(requireApiKey(deps.db), rateLimitPerKey(deps.config.http.rateLimit.pointsPerSecond));
+  api.use(authenticate, rateLimit);
   api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }));
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
-    customersRoutes(deps.db), apiKeysRoutes(deps.db),
+    customersRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
   app.use(root.routes()).use(root.allowedMethods());
+  app.use(uploadStream.routes()).use(uploadStream.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
   return app;
 }

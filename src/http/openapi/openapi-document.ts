@@ -3,6 +3,7 @@ import { registerAdminPaths } from './admin-paths.js';
 import { registerJobPaths } from './jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
 import { registerS3Paths } from './s3-paths.js';
+import { registerUploadPaths } from './uploads-paths.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -21,6 +22,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   registerAdminPaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
+  registerUploadPaths(registry, args.prefix);
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
@@ -36,6 +38,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'customers', description: 'Customers (admin)' },
       { name: 'api-keys', description: 'API keys (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
+      { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },
       { name: 'operations', description: 'Health, readiness, metrics, this document' },
     ],
   });
