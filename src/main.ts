@@ -132,7 +132,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker.start();
     }
     const app = createApp({
-      db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs,
+      db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs, moduleKeys: registry.keys(),
       listeners: () => [
         { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
@@ -183,9 +183,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   }
 }
 
+/** A request may last as long as it keeps sending (a multi-GiB upload); a silent socket is cut. */
+const HTTP_IDLE_SOCKET_MS = 120_000;
+
 function listen(handler: Parameters<typeof import('node:http').createServer>[1], host: string, port: number): Promise<Server> {
   return import('node:http').then(({ createServer }) => new Promise<Server>((resolve, reject) => {
-    const server = createServer(handler!);
+    // Node's default 300 s requestTimeout would end any upload slower than ~3.6 MB/s per GiB.
+    const server = createServer({ requestTimeout: 0 }, handler!);
+    server.timeout = HTTP_IDLE_SOCKET_MS;
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);

@@ -15,6 +15,7 @@ import { archiveUnsupported } from './extract-errors.js';
 import { readTarGzEntries } from './extract-tar.js';
 import type { ArchiveType, ReadArchiveArgs, ReadArchiveResult, SkippedEntry } from './extract-types.js';
 import { readZipEntries } from './extract-zip.js';
+import { ARCHIVE_SIGNATURE_BYTES, archiveTypeOfHead } from './peek-archive-type.js';
 
 export {
   COMPRESSION_RATIO_CHECK_AFTER_BYTES,
@@ -40,10 +41,6 @@ export type {
   UnsafeEntryPolicy,
 } from './extract-types.js';
 
-const SIGNATURE_BYTES = 4;
-const GZIP_SIGNATURE = Buffer.from([0x1f, 0x8b]);
-const ZIP_LOCAL_HEADER_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
-const ZIP_EMPTY_ARCHIVE_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 
 /**
  * Decides the format from the first bytes, never from the name (mail attachments and S3 keys are
@@ -52,18 +49,14 @@ const ZIP_EMPTY_ARCHIVE_SIGNATURE = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 export async function detectArchiveType(archivePath: string): Promise<ArchiveType> {
   const handle = await open(archivePath, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(SIGNATURE_BYTES), 0, SIGNATURE_BYTES, 0);
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(ARCHIVE_SIGNATURE_BYTES), 0, ARCHIVE_SIGNATURE_BYTES, 0);
     const head = buffer.subarray(0, bytesRead);
-    if (startsWith(head, GZIP_SIGNATURE)) return 'tar.gz';
-    if (startsWith(head, ZIP_LOCAL_HEADER_SIGNATURE) || startsWith(head, ZIP_EMPTY_ARCHIVE_SIGNATURE)) return 'zip';
-    throw archiveUnsupported(head);
+    const type = archiveTypeOfHead(head);
+    if (type === undefined) throw archiveUnsupported(head);
+    return type;
   } finally {
     await handle.close();
   }
-}
-
-function startsWith(head: Buffer, signature: Buffer): boolean {
-  return head.length >= signature.length && head.subarray(0, signature.length).equals(signature);
 }
 
 /**

@@ -12,8 +12,8 @@ const ZIP_LOCAL_HEADER_SIGNATURE = [0x50, 0x4b, 0x03, 0x04];
 const ZIP_EMPTY_ARCHIVE_SIGNATURE = [0x50, 0x4b, 0x05, 0x06];
 
 /**
- * The archive format from the content's first bytes (the same signatures as detectArchiveType in
- * extract.ts, which reads them from a file): `.tar.gz` or `.zip`, never decided by a name.
+ * The archive format from the content's first bytes (detectArchiveType in extract.ts reads them
+ * from a file and asks this): `.tar.gz` or `.zip`, never decided by a name.
  */
 export function archiveTypeOfHead(head: Uint8Array): ArchiveType | undefined {
   if (startsWith(head, GZIP_SIGNATURE)) return 'tar.gz';
