@@ -117,7 +117,8 @@ const uploadsSchema = z.strictObject({
  */
 export const configSchema = z.strictObject({
   dataRoot: z.string().min(1),
-  logDir: z.string().min(1),
+  /** null = `<dataRoot>/log`. */
+  logDir: z.string().min(1).nullable(),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']),
   /** Name recorded on the jobs this instance stages; defaults to the host name. */
   nodeName: z.string().min(1).max(100).nullable(),
@@ -158,6 +159,7 @@ export const configSchema = z.strictObject({
   shutdown: z.strictObject({ graceSeconds: z.number().nonnegative() }),
 });
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** The resolved configuration: as validated, with the log folder defaulted from the data root. */
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'logDir'> & { logDir: string }>;
 export type ModuleSettings = z.infer<typeof moduleSettingsSchema>;
 export type ArchiveMode = (typeof ARCHIVE_MODES)[number];

@@ -87,7 +87,7 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
   return deepFreeze({
     ...config,
     dataRoot: path.resolve(cwd, config.dataRoot),
-    logDir: path.resolve(cwd, config.logDir),
+    logDir: config.logDir === null ? path.join(path.resolve(cwd, config.dataRoot), 'log') : path.resolve(cwd, config.logDir),
   });
 }
 

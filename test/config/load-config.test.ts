@@ -15,6 +15,7 @@ describe('configuration', () => {
     assert.equal(config.smtp.port, 2525);
     assert.equal(config.dataRoot, '/srv/dp/data');
     assert.equal(config.logDir, '/srv/dp/data/log');
+    assert.equal(loadConfig({ env: { DP_DATA_ROOT: '/home/mailbox' }, cwd: '/srv/dp' }).logDir, '/home/mailbox/log', 'logs follow the data root unless set');
     assert.equal(config.database.url, null);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.worker), 'frozen');
   });
