@@ -12,6 +12,7 @@ import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase } from './db/open-database.js';
 import { jobDetailView } from './http/job-view.js';
 import { Logging } from './logging/logging.js';
+import { writeMailFiles } from './pipeline/mail/write-mail-files.js';
 import { sanitizeSegment } from './pipeline/paths.js';
 
 const USAGE = `usage: dataprocessor <command> [options]
@@ -197,7 +198,11 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
       sourceRef: { file: path.resolve(file) },
       hints: { fileName: path.basename(file) },
       writeFiles: async (folder) => {
+        // A saved mail goes through the same split as SMTP (message.eml, body, attachments, hints),
+        // so `ingest report.eml` is classified and parsed exactly like the delivered mail.
+        if (/\.eml$/i.test(file)) return writeMailFiles({ folder, source: createReadStream(file), maxBytes: config.smtp.maxMessageBytes });
         await folder.writeFile({ name: `original-${sanitizeSegment(path.basename(file)).slice(0, 80)}`, source: createReadStream(file), originalName: path.basename(file), role: 'original' });
+        return undefined;
       },
     });
     if (!values.wait) {

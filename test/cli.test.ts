@@ -67,6 +67,15 @@ describe('command line', function () {
     assert.match(unknown.stderr, /no module "nope\/nothing"/);
   });
 
+  it('ingests a saved mail like a delivered one and runs it to the end with --wait', async () => {
+    const eml = fileURLToPath(new URL('./fixtures/email/alert_disk_failure.eml', import.meta.url));
+    const result = await run(['ingest', eml, '--customer', 'bobs_burgers', '--wait']);
+    assert.equal(result.code, 0, result.stderr);
+    const job = JSON.parse(result.stdout) as { status: string; category: string; type: string; group: string; files: Array<{ name: string }> };
+    assert.deepEqual([job.status, job.category, job.type, job.group], ['succeeded', 'hydrastor', 'alert', 'SN002']);
+    assert.ok(job.files.some((file) => file.name === 'message.eml'));
+  });
+
   it('prints usage and exits 64 on an unknown command', async () => {
     const result = await run(['frobnicate']);
     assert.equal(result.code, 64);
