@@ -17,6 +17,7 @@ import { eventLoopBenchmark } from './event-loop.js';
 import { exportMemoryBenchmark } from './export-memory.js';
 import { mailProcessingBenchmark } from './mail-processing.js';
 import { smtpAcceptBenchmark } from './smtp-accept.js';
+import { upload1GiBBenchmark } from './upload-1gib.js';
 import { makeWorkRoot, resolveServer, type BenchContext, type Benchmark } from './support/bench-context.js';
 import { currentLoad, formatTable, placeholderRow, type BenchRow } from './support/bench-result.js';
 import { buildCompiled } from './support/compiled-build.js';
@@ -94,6 +95,7 @@ const BENCHMARKS: ReadonlyArray<readonly [string, Benchmark]> = [
   ['event-latency', eventLatencyBenchmark],
   ['api-jobs-list', apiJobsList],
   ['event-loop', eventLoopBenchmark],
+  ['upload-1gib', upload1GiBBenchmark],
 ];
 
 const { values } = parseArgs({ options: {
