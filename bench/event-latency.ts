@@ -76,7 +76,7 @@ export async function eventLatencyBenchmark(context: BenchContext): Promise<Benc
   });
   const timings: Timing[] = [];
   let lost = 0;
-  let peakRssMiB: number | null = null;
+  let peakRssMiB: number | null;
   try {
     // Let the consumer settle into its first long poll.
     await sleep(1000);

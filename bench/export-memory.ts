@@ -22,7 +22,7 @@ export async function exportMemoryBenchmark(context: BenchContext): Promise<Benc
     const archive = await buildVeritasExport({ jobs, workRoot: context.workRoot });
     context.log(`export-memory: ${jobs.toLocaleString('en')}-job export built in ${((performance.now() - buildStart) / 1000).toFixed(1)} s`);
     const bench = await startBenchService(context, { name: `export-memory-${jobs}`, worker: true, smtp: false });
-    let peak: number | null = null;
+    let peak: number | null;
     try {
       const idleRss = procStatusMiB(bench.service.pid, 'VmRSS');
       const jobId = await submitExportJob(bench, archive);
