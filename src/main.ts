@@ -18,6 +18,7 @@ import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
 import { recordFailedArrival } from './pipeline/record-failed-arrival.js';
 import { recoverStaging } from './pipeline/recover-staging.js';
+import { Spool } from './pipeline/spool/spool.js';
 import { resolveNodeName } from './pipeline/resolve-node-name.js';
 import { Sweeper } from './pipeline/sweeper.js';
 import { Worker } from './pipeline/worker.js';
@@ -45,6 +46,8 @@ export interface RunningService {
   readonly config: Config;
   readonly database: DatabaseHandle;
   readonly httpUrl: string | null;
+  /** Group commit of small SMTP messages; null when off (or another instance holds this node's spool). */
+  readonly spool: Spool | null;
   /** Where the SMTP listener is bound; null when `smtp.enabled` is false. */
   readonly smtpAddress: { readonly host: string; readonly port: number } | null;
   /** Printed once when the first admin key was generated at this start. */
@@ -79,9 +82,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let sqsClient: ReturnType<typeof createSqsClient> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
   let reconciler: Reconciler | undefined;
+  let spool: Spool | undefined;
   const stopAll = async (): Promise<void> => {
     // SMTP first: no new mail is taken while the rest shuts down, and mail in progress finishes.
     await smtpListener?.stop();
+    // Then the spool: the last acknowledged messages get their folders (or wait for the next start).
+    await spool?.stop(config.shutdown.graceSeconds * 1000);
     // S3 next, before the worker: no new messages; those in progress finish or go back to the queue.
     await sqsConsumer?.stop(config.shutdown.graceSeconds);
     await reconciler?.stop();
@@ -100,9 +106,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const generatedAdminKey = await ensureAdminKey(database.db, config.adminApiKey);
 
     const pipelineLogger = logging.for('pipeline');
+    const onJobQueued = (): void => worker?.wake();
+    if (config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0) {
+      spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, config.spool);
+    }
     const deps: PipelineDeps = {
-      db: database.db, config, registry, logger: pipelineLogger,
-      onJobQueued: () => worker?.wake(),
+      db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
+      ...(spool === undefined ? {} : { spool }),
     };
     const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db) });
     const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
@@ -173,7 +183,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     let stopping: Promise<void> | undefined;
     return {
-      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null,
+      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null, spool: spool ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),
     };

@@ -139,6 +139,14 @@ export const configSchema = z.strictObject({
     rateLimit: z.strictObject({ pointsPerSecond: z.number().int().nonnegative() }),
   }),
   smtp: smtpSchema,
+  /** Group commit for small SMTP messages (src/pipeline/spool). */
+  spool: z.strictObject({
+    enabled: z.boolean(),
+    /** Messages up to this size are held in memory and spooled; larger ones are streamed into their folder. */
+    maxArrivalBytes: z.number().int().nonnegative().max(16 * 1024 * 1024),
+    /** Acknowledged arrivals whose folders are not written yet; beyond it new ones take the folder path. */
+    maxBacklog: positiveInt,
+  }),
   s3: s3Schema,
   uploads: uploadsSchema,
   worker: z.strictObject({

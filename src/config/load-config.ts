@@ -27,6 +27,7 @@ const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind:
   { env: 'DP_SMTP_HOST', path: ['smtp', 'host'], kind: 'string' },
   { env: 'DP_SMTP_PORT', path: ['smtp', 'port'], kind: 'int' },
   { env: 'DP_ADMIN_API_KEY', path: ['adminApiKey'], kind: 'string' },
+  { env: 'DP_SPOOL_ENABLED', path: ['spool', 'enabled'], kind: 'bool' },
   { env: 'DP_WORKER_ENABLED', path: ['worker', 'enabled'], kind: 'bool' },
   { env: 'DP_WORKER_CONCURRENCY', path: ['worker', 'concurrency'], kind: 'int' },
   { env: 'DP_EMBEDDED_PG_PORT', path: ['database', 'embeddedPort'], kind: 'int' },

@@ -22,28 +22,31 @@ export async function addJobEvent(db: Db, event: NewJobEvent): Promise<void> {
   }).execute();
 }
 
-export class PathTakenError extends Error {}
+/** What inserting one staging row gave: the new job, the earlier job with the same idempotency key, or a folder name already taken. */
+export type StagingInsert = { readonly job: JobRow; readonly duplicate: boolean } | 'path-taken';
 
 /**
- * Inserts a job in `staging` state, or returns the existing job for the same idempotency key
- * (a duplicate arrival). The unique `relative_path` reserves the job's folder name: a clash
- * raises PathTakenError so the caller can try the next `_<n>` suffix.
+ * Inserts jobs in `staging` state, several in one statement (one commit). A row whose
+ * idempotency key exists already gives the existing job (a duplicate arrival, possibly of an
+ * earlier row in the same batch); a row whose `relative_path` is taken gives 'path-taken', so the
+ * caller tries the next `_<n>` suffix. ON CONFLICT DO NOTHING instead of catching unique
+ * violations: a clash costs no aborted transaction, no exception, and no second round trip.
  */
-export async function insertStagingJob(db: Kysely<Database>, row: NewJobRow): Promise<{ job: JobRow; duplicate: boolean }> {
-  try {
-    const inserted = await db.insertInto('jobs').values({ ...row, status: 'staging' })
-      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
-      .returningAll().executeTakeFirst();
-    if (inserted !== undefined) return { job: inserted, duplicate: false };
-  } catch (error) {
-    if ((error as { code?: string; constraint?: string }).code === '23505' && (error as { constraint?: string }).constraint === 'jobs_relative_path_key') {
-      throw new PathTakenError(row.relative_path);
-    }
-    throw error;
-  }
-  const existing = await findJobByIdempotencyKey(db, row.idempotency_key);
-  if (existing === undefined) throw new Error('job vanished between insert and read');
-  return { job: existing, duplicate: true };
+export async function insertStagingJobs(db: Db, rows: readonly NewJobRow[]): Promise<StagingInsert[]> {
+  if (rows.length === 0) return [];
+  const inserted = await db.insertInto('jobs').values(rows.map((row) => ({ ...row, status: 'staging' as const })))
+    .onConflict((conflict) => conflict.doNothing())
+    .returningAll().execute();
+  const byStagingId = new Map(inserted.map((job) => [job.staging_id, job]));
+  const skippedKeys = rows.filter((row) => !byStagingId.has(row.staging_id)).map((row) => row.idempotency_key);
+  const existing = skippedKeys.length === 0 ? [] : await db.selectFrom('jobs').selectAll().where('idempotency_key', 'in', [...new Set(skippedKeys)]).execute();
+  const byKey = new Map(existing.map((job) => [job.idempotency_key, job]));
+  return rows.map((row) => {
+    const job = byStagingId.get(row.staging_id);
+    if (job !== undefined) return { job, duplicate: false };
+    const earlier = byKey.get(row.idempotency_key);
+    return earlier === undefined ? 'path-taken' : { job: earlier, duplicate: true };
+  });
 }
 
 /**
@@ -64,6 +67,24 @@ export async function finishStaging(db: Db, args: { readonly jobId: string; read
   const job = result.rows[0];
   if (job === undefined) throw new Error(`job ${args.jobId} was not in staging`);
   return job;
+}
+
+/** finishStaging for many jobs in one statement (one commit); returns the jobs that were still in staging. */
+export async function finishStagingMany(db: Db, items: ReadonlyArray<{ readonly jobId: string; readonly status: 'queued' | 'unclassified'; readonly data?: Readonly<Record<string, unknown>> }>, message: string): Promise<JobRow[]> {
+  if (items.length === 0) return [];
+  const result = await sql<JobRow>`
+    WITH input AS (
+      SELECT * FROM unnest(${items.map((item) => item.jobId)}::uuid[], ${items.map((item) => item.status)}::text[], ${items.map((item) => JSON.stringify(item.data ?? {}))}::jsonb[]) AS t(id, status, data)
+    ), staged AS (
+      UPDATE jobs SET status = input.status, updated_at = now(), run_after = now()
+      FROM input WHERE jobs.id = input.id AND jobs.status = 'staging'
+      RETURNING jobs.*, input.data AS event_data
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message, data)
+      SELECT id, 'staged', status, ${message}, event_data FROM staged
+    )
+    SELECT * FROM staged`.execute(db);
+  return result.rows.map(({ event_data: _ignored, ...job }: JobRow & { event_data?: unknown }) => job as JobRow);
 }
 
 /** Removes a staging row whose original never became durable (it was never acknowledged). */
@@ -108,6 +129,13 @@ export async function countJobsInSameSecond(db: Db, args: { readonly customer: s
     .where('customer', '=', args.customer).where('category', '=', args.category).where('type', '=', args.type).where('group_name', '=', args.group)
     .executeTakeFirstOrThrow();
   return Number(row.count);
+}
+
+/** The jobs of these staging ids (the spool's records name their jobs by it), keyed by staging id. */
+export async function findJobsByStagingIds(db: Db, stagingIds: readonly string[]): Promise<Map<string, JobRow>> {
+  if (stagingIds.length === 0) return new Map();
+  const rows = await db.selectFrom('jobs').selectAll().where('staging_id', 'in', stagingIds).execute();
+  return new Map(rows.map((row) => [row.staging_id, row]));
 }
 
 export async function findStagingIds(db: Db, stagingIds: readonly string[]): Promise<Set<string>> {

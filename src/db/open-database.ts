@@ -31,6 +31,9 @@ export async function openDatabase(args: OpenDatabaseArgs): Promise<DatabaseHand
     connectionTimeoutMillis: 5_000,
   });
   pool.on('error', (error) => args.logger.warn('idle database connection failed', { error: error.message }));
+  // A connection that fails while checked out (the server restarted, an administrator ended it)
+  // emits 'error' as well as failing its query; without a listener that event would end the process.
+  pool.on('connect', (client) => client.on('error', (error) => args.logger.warn('database connection failed', { error: error.message })));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

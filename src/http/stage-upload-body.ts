@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { StagedFile } from '../modules/types.js';
 import { cleanOriginalName } from '../pipeline/mail/clean-original-name.js';
 import { peekArchiveType } from '../pipeline/peek-archive-type.js';
-import type { IncomingFolder } from '../pipeline/stage.js';
+import type { StagingFolder } from '../pipeline/staging-folder.js';
 import { UPLOAD_IDLE_TIMEOUT_MS, openUploadBody, watchUploadIdle } from './upload-body.js';
 
 /** The role modules look for (the same as an object fetched from S3), so both ways in stage alike. */
@@ -10,7 +10,7 @@ export const UPLOADED_FILE_ROLE = 'object';
 
 export interface StageUploadBodyArgs {
   readonly req: IncomingMessage;
-  readonly folder: IncomingFolder;
+  readonly folder: StagingFolder;
   readonly maxBytes: number;
   /** The client's name from the query or a header; a multipart part's own filename otherwise. */
   readonly fileName: string | undefined;
@@ -21,7 +21,7 @@ export interface StageUploadBodyArgs {
 /**
  * Streams an upload's file from the request into the incoming folder: the archive type is read
  * from the first bytes before anything is written (ARCHIVE_UNSUPPORTED otherwise), the size
- * limit holds while streaming (ARRIVAL_TOO_LARGE), the file is fsynced by IncomingFolder, and a
+ * limit holds while streaming (ARRIVAL_TOO_LARGE), the file is made durable by the folder, and a
  * multipart body must end well-formed. On any failure the partial file is already gone.
  */
 export async function stageUploadBody(args: StageUploadBodyArgs): Promise<StagedFile> {

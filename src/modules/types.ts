@@ -20,8 +20,12 @@ export interface ArrivalFacts {
   readonly source: JobSource;
   readonly customer: string;
   readonly files: readonly StagedFile[];
-  /** Folder holding `files` while the arrival is being staged (read small files only, e.g. a mail body). */
-  readonly dir: string;
+  /**
+   * Up to `maxBytes` from the start of one of `files`, as UTF-8 (a character cut at the end is
+   * dropped); undefined when unreadable. Synchronous because `matches` is: the files are in
+   * memory or were just written, so this never waits on a disk.
+   */
+  readHead(file: StagedFile, maxBytes: number): string | undefined;
   /** Transport facts such as subject, sender, recipient, bucket, key. */
   readonly hints: Readonly<Record<string, string>>;
 }

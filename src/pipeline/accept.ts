@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { JobSource } from '../db/database-schema.js';
 import { findCustomerBySlug } from '../db/customers-repository.js';
-import type { ArrivalFacts } from '../modules/types.js';
+import type { ArrivalFacts, StagedFile } from '../modules/types.js';
 import { IngestError, toIngestError } from './ingest-error.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { recordStagedFolder, type AcceptResult } from './record-staged-folder.js';
+import { MemoryFolder } from './spool/memory-folder.js';
 import { IncomingFolder } from './stage.js';
 import type { StagedManifest } from './staged-manifest.js';
+import type { StagingFolder } from './staging-folder.js';
 
 export const UNCLASSIFIED_CATEGORY = 'unclassified';
 
@@ -29,7 +31,13 @@ export interface Arrival {
    * Writes the original(s), untouched, into the incoming folder. May return more hints learnt
    * from the content (a mail's subject and sender), merged over `hints` for classification.
    */
-  writeFiles(folder: IncomingFolder): Promise<void | Readonly<Record<string, string>>>;
+  writeFiles(folder: StagingFolder): Promise<void | Readonly<Record<string, string>>>;
+  /**
+   * The arrival is small and already in memory (a mail of a few KiB): the pipeline may spool it
+   * instead of writing its folder before the acknowledgement. writeFiles must then work on any
+   * folder, memory included, and may be called once only.
+   */
+  readonly spoolable?: boolean;
 }
 
 export type { AcceptResult };
@@ -39,40 +47,28 @@ export type { AcceptResult };
  * stage the original durably, classify it, record the job. Resolves only when the arrival is
  * durable and its job committed; the caller acknowledges after that. A duplicate arrival
  * resolves with the existing job. Failures reject with an IngestError (transient or not).
+ *
+ * Two ways to durable: a small arrival held in memory (`spoolable`) is appended to the spool
+ * with others and acknowledged after one fdatasync and one INSERT for the whole batch, its job
+ * folder written just after (see spool/); any other arrival gets its folder written and fsynced
+ * first (IncomingFolder), then its row.
  */
 export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promise<AcceptResult> {
-  const customer = await findCustomerBySlug(deps.db, arrival.customer).catch((error: unknown) => { throw toIngestError(error); });
-  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${arrival.customer}"`, { expose: true });
+  await ensureCustomer(deps, arrival.customer);
+  const spool = deps.spool;
+  if (arrival.spoolable === true && spool !== undefined && spool.accepting()) {
+    const folder = new MemoryFolder();
+    try {
+      const manifest = await describeArrival(deps, arrival, folder, await arrival.writeFiles(folder));
+      return await spool.commit({ manifest, contents: folder.contents() });
+    } catch (error) {
+      throw toIngestError(error);
+    }
+  }
 
   const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => { throw toIngestError(error); });
   try {
-    const learnt = await arrival.writeFiles(folder);
-    const hints = { ...arrival.hints, ...(learnt ?? {}) };
-    const facts: ArrivalFacts = { source: arrival.source, customer: arrival.customer, files: folder.files, dir: folder.dir, hints };
-    const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
-    if (arrival.moduleKey !== undefined && module === undefined) {
-      throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
-    }
-    const category = module?.category ?? UNCLASSIFIED_CATEGORY;
-    const type = module?.type ?? arrival.source;
-    const group = cleanText(arrival.group ?? (await module?.group(facts)) ?? '') || 'none';
-    const idempotencyKey = withoutNul(arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder)) as string;
-    const manifest: StagedManifest = {
-      manifestVersion: 1,
-      stagingId: folder.id,
-      idempotencyKey,
-      source: arrival.source,
-      sourceRef: withoutNul({ ...arrival.sourceRef }) as Record<string, unknown>,
-      hints: withoutNul(hints) as Record<string, string>,
-      customer: arrival.customer,
-      category,
-      type,
-      group,
-      classified: module !== undefined,
-      receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
-      node: deps.config.nodeName ?? 'local',
-      files: withoutNul(folder.files) as StagedManifest['files'],
-    };
+    const manifest = await describeArrival(deps, arrival, folder, await arrival.writeFiles(folder));
     await folder.complete(manifest);
     return await recordStagedFolder(deps, { incomingDir: folder.dir, manifest, message: `received via ${arrival.source}` });
   } catch (error) {
@@ -81,6 +77,55 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
     throw toIngestError(error);
   }
 }
+
+/** Classifies a written arrival and says everything the job row and manifest.json need. */
+async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: StagingFolder, learnt: void | Readonly<Record<string, string>>): Promise<StagedManifest> {
+  const hints = { ...arrival.hints, ...(learnt ?? {}) };
+  const facts: ArrivalFacts = {
+    source: arrival.source, customer: arrival.customer, files: folder.files, hints,
+    readHead: (file, maxBytes) => folder.readHead(file.name, maxBytes),
+  };
+  const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
+  if (arrival.moduleKey !== undefined && module === undefined) {
+    throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
+  }
+  const category = module?.category ?? UNCLASSIFIED_CATEGORY;
+  const type = module?.type ?? arrival.source;
+  const group = cleanText(arrival.group ?? (await module?.group(facts)) ?? '') || 'none';
+  return {
+    manifestVersion: 1,
+    stagingId: folder.id,
+    idempotencyKey: withoutNul(arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder.files)) as string,
+    source: arrival.source,
+    sourceRef: withoutNul({ ...arrival.sourceRef }) as Record<string, unknown>,
+    hints: withoutNul(hints) as Record<string, string>,
+    customer: arrival.customer,
+    category,
+    type,
+    group,
+    classified: module !== undefined,
+    receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
+    node: deps.config.nodeName ?? 'local',
+    files: withoutNul(folder.files) as StagedManifest['files'],
+  };
+}
+
+/**
+ * Unknown customers are refused before anything is written. A customer found stays known for a
+ * few seconds: every message of a burst would otherwise cost one more query (the SMTP listener
+ * already resolved it from its own cache).
+ */
+async function ensureCustomer(deps: PipelineDeps, slug: string): Promise<void> {
+  const knownUntil = knownCustomers.get(slug);
+  if (knownUntil !== undefined && knownUntil > Date.now()) return;
+  const customer = await findCustomerBySlug(deps.db, slug).catch((error: unknown) => { throw toIngestError(error); });
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${slug}"`, { expose: true });
+  if (knownCustomers.size > 10_000) knownCustomers.clear();
+  knownCustomers.set(slug, Date.now() + CUSTOMER_KNOWN_MS);
+}
+
+const CUSTOMER_KNOWN_MS = 5000;
+const knownCustomers = new Map<string, number>();
 
 const MAX_GROUP_CHARS = 200;
 
@@ -98,8 +143,8 @@ function withoutNul(value: unknown): unknown {
   return value;
 }
 
-function contentKey(customer: string, moduleKey: string, folder: IncomingFolder): string {
+function contentKey(customer: string, moduleKey: string, files: readonly StagedFile[]): string {
   const hash = createHash('sha256').update(customer).update('\0').update(moduleKey);
-  for (const file of folder.files) hash.update('\0').update(file.name).update('\0').update(file.sha256);
+  for (const file of files) hash.update('\0').update(file.name).update('\0').update(file.sha256);
   return `sha256:${hash.digest('hex')}`;
 }

@@ -28,11 +28,23 @@ export function sanitizeSegment(value: string): string {
 
 /** `YYYYMMDD_HHMMSS` of the receive time in the given IANA zone (the seed's `<datetime>`). */
 export function formatReceiveTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-  }).formatToParts(at);
+  const parts = receiveTimeFormat(timeZone).formatToParts(at);
   const get = (type: string): string => parts.find((part) => part.type === type)?.value ?? '00';
   return `${get('year')}${get('month')}${get('day')}_${get('hour')}${get('minute')}${get('second')}`;
+}
+
+// Building an Intl.DateTimeFormat costs about a millisecond; a service uses one or two zones.
+const formats = new Map<string, Intl.DateTimeFormat>();
+function receiveTimeFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    });
+    if (formats.size > 100) formats.clear();
+    formats.set(timeZone, format);
+  }
+  return format;
 }
 
 export interface JobPathParts {

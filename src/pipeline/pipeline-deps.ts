@@ -3,6 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
 import type { ModuleRegistry } from '../modules/registry.js';
+import type { ArrivalSpool } from './spool/spool.js';
 
 /** What the pipeline core needs from the composition root (src/main.ts). */
 export interface PipelineDeps {
@@ -10,6 +11,8 @@ export interface PipelineDeps {
   readonly config: Config;
   readonly registry: ModuleRegistry;
   readonly logger: Logger;
+  /** Group commit for small arrivals (SMTP); absent in one-shot commands (CLI ingest, mailhandler). */
+  readonly spool?: ArrivalSpool;
   /** Called when a job becomes runnable, so a local worker can start it without waiting for its poll. */
   readonly onJobQueued?: () => void;
   /** Called once per run that ends a job (metrics). */

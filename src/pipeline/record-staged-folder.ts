@@ -1,14 +1,12 @@
 import { rm } from 'node:fs/promises';
 import type { JobRow } from '../db/database-schema.js';
-import { PathTakenError, countJobsInSameSecond, deleteStagingJob, finishStaging, insertStagingJob } from '../db/jobs-repository.js';
+import { deleteStagingJob, finishStaging } from '../db/jobs-repository.js';
 import { IngestError } from './ingest-error.js';
-import { jobSettingsFor } from './job-settings.js';
-import { areaPath, jobRelativePath } from './paths.js';
+import { insertStagingRows } from './insert-staging-rows.js';
+import { areaPath } from './paths.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { readStagedManifest, type StagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
-
-const MAX_PATH_SUFFIX = 1000;
 
 export interface AcceptResult {
   readonly job: JobRow;
@@ -24,58 +22,12 @@ export interface AcceptResult {
  */
 export async function recordStagedFolder(deps: PipelineDeps, args: { readonly incomingDir: string; readonly manifest: StagedManifest; readonly message: string }): Promise<AcceptResult> {
   const { manifest } = args;
-  const moduleKey = `${manifest.category}/${manifest.type}`;
-  const settings = jobSettingsFor(deps.config, moduleKey, deps.registry.get(moduleKey));
-  const receivedAt = new Date(manifest.receivedAt);
-
-  let inserted: { job: JobRow; duplicate: boolean } | undefined;
-  let firstAttempt = 1;
-  for (let attempt = firstAttempt; inserted === undefined; attempt += 1) {
-    if (attempt > firstAttempt + MAX_PATH_SUFFIX) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second', { transient: true });
-    const relativePath = jobRelativePath({ ...manifest, receivedAt, timeZone: deps.config.timezone }, attempt);
-    try {
-      inserted = await insertStagingJob(deps.db, {
-        idempotency_key: manifest.idempotencyKey,
-        source: manifest.source,
-        source_ref: JSON.stringify(manifest.sourceRef),
-        customer: manifest.customer,
-        category: manifest.category,
-        type: manifest.type,
-        group_name: manifest.group,
-        status: 'staging',
-        max_attempts: settings.maxAttempts,
-        timeout_seconds: settings.timeoutSeconds,
-        error_code: null,
-        error_message: null,
-        stats: '{}',
-        relative_path: relativePath,
-        staging_id: manifest.stagingId,
-        manifest: JSON.stringify({ files: manifest.files, hints: manifest.hints }),
-        node: manifest.node,
-        received_at: receivedAt,
-        started_at: null,
-        finished_at: null,
-        deadline_at: null,
-        lease_owner: null,
-        lease_expires_at: null,
-        cancel_requested_at: null,
-      });
-    } catch (error) {
-      if (!(error instanceof PathTakenError)) throw error;
-      if (attempt === firstAttempt) {
-        // A burst in one second: jump past the folders already taken instead of probing each.
-        const taken = await countJobsInSameSecond(deps.db, { ...manifest, receivedAt });
-        if (taken > attempt) {
-          firstAttempt = taken;
-          attempt = taken;
-        }
-      }
-    }
-  }
+  const [inserted] = await insertStagingRows(deps, [{ manifest }]);
+  if (inserted === undefined) throw new Error('no staging row was inserted');
 
   if (inserted.duplicate) {
     await rm(args.incomingDir, { recursive: true, force: true });
-    if (inserted.job.status === 'staging') {
+    if (inserted.job.status === 'staging' && !isSpooled(inserted.job)) {
       // The first copy is still being made durable (or its writer died): acknowledging this one
       // now could promise data that is not safe yet. Let the client retry.
       throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true });
@@ -104,4 +56,10 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
   deps.logger.info(status === 'queued' ? 'job queued' : 'arrival kept as unclassified', { jobId: job.id, path: job.relative_path, source: manifest.source });
   if (status === 'queued') deps.onJobQueued?.();
   return { job: finished, duplicate: false };
+}
+
+/** A staging row whose original is already durable in the spool (see spool/): only its folder is still to be written. */
+export function isSpooled(job: JobRow): boolean {
+  const manifest = job.manifest as { spool?: unknown } | null;
+  return manifest !== null && typeof manifest === 'object' && manifest.spool !== undefined;
 }

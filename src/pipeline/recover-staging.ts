@@ -5,7 +5,7 @@ import type { JobRow } from '../db/database-schema.js';
 import { deleteStagingJob, findAbandonedStagingJobs, findJob, findStagingIds, finishStaging } from '../db/jobs-repository.js';
 import { INCOMING_FOLDER, areaPath } from './paths.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { recordStagedFolder } from './record-staged-folder.js';
+import { isSpooled, recordStagedFolder } from './record-staged-folder.js';
 import { readStagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
 
@@ -46,6 +46,9 @@ export async function recoverStaging(deps: PipelineDeps, args: { readonly olderT
 }
 
 async function recoverStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcome> {
+  // Its original is durable in its node's spool, which writes the folder (at the latest when
+  // that node starts again); the row is not abandoned.
+  if (isSpooled(job)) return 'nothing';
   const logger = deps.logger.child({ jobId: job.id });
   const published = areaPath(deps.config.dataRoot, 'inbox', job.relative_path);
   const incoming = areaPath(deps.config.dataRoot, 'inbox', path.join(INCOMING_FOLDER, job.staging_id));

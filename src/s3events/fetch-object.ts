@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
-import type { IncomingFolder } from '../pipeline/stage.js';
+import type { StagingFolder } from '../pipeline/staging-folder.js';
 
 /** What S3 says about the object version that was (or would be) read. */
 export interface ObjectVersion {
@@ -54,10 +54,10 @@ export async function describeObject(location: ObjectLocation): Promise<ObjectVe
  * named one, otherwise to the event's ETag with `If-Match`, so a newer upload under the same key
  * is never staged in place of the one the event announced (S3 answers 412 → OBJECT_CHANGED).
  * The size limit applies before and while streaming; the byte count must equal Content-Length.
- * The caller's IncomingFolder fsyncs the file; nothing here is acknowledged.
+ * The caller's folder makes durable the file; nothing here is acknowledged.
  */
 export async function fetchObjectInto(args: ObjectLocation & {
-  readonly folder: IncomingFolder;
+  readonly folder: StagingFolder;
   readonly versionId?: string;
   readonly eTag?: string;
   readonly maxBytes: number;

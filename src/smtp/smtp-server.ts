@@ -122,6 +122,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       customers: customerSlugs,
       message: limitedMessage(stream, smtp.maxMessageBytes),
       maxBytes: smtp.maxMessageBytes,
+      spoolMaxBytes: config.spool.enabled ? config.spool.maxArrivalBytes : 0,
       source: 'smtp',
       receivedAt: new Date(),
       sourceRefFor: (customer) => envelopeSourceRef(session, routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address)),

@@ -18,7 +18,7 @@ describe('module registry', () => {
 
   it('classifies by the first module that claims an arrival', () => {
     const registry = new ModuleRegistry([echoModule]);
-    const facts = { source: 'smtp' as const, customer: 'c', files: [], dir: '/nonexistent', hints: { subject: '[echo] x' } };
+    const facts = { source: 'smtp' as const, customer: 'c', files: [], readHead: () => undefined, hints: { subject: '[echo] x' } };
     assert.equal(registry.classify(facts)?.type, 'echo');
     assert.equal(registry.classify({ ...facts, hints: { subject: 'other' } }), undefined);
   });

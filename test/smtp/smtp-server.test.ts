@@ -7,7 +7,7 @@ import { addCustomer } from '../../src/db/customers-repository.js';
 import { findJob } from '../../src/db/jobs-repository.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 import { RawSmtpClient, expectCode } from './raw-smtp-client.js';
-import { INGEST_DOMAIN, fixtureMessage, incomingLeftovers, jobCount, readManifest, sendWithNodemailer, toWire } from './smtp-test-helpers.js';
+import { INGEST_DOMAIN, fixtureMessage, incomingLeftovers, jobCount, readManifest, sendWithNodemailer as sendOnly, toWire } from './smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'hydrastor@icecream-machine.example';
@@ -28,7 +28,15 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
   });
   after(async () => { await t?.stop(); });
 
+  /** Sends, then waits until the spool has written the job folders of what it acknowledged. */
+  async function sendWithNodemailer(args: Parameters<typeof sendOnly>[0]): ReturnType<typeof sendOnly> {
+    const sent = await sendOnly(args);
+    await t.settled();
+    return sent;
+  }
+
   async function inboxFolder(jobId: string): Promise<string> {
+    await t.settled();
     const job = await findJob(t.service.database.db, jobId);
     assert.ok(job !== undefined, `job ${jobId} exists`);
     return path.join(t.dataRoot, 'inbox', job.relative_path);

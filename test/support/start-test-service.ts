@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Config } from '../../src/config/config-schema.js';
 import { addCustomer } from '../../src/db/customers-repository.js';
 import { findJob } from '../../src/db/jobs-repository.js';
@@ -19,6 +20,8 @@ export interface TestService {
   readonly dataRoot: string;
   stop(): Promise<void>;
   waitForStatus(jobId: string, statuses: readonly JobStatus[], timeoutMs?: number): Promise<JobRow>;
+  /** Waits until every message acknowledged so far has its job folder (the spool writes them just after the 250). */
+  settled(): Promise<void>;
   echoArrival(instruction: EchoInstruction, extra?: Partial<Arrival>): Arrival;
 }
 
@@ -36,6 +39,12 @@ export async function startTestService(args: { readonly overrides?: Record<strin
       await service.stop();
       await database.drop();
       await rm(dataRoot, { recursive: true, force: true });
+    },
+    async settled() {
+      if (service.spool !== null && !(await service.spool.settled(15_000))) {
+        const log = await readFile(path.join(service.config.logDir, 'dataprocessor_spool.log'), 'utf8').catch(() => '');
+        throw new Error(`the spool still has ${service.spool.backlog()} arrivals without folders\n${log.slice(-2000)}`);
+      }
     },
     async waitForStatus(jobId, statuses, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { AcceptResult, Arrival } from '../accept.js';
 import { IngestError } from '../ingest-error.js';
 import { copyStagedFiles } from './copy-staged-files.js';
+import { readUpTo } from './read-up-to.js';
 import { writeMailFiles } from './write-mail-files.js';
 
 export interface AcceptMailArgs {
@@ -14,15 +15,23 @@ export interface AcceptMailArgs {
   readonly maxBytes: number;
   readonly source: 'smtp' | 'mailhandler';
   readonly receivedAt: Date;
+  /**
+   * A message no larger than this is read into memory first and offered to the spool (group
+   * commit; see pipeline/spool). 0: always streamed into a folder.
+   */
+  readonly spoolMaxBytes?: number;
   /** The envelope facts kept on each customer's job. */
   sourceRefFor(customer: string): Readonly<Record<string, unknown>>;
 }
 
 /**
- * Accepts one received mail for every customer among its recipients. The message is streamed
- * once, into the first customer's folder, and split there; each further customer's folder is a
- * copy of those files, made while the first folder is still private (inside its writeFiles), so
- * nothing depends on a published folder that another node or a retention job might own.
+ * Accepts one received mail for every customer among its recipients.
+ *
+ * A small message (most alerts and reports) is read whole into memory and handed to each
+ * customer's arrival as bytes, so the pipeline may spool it. A larger one is streamed once, into
+ * the first customer's folder, and split there; each further customer's folder is a copy of
+ * those files, made while the first folder is still private (inside its writeFiles), so nothing
+ * depends on a published folder that another node or a retention job might own.
  *
  * Resolves, in customer order, only when every job is committed; rejects with the first
  * failure. Jobs committed before a failure stay (the client retries, and the same bytes give
@@ -34,17 +43,31 @@ export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> 
   const arrivalFor = (customer: string): Pick<Arrival, 'source' | 'customer' | 'receivedAt' | 'sourceRef'> => ({
     source: args.source, customer, receivedAt: args.receivedAt, sourceRef: args.sourceRefFor(customer),
   });
+
+  const read = await readUpTo(args.message, args.spoolMaxBytes ?? 0);
+  if (read.whole !== undefined) {
+    const whole = read.whole;
+    const results: AcceptResult[] = [];
+    for (const customer of args.customers) {
+      results.push(await args.accept({
+        ...arrivalFor(customer),
+        spoolable: true,
+        writeFiles: (folder) => writeMailFiles({ folder, source: whole, maxBytes: args.maxBytes }),
+      }));
+    }
+    return results;
+  }
+
   const copies: AcceptResult[] = [];
   const firstResult = await args.accept({
     ...arrivalFor(first),
     writeFiles: async (folder) => {
-      const hints = await writeMailFiles({ folder, source: args.message, maxBytes: args.maxBytes });
-      const files = [...folder.files];
+      const hints = await writeMailFiles({ folder, source: read.rest, maxBytes: args.maxBytes });
       for (const customer of others) {
         copies.push(await args.accept({
           ...arrivalFor(customer),
           hints,
-          writeFiles: (copy) => copyStagedFiles({ fromDir: folder.dir, files, to: copy }),
+          writeFiles: (copy) => copyStagedFiles({ from: folder, to: copy }),
         }));
       }
       return hints;

@@ -1,8 +1,7 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
 import { IngestError } from '../ingest-error.js';
-import type { IncomingFolder } from '../stage.js';
+import type { StagingFolder } from '../staging-folder.js';
 import { cleanOriginalName } from './clean-original-name.js';
 import { mailHints } from './mail-hints.js';
 
@@ -39,7 +38,7 @@ export interface SplitMailResult {
  * Rejects only when writing our own files fails (disk full, I/O error: transient); a message
  * mailparser cannot read is a `problem`, not an exception.
  */
-export async function splitStagedMail(args: { readonly folder: IncomingFolder; readonly messagePath: string }): Promise<SplitMailResult> {
+export async function splitStagedMail(args: { readonly folder: StagingFolder; readonly messageName: string }): Promise<SplitMailResult> {
   const parser = new MailParser({
     skipHtmlToText: true,
     skipTextToHtml: true,
@@ -48,7 +47,7 @@ export async function splitStagedMail(args: { readonly folder: IncomingFolder; r
     maxChildNodes: MAX_MIME_PARTS,
     maxHeadSize: MAX_PART_HEADER_BYTES,
   });
-  const source = createReadStream(args.messagePath);
+  const source = args.folder.openRead(args.messageName);
   let hints: Record<string, string> = {};
   let parseError: Error | undefined;
   let readError: Error | undefined;

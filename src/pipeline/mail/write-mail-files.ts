@@ -1,15 +1,14 @@
-import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { IncomingFolder } from '../stage.js';
+import type { StagingFolder } from '../staging-folder.js';
 import { splitStagedMail } from './split-staged-mail.js';
 
 /** The raw message, byte for byte as received. */
 export const MESSAGE_FILE = 'message.eml';
 
 export interface WriteMailFilesArgs {
-  readonly folder: IncomingFolder;
+  readonly folder: StagingFolder;
   /** The raw message (RFC 5322 bytes, dot-unstuffed). */
-  readonly source: Readable | AsyncIterable<Uint8Array>;
+  readonly source: Readable | AsyncIterable<Uint8Array> | Uint8Array;
   /** The write stops, and its partial file is removed, once more bytes than this arrive. */
   readonly maxBytes: number;
 }
@@ -23,6 +22,6 @@ export interface WriteMailFilesArgs {
  */
 export async function writeMailFiles(args: WriteMailFilesArgs): Promise<Readonly<Record<string, string>>> {
   await args.folder.writeFile({ name: MESSAGE_FILE, source: args.source, maxBytes: args.maxBytes, role: 'message', contentType: 'message/rfc822' });
-  const split = await splitStagedMail({ folder: args.folder, messagePath: path.join(args.folder.dir, MESSAGE_FILE) });
+  const split = await splitStagedMail({ folder: args.folder, messageName: MESSAGE_FILE });
   return split.hints;
 }

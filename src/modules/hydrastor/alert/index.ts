@@ -1,5 +1,5 @@
 import type { ArrivalFacts, IngestModule } from '../../types.js';
-import { readMailBodyHead, readMailBodyHeadSync } from '../mail/read-mail-body.js';
+import { readMailBodyHead } from '../mail/read-mail-body.js';
 import { alertGroup } from './alert-group.js';
 import { nodeOrGridWide } from './alert-labels.js';
 import type { HydrastorAlert } from './alert-types.js';
@@ -13,7 +13,7 @@ export const UNKNOWN_ALERT_GROUP = 'unknown';
 
 /** Node (grid-wide events: the grid), from the body first: subjects get cut off and rewritten. */
 async function groupOf(facts: ArrivalFacts): Promise<string> {
-  const { fields } = readAlertBodyLabels(await readMailBodyHead({ dir: facts.dir, files: facts.files }));
+  const { fields } = readAlertBodyLabels(readMailBodyHead(facts));
   const subject = matchAlertSubject(facts.hints['subject'] ?? '');
   const grid = fields.grid?.value.trim() || subject?.grid || UNKNOWN_ALERT_GROUP;
   const node = fields.node !== undefined ? nodeOrGridWide(fields.node.value) : nodeOrGridWide(subject?.node);
@@ -26,7 +26,7 @@ export const alertModule = {
   type: 'alert',
   version: 1,
   matches: (facts) =>
-    matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(readMailBodyHeadSync({ dir: facts.dir, files: facts.files })),
+    matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(readMailBodyHead(facts)),
   group: groupOf,
   parse: loadAlert,
   upsert: upsertAlert,

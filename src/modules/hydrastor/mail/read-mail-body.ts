@@ -1,6 +1,6 @@
-import type { StagedFile } from '../../types.js';
+import type { ArrivalFacts, StagedFile } from '../../types.js';
 import { findMailParts } from './find-mail-parts.js';
-import { readStagedHead, readStagedHeadSync, readStagedText } from './read-staged-text.js';
+import { readStagedText } from './read-staged-text.js';
 
 /** A report body is a few KiB; this leaves ample room and still refuses a runaway part. */
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -20,18 +20,9 @@ export async function readMailBody(args: { readonly dir: string; readonly files:
   return { text: await read(parts.text), html: await read(parts.html) };
 }
 
-/** The first BODY_HEAD_BYTES of each body, for group(). */
-export async function readMailBodyHead(args: { readonly dir: string; readonly files: readonly StagedFile[] }): Promise<MailBody> {
-  const parts = findMailParts(args.files);
-  const read = async (file: StagedFile | undefined): Promise<string | undefined> =>
-    file === undefined ? undefined : readStagedHead({ dir: args.dir, file, maxBytes: BODY_HEAD_BYTES }).catch(() => undefined);
-  return { text: await read(parts.text), html: await read(parts.html) };
-}
-
-/** The synchronous variant, for matches(). */
-export function readMailBodyHeadSync(args: { readonly dir: string; readonly files: readonly StagedFile[] }): MailBody {
-  const parts = findMailParts(args.files);
-  const read = (file: StagedFile | undefined): string | undefined =>
-    file === undefined ? undefined : readStagedHeadSync({ dir: args.dir, file, maxBytes: BODY_HEAD_BYTES });
+/** The first BODY_HEAD_BYTES of each body, for matches() and group(). */
+export function readMailBodyHead(facts: Pick<ArrivalFacts, 'files' | 'readHead'>): MailBody {
+  const parts = findMailParts(facts.files);
+  const read = (file: StagedFile | undefined): string | undefined => (file === undefined ? undefined : facts.readHead(file, BODY_HEAD_BYTES));
   return { text: read(parts.text), html: read(parts.html) };
 }

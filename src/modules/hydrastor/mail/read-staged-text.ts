@@ -1,4 +1,3 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { IngestError } from '../../../pipeline/ingest-error.js';
@@ -10,36 +9,6 @@ import type { StagedFile } from '../../types.js';
  */
 function stagedPath(dir: string, file: StagedFile): string {
   return path.join(dir, path.basename(file.name));
-}
-
-/** Up to `maxBytes` from the start of a staged file (a partial UTF-8 character at the cut is dropped). */
-export async function readStagedHead(args: { readonly dir: string; readonly file: StagedFile; readonly maxBytes: number }): Promise<string> {
-  const handle = await open(stagedPath(args.dir, args.file), 'r');
-  try {
-    const buffer = Buffer.alloc(args.maxBytes);
-    const { bytesRead } = await handle.read(buffer, 0, args.maxBytes, 0);
-    return new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead), { stream: true });
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * The synchronous twin, for `matches()` (classification is synchronous): one bounded read of a
- * file the transport has just written, so it comes from the page cache. Undefined when unreadable.
- */
-export function readStagedHeadSync(args: { readonly dir: string; readonly file: StagedFile; readonly maxBytes: number }): string | undefined {
-  let descriptor: number | undefined;
-  try {
-    descriptor = openSync(stagedPath(args.dir, args.file), 'r');
-    const buffer = Buffer.alloc(args.maxBytes);
-    const bytesRead = readSync(descriptor, buffer, 0, args.maxBytes, 0);
-    return new TextDecoder('utf-8').decode(buffer.subarray(0, bytesRead), { stream: true });
-  } catch {
-    return undefined;
-  } finally {
-    if (descriptor !== undefined) closeSync(descriptor);
-  }
 }
 
 /** The whole staged file as text; a file past `maxBytes` is refused rather than read half. */

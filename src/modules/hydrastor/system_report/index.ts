@@ -13,7 +13,7 @@ export const UNKNOWN_GRID_GROUP = 'unknown';
 
 /** The System Name of a report body's header block (the first labelled lines). */
 async function gridNameFromBody(facts: ArrivalFacts): Promise<string | undefined> {
-  const body = await readMailBodyHead({ dir: facts.dir, files: facts.files });
+  const body = readMailBodyHead(facts);
   for (const text of [body.text, body.html === undefined ? undefined : htmlToText(body.html)]) {
     if (text === undefined) continue;
     const { fields } = mapLabelledLines({ lines: readLabelledLines(text), table: SYSTEM_LABELS });

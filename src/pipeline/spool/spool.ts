@@ -1,0 +1,438 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { findJobsByStagingIds, finishStagingMany } from '../../db/jobs-repository.js';
+import { IngestError, toIngestError } from '../ingest-error.js';
+import { insertStagingRows } from '../insert-staging-rows.js';
+import { areaPath, sanitizeSegment } from '../paths.js';
+import type { PipelineDeps } from '../pipeline-deps.js';
+import { isSpooled, type AcceptResult } from '../record-staged-folder.js';
+import { fsyncDirectory } from '../stage.js';
+import type { StagedManifest } from '../staged-manifest.js';
+import { encodeSpoolRecord, readSpoolRecordAt, readSpoolSegment, type SpoolRecord } from './spool-record.js';
+import { holdSpoolLock, type SpoolLock } from './spool-lock.js';
+import { ancestorsUpTo, syncFileSystem } from './sync-file-system.js';
+import { writeSpooledFolder } from './write-spooled-folder.js';
+
+/** The spool's part of the configuration (`spool` in config/default.json). */
+export interface SpoolSettings {
+  readonly maxArrivalBytes: number;
+  readonly maxBacklog: number;
+}
+
+/** What the pipeline's entry sees of the spool (PipelineDeps.spool). */
+export interface ArrivalSpool {
+  /** False while stopping, without the lock, or with too many arrivals not yet in their folders: use the folder path. */
+  accepting(): boolean;
+  /** Resolves once the arrival is durable in the spool and its job row committed. */
+  commit(record: SpoolRecord): Promise<AcceptResult>;
+}
+
+const SEGMENT_BYTES = 64 * 1024 * 1024;
+const MAX_BATCH_RECORDS = 512;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const DRAIN_BATCH_RECORDS = 256;
+const DRAIN_PARALLEL_WRITES = 4;
+const DRAIN_RETRY_MS = 1000;
+const SEGMENT_SUFFIX = '.spool';
+
+interface Segment {
+  readonly name: string;
+  readonly file: string;
+  handle: FileHandle | undefined;
+  size: number;
+  /** Records appended whose job folder is not yet written and durable. */
+  pending: number;
+  /** No more appends: deleted once nothing is pending. */
+  closed: boolean;
+  /** A record could not be read back: keep the file for a person to look at. */
+  damaged: boolean;
+}
+
+interface Waiting {
+  readonly record: SpoolRecord;
+  readonly encoded: Buffer;
+  resolve(result: AcceptResult): void;
+  reject(error: unknown): void;
+}
+
+interface DrainItem {
+  readonly segment: Segment;
+  readonly offset: number;
+  readonly length: number;
+  readonly stagingId: string;
+  /** Read back by start-up recovery: its row may never have been committed. */
+  readonly recovered: boolean;
+}
+
+/**
+ * Durable acceptance of small arrivals with group commit, as a mail server's queue does it.
+ * Each arrival is appended to a segment file shared by all of them; whatever arrived while the
+ * previous batch was being flushed forms the next batch: one write, one fdatasync, one INSERT of
+ * all its job rows (state `staging`, with where the record lies), one commit, and then every
+ * arrival of the batch is acknowledged. No timer: under light load a batch is one arrival.
+ *
+ * After the acknowledgement, the drain writes each job folder under inbox/ (not fsynced one by
+ * one), makes a whole batch of folders durable with one syncfs, and only then moves the jobs to
+ * `queued` (one UPDATE) and lets go of their records. A segment is deleted once every record in
+ * it has its durable folder. After a crash, start-up replays every segment left: records whose
+ * row is still `staging` get their folder; records whose row never committed are recorded now
+ * (their sender got no 250 and will send again; the idempotency key makes that retry a
+ * duplicate). A torn record at a segment's end was never acknowledged and is ignored.
+ *
+ * One spool per node: `<dataRoot>/spool/<node>/`, guarded by a PostgreSQL advisory lock, so an
+ * instance starting while another still runs on the same data root never replays its segments.
+ */
+export class Spool implements ArrivalSpool {
+  readonly #deps: PipelineDeps;
+  readonly #settings: SpoolSettings;
+  readonly #dir: string;
+  readonly #lock: SpoolLock;
+  #current: Segment | undefined;
+  readonly #segments = new Set<Segment>();
+  #waiting: Waiting[] = [];
+  #flushing: Promise<void> | undefined;
+  readonly #drainQueue: DrainItem[] = [];
+  #draining: Promise<void> | undefined;
+  #stopped = false;
+
+  private constructor(deps: PipelineDeps, settings: SpoolSettings, dir: string, lock: SpoolLock) {
+    this.#deps = deps;
+    this.#settings = settings;
+    this.#dir = dir;
+    this.#lock = lock;
+  }
+
+  /**
+   * Opens this node's spool and starts replaying what a previous run left. Undefined when another
+   * instance holds this node's spool (arrivals then take the folder path).
+   */
+  static async open(deps: PipelineDeps, settings: SpoolSettings): Promise<Spool | undefined> {
+    const node = deps.config.nodeName ?? 'local';
+    const lock = await holdSpoolLock(deps.db, node);
+    if (lock === undefined) {
+      deps.logger.warn('another instance holds this node\'s spool: small arrivals take the slower folder path', { node });
+      return undefined;
+    }
+    const dir = path.join(path.resolve(deps.config.dataRoot), 'spool', sanitizeSegment(node));
+    const spool = new Spool(deps, settings, dir, lock);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      for (const folder of [dir, path.dirname(dir), path.dirname(path.dirname(dir))]) await fsyncDirectory(folder);
+      await spool.#recover();
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    return spool;
+  }
+
+  accepting(): boolean {
+    return !this.#stopped && this.#lock.held() && this.#waiting.length + this.#drainQueue.length < this.#settings.maxBacklog;
+  }
+
+  commit(record: SpoolRecord): Promise<AcceptResult> {
+    if (this.#stopped) return Promise.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ record, encoded: encodeSpoolRecord(record), resolve, reject });
+      this.#startFlush();
+    });
+  }
+
+  /** Arrivals acknowledged whose folders are not written yet (for tests and /metrics). */
+  backlog(): number {
+    return this.#drainQueue.length;
+  }
+
+  /** Resolves when every acknowledged arrival has its durable folder (or `timeoutMs` passes). */
+  async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#flushing !== undefined || this.#waiting.length > 0 || this.#draining !== undefined || this.#drainQueue.length > 0) {
+      if (Date.now() >= deadline) return false;
+      const busy = [this.#flushing, this.#draining].filter((work) => work !== undefined);
+      await Promise.race([...busy, delay(Math.min(100, Math.max(1, deadline - Date.now())))]);
+    }
+    return true;
+  }
+
+  /**
+   * Stops taking arrivals, finishes the batches in flight and writes the folders still due
+   * (up to `graceMs`); what is left stays in its segment and is replayed at the next start.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopped = true;
+    const done = await this.settled(graceMs);
+    if (!done) this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.#drainQueue.length });
+    for (const segment of this.#segments) {
+      segment.closed = true;
+      await this.#closeSegment(segment);
+    }
+    await this.#lock.release();
+  }
+
+  #startFlush(): void {
+    if (this.#flushing !== undefined || this.#waiting.length === 0) return;
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = undefined;
+      this.#startFlush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch = takeBatch(this.#waiting);
+    this.#waiting = this.#waiting.slice(batch.length);
+    let items: DrainItem[];
+    try {
+      items = await this.#append(batch);
+    } catch (error) {
+      for (const entry of batch) entry.reject(toIngestError(error));
+      return;
+    }
+    let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
+    try {
+      results = await insertStagingRows(this.#deps, batch.map((entry, index) => ({
+        manifest: entry.record.manifest,
+        extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
+      })));
+    } catch (error) {
+      // The rows may have committed even so (a connection lost after COMMIT): the drain looks
+      // them up by staging id and writes the folders of those that did.
+      this.#queueDrain(items);
+      for (const entry of batch) entry.reject(toIngestError(error));
+      return;
+    }
+    const toDrain: DrainItem[] = [];
+    for (const [index, entry] of batch.entries()) {
+      const result = results[index] as { job: AcceptResult['job']; duplicate: boolean };
+      const item = items[index] as DrainItem;
+      if (!result.duplicate) {
+        toDrain.push(item);
+        entry.resolve(result);
+        continue;
+      }
+      this.#settle(item.segment);
+      if (result.job.status === 'staging' && !isSpooled(result.job)) {
+        entry.reject(new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true }));
+      } else {
+        entry.resolve(result);
+      }
+    }
+    this.#queueDrain(toDrain);
+  }
+
+  /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. */
+  async #append(batch: readonly Waiting[]): Promise<DrainItem[]> {
+    const total = batch.reduce((sum, entry) => sum + entry.encoded.byteLength, 0);
+    const segment = await this.#segmentFor(total);
+    const handle = segment.handle as FileHandle;
+    const start = segment.size;
+    try {
+      let written = 0;
+      const buffers = batch.map((entry) => entry.encoded);
+      while (written < total) {
+        const { bytesWritten } = await handle.writev(remaining(buffers, written));
+        if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes', { transient: true });
+        written += bytesWritten;
+      }
+      await handle.datasync();
+    } catch (error) {
+      // A partial write would hide every later record of this segment from a replay: start a
+      // new segment for the next batch. These arrivals were not acknowledged.
+      segment.closed = true;
+      await this.#closeSegment(segment);
+      throw error instanceof IngestError ? error : new IngestError('SPOOL_WRITE_FAILED', `could not append to the spool: ${(error as Error).message}`, { transient: true, cause: error });
+    }
+    segment.size = start + total;
+    segment.pending += batch.length;
+    let offset = start;
+    return batch.map((entry) => {
+      const item = { segment, offset, length: entry.encoded.byteLength, stagingId: entry.record.manifest.stagingId, recovered: false };
+      offset += entry.encoded.byteLength;
+      return item;
+    });
+  }
+
+  async #segmentFor(bytes: number): Promise<Segment> {
+    const current = this.#current;
+    if (current !== undefined && !current.closed && current.size + bytes <= SEGMENT_BYTES) return current;
+    if (current !== undefined) {
+      current.closed = true;
+      await this.#closeSegment(current);
+    }
+    const name = `${Date.now().toString().padStart(14, '0')}-${randomUUID()}${SEGMENT_SUFFIX}`;
+    const file = path.join(this.#dir, name);
+    const handle = await open(file, 'wx', 0o600);
+    // The new segment's name must survive a crash too, or its records would be lost with it.
+    await fsyncDirectory(this.#dir);
+    const segment: Segment = { name, file, handle, size: 0, pending: 0, closed: false, damaged: false };
+    this.#segments.add(segment);
+    this.#current = segment;
+    return segment;
+  }
+
+  /** Closes a closed segment's file, and deletes it once none of its records is pending. */
+  async #closeSegment(segment: Segment): Promise<void> {
+    if (!segment.closed) return;
+    const handle = segment.handle;
+    segment.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    if (segment.pending === 0 && !segment.damaged) {
+      this.#segments.delete(segment);
+      if (this.#current === segment) this.#current = undefined;
+      await unlink(segment.file).catch(() => undefined);
+    }
+  }
+
+  /** One record of `segment` needs nothing more (folder durable, or no job for it). */
+  #settle(segment: Segment): void {
+    segment.pending -= 1;
+    if (segment.pending === 0 && segment.closed) void this.#closeSegment(segment);
+  }
+
+  #queueDrain(items: readonly DrainItem[]): void {
+    if (items.length === 0) return;
+    this.#drainQueue.push(...items);
+    if (this.#draining === undefined) this.#draining = this.#drain().finally(() => { this.#draining = undefined; });
+  }
+
+  async #drain(): Promise<void> {
+    let failures = 0;
+    while (this.#drainQueue.length > 0) {
+      const batch = this.#drainQueue.slice(0, DRAIN_BATCH_RECORDS);
+      try {
+        await this.#drainBatch(batch);
+        this.#drainQueue.splice(0, batch.length);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        this.#deps.logger.warn('writing spooled arrivals into their folders failed; retrying', { error: String(error), records: batch.length, failures });
+        if (this.#stopped && failures >= 3) return;
+        await delay(Math.min(DRAIN_RETRY_MS * failures, 30_000));
+      }
+    }
+  }
+
+  /**
+   * Gives a batch of acknowledged records their job folders: writes them, one syncfs for all,
+   * then one UPDATE to `queued` (or `unclassified`), then lets go of the records.
+   */
+  async #drainBatch(batch: readonly DrainItem[]): Promise<void> {
+    const { db, config, logger } = this.#deps;
+    const rows = await findJobsByStagingIds(db, batch.map((item) => item.stagingId));
+    const due: Array<{ item: DrainItem; relativePath: string; jobId: string }> = [];
+    const settled: DrainItem[] = [];
+    const orphans: DrainItem[] = [];
+    for (const item of batch) {
+      const row = rows.get(item.stagingId);
+      if (row === undefined) (item.recovered ? orphans : settled).push(item);
+      else if (row.status === 'staging') due.push({ item, relativePath: row.relative_path, jobId: row.id });
+      else settled.push(item);
+    }
+    if (orphans.length > 0) due.push(...await this.#recordOrphans(orphans, settled));
+
+    const written: string[] = [];
+    const finished: Array<{ jobId: string; status: 'queued' | 'unclassified'; data: Record<string, unknown> }> = [];
+    const damaged: DrainItem[] = [];
+    const inboxRoot = areaPath(config.dataRoot, 'inbox', '');
+    await forEachLimited(due, DRAIN_PARALLEL_WRITES, async ({ item, relativePath, jobId }) => {
+      const record = await readSpoolRecordAt(item.segment.file, item.offset, item.length);
+      if (record === undefined) {
+        damaged.push(item);
+        return;
+      }
+      const paths = await writeSpooledFolder({ dataRoot: config.dataRoot, relativePath, record });
+      written.push(...paths, ...ancestorsUpTo(paths[paths.length - 1] as string, inboxRoot));
+      finished.push({
+        jobId,
+        status: record.manifest.classified ? 'queued' : 'unclassified',
+        data: { path: `inbox/${relativePath}`, files: record.manifest.files.length, bytes: record.manifest.files.reduce((sum, file) => sum + file.size, 0) },
+      });
+    });
+    if (finished.length > 0) {
+      await syncFileSystem(inboxRoot, () => written);
+      const jobs = await finishStagingMany(db, finished, 'received; its folder written from the spool');
+      if (jobs.some((job) => job.status === 'queued')) this.#deps.onJobQueued?.();
+      logger.debug('spooled arrivals written to their folders', { jobs: jobs.length });
+    }
+    for (const item of damaged) {
+      // An fdatasynced record that no longer reads back is a disk fault: keep its segment and its
+      // staging row for a person; nothing is deleted.
+      item.segment.damaged = true;
+      logger.error('a spooled arrival cannot be read back; its segment is kept', { segment: item.segment.file, offset: item.offset, stagingId: item.stagingId });
+    }
+    for (const item of [...settled, ...due.map((entry) => entry.item)]) {
+      if (!damaged.includes(item)) this.#settle(item.segment);
+    }
+  }
+
+  /** Records replayed from a segment whose rows never committed: their jobs are made now. */
+  async #recordOrphans(orphans: readonly DrainItem[], settled: DrainItem[]): Promise<Array<{ item: DrainItem; relativePath: string; jobId: string }>> {
+    const manifests: Array<{ item: DrainItem; manifest: StagedManifest }> = [];
+    for (const item of orphans) {
+      const record = await readSpoolRecordAt(item.segment.file, item.offset, item.length);
+      if (record === undefined) settled.push(item);
+      else manifests.push({ item, manifest: record.manifest });
+    }
+    const results = await insertStagingRows(this.#deps, manifests.map(({ item, manifest }) => ({ manifest, extra: { spool: { segment: item.segment.name, offset: item.offset } } })));
+    const due: Array<{ item: DrainItem; relativePath: string; jobId: string }> = [];
+    for (const [index, { item }] of manifests.entries()) {
+      const result = results[index] as { job: AcceptResult['job']; duplicate: boolean };
+      if (result.duplicate) settled.push(item);
+      else due.push({ item, relativePath: result.job.relative_path, jobId: result.job.id });
+    }
+    if (due.length > 0) this.#deps.logger.info('recorded spooled arrivals whose jobs were not committed before a crash', { jobs: due.length });
+    return due;
+  }
+
+  /** Queues every record of the segments a previous run left behind. */
+  async #recover(): Promise<void> {
+    const names = (await readdir(this.#dir)).filter((name) => name.endsWith(SEGMENT_SUFFIX)).sort();
+    const items: DrainItem[] = [];
+    for (const name of names) {
+      const segment: Segment = { name, file: path.join(this.#dir, name), handle: undefined, size: 0, pending: 0, closed: true, damaged: false };
+      this.#segments.add(segment);
+      for await (const record of readSpoolSegment(segment.file)) {
+        items.push({ segment, offset: record.offset, length: record.length, stagingId: record.manifest.stagingId, recovered: true });
+        segment.pending += 1;
+      }
+      if (segment.pending === 0) await this.#closeSegment(segment);
+    }
+    if (items.length > 0) this.#deps.logger.info('replaying the spool left by the previous run', { segments: names.length, records: items.length });
+    this.#queueDrain(items);
+  }
+}
+
+/** The arrivals waiting now, up to one batch's worth (at least one, however large). */
+function takeBatch(waiting: readonly Waiting[]): Waiting[] {
+  let bytes = 0;
+  let count = 0;
+  for (const entry of waiting) {
+    if (count > 0 && (count >= MAX_BATCH_RECORDS || bytes + entry.encoded.byteLength > MAX_BATCH_BYTES)) break;
+    bytes += entry.encoded.byteLength;
+    count += 1;
+  }
+  return waiting.slice(0, count);
+}
+
+/** The buffers left after `skip` bytes were written (writev may write part of them). */
+function remaining(buffers: readonly Buffer[], skip: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let offset = skip;
+  for (const buffer of buffers) {
+    if (offset >= buffer.byteLength) {
+      offset -= buffer.byteLength;
+      continue;
+    }
+    rest.push(offset === 0 ? buffer : buffer.subarray(offset));
+    offset = 0;
+  }
+  return rest;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++] as T);
+  }));
+}

@@ -1,0 +1,32 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { INCOMING_FOLDER, areaPath } from '../paths.js';
+import { MANIFEST_FILE } from '../staging-folder.js';
+import type { SpoolRecord } from './spool-record.js';
+
+/**
+ * Writes a spooled arrival's job folder, `inbox/<relativePath>/`, exactly as the folder path
+ * would have: its files and manifest.json, built under `inbox/.incoming/<stagingId>/` and renamed
+ * into place. Nothing is fsynced here: the spool still holds the original, and the caller makes
+ * a whole batch durable at once before it lets go of the spool record. A folder already at the
+ * target was left by an earlier attempt that a crash cut short (the path is reserved for this job
+ * by its row), so it is replaced. Returns every path written, for a per-file fsync fallback.
+ */
+export async function writeSpooledFolder(args: { readonly dataRoot: string; readonly relativePath: string; readonly record: SpoolRecord }): Promise<string[]> {
+  const { manifest, contents } = args.record;
+  const target = areaPath(args.dataRoot, 'inbox', args.relativePath);
+  const temporary = areaPath(args.dataRoot, 'inbox', path.join(INCOMING_FOLDER, manifest.stagingId));
+  await rm(temporary, { recursive: true, force: true });
+  await mkdir(temporary, { recursive: true, mode: 0o700 });
+  const written: string[] = [];
+  for (const [index, file] of manifest.files.entries()) {
+    const filePath = path.join(temporary, path.basename(file.name));
+    await writeFile(filePath, contents[index] as Buffer, { mode: 0o600, flag: 'wx' });
+    written.push(path.join(target, path.basename(file.name)));
+  }
+  await writeFile(path.join(temporary, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  await mkdir(path.dirname(target), { recursive: true });
+  await rm(target, { recursive: true, force: true });
+  await rename(temporary, target);
+  return [...written, path.join(target, MANIFEST_FILE), target];
+}
