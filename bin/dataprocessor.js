@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 // The AWS SDK is pinned to 3.1175.x, the last line that supports Node 20 (see docs/operations.md);
 // its start-up notice about future Node 22 requirements would only confuse operators here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// libuv runs file system calls on 4 threads by default: the spool's fdatasync would queue behind
+// the folder writes of its own drain and the uploads. Must be set before the first fs call.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 if (existsSync(compiled)) {

@@ -107,9 +107,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
-    if (config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0) {
-      spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, config.spool);
-    }
+    // Opened even when off, to replay what an earlier run left. A shared data root needs a
+    // configured node name: host names change with containers, and a spool must find its owner again.
+    const stableNode = !config.sharedDataRoot || options.config.nodeName !== null;
+    const spoolAccepts = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
+    if (config.spool.enabled && !stableNode) logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
+    spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { maxBacklog: config.spool.maxBacklog, accept: spoolAccepts });
     const deps: PipelineDeps = {
       db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
       ...(spool === undefined ? {} : { spool }),

@@ -138,6 +138,19 @@ export async function findJobsByStagingIds(db: Db, stagingIds: readonly string[]
   return new Map(rows.map((row) => [row.staging_id, row]));
 }
 
+/**
+ * Spooled jobs still in `staging` whose record lies in `segment` at or after `fromOffset`: records
+ * a replay could not read (a damaged segment) that must not be deleted with it.
+ */
+export async function countSpooledStagingJobs(db: Db, args: { readonly segment: string; readonly fromOffset: number }): Promise<number> {
+  const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('status', '=', 'staging')
+    .where(sql<string>`manifest->'spool'->>'segment'`, '=', args.segment)
+    .where(sql<number>`(manifest->'spool'->>'offset')::bigint`, '>=', args.fromOffset)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
 export async function findStagingIds(db: Db, stagingIds: readonly string[]): Promise<Set<string>> {
   if (stagingIds.length === 0) return new Set();
   const rows = await db.selectFrom('jobs').select('staging_id').where('staging_id', 'in', stagingIds).execute();

@@ -8,12 +8,25 @@ import { IngestError, toIngestError } from '../ingest-error.js';
  * `dir` not created yet is measured at its nearest existing parent.
  */
 export async function ensureFreeSpace(args: { readonly dir: string; readonly neededBytes: number }): Promise<void> {
-  const available = await availableBytes(path.resolve(args.dir)).catch((error: unknown) => { throw toIngestError(error); });
+  const available = await recentAvailableBytes(path.resolve(args.dir)).catch((error: unknown) => { throw toIngestError(error); });
   if (available < args.neededBytes) {
     throw new IngestError('STORAGE_LOW', `only ${available} bytes free for ${args.dir}, ${args.neededBytes} needed`, {
       transient: true, details: { availableBytes: available, neededBytes: args.neededBytes },
     });
   }
+}
+
+/** Free space changes slowly next to a message's size: one statfs a second is enough, even at thousands of MAIL FROMs a second. */
+const MEASURE_EVERY_MS = 1000;
+const measured = new Map<string, { readonly at: number; readonly bytes: number }>();
+
+async function recentAvailableBytes(dir: string): Promise<number> {
+  const last = measured.get(dir);
+  if (last !== undefined && Date.now() - last.at < MEASURE_EVERY_MS) return last.bytes;
+  const bytes = await availableBytes(dir);
+  if (measured.size > 100) measured.clear();
+  measured.set(dir, { at: Date.now(), bytes });
+  return bytes;
 }
 
 async function availableBytes(dir: string): Promise<number> {

@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { stagedManifestSchema, type StagedManifest } from '../staged-manifest.js';
@@ -62,16 +63,11 @@ export function recordLength(header: Buffer): number | undefined {
   return length <= MAX_RECORD_BYTES ? length : undefined;
 }
 
-/** Reads the record at `offset` of a segment file; undefined when it is torn. */
-export async function readSpoolRecordAt(file: string, offset: number, length: number): Promise<SpoolRecord | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, offset);
-    return decodeSpoolRecord(buffer.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
+/** Reads the record at `offset` of an open segment file (synchronously: it was just written, so it is in the page cache); undefined when it is torn. */
+export function readSpoolRecordAt(descriptor: number, offset: number, length: number): SpoolRecord | undefined {
+  const buffer = Buffer.allocUnsafe(length);
+  const bytesRead = readSync(descriptor, buffer, 0, length, offset);
+  return decodeSpoolRecord(buffer.subarray(0, bytesRead));
 }
 
 /**

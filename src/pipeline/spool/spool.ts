@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { findJobsByStagingIds, finishStagingMany } from '../../db/jobs-repository.js';
+import { countSpooledStagingJobs, findJobsByStagingIds, finishStagingMany } from '../../db/jobs-repository.js';
 import { IngestError, toIngestError } from '../ingest-error.js';
 import { insertStagingRows } from '../insert-staging-rows.js';
 import { areaPath, sanitizeSegment } from '../paths.js';
@@ -17,8 +18,12 @@ import { writeSpooledFolder } from './write-spooled-folder.js';
 
 /** The spool's part of the configuration (`spool` in config/default.json). */
 export interface SpoolSettings {
-  readonly maxArrivalBytes: number;
   readonly maxBacklog: number;
+  /**
+   * False: only replay what an earlier run left (the spool was turned off since, or this node
+   * has no stable name), then let go of the spool.
+   */
+  readonly accept: boolean;
 }
 
 /** What the pipeline's entry sees of the spool (PipelineDeps.spool). */
@@ -35,6 +40,9 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const DRAIN_BATCH_RECORDS = 256;
 const DRAIN_PARALLEL_WRITES = 4;
 const DRAIN_RETRY_MS = 1000;
+const DRAIN_GATHER_MS = 100;
+/** INSERTs of appended batches running at once (each holds a pooled connection). */
+const MAX_INSERTS_IN_FLIGHT = 3;
 const SEGMENT_SUFFIX = '.spool';
 
 interface Segment {
@@ -92,10 +100,15 @@ export class Spool implements ArrivalSpool {
   #current: Segment | undefined;
   readonly #segments = new Set<Segment>();
   #waiting: Waiting[] = [];
-  #flushing: Promise<void> | undefined;
+  /** One batch is appended at a time (offsets are serial); its INSERT then overlaps the next append. */
+  #appending = false;
+  readonly #recording = new Set<Promise<void>>();
   readonly #drainQueue: DrainItem[] = [];
   #draining: Promise<void> | undefined;
   #stopped = false;
+  /** Set when stopping is past its grace, or the lock is lost: the drain ends at its next step. */
+  #halted = false;
+  #stopping: Promise<void> | undefined;
 
   private constructor(deps: PipelineDeps, settings: SpoolSettings, dir: string, lock: SpoolLock) {
     this.#deps = deps;
@@ -125,11 +138,12 @@ export class Spool implements ArrivalSpool {
       await lock.release();
       throw error;
     }
+    if (!settings.accept) void spool.settled().then(() => spool.stop(0));
     return spool;
   }
 
   accepting(): boolean {
-    return !this.#stopped && this.#lock.held() && this.#waiting.length + this.#drainQueue.length < this.#settings.maxBacklog;
+    return this.#settings.accept && !this.#stopped && this.#lock.held() && this.#waiting.length + this.#drainQueue.length < this.#settings.maxBacklog;
   }
 
   commit(record: SpoolRecord): Promise<AcceptResult> {
@@ -145,26 +159,37 @@ export class Spool implements ArrivalSpool {
     return this.#drainQueue.length;
   }
 
-  /** Resolves when every acknowledged arrival has its durable folder (or `timeoutMs` passes). */
+  /** Resolves true when every acknowledged arrival has its durable folder, false if `timeoutMs` passes first. */
   async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#flushing !== undefined || this.#waiting.length > 0 || this.#draining !== undefined || this.#drainQueue.length > 0) {
+    while (this.#appending || this.#recording.size > 0 || this.#waiting.length > 0 || this.#draining !== undefined || (this.#drainQueue.length > 0 && !this.#halted)) {
       if (Date.now() >= deadline) return false;
-      const busy = [this.#flushing, this.#draining].filter((work) => work !== undefined);
-      await Promise.race([...busy, delay(Math.min(100, Math.max(1, deadline - Date.now())))]);
+      const busy = [...this.#recording, this.#draining].filter((work) => work !== undefined);
+      await Promise.race([...busy, delay(Math.min(20, Math.max(1, deadline - Date.now())))]);
     }
     return true;
   }
 
   /**
-   * Stops taking arrivals, finishes the batches in flight and writes the folders still due
-   * (up to `graceMs`); what is left stays in its segment and is replayed at the next start.
+   * Stops taking arrivals, finishes the batches in flight and writes the folders still due (up
+   * to `graceMs`); what is left stays in its segment and is replayed at the next start. The lock
+   * is released only once nothing of this instance touches the spool any more.
    */
-  async stop(graceMs: number): Promise<void> {
+  stop(graceMs: number): Promise<void> {
+    this.#stopping ??= this.#stop(graceMs);
+    return this.#stopping;
+  }
+
+  async #stop(graceMs: number): Promise<void> {
     this.#stopped = true;
-    const done = await this.settled(graceMs);
-    if (!done) this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.#drainQueue.length });
-    for (const segment of this.#segments) {
+    // The SMTP listener has stopped first, so nothing should be waiting; anything that is was never acknowledged.
+    for (const entry of this.#waiting.splice(0)) entry.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
+    if (!(await this.settled(graceMs))) {
+      this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.#drainQueue.length });
+    }
+    this.#halted = true;
+    await Promise.allSettled([...this.#recording, this.#draining]);
+    for (const segment of [...this.#segments]) {
       segment.closed = true;
       await this.#closeSegment(segment);
     }
@@ -172,23 +197,27 @@ export class Spool implements ArrivalSpool {
   }
 
   #startFlush(): void {
-    if (this.#flushing !== undefined || this.#waiting.length === 0) return;
-    this.#flushing = this.#flush().finally(() => {
-      this.#flushing = undefined;
+    if (this.#appending || this.#waiting.length === 0 || this.#recording.size >= MAX_INSERTS_IN_FLIGHT) return;
+    const batch = takeBatch(this.#waiting);
+    this.#waiting = this.#waiting.slice(batch.length);
+    this.#appending = true;
+    void this.#append(batch).then((items) => {
+      this.#appending = false;
+      const recording = this.#record(batch, items).finally(() => {
+        this.#recording.delete(recording);
+        this.#startFlush();
+      });
+      this.#recording.add(recording);
+      this.#startFlush();
+    }, (error: unknown) => {
+      this.#appending = false;
+      for (const entry of batch) entry.reject(toIngestError(error));
       this.#startFlush();
     });
   }
 
-  async #flush(): Promise<void> {
-    const batch = takeBatch(this.#waiting);
-    this.#waiting = this.#waiting.slice(batch.length);
-    let items: DrainItem[];
-    try {
-      items = await this.#append(batch);
-    } catch (error) {
-      for (const entry of batch) entry.reject(toIngestError(error));
-      return;
-    }
+  /** Commits the job rows of an appended batch (one INSERT) and answers every arrival of it. */
+  async #record(batch: readonly Waiting[], items: readonly DrainItem[]): Promise<void> {
     let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
     try {
       results = await insertStagingRows(this.#deps, batch.map((entry, index) => ({
@@ -196,9 +225,10 @@ export class Spool implements ArrivalSpool {
         extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
       })));
     } catch (error) {
-      // The rows may have committed even so (a connection lost after COMMIT): the drain looks
-      // them up by staging id and writes the folders of those that did.
-      this.#queueDrain(items);
+      // The rows may have committed even so (a connection lost after COMMIT). Whatever happened,
+      // the drain makes each record's job exist exactly once, by staging id and idempotency key:
+      // the sender, answered 4xx, retries and finds it as a duplicate.
+      this.#queueDrain(items.map((item) => ({ ...item, recovered: true })));
       for (const entry of batch) entry.reject(toIngestError(error));
       return;
     }
@@ -223,6 +253,7 @@ export class Spool implements ArrivalSpool {
 
   /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. */
   async #append(batch: readonly Waiting[]): Promise<DrainItem[]> {
+    if (!this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
     const total = batch.reduce((sum, entry) => sum + entry.encoded.byteLength, 0);
     const segment = await this.#segmentFor(total);
     const handle = segment.handle as FileHandle;
@@ -298,7 +329,14 @@ export class Spool implements ArrivalSpool {
 
   async #drain(): Promise<void> {
     let failures = 0;
-    while (this.#drainQueue.length > 0) {
+    while (this.#drainQueue.length > 0 && !this.#halted) {
+      if (!this.#lock.held()) {
+        this.#halted = true;
+        this.#deps.logger.error('the spool lock was lost: no more folders are written from the spool until the service restarts', { backlog: this.#drainQueue.length });
+        return;
+      }
+      // A moment's wait lets a burst gather, so one syncfs covers many folders.
+      if (this.#drainQueue.length < DRAIN_BATCH_RECORDS && !this.#stopped) await delay(DRAIN_GATHER_MS);
       const batch = this.#drainQueue.slice(0, DRAIN_BATCH_RECORDS);
       try {
         await this.#drainBatch(batch);
@@ -306,8 +344,7 @@ export class Spool implements ArrivalSpool {
         failures = 0;
       } catch (error) {
         failures += 1;
-        this.#deps.logger.warn('writing spooled arrivals into their folders failed; retrying', { error: String(error), records: batch.length, failures });
-        if (this.#stopped && failures >= 3) return;
+        this.#deps.logger[failures >= 5 ? 'error' : 'warn']('writing spooled arrivals into their folders failed; retrying', { error: String(error), records: batch.length, failures });
         await delay(Math.min(DRAIN_RETRY_MS * failures, 30_000));
       }
     }
@@ -318,6 +355,15 @@ export class Spool implements ArrivalSpool {
    * then one UPDATE to `queued` (or `unclassified`), then lets go of the records.
    */
   async #drainBatch(batch: readonly DrainItem[]): Promise<void> {
+    const segments = new SegmentReader();
+    try {
+      await this.#drainBatchWith(batch, segments);
+    } finally {
+      segments.close();
+    }
+  }
+
+  async #drainBatchWith(batch: readonly DrainItem[], segments: SegmentReader): Promise<void> {
     const { db, config, logger } = this.#deps;
     const rows = await findJobsByStagingIds(db, batch.map((item) => item.stagingId));
     const due: Array<{ item: DrainItem; relativePath: string; jobId: string }> = [];
@@ -329,14 +375,14 @@ export class Spool implements ArrivalSpool {
       else if (row.status === 'staging') due.push({ item, relativePath: row.relative_path, jobId: row.id });
       else settled.push(item);
     }
-    if (orphans.length > 0) due.push(...await this.#recordOrphans(orphans, settled));
+    if (orphans.length > 0) due.push(...await this.#recordOrphans(orphans, settled, segments));
 
     const written: string[] = [];
     const finished: Array<{ jobId: string; status: 'queued' | 'unclassified'; data: Record<string, unknown> }> = [];
     const damaged: DrainItem[] = [];
     const inboxRoot = areaPath(config.dataRoot, 'inbox', '');
     await forEachLimited(due, DRAIN_PARALLEL_WRITES, async ({ item, relativePath, jobId }) => {
-      const record = await readSpoolRecordAt(item.segment.file, item.offset, item.length);
+      const record = segments.read(item);
       if (record === undefined) {
         damaged.push(item);
         return;
@@ -367,10 +413,10 @@ export class Spool implements ArrivalSpool {
   }
 
   /** Records replayed from a segment whose rows never committed: their jobs are made now. */
-  async #recordOrphans(orphans: readonly DrainItem[], settled: DrainItem[]): Promise<Array<{ item: DrainItem; relativePath: string; jobId: string }>> {
+  async #recordOrphans(orphans: readonly DrainItem[], settled: DrainItem[], segments: SegmentReader): Promise<Array<{ item: DrainItem; relativePath: string; jobId: string }>> {
     const manifests: Array<{ item: DrainItem; manifest: StagedManifest }> = [];
     for (const item of orphans) {
-      const record = await readSpoolRecordAt(item.segment.file, item.offset, item.length);
+      const record = segments.read(item);
       if (record === undefined) settled.push(item);
       else manifests.push({ item, manifest: record.manifest });
     }
@@ -378,7 +424,9 @@ export class Spool implements ArrivalSpool {
     const due: Array<{ item: DrainItem; relativePath: string; jobId: string }> = [];
     for (const [index, { item }] of manifests.entries()) {
       const result = results[index] as { job: AcceptResult['job']; duplicate: boolean };
-      if (result.duplicate) settled.push(item);
+      // A duplicate of itself is a row that did commit after all (it was looked up too early): due.
+      const own = result.job.staging_id === item.stagingId && result.job.status === 'staging';
+      if (result.duplicate && !own) settled.push(item);
       else due.push({ item, relativePath: result.job.relative_path, jobId: result.job.id });
     }
     if (due.length > 0) this.#deps.logger.info('recorded spooled arrivals whose jobs were not committed before a crash', { jobs: due.length });
@@ -392,9 +440,17 @@ export class Spool implements ArrivalSpool {
     for (const name of names) {
       const segment: Segment = { name, file: path.join(this.#dir, name), handle: undefined, size: 0, pending: 0, closed: true, damaged: false };
       this.#segments.add(segment);
+      let end = 0;
       for await (const record of readSpoolSegment(segment.file)) {
         items.push({ segment, offset: record.offset, length: record.length, stagingId: record.manifest.stagingId, recovered: true });
         segment.pending += 1;
+        end = record.offset + record.length;
+      }
+      // Unreadable bytes after the last whole record are normally a batch torn by the crash, never
+      // acknowledged. If a committed job points there, they are damage: keep the segment.
+      if (end < (await stat(segment.file)).size && (await countSpooledStagingJobs(this.#deps.db, { segment: name, fromOffset: end })) > 0) {
+        segment.damaged = true;
+        this.#deps.logger.error('a spool segment is damaged: acknowledged arrivals in it cannot be read; it is kept for inspection', { segment: segment.file, readableBytes: end });
       }
       if (segment.pending === 0) await this.#closeSegment(segment);
     }
@@ -430,9 +486,39 @@ function remaining(buffers: readonly Buffer[], skip: number): Buffer[] {
   return rest;
 }
 
+/** Runs `work` on every item, `limit` at a time; after a failure it starts no more and rethrows once all running ones ended. */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
+  let failed = false;
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && !failed) {
+      try {
+        await work(items[next++] as T);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   }));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+}
+
+/** Reads records of a drain batch, opening each segment once. */
+class SegmentReader {
+  readonly #descriptors = new Map<Segment, number>();
+
+  read(item: DrainItem): SpoolRecord | undefined {
+    let descriptor = this.#descriptors.get(item.segment);
+    if (descriptor === undefined) {
+      descriptor = openSync(item.segment.file, 'r');
+      this.#descriptors.set(item.segment, descriptor);
+    }
+    return readSpoolRecordAt(descriptor, item.offset, item.length);
+  }
+
+  close(): void {
+    for (const descriptor of this.#descriptors.values()) closeSync(descriptor);
+    this.#descriptors.clear();
+  }
 }

@@ -1,28 +1,69 @@
-import { execFile } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-let syncCommandWorks = true;
+import { createInterface, type Interface } from 'node:readline';
 
 /**
- * Makes everything written so far on the file system holding `dir` durable: syncfs(2), through
- * coreutils' `sync --file-system` (Node has no binding for it). One call covers a whole batch of
- * job folders, where fsyncing each file and directory would cost a dozen disk flushes per folder.
- * Where the command is missing or fails, every path in `fallback` is fsynced instead (files
- * and directories alike), which is just as durable, only slower.
+ * A shell that runs coreutils' `sync --file-system` (syncfs(2): Node has no binding for it) for
+ * each folder written to its stdin and answers `ok` or `fail`. Forking `sync` from Node itself
+ * would copy the page tables of a process of a few hundred MiB at every call, blocking the
+ * event loop for milliseconds; the small shell forks instead.
+ */
+const SYNC_LOOP = 'while IFS= read -r dir; do if sync --file-system -- "$dir"; then echo ok; else echo fail; fi; done';
+
+let helper: { readonly child: ChildProcessWithoutNullStreams; readonly lines: Interface } | undefined;
+let helperWorks = true;
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Makes everything written so far on the file system holding `dir` durable. One syncfs covers a
+ * whole batch of job folders, where fsyncing each file and directory would cost a dozen disk
+ * flushes per folder. Where the command is missing or fails, every path in `fallback` is fsynced
+ * instead (files and directories alike), which is just as durable, only slower.
  */
 export async function syncFileSystem(dir: string, fallback: () => readonly string[]): Promise<void> {
-  if (syncCommandWorks) {
-    try {
-      await run('sync', ['--file-system', dir], { timeout: 120_000 });
-      return;
-    } catch {
-      syncCommandWorks = false;
-    }
+  const result = queue.then(() => syncWithHelper(dir));
+  queue = result.catch(() => undefined);
+  if (await result) return;
+  await fsyncEach([...new Set(fallback())]);
+}
+
+/** Ends the helper shell after a failure (it also ends by itself with this process: its stdin closes). */
+function stopSyncHelper(): void {
+  helper?.child.stdin.end();
+  helper?.child.kill();
+  helper = undefined;
+}
+
+async function syncWithHelper(dir: string): Promise<boolean> {
+  if (!helperWorks || dir.includes('\n')) return false;
+  try {
+    helper ??= startHelper();
+    const current = helper;
+    const answer = new Promise<string>((resolve, reject) => {
+      current.lines.once('line', resolve);
+      current.child.once('exit', () => reject(new Error('the sync helper ended')));
+    });
+    current.child.stdin.write(`${dir}\n`);
+    if ((await answer) === 'ok') return true;
+  } catch {
+    stopSyncHelper();
   }
-  const paths = [...new Set(fallback())];
+  helperWorks = false;
+  return false;
+}
+
+function startHelper(): { child: ChildProcessWithoutNullStreams; lines: Interface } {
+  const child = spawn('sh', ['-c', SYNC_LOOP], { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.on('error', () => { helperWorks = false; });
+  child.stdin.on('error', () => undefined);
+  // The helper must never keep the process alive on its own.
+  child.unref();
+  for (const stream of [child.stdin, child.stdout, child.stderr] as const) (stream as unknown as { unref?: () => void }).unref?.();
+  return { child, lines: createInterface({ input: child.stdout }) };
+}
+
+async function fsyncEach(paths: readonly string[]): Promise<void> {
   for (let index = 0; index < paths.length; index += 16) {
     await Promise.all(paths.slice(index, index + 16).map(async (target) => {
       const handle = await open(target, 'r');
