@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { StagedFile } from '../modules/types.js';
 import { IngestError } from './ingest-error.js';
 import { INCOMING_FOLDER, areaPath } from './paths.js';
-import { MANIFEST_FILE, checkStagedFileName, decodeHead, toChunks, type StagingFolder, type WriteStagedFileArgs } from './staging-folder.js';
+import { MANIFEST_FILE, checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from './staging-folder.js';
 
 export { MANIFEST_FILE, type WriteStagedFileArgs };
 
@@ -60,14 +60,7 @@ export class IncomingFolder implements StagingFolder {
     }
     await handle.close();
     await rename(partPath, finalPath);
-    const file: StagedFile = {
-      name: args.name,
-      size,
-      sha256: hash.digest('hex'),
-      ...(args.originalName === undefined ? {} : { originalName: args.originalName }),
-      ...(args.contentType === undefined ? {} : { contentType: args.contentType }),
-      ...(args.role === undefined ? {} : { role: args.role }),
-    };
+    const file = stagedFileRecord(args, size, hash.digest('hex'));
     this.files.push(file);
     return file;
   }

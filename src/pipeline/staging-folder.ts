@@ -38,6 +38,18 @@ export function checkStagedFileName(folder: StagingFolder, name: string): void {
   if (folder.files.some((file) => file.name === name)) throw new Error(`staged file ${name} written twice`);
 }
 
+/** The manifest record of a file just written: its generated name, size, hash and the client's facts. */
+export function stagedFileRecord(args: WriteStagedFileArgs, size: number, sha256: string): StagedFile {
+  return {
+    name: args.name,
+    size,
+    sha256,
+    ...(args.originalName === undefined ? {} : { originalName: args.originalName }),
+    ...(args.contentType === undefined ? {} : { contentType: args.contentType }),
+    ...(args.role === undefined ? {} : { role: args.role }),
+  };
+}
+
 /** Drops a UTF-8 character cut by a byte limit. */
 export function decodeHead(bytes: Uint8Array): string {
   return new TextDecoder('utf-8').decode(bytes, { stream: true });

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { StagedFile } from '../../modules/types.js';
 import { IngestError } from '../ingest-error.js';
-import { checkStagedFileName, decodeHead, toChunks, type StagingFolder, type WriteStagedFileArgs } from '../staging-folder.js';
+import { checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from '../staging-folder.js';
 
 /**
  * The folder of a small arrival bound for the spool: its files live in memory until the spool
@@ -29,14 +29,7 @@ export class MemoryFolder implements StagingFolder {
       chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       args.onProgress?.(size);
     }
-    const file: StagedFile = {
-      name: args.name,
-      size,
-      sha256: hash.digest('hex'),
-      ...(args.originalName === undefined ? {} : { originalName: args.originalName }),
-      ...(args.contentType === undefined ? {} : { contentType: args.contentType }),
-      ...(args.role === undefined ? {} : { role: args.role }),
-    };
+    const file = stagedFileRecord(args, size, hash.digest('hex'));
     this.#contents.set(args.name, chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
     this.files.push(file);
     return file;
