@@ -10,6 +10,7 @@ export interface SpoolLock {
 
 /** How often the connection holding the lock is checked, so a lost lock is noticed. */
 const CHECK_INTERVAL_MS = 5000;
+const CHECK_TIMEOUT_MS = 10_000;
 
 /**
  * Takes the session advisory lock of one node's spool and keeps it on a connection of its own
@@ -30,7 +31,8 @@ export async function holdSpoolLock(db: Kysely<Database>, node: string): Promise
     if (!held) return;
     while (!releasing) {
       await Promise.race([released, delay(CHECK_INTERVAL_MS, undefined, { ref: false })]);
-      if (!releasing) await sql`SELECT 1`.execute(connection);
+      // A connection that no longer answers (half-open TCP) may have lost the lock on the server.
+      if (!releasing) await Promise.race([sql`SELECT 1`.execute(connection), delay(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => { throw new Error('the spool lock connection does not answer'); })]);
     }
     await sql`SELECT pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(connection);
   }).catch(() => {
