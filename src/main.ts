@@ -111,8 +111,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // configured node name: host names change with containers, and a spool must find its owner again.
     const stableNode = !config.sharedDataRoot || options.config.nodeName !== null;
     const spoolAccepts = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
-    if (config.spool.enabled && !stableNode) logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
-    spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { maxBacklog: config.spool.maxBacklog, accept: spoolAccepts });
+    if (config.smtp.enabled && config.spool.enabled && !stableNode) logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
+    // One-shot commands (housekeeping off: CLI ingest) leave an earlier run's spool to the service.
+    if (spoolAccepts || housekeeping) {
+      spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { maxBacklog: config.spool.maxBacklog, accept: spoolAccepts });
+    }
     const deps: PipelineDeps = {
       db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
       ...(spool === undefined ? {} : { spool }),
