@@ -329,6 +329,7 @@ export class Spool implements ArrivalSpool {
 
   async #drain(): Promise<void> {
     let failures = 0;
+    let batchSize = DRAIN_BATCH_RECORDS;
     while (this.#drainQueue.length > 0 && !this.#halted) {
       if (!this.#lock.held()) {
         this.#halted = true;
@@ -336,15 +337,23 @@ export class Spool implements ArrivalSpool {
         return;
       }
       // A moment's wait lets a burst gather, so one syncfs covers many folders.
-      if (this.#drainQueue.length < DRAIN_BATCH_RECORDS && !this.#stopped) await delay(DRAIN_GATHER_MS);
-      const batch = this.#drainQueue.slice(0, DRAIN_BATCH_RECORDS);
+      if (this.#drainQueue.length < batchSize && !this.#stopped) await delay(DRAIN_GATHER_MS);
+      const batch = this.#drainQueue.slice(0, batchSize);
       try {
         await this.#drainBatch(batch);
         this.#drainQueue.splice(0, batch.length);
         failures = 0;
+        batchSize = DRAIN_BATCH_RECORDS;
       } catch (error) {
         failures += 1;
         this.#deps.logger[failures >= 5 ? 'error' : 'warn']('writing spooled arrivals into their folders failed; retrying', { error: String(error), records: batch.length, failures });
+        if (batch.length > 1) {
+          // Go one by one, so a single arrival that keeps failing cannot hold back all the others.
+          batchSize = 1;
+          continue;
+        }
+        // This one fails on its own: it goes last and is tried again after the others.
+        this.#drainQueue.push(...this.#drainQueue.splice(0, 1));
         await delay(Math.min(DRAIN_RETRY_MS * failures, 30_000));
       }
     }
