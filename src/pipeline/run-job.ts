@@ -1,9 +1,10 @@
-import { cp, rm, rmdir } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../db/database-schema.js';
 import { extendLease, finishJob, releaseJob, scheduleRetry } from '../db/job-queue-repository.js';
 import type { ModuleContext, StagedFile } from '../modules/types.js';
 import { archiveJobFolder } from './archive.js';
+import { copyJobFolder } from './copy-job-folder.js';
 import { IngestError, toIngestError } from './ingest-error.js';
 import { jobSettingsFor } from './job-settings.js';
 import { areaPath } from './paths.js';
@@ -78,7 +79,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     logger.info('job started', { module: moduleKey, attempt: job.attempts, path: job.relative_path });
     // Earlier attempts' folders belong to workers that lost this job: they can no longer commit.
     await rm(jobTmpDir, { recursive: true, force: true });
-    await cp(areaPath(config.dataRoot, 'inbox', job.relative_path), workDir, { recursive: true, errorOnExist: true, force: false });
+    await copyJobFolder({ from: areaPath(config.dataRoot, 'inbox', job.relative_path), to: workDir, files });
     const context: ModuleContext = {
       jobId: job.id,
       customer: job.customer,
