@@ -104,6 +104,8 @@ export class Spool implements ArrivalSpool {
   #appending = false;
   readonly #recording = new Set<Promise<void>>();
   readonly #drainQueue: DrainItem[] = [];
+  /** Records whose folder failed on its own: retried alone, with a growing pause, so the rest flow. */
+  readonly #stuck: Array<{ readonly item: DrainItem; failures: number; retryAt: number }> = [];
   #draining: Promise<void> | undefined;
   #stopped = false;
   /** Set when stopping is past its grace, or the lock is lost: the drain ends at its next step. */
@@ -143,7 +145,7 @@ export class Spool implements ArrivalSpool {
   }
 
   accepting(): boolean {
-    return this.#settings.accept && !this.#stopped && this.#lock.held() && this.#waiting.length + this.#drainQueue.length < this.#settings.maxBacklog;
+    return this.#settings.accept && !this.#stopped && this.#lock.held() && this.#waiting.length + this.backlog() < this.#settings.maxBacklog;
   }
 
   commit(record: SpoolRecord): Promise<AcceptResult> {
@@ -156,13 +158,13 @@ export class Spool implements ArrivalSpool {
 
   /** Arrivals acknowledged whose folders are not written yet (for tests and /metrics). */
   backlog(): number {
-    return this.#drainQueue.length;
+    return this.#drainQueue.length + this.#stuck.length;
   }
 
   /** Resolves true when every acknowledged arrival has its durable folder, false if `timeoutMs` passes first. */
   async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#appending || this.#recording.size > 0 || this.#waiting.length > 0 || this.#draining !== undefined || (this.#drainQueue.length > 0 && !this.#halted)) {
+    while (this.#appending || this.#recording.size > 0 || this.#waiting.length > 0 || this.#draining !== undefined || (this.backlog() > 0 && !this.#halted)) {
       if (Date.now() >= deadline) return false;
       const busy = [...this.#recording, this.#draining].filter((work) => work !== undefined);
       await Promise.race([...busy, delay(Math.min(20, Math.max(1, deadline - Date.now())))]);
@@ -185,7 +187,7 @@ export class Spool implements ArrivalSpool {
     // The SMTP listener has stopped first, so nothing should be waiting; anything that is was never acknowledged.
     for (const entry of this.#waiting.splice(0)) entry.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
     if (!(await this.settled(graceMs))) {
-      this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.#drainQueue.length });
+      this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.backlog() });
     }
     this.#halted = true;
     await Promise.allSettled([...this.#recording, this.#draining]);
@@ -328,34 +330,55 @@ export class Spool implements ArrivalSpool {
   }
 
   async #drain(): Promise<void> {
-    let failures = 0;
-    let batchSize = DRAIN_BATCH_RECORDS;
-    while (this.#drainQueue.length > 0 && !this.#halted) {
+    /** After a batch failed: how many of its records are still to be tried one by one, to find the bad one. */
+    let isolating = 0;
+    while (this.backlog() > 0 && !this.#halted) {
       if (!this.#lock.held()) {
         this.#halted = true;
-        this.#deps.logger.error('the spool lock was lost: no more folders are written from the spool until the service restarts', { backlog: this.#drainQueue.length });
+        this.#deps.logger.error('the spool lock was lost: no more folders are written from the spool until the service restarts', { backlog: this.backlog() });
         return;
       }
+      const due = this.#stuck.find((entry) => entry.retryAt <= Date.now());
+      if (due !== undefined) {
+        await this.#retryStuck(due);
+        continue;
+      }
+      if (this.#drainQueue.length === 0) {
+        // Only stuck records are left: wait for the next one's turn, a second at a time so a stop is seen.
+        await delay(Math.min(1000, Math.max(1, Math.min(...this.#stuck.map((entry) => entry.retryAt)) - Date.now())));
+        continue;
+      }
+      const batchSize = isolating > 0 ? 1 : DRAIN_BATCH_RECORDS;
       // A moment's wait lets a burst gather, so one syncfs covers many folders.
-      if (this.#drainQueue.length < batchSize && !this.#stopped) await delay(DRAIN_GATHER_MS);
+      if (isolating === 0 && this.#drainQueue.length < batchSize && !this.#stopped) await delay(DRAIN_GATHER_MS);
       const batch = this.#drainQueue.slice(0, batchSize);
       try {
         await this.#drainBatch(batch);
         this.#drainQueue.splice(0, batch.length);
-        failures = 0;
-        batchSize = DRAIN_BATCH_RECORDS;
+        isolating = Math.max(0, isolating - 1);
       } catch (error) {
-        failures += 1;
-        this.#deps.logger[failures >= 5 ? 'error' : 'warn']('writing spooled arrivals into their folders failed; retrying', { error: String(error), records: batch.length, failures });
         if (batch.length > 1) {
-          // Go one by one, so a single arrival that keeps failing cannot hold back all the others.
-          batchSize = 1;
+          this.#deps.logger.warn('writing spooled arrivals into their folders failed; trying them one by one', { error: String(error), records: batch.length });
+          isolating = batch.length;
           continue;
         }
-        // This one fails on its own: it goes last and is tried again after the others.
-        this.#drainQueue.push(...this.#drainQueue.splice(0, 1));
-        await delay(Math.min(DRAIN_RETRY_MS * failures, 30_000));
+        isolating = Math.max(0, isolating - 1);
+        const [item] = this.#drainQueue.splice(0, 1);
+        if (item !== undefined) this.#stuck.push({ item, failures: 1, retryAt: Date.now() + DRAIN_RETRY_MS });
+        this.#deps.logger.warn('a spooled arrival\'s folder could not be written; the others go on, it is retried', { error: String(error), stagingId: item?.stagingId, failures: 1 });
       }
+    }
+  }
+
+  /** Tries a stuck record again, alone; on failure its pause doubles (up to a minute). */
+  async #retryStuck(entry: { readonly item: DrainItem; failures: number; retryAt: number }): Promise<void> {
+    try {
+      await this.#drainBatch([entry.item]);
+      this.#stuck.splice(this.#stuck.indexOf(entry), 1);
+    } catch (error) {
+      entry.failures += 1;
+      entry.retryAt = Date.now() + Math.min(DRAIN_RETRY_MS * 2 ** (entry.failures - 1), 60_000);
+      this.#deps.logger[entry.failures >= 5 ? 'error' : 'warn']('a spooled arrival\'s folder still cannot be written; retrying later', { error: String(error), stagingId: entry.item.stagingId, failures: entry.failures });
     }
   }
 

@@ -40,12 +40,21 @@ async function syncWithHelper(dir: string): Promise<boolean> {
   try {
     helper ??= startHelper();
     const current = helper;
+    let onLine!: (line: string) => void;
+    let onExit!: () => void;
     const answer = new Promise<string>((resolve, reject) => {
-      current.lines.once('line', resolve);
-      current.child.once('exit', () => reject(new Error('the sync helper ended')));
+      onLine = resolve;
+      onExit = () => reject(new Error('the sync helper ended'));
+      current.lines.once('line', onLine);
+      current.child.once('exit', onExit);
     });
     current.child.stdin.write(`${dir}\n`);
-    if ((await answer) === 'ok') return true;
+    try {
+      if ((await answer) === 'ok') return true;
+    } finally {
+      current.lines.off('line', onLine);
+      current.child.off('exit', onExit);
+    }
   } catch {
     stopSyncHelper();
   }

@@ -133,11 +133,11 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
 
     // The log tells how it went: the batch of two failed, then the blocked record failed on its own, more than once.
     await service.stop();
-    const failures = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8')).split('\n').filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { message?: string; records?: number; failures?: number })
-      .filter((line) => line.message?.startsWith('writing spooled arrivals into their folders failed') === true);
-    assert.equal(failures[0]?.records, 2, 'the first batch held both records');
-    const alone = failures.filter((line) => line.records === 1);
+    const lines = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8')).split('\n').filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as { message?: string; records?: number; failures?: number; stagingId?: string });
+    const batchFailure = lines.find((line) => line.message?.startsWith('writing spooled arrivals into their folders failed') === true);
+    assert.equal(batchFailure?.records, 2, 'the first batch held both records');
+    const alone = lines.filter((line) => line.message?.startsWith('a spooled arrival\'s folder') === true);
     assert.ok(alone.length >= 2, `the blocked record was retried on its own (${alone.length} failures)`);
     assert.deepEqual(alone.map((line) => line.failures), alone.map((_line, index) => index + 1), 'its backoff grows with each failure');
   });
