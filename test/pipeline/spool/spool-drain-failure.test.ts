@@ -3,20 +3,13 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
-import winston from 'winston';
-import type { Database, JobRow } from '../../../src/db/database-schema.js';
-import { addCustomer } from '../../../src/db/customers-repository.js';
-import { findJobByIdempotencyKey, listJobEvents } from '../../../src/db/jobs-repository.js';
-import { startService, type RunningService } from '../../../src/main.js';
-import { ModuleRegistry } from '../../../src/modules/registry.js';
+import { listJobEvents } from '../../../src/db/jobs-repository.js';
+import type { RunningService } from '../../../src/main.js';
 import { insertStagingRows } from '../../../src/pipeline/insert-staging-rows.js';
-import { sanitizeSegment } from '../../../src/pipeline/paths.js';
 import { encodeSpoolRecord, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
 import type { StagedManifest } from '../../../src/pipeline/staged-manifest.js';
-import { echoFile, echoModule } from '../../support/echo-module.js';
-import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { echoFile } from '../../support/echo-module.js';
+import { assertFolderHolds, jobOf, spoolCrashHarness } from './spool-crash-harness.js';
 
 const NODE = 'drain failure node';
 const SEGMENT = `00000000000001-${randomUUID()}.spool`;
@@ -37,35 +30,12 @@ function recordOf(tag: string, group: string): SpoolRecord {
 
 describe('spool drain when one record cannot get its folder (real PostgreSQL, real files)', function () {
   this.timeout(30_000);
-  let database: TestDatabase;
-  let dataRoot: string;
-  let previous: RunningService | undefined;
+  const harness = spoolCrashHarness(NODE);
   let service: RunningService | undefined;
-
-  const configFor = (spoolEnabled: boolean): ReturnType<typeof makeTestConfig> => makeTestConfig({
-    databaseUrl: database.url, dataRoot,
-    overrides: { nodeName: NODE, worker: { enabled: false }, spool: { enabled: spoolEnabled } },
-  });
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-    dataRoot = await makeDataRoot();
-  });
-  afterEach(async () => {
-    await previous?.stop();
-    await service?.stop();
-    previous = undefined;
-    service = undefined;
-    await database?.drop();
-    if (dataRoot !== undefined) await rm(dataRoot, { recursive: true, force: true });
-  });
 
   it('writes the other record\'s folder at once, keeps retrying the failing one alone with a backoff, and deletes the segment once both are done', async () => {
     // A previous run committed both rows (both senders got their 250) and stopped before the drain wrote any folder.
-    previous = await startService({ config: configFor(false), modules: [echoModule], logToConsole: false });
-    const previousDb = previous.database.db;
-    await addCustomer(previousDb, { slug: 'bobs_burgers', name: 'Bob' });
-    const deps = { db: previousDb, config: previous.config, registry: new ModuleRegistry([echoModule]), logger: winston.createLogger({ silent: true }) };
+    const { deps } = await harness.startCrashedRun();
     const healthy = recordOf('healthy', 'fine');
     const blocked = recordOf('blocked', 'blocked');
     const healthyBytes = encodeSpoolRecord(healthy);
@@ -74,13 +44,9 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
       { manifest: blocked.manifest, extra: { spool: { segment: SEGMENT, offset: healthyBytes.byteLength } } },
     ]);
     assert.ok(healthyRow !== undefined && blockedRow !== undefined && !healthyRow.duplicate && !blockedRow.duplicate);
-    await previous.stop();
-    previous = undefined;
-
-    const spoolDir = path.join(dataRoot, 'spool', sanitizeSegment(NODE));
-    await mkdir(spoolDir, { recursive: true });
-    const segmentFile = path.join(spoolDir, SEGMENT);
-    await writeFile(segmentFile, Buffer.concat([healthyBytes, encodeSpoolRecord(blocked)]));
+    await harness.stopCrashedRun();
+    const { dataRoot, spoolDir } = harness;
+    const segmentFile = await harness.writeSegment(SEGMENT, Buffer.concat([healthyBytes, encodeSpoolRecord(blocked)]));
     // A plain file where the blocked job's group folder must go: its folder cannot be created,
     // while the healthy job's folder (a sibling group) can.
     const blockedFolder = path.join(dataRoot, 'inbox', blockedRow.job.relative_path);
@@ -89,7 +55,7 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
     await mkdir(path.dirname(blocker), { recursive: true });
     await writeFile(blocker, 'in the way');
 
-    service = await startService({ config: configFor(true), modules: [echoModule], logToConsole: false });
+    service = await harness.startNextRun();
     const spool = service.spool;
     assert.ok(spool !== null, 'the service opened its spool');
     const db = service.database.db;
@@ -142,22 +108,6 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
     assert.deepEqual(alone.map((line) => line.failures), alone.map((_line, index) => index + 1), 'its backoff grows with each failure');
   });
 });
-
-async function jobOf(db: Kysely<Database>, record: SpoolRecord): Promise<JobRow> {
-  const job = await findJobByIdempotencyKey(db, record.manifest.idempotencyKey);
-  assert.ok(job !== undefined, `a job for ${record.manifest.idempotencyKey}`);
-  return job;
-}
-
-/** The folder holds exactly the record's files, byte for byte, and its manifest.json. */
-async function assertFolderHolds(folder: string, record: SpoolRecord): Promise<void> {
-  const names = record.manifest.files.map((file) => file.name);
-  assert.deepEqual((await readdir(folder)).sort(), [...names, 'manifest.json'].sort());
-  for (const [index, name] of names.entries()) {
-    assert.ok((await readFile(path.join(folder, name))).equals(record.contents[index] as Buffer), `${name} byte for byte`);
-  }
-  assert.deepEqual(JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')), record.manifest);
-}
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

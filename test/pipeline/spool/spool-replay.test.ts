@@ -1,23 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import winston from 'winston';
-import type { Database, JobRow } from '../../../src/db/database-schema.js';
-import { addCustomer } from '../../../src/db/customers-repository.js';
+import type { Database } from '../../../src/db/database-schema.js';
 import { findJobByIdempotencyKey, finishStagingMany, listJobEvents } from '../../../src/db/jobs-repository.js';
-import { startService, type RunningService } from '../../../src/main.js';
-import type { PipelineDeps } from '../../../src/pipeline/pipeline-deps.js';
-import { ModuleRegistry } from '../../../src/modules/registry.js';
+import type { RunningService } from '../../../src/main.js';
 import { insertStagingRows } from '../../../src/pipeline/insert-staging-rows.js';
-import { sanitizeSegment } from '../../../src/pipeline/paths.js';
 import { encodeSpoolRecord, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
 import type { StagedManifest } from '../../../src/pipeline/staged-manifest.js';
-import { echoFile, echoModule } from '../../support/echo-module.js';
-import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { echoFile } from '../../support/echo-module.js';
+import { assertFolderHolds, jobOf, spoolCrashHarness } from './spool-crash-harness.js';
 
 const NODE = 'replay node';
 const SEGMENT = `00000000000001-${randomUUID()}.spool`;
@@ -38,47 +32,13 @@ function recordOf(tag: string, files: ReadonlyArray<{ readonly name: string; rea
 
 describe('spool replay after a crash (real PostgreSQL, real files)', function () {
   this.timeout(20_000);
-  let database: TestDatabase;
-  let dataRoot: string;
-  let crashed: RunningService | undefined;
+  const harness = spoolCrashHarness(NODE);
   let service: RunningService | undefined;
-
-  const configFor = (spoolEnabled: boolean): ReturnType<typeof makeTestConfig> => makeTestConfig({
-    databaseUrl: database.url, dataRoot,
-    overrides: { nodeName: NODE, worker: { enabled: false }, spool: { enabled: spoolEnabled } },
-  });
-
-  beforeEach(async () => {
-    database = await createTestDatabase();
-    dataRoot = await makeDataRoot();
-  });
-  afterEach(async () => {
-    await crashed?.stop();
-    await service?.stop();
-    crashed = undefined;
-    service = undefined;
-    await database?.drop();
-    if (dataRoot !== undefined) await rm(dataRoot, { recursive: true, force: true });
-  });
-
-  /** The run that "crashed": a real service on the test database and data root, for its migrations and rows. */
-  async function startCrashedRun(): Promise<{ db: Kysely<Database>; deps: PipelineDeps }> {
-    crashed = await startService({ config: configFor(false), modules: [echoModule], logToConsole: false });
-    const db = crashed.database.db;
-    await addCustomer(db, { slug: 'bobs_burgers', name: 'Bob' });
-    return { db, deps: { db, config: crashed.config, registry: new ModuleRegistry([echoModule]), logger: winston.createLogger({ silent: true }) } };
-  }
-
-  async function writeSegment(bytes: Buffer): Promise<string> {
-    const spoolDir = path.join(dataRoot, 'spool', sanitizeSegment(NODE));
-    await mkdir(spoolDir, { recursive: true });
-    const segmentFile = path.join(spoolDir, SEGMENT);
-    await writeFile(segmentFile, bytes);
-    return segmentFile;
-  }
+  const startCrashedRun = (): ReturnType<typeof harness.startCrashedRun> => harness.startCrashedRun();
+  const writeSegment = (bytes: Buffer): Promise<string> => harness.writeSegment(SEGMENT, bytes);
 
   async function restart(): Promise<Kysely<Database>> {
-    service = await startService({ config: configFor(true), modules: [echoModule], logToConsole: false });
+    service = await harness.startNextRun();
     const spool = service.spool;
     assert.ok(spool !== null, 'the restarted service opened its spool');
     assert.equal(await spool.settled(15_000), true, 'the replay finished');
@@ -104,13 +64,13 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     assert.ok(stagingRow !== undefined && finishedRow !== undefined && !stagingRow.duplicate && !finishedRow.duplicate);
     await finishStagingMany(db, [{ jobId: finishedRow.job.id, status: 'unclassified' }], 'folder written before the crash');
     // Its folder as the drain wrote it, plus a marker: a replay that rewrote it would lose the marker.
-    const finishedFolder = path.join(dataRoot, 'inbox', finishedRow.job.relative_path);
+    const finishedFolder = path.join(harness.dataRoot, 'inbox', finishedRow.job.relative_path);
     await mkdir(finishedFolder, { recursive: true });
     await writeFile(path.join(finishedFolder, 'message.eml'), finished.contents[0] as Buffer);
     await writeFile(path.join(finishedFolder, 'marker'), 'written before the crash');
     const finishedBefore = await jobOf(db, finished);
     const finishedEventsBefore = (await listJobEvents(db, finishedBefore.id)).length;
-    await crashed?.stop();
+    await harness.stopCrashedRun();
     const segmentFile = await writeSegment(Buffer.concat([...encoded, tornBytes.subarray(0, Math.floor(tornBytes.byteLength / 2))]));
 
     const replayedDb = await restart();
@@ -119,7 +79,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const stagingJob = await jobOf(replayedDb, staging);
     assert.equal(stagingJob.id, stagingRow.job.id);
     assert.equal(stagingJob.status, 'queued');
-    await assertFolderHolds(path.join(dataRoot, 'inbox', stagingJob.relative_path), staging);
+    await assertFolderHolds(path.join(harness.dataRoot, 'inbox', stagingJob.relative_path), staging);
     assert.ok((await listJobEvents(replayedDb, stagingJob.id)).some((event) => event.kind === 'staged' && event.status === 'queued'));
 
     // (b) The record whose row never committed: recorded now, with its folder, unclassified.
@@ -127,7 +87,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     assert.equal(uncommittedJob.status, 'unclassified');
     assert.equal(uncommittedJob.staging_id, uncommitted.manifest.stagingId);
     assert.deepEqual((uncommittedJob.manifest as { spool?: unknown }).spool, { segment: SEGMENT, offset: offsets[1] });
-    await assertFolderHolds(path.join(dataRoot, 'inbox', uncommittedJob.relative_path), uncommitted);
+    await assertFolderHolds(path.join(harness.dataRoot, 'inbox', uncommittedJob.relative_path), uncommitted);
 
     // (c) Already finished: untouched, row and folder.
     const finishedAfter = await jobOf(replayedDb, finished);
@@ -144,7 +104,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     // Every record has its durable folder, so the segment goes; nothing half-built is left.
     await waitUntil(() => !existsSync(segmentFile), 'the replayed segment is deleted');
     assert.deepEqual(await readdir(path.dirname(segmentFile)), []);
-    assert.deepEqual(await readdir(path.join(dataRoot, 'inbox', '.incoming')).catch(() => []), []);
+    assert.deepEqual(await readdir(path.join(harness.dataRoot, 'inbox', '.incoming')).catch(() => []), []);
   });
 
   it('keeps a segment whose unreadable tail holds a committed job, and still writes the folders it can read', async () => {
@@ -158,7 +118,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
       { manifest: whole.manifest, extra: { spool: { segment: SEGMENT, offset: 0 } } },
       { manifest: damaged.manifest, extra: { spool: { segment: SEGMENT, offset: wholeBytes.byteLength } } },
     ]);
-    await crashed?.stop();
+    await harness.stopCrashedRun();
     const corrupted = Buffer.from(damagedBytes);
     corrupted[corrupted.byteLength - 1] = (corrupted[corrupted.byteLength - 1] as number) ^ 0xff;
     const segmentFile = await writeSegment(Buffer.concat([wholeBytes, corrupted]));
@@ -166,30 +126,14 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const replayedDb = await restart();
     const wholeJob = await jobOf(replayedDb, whole);
     assert.equal(wholeJob.status, 'unclassified');
-    await assertFolderHolds(path.join(dataRoot, 'inbox', wholeJob.relative_path), whole);
+    await assertFolderHolds(path.join(harness.dataRoot, 'inbox', wholeJob.relative_path), whole);
     const damagedJob = await jobOf(replayedDb, damaged);
     assert.equal(damagedJob.status, 'staging', 'left for a person: its original cannot be read');
-    assert.equal(existsSync(path.join(dataRoot, 'inbox', damagedJob.relative_path)), false);
+    assert.equal(existsSync(path.join(harness.dataRoot, 'inbox', damagedJob.relative_path)), false);
     await service?.stop();
     assert.ok(existsSync(segmentFile), 'the damaged segment is kept for inspection');
   });
 });
-
-async function jobOf(db: Kysely<Database>, record: SpoolRecord): Promise<JobRow> {
-  const job = await findJobByIdempotencyKey(db, record.manifest.idempotencyKey);
-  assert.ok(job !== undefined, `a job for ${record.manifest.idempotencyKey}`);
-  return job;
-}
-
-/** The folder holds exactly the record's files, byte for byte, and its manifest.json. */
-async function assertFolderHolds(folder: string, record: SpoolRecord): Promise<void> {
-  const names = record.manifest.files.map((file) => file.name);
-  assert.deepEqual((await readdir(folder)).sort(), [...names, 'manifest.json'].sort());
-  for (const [index, name] of names.entries()) {
-    assert.ok((await readFile(path.join(folder, name))).equals(record.contents[index] as Buffer), `${name} byte for byte`);
-  }
-  assert.deepEqual(JSON.parse(await readFile(path.join(folder, 'manifest.json'), 'utf8')), record.manifest);
-}
 
 async function waitUntil(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
