@@ -11,6 +11,8 @@ export interface ActiveJobCount {
 export interface CreateMetricsArgs {
   /** Reads the active job counts (queued, running, held, unclassified); absent = the gauge stays empty. */
   readonly countActiveJobs?: () => Promise<readonly ActiveJobCount[]>;
+  /** Acknowledged messages whose job folders the spool has not written yet. */
+  readonly spoolBacklog?: () => number;
 }
 
 /** Scrapes closer together than this reuse the last database counts (several Prometheus servers, a reload loop). */
@@ -72,6 +74,15 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
     },
   });
 
+  const { spoolBacklog } = args;
+  new Gauge({
+    name: 'dataprocessor_spool_backlog',
+    help: 'SMTP messages acknowledged from the spool whose job folders are not written yet (should return to 0 within seconds)',
+    registers,
+    collect() {
+      this.set(spoolBacklog?.() ?? 0);
+    },
+  });
   const jobsFinished = new Counter({ name: 'dataprocessor_jobs_finished_total', help: 'Jobs that reached a final state in this process, by status and module', labelNames: ['category', 'type', 'status'] as const, registers });
   const jobDurationSeconds = new Histogram({ name: 'dataprocessor_job_duration_seconds', help: 'Run time of finished jobs (claim to final state)', labelNames: ['category', 'type', 'status'] as const, buckets: JOB_DURATION_BUCKETS_SECONDS, registers });
   const bytesIngested = new Counter({ name: 'dataprocessor_ingested_bytes_total', help: 'Bytes of originals staged by new (non-duplicate) arrivals, by source', labelNames: ['source'] as const, registers });
