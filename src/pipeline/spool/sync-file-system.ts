@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { open } from 'node:fs/promises';
+import { release } from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 
@@ -12,7 +13,9 @@ import { createInterface, type Interface } from 'node:readline';
 const SYNC_LOOP = 'while IFS= read -r dir; do if sync --file-system -- "$dir"; then echo ok; else echo fail; fi; done';
 
 let helper: { readonly child: ChildProcessWithoutNullStreams; readonly lines: Interface } | undefined;
-let helperWorks = true;
+// Before Linux 5.8, syncfs(2) returned 0 even when writing back a file had failed: it could not
+// be trusted as the proof that a batch is durable there, so such kernels fsync each path.
+let helperWorks = process.platform === 'linux' && syncfsReportsErrors(release());
 let queue: Promise<unknown> = Promise.resolve();
 
 /**
@@ -83,6 +86,14 @@ async function fsyncEach(paths: readonly string[]): Promise<void> {
       }
     }));
   }
+}
+
+/** Whether a Linux kernel release (`uname -r`) reports writeback errors from syncfs(2): 5.8 and later. */
+export function syncfsReportsErrors(kernelRelease: string): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(kernelRelease);
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 5 || (major === 5 && minor >= 8);
 }
 
 /** Every ancestor of `target` up to and including `root` (the directories a new folder's name lives in). */

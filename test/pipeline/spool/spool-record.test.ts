@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPOOL_RECORD_MAGIC, decodeSpoolRecord, encodeSpoolRecord, readSpoolRecordAt, readSpoolSegment, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
 import type { StagedManifest } from '../../../src/pipeline/staged-manifest.js';
+import { syncfsReportsErrors } from '../../../src/pipeline/spool/sync-file-system.js';
 
 /** A record as the spool would get it: a manifest whose files describe `contents`, in order. */
 function recordOf(tag: string, contents: readonly Buffer[]): SpoolRecord {
@@ -98,5 +99,11 @@ describe('spool records', () => {
     }
     assert.equal(decodeSpoolRecord(wrongMagic), undefined);
     assert.equal(decodeSpoolRecord(absurdLength), undefined);
+  });
+});
+
+describe('syncfsReportsErrors', () => {
+  it('trusts syncfs only from Linux 5.8 on (earlier kernels hide writeback errors)', () => {
+    assert.deepEqual(['6.18.44-fc-v782', '5.8.0', '5.10.0-28-amd64', '5.7.19', '4.19.0-27-amd64', 'garbage', ''].map(syncfsReportsErrors), [true, true, true, false, false, false, false]);
   });
 });
