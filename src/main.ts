@@ -17,6 +17,7 @@ import { stagedFilesOf } from './pipeline/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
 import { recordFailedArrival } from './pipeline/record-failed-arrival.js';
+import { recoverExpiredLeases } from './pipeline/recover-expired-leases.js';
 import { recoverStaging } from './pipeline/recover-staging.js';
 import { Spool } from './pipeline/spool/spool.js';
 import { resolveNodeName } from './pipeline/resolve-node-name.js';
@@ -134,9 +135,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (housekeeping) {
       // Recovery problems are logged and retried by every sweep; they never keep the service down.
       try {
+        // Leases first: jobs of a crashed run go back to the queue now, not at the first sweep
+        // (after several crashes in a row there may never have been one), and their tmp/
+        // folders become orphans that cleanOrphanedTmp removes below.
+        const expiredLeases = await recoverExpiredLeases(workerDeps);
         const recovered = await recoverStaging(deps);
         const cleaned = await cleanOrphanedTmp(workerDeps);
-        logger.info('start-up recovery done', { ...recovered, orphanedTmpRemoved: cleaned });
+        logger.info('start-up recovery done', { expiredLeases, ...recovered, orphanedTmpRemoved: cleaned });
       } catch (error) {
         logger.error('start-up recovery failed; the sweeper will retry', { error: String(error) });
       }

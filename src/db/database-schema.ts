@@ -64,6 +64,8 @@ export interface JobsTable {
   deadline_at: Date | null;
   lease_owner: string | null;
   lease_expires_at: Date | null;
+  /** Last lease renewal of the current attempt (migration 0006): the sweeper's proof that a job ran past its deadline. */
+  heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   cancel_requested_at: Date | null;
 }
 

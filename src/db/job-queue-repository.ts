@@ -20,7 +20,8 @@ export async function claimNextJob(db: Db, args: { readonly owner: string; reado
   const result = await sql<JobRow>`
     WITH next AS (${due}), claimed AS (
       UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ${args.owner},
-        lease_expires_at = now() + make_interval(secs => ${args.leaseSeconds}),
+        lease_expires_at = now() + make_interval(secs => ${args.leaseSeconds}), heartbeat_at = now(),
+        -- Per attempt: time spent on an earlier attempt, or while no worker ran the job, never counts.
         started_at = now(), finished_at = NULL, deadline_at = now() + make_interval(secs => timeout_seconds),
         progress = NULL, updated_at = now()
       FROM next WHERE jobs.id = next.id
@@ -57,6 +58,7 @@ export async function extendLease(db: Db, args: { readonly jobId: string; readon
   const row = await db.updateTable('jobs')
     .set({
       lease_expires_at: sql<Date>`now() + make_interval(secs => ${args.leaseSeconds})`,
+      heartbeat_at: sql<Date>`now()`,
       updated_at: sql<Date>`now()`,
       ...(args.progress === undefined ? {} : { progress: JSON.stringify(args.progress) }),
     })
@@ -134,13 +136,20 @@ export async function releaseJob(db: Db, args: { readonly jobId: string; readonl
   return true;
 }
 
-/** Running jobs past their deadline become `timed_out` (the seed's JOBS-TIMEOUT). */
+/**
+ * Running jobs past their deadline become `timed_out` (the seed's JOBS-TIMEOUT), but only those
+ * whose worker is provably still running them: the lease is live and was renewed after the
+ * deadline. A worker normally stops its own job at the deadline; this catches a module that
+ * ignores the abort. A worker that died before the deadline never renews again, so its job waits
+ * for the lease to expire and is re-queued by requeueExpiredLeases (run that first): the timeout
+ * measures time spent running, not time the process was dead.
+ */
 export async function timeOutOverdueJobs(db: Db): Promise<Array<{ id: string }>> {
   const result = await sql<{ id: string }>`
     WITH overdue AS (
       UPDATE jobs SET status = 'timed_out', finished_at = now(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
         error_code = 'JOB_TIMEOUT', error_message = 'the job ran longer than its timeout of ' || timeout_seconds || ' s'
-      WHERE status = 'running' AND deadline_at < now()
+      WHERE status = 'running' AND deadline_at < now() AND lease_expires_at >= now() AND heartbeat_at > deadline_at
       RETURNING id, timeout_seconds
     ), logged AS (
       INSERT INTO job_events (job_id, kind, status, message)
@@ -153,7 +162,8 @@ export async function timeOutOverdueJobs(db: Db): Promise<Array<{ id: string }>>
 /**
  * Running jobs whose lease expired (their worker died or lost the database) go back to the
  * queue after a backoff (a job that kills its process must not crash the cluster in a loop),
- * or fail once they used all their attempts.
+ * or fail with LEASE_EXPIRED once they used all their attempts: never left `running`. Whether
+ * the deadline passed meanwhile does not matter (see timeOutOverdueJobs).
  */
 export async function requeueExpiredLeases(db: Db, args: { readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number }): Promise<Array<{ id: string; status: JobStatus }>> {
   const result = await sql<{ id: string; status: JobStatus }>`
@@ -162,10 +172,13 @@ export async function requeueExpiredLeases(db: Db, args: { readonly backoffBaseS
         status = CASE WHEN attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
         finished_at = CASE WHEN attempts >= max_attempts THEN now() ELSE NULL END,
         error_code = CASE WHEN attempts >= max_attempts THEN 'LEASE_EXPIRED' ELSE error_code END,
-        error_message = CASE WHEN attempts >= max_attempts THEN 'the worker stopped responding on the last attempt' ELSE error_message END,
+        error_message = CASE WHEN attempts >= max_attempts
+          THEN 'the worker stopped renewing its lease (killed, or cut off from the database) on attempt ' || attempts || ' of ' || max_attempts || '; no attempts left'
+          ELSE error_message END,
         run_after = now() + make_interval(secs => least(${args.backoffMaxSeconds}::float8, ${args.backoffBaseSeconds}::float8 * power(2, greatest(attempts - 1, 0)))),
         updated_at = now(), lease_owner = NULL, lease_expires_at = NULL
-      WHERE status = 'running' AND lease_expires_at < now()
+      -- A running row without a lease (written by hand) would otherwise stay running forever.
+      WHERE status = 'running' AND (lease_expires_at < now() OR lease_expires_at IS NULL)
       RETURNING id, status, attempts, max_attempts
     ), logged AS (
       INSERT INTO job_events (job_id, kind, status, message)

@@ -45,10 +45,21 @@ export async function recoverStaging(deps: PipelineDeps, args: { readonly olderT
   return { recordedFolders: counts.recorded, completedJobs: counts.completed, droppedPartial: counts.dropped };
 }
 
-async function recoverStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcome> {
+async function recoverStagingRow(deps: PipelineDeps, found: JobRow): Promise<Outcome> {
   // Its original is durable in its node's spool, which writes the folder (at the latest when
   // that node starts again); the row is not abandoned.
-  if (isSpooled(job)) return 'nothing';
+  if (isSpooled(found)) return 'nothing';
+  // The same lock as the folder branch: the row may be one that another instance's folder
+  // branch is recording right now (row inserted, folder not yet moved). Under the lock, look
+  // again: whoever held it may have finished the job already.
+  return withRecoveryLock(deps, found.staging_id, async (lockedDeps) => {
+    const job = await findJob(lockedDeps.db, found.id);
+    if (job?.status !== 'staging') return 'nothing';
+    return finishStagingRow(lockedDeps, job);
+  });
+}
+
+async function finishStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcome> {
   const logger = deps.logger.child({ jobId: job.id });
   const published = areaPath(deps.config.dataRoot, 'inbox', job.relative_path);
   const incoming = areaPath(deps.config.dataRoot, 'inbox', path.join(INCOMING_FOLDER, job.staging_id));
@@ -65,7 +76,8 @@ async function recoverStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outco
   try {
     await finishStaging(deps.db, { jobId: job.id, status: manifest.classified ? 'queued' : 'unclassified', message: 'staging completed by recovery after an interruption' });
   } catch (error) {
-    // Another instance recovering at the same moment may have finished it first: that is fine.
+    // A writer that does not take the recovery lock (the original arrival, far slower than
+    // ABANDONED_AFTER_SECONDS) may have finished it first: that is fine.
     if ((await findJob(deps.db, job.id))?.status !== 'staging') return 'nothing';
     throw error;
   }
@@ -92,15 +104,21 @@ async function recoverIncomingFolder(deps: PipelineDeps, dir: string, olderThanS
   });
 }
 
-/** Runs `work` on one connection holding a session advisory lock for `key`; skips when another holds it. */
-async function withRecoveryLock(deps: PipelineDeps, key: string, work: (deps: PipelineDeps) => Promise<Outcome>): Promise<Outcome> {
+/** The advisory lock that one arrival's recovery holds (its staging id), whichever branch finds it. */
+export function recoveryLockName(stagingId: string): string {
+  return `recover:${stagingId}`;
+}
+
+/** Runs `work` on one connection holding a session advisory lock for `stagingId`; skips when another holds it. */
+async function withRecoveryLock(deps: PipelineDeps, stagingId: string, work: (deps: PipelineDeps) => Promise<Outcome>): Promise<Outcome> {
+  const name = recoveryLockName(stagingId);
   return deps.db.connection().execute(async (connection) => {
-    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtextextended(${`recover:${key}`}, 0)) AS locked`.execute(connection);
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_lock(hashtextextended(${name}, 0)) AS locked`.execute(connection);
     if (rows[0]?.locked !== true) return 'nothing';
     try {
       return await work({ ...deps, db: connection });
     } finally {
-      await sql`SELECT pg_advisory_unlock(hashtextextended(${`recover:${key}`}, 0))`.execute(connection);
+      await sql`SELECT pg_advisory_unlock(hashtextextended(${name}, 0))`.execute(connection);
     }
   });
 }

@@ -1,12 +1,14 @@
-import { requeueExpiredLeases, timeOutOverdueJobs } from '../db/job-queue-repository.js';
+import { timeOutOverdueJobs } from '../db/job-queue-repository.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { cleanOrphanedTmp } from './clean-orphaned-tmp.js';
+import { recoverExpiredLeases } from './recover-expired-leases.js';
 import { recoverStaging } from './recover-staging.js';
 
 /**
- * Periodic housekeeping, safe to run on every instance at once: running jobs past their deadline
- * become timed_out, expired leases go back to the queue, interrupted stagings are finished,
- * abandoned tmp/ folders are removed.
+ * Periodic housekeeping, safe to run on every instance at once: expired leases go back to the
+ * queue (or fail, out of attempts), then jobs that ran past their deadline become timed_out,
+ * interrupted stagings are finished, abandoned tmp/ folders are removed. Leases come first: a
+ * job whose worker died is retried, never timed out for the time nobody ran it.
  */
 export class Sweeper {
   readonly #deps: PipelineDeps;
@@ -30,11 +32,9 @@ export class Sweeper {
   async sweepOnce(): Promise<void> {
     const { db, logger } = this.#deps;
     try {
+      await recoverExpiredLeases(this.#deps);
       const timedOut = await timeOutOverdueJobs(db);
       for (const { id } of timedOut) logger.warn('job timed out', { jobId: id });
-      const expired = await requeueExpiredLeases(db, this.#deps.config.worker);
-      for (const { id, status } of expired) logger.warn('lease expired', { jobId: id, status });
-      if (expired.some(({ status }) => status === 'queued')) this.#deps.onJobQueued?.();
       await recoverStaging(this.#deps);
       await cleanOrphanedTmp(this.#deps);
     } catch (error) {

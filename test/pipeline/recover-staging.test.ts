@@ -4,9 +4,11 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { cleanOrphanedTmp } from '../../src/pipeline/clean-orphaned-tmp.js';
-import { recoverStaging } from '../../src/pipeline/recover-staging.js';
+import { findJob } from '../../src/db/jobs-repository.js';
+import { insertStagingRows } from '../../src/pipeline/insert-staging-rows.js';
+import { recoverStaging, recoveryLockName } from '../../src/pipeline/recover-staging.js';
 import { IncomingFolder } from '../../src/pipeline/stage.js';
-import type { StagedManifest } from '../../src/pipeline/staged-manifest.js';
+import { readStagedManifest, type StagedManifest } from '../../src/pipeline/staged-manifest.js';
 import { echoModule, echoFile } from '../support/echo-module.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 import { ModuleRegistry } from '../../src/modules/registry.js';
@@ -68,6 +70,34 @@ describe('start-up recovery', () => {
     assert.equal((await t.waitForStatus(job.id, ['queued'])).status, 'queued');
     const lost = await sql`SELECT 1 FROM jobs WHERE idempotency_key = 'test:lost'`.execute(deps.db);
     assert.equal(lost.rows.length, 0);
+  });
+
+  it('leaves a staging row alone while another recovery holds its folder\'s lock, and finishes it once that one is gone', async () => {
+    const folder = await completeIncoming('racing');
+    const manifest = await readStagedManifest(folder.dir);
+    assert.ok(manifest !== undefined);
+    const lock = recoveryLockName(folder.id);
+    // Another instance's folder branch, half-way: it holds the folder's lock and committed the
+    // staging row, but has not moved the folder yet.
+    const jobId = await deps.db.connection().execute(async (connection) => {
+      await sql`SELECT pg_advisory_lock(hashtextextended(${lock}, 0))`.execute(connection);
+      try {
+        const [inserted] = await insertStagingRows({ ...deps, db: connection }, [{ manifest }]);
+        assert.ok(inserted !== undefined && !inserted.duplicate);
+        const report = await recoverStaging(deps, { olderThanSeconds: 0 });
+        assert.deepEqual(report, { recordedFolders: 0, completedJobs: 0, droppedPartial: 0 }, 'the lock holder finishes it, nobody else');
+        assert.ok(existsSync(folder.dir), 'the folder is still where the lock holder will move it from');
+        assert.equal((await findJob(deps.db, inserted.job.id))?.status, 'staging');
+        return inserted.job.id;
+      } finally {
+        await sql`SELECT pg_advisory_unlock(hashtextextended(${lock}, 0))`.execute(connection);
+      }
+    });
+    // The lock holder died before finishing: the next recovery completes the row.
+    assert.deepEqual(await recoverStaging(deps, { olderThanSeconds: 0 }), { recordedFolders: 0, completedJobs: 1, droppedPartial: 0 });
+    const job = await t.waitForStatus(jobId, ['queued']);
+    assert.equal(existsSync(folder.dir), false);
+    assert.ok(existsSync(path.join(t.dataRoot, 'inbox', job.relative_path, 'instruction.json')));
   });
 
   it('removes tmp/ folders of jobs that are not running', async () => {

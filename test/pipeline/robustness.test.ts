@@ -40,7 +40,7 @@ describe('pipeline robustness', function () {
     await assert.rejects(t.service.accept({ ...arrival, idempotencyKey: 'fixed-key' }), (error: unknown) => error instanceof IngestError && error.code === 'ARRIVAL_IN_PROGRESS' && error.transient);
   });
 
-  it('survives two recoveries at once (two instances starting together)', async () => {
+  it('survives several recoveries at once (instances starting together)', async () => {
     const folders = [];
     for (let n = 0; n < 12; n += 1) {
       const folder = await IncomingFolder.create(t.dataRoot);
@@ -51,11 +51,19 @@ describe('pipeline robustness', function () {
       });
       folders.push(folder);
     }
-    const reports = await Promise.all([1, 2, 3].map(() => recoverStaging(deps, { olderThanSeconds: 0 })));
+    // Staggered starts: a later recovery finds the staging rows an earlier one is recording.
+    const reports = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(async (n) => {
+      await new Promise((resolve) => setTimeout(resolve, n * 15));
+      return recoverStaging(deps, { olderThanSeconds: 0 });
+    }));
+    // Each folder is recorded by exactly one folder branch: a staging row that another recovery
+    // is recording right now is behind the same per-folder lock, so no row branch finishes it.
     assert.equal(reports.reduce((sum, report) => sum + report.recordedFolders, 0), 12);
+    assert.equal(reports.reduce((sum, report) => sum + report.completedJobs, 0), 0);
     assert.equal(reports.reduce((sum, report) => sum + report.droppedPartial, 0), 0);
-    const jobs = await sql<{ count: string }>`SELECT count(*) FROM jobs WHERE idempotency_key LIKE 'recover:%'`.execute(deps.db);
+    const jobs = await sql<{ count: string; staging: string }>`SELECT count(*), count(*) FILTER (WHERE status = 'staging') AS staging FROM jobs WHERE idempotency_key LIKE 'recover:%'`.execute(deps.db);
     assert.equal(Number(jobs.rows[0]?.count), 12);
+    assert.equal(Number(jobs.rows[0]?.staging), 0, 'every job left staging (the worker may already run them)');
     assert.deepEqual(await readdir(path.join(t.dataRoot, 'inbox', '.incoming')), []);
   });
 
