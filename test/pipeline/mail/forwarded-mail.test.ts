@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { StagedFile } from '../../../src/modules/types.js';
@@ -15,10 +14,6 @@ const MIB = 1024 * 1024;
 
 async function wire(name: string): Promise<string> {
   return (await readFile(new URL(name, EMAIL_FIXTURES), 'utf8')).replace(/\r?\n/g, '\r\n');
-}
-
-function sha256(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** The bytes of a staged file, from whichever folder holds it. */
