@@ -20,7 +20,7 @@ export function jobSummaryView(job: JobSummaryRow) {
 }
 
 export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
-  const manifest = (job.manifest ?? {}) as { files?: unknown[] };
+  const manifest = (job.manifest ?? {}) as { files?: unknown[]; hints?: Record<string, string> };
   return {
     ...jobSummaryView(job),
     attempts: job.attempts,
@@ -30,6 +30,8 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     progress: job.status === 'running' ? job.progress ?? null : null,
     cancelRequestedAt: job.cancel_requested_at?.toISOString() ?? null,
     sourceRef: job.source_ref ?? {},
+    // What classification saw: a mail's subject and sender, and `forwarded` when it was read from a forwarded message.
+    hints: manifest.hints ?? {},
     paths: {
       inbox: `inbox/${job.relative_path}`,
       tmp: `tmp/${job.relative_path}`,

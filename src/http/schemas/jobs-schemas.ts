@@ -77,6 +77,10 @@ export const jobDetailSchema = jobSummarySchema.extend({
   progress: z.record(z.string(), z.union([z.number(), z.string()])).nullable().openapi({ description: 'Reported by the module while the job runs; null otherwise', example: { rowsRead: 120000 } }),
   cancelRequestedAt: isoDateTime.nullable(),
   sourceRef: z.record(z.string(), z.unknown()).openapi({ example: { mailFrom: 'grid@bobs.example', rcptTo: ['bobs_burgers@ingest.hview.example'] } }),
+  hints: z.record(z.string(), z.string()).openapi({
+    description: "What classification saw: a mail's subject, from, to, messageId, date; for a mail forwarded as an attachment, those of the forwarded message, with `forwarded` (levels read) and the outer mail's as `outerSubject`, `outerFrom`, …",
+    example: { subject: '[HYDRAstor] System Report: icecream_machine (S/N 8A5-000123) 2023-01-13', forwarded: '1', outerSubject: 'FW: daily report' },
+  }),
   paths: z.object({ inbox: z.string(), tmp: z.string(), archive: z.string() }).openapi({ example: { inbox: 'inbox/bobs_burgers/hydrastor/system_report/icecream_machine/20230113_030000', tmp: 'tmp/…', archive: 'archive/…' } }),
   files: z.array(stagedFileSchema),
   events: z.array(jobEventSchema),

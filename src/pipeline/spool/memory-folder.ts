@@ -8,7 +8,8 @@ import { checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type Stagi
  * The folder of a small arrival bound for the spool: its files live in memory until the spool
  * appends them (one write and one fdatasync shared by every arrival of a batch). Bounded by the
  * caller: only arrivals below `spool.maxArrivalBytes` come here, and their derived files (bodies
- * and attachments split from the message) are never larger than the message itself.
+ * and attachments split from the message) are about the size of the message itself, once per level
+ * (a forwarded mail's parts are split once more, up to 3 levels: see unwrapForwardedMail).
  */
 export class MemoryFolder implements StagingFolder {
   readonly id = randomUUID();

@@ -3,6 +3,7 @@ import { IngestError } from '../../../pipeline/ingest-error.js';
 import type { ModuleContext } from '../../types.js';
 import { findMailParts } from '../mail/find-mail-parts.js';
 import { readMailBody } from '../mail/read-mail-body.js';
+import { refuseUndecodedText } from '../mail/refuse-undecoded-text.js';
 import { findReportAttachment } from './find-report-attachment.js';
 import { parseSystemReportBody } from './parse-system-report-body.js';
 import { parseSystemReportFiles } from './parse-system-report-files.js';
@@ -30,10 +31,13 @@ export function readSystemReport(input: SystemReportInput, timezone: string | nu
 /**
  * The module's parse step: the archive attachment when there is one (it is the machine-readable
  * source and wins), else the body text (or the HTML body's text). An attachment that is not a
- * readable archive fails the job; it does not quietly fall back to the body.
+ * readable archive fails the job; it does not quietly fall back to the body. A mail forwarded as
+ * an attachment is read from the forwarded message (see findMailParts). A value that its charset
+ * could not decode fails the job (see refuseUndecodedText).
  */
 export async function loadSystemReport(context: ModuleContext): Promise<ParsedSystemReport> {
-  const attachment = findReportAttachment(findMailParts(context.files).attachments);
+  const parts = findMailParts(context.files);
+  const attachment = findReportAttachment(parts.attachments);
   let input: SystemReportInput;
   if (attachment !== undefined) {
     const attachmentName = attachment.originalName ?? attachment.name;
@@ -57,6 +61,12 @@ export async function loadSystemReport(context: ModuleContext): Promise<ParsedSy
   context.logger.info('system report read', {
     source: input.kind,
     ...(input.kind === 'attachment' ? { attachment: input.attachmentName, entries: [...input.files.keys()] } : {}),
+    ...(parts.forwarded > 0 ? { forwarded: parts.forwarded } : {}),
   });
-  return { input, report: readSystemReport(input, null) };
+  const report = readSystemReport(input, null);
+  refuseUndecodedText({
+    record: report,
+    source: input.kind === 'attachment' ? `System report attachment ${JSON.stringify(input.attachmentName)} (its CSV files must be UTF-8)` : 'the system report mail body',
+  });
+  return { input, report };
 }

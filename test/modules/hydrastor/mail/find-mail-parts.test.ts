@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { findMailParts } from '../../../../src/modules/hydrastor/mail/find-mail-parts.js';
+import { findUndecodedText, refuseUndecodedText } from '../../../../src/modules/hydrastor/mail/refuse-undecoded-text.js';
+import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import type { StagedFile } from '../../../../src/modules/types.js';
+
+function file(name: string, role: string, contentType?: string): StagedFile {
+  return { name, size: 1, sha256: '0'.repeat(64), role, ...(contentType === undefined ? {} : { contentType }) };
+}
+
+describe('findMailParts', () => {
+  const outer = [
+    file('message.eml', 'message', 'message/rfc822'),
+    file('attachment-1.bin', 'attachment', 'message/rfc822'),
+    file('body.txt', 'body', 'text/plain; charset=utf-8'),
+  ];
+
+  it('a mail that came directly: its own parts', () => {
+    const parts = findMailParts(outer);
+    assert.deepEqual([parts.message?.name, parts.text?.name, parts.html, parts.attachments.map((part) => part.name), parts.forwarded], ['message.eml', 'body.txt', undefined, ['attachment-1.bin'], 0]);
+  });
+
+  it('a forwarded mail: the innermost forwarded message\'s parts, never the outer ones', () => {
+    const once = [
+      ...outer,
+      file('forwarded-headers.txt', 'forwarded-headers', 'text/rfc822-headers'),
+      file('forwarded-attachment-1.bin', 'forwarded-attachment', 'application/gzip'),
+      file('forwarded-attachment-2.bin', 'forwarded-attachment', 'message/rfc822'),
+      file('forwarded-body.txt', 'forwarded-body', 'text/plain; charset=utf-8'),
+      file('forwarded-body.html', 'forwarded-body', 'text/html; charset=utf-8'),
+    ];
+    const parts = findMailParts(once);
+    assert.deepEqual(
+      [parts.message?.name, parts.text?.name, parts.html?.name, parts.attachments.map((part) => part.name), parts.forwarded],
+      ['forwarded-headers.txt', 'forwarded-body.txt', 'forwarded-body.html', ['forwarded-attachment-1.bin', 'forwarded-attachment-2.bin'], 1],
+    );
+    const twice = [...once, file('forwarded-forwarded-headers.txt', 'forwarded-headers'), file('forwarded-forwarded-attachment-1.bin', 'forwarded-attachment')];
+    const deeper = findMailParts(twice);
+    assert.deepEqual(
+      [deeper.message?.name, deeper.text, deeper.html, deeper.attachments.map((part) => part.name), deeper.forwarded],
+      ['forwarded-forwarded-headers.txt', undefined, undefined, ['forwarded-forwarded-attachment-1.bin'], 2],
+      'a level without a body has none: the level above is not borrowed from',
+    );
+  });
+});
+
+describe('findUndecodedText / refuseUndecodedText', () => {
+  it('finds U+FFFD in nested values and keys, skips issues, dates and numbers', () => {
+    const record = {
+      system: { name: 'K\u00fchlschrank_grid', reportTime: new Date(0), extra: {} },
+      nodes: [{ name: 'n\u0153ud-1', disks: 3n }, { name: 'n\uFFFDud-2' }],
+      issues: [{ reason: 'value "K\uFFFDhl" is odd' }],
+    };
+    assert.deepEqual(findUndecodedText(record), { path: 'nodes[1].name', value: 'n\uFFFDud-2' });
+    assert.deepEqual(findUndecodedText({ extra: { 'K\uFFFDhl': 'x' } }), { path: 'extra.K\uFFFDhl', value: 'K\uFFFDhl' });
+    assert.deepEqual(findUndecodedText(new Map([['nodes.csv', 'a,b\nn\uFFFDud,1']])), { path: 'nodes.csv', value: 'a,b\nn\uFFFDud,1' });
+    assert.equal(findUndecodedText({ name: 'K\u00fchlschrank_grid', issues: ['\uFFFD'] }), undefined);
+  });
+
+  it('throws a clear, exposed, permanent error naming the field and the value', () => {
+    assert.throws(() => refuseUndecodedText({ record: { grid: 'K\uFFFDhlschrank_grid' }, source: 'the alert mail' }), (error: unknown) => {
+      assert.ok(error instanceof IngestError);
+      assert.deepEqual([error.code, error.transient, error.expose], ['HYDRASTOR_TEXT_UNDECODABLE', false, true]);
+      assert.equal(error.message, 'the alert mail holds text that could not be decoded (U+FFFD in grid: "K\uFFFDhlschrank_grid"): its charset is missing, wrong or unknown; nothing was loaded');
+      return true;
+    });
+    refuseUndecodedText({ record: { grid: 'K\u00fchlschrank_grid' }, source: 'the alert mail' });
+  });
+});
