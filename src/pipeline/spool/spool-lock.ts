@@ -1,13 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from '../../db/database-schema.js';
+import { pingSpoolLockSession, releaseSpoolLock, tryTakeSpoolLock, type SpoolLockSession } from '../../db/spool-lock-repository.js';
 import type { Logger } from '../../logging/logging.js';
 
-/** The database session holding the lock for this instance: a new one after every regain. */
-export interface SpoolLockHolder {
-  readonly pid: number;
-  readonly startedAt: Date;
-}
+/** The database session holding the lock for this instance: a new one after every regain (the spool's fencing token). */
+export type SpoolLockHolder = SpoolLockSession;
 
 /** What the spool hears from its lock (synchronous: the spool only switches state and starts its own work). */
 export interface SpoolLockEvents {
@@ -52,7 +50,6 @@ interface TakenLock {
 class SpoolLockKeeper implements SpoolLock {
   readonly #db: Kysely<Database>;
   readonly #node: string;
-  readonly #key: string;
   readonly #logger: Logger;
   readonly #events: SpoolLockEvents;
   #holder: SpoolLockHolder | undefined;
@@ -64,7 +61,6 @@ class SpoolLockKeeper implements SpoolLock {
   constructor(args: { readonly db: Kysely<Database>; readonly node: string; readonly logger: Logger; readonly events: SpoolLockEvents }) {
     this.#db = args.db;
     this.#node = args.node;
-    this.#key = `spool:${args.node}`;
     this.#logger = args.logger;
     this.#events = args.events;
     this.#released = new Promise<void>((resolve) => { this.#release = resolve; });
@@ -142,24 +138,20 @@ class SpoolLockKeeper implements SpoolLock {
     let holder: SpoolLockHolder | undefined;
     const outcome = new Promise<boolean>((resolve) => { taken = resolve; });
     const session = this.#db.connection().execute(async (connection) => {
-      const { rows } = await sql<{ locked: boolean; pid: number; started: Date }>`
-        SELECT pg_try_advisory_lock(hashtextextended(${this.#key}, 0)) AS locked, pg_backend_pid() AS pid,
-          (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS started`.execute(connection);
-      const row = rows[0];
-      if (row?.locked !== true) {
+      holder = await tryTakeSpoolLock(connection, this.#node);
+      if (holder === undefined) {
         taken(false);
         return;
       }
-      holder = { pid: row.pid, startedAt: new Date(row.started) };
       this.#holder = holder;
       taken(true);
       try {
         while (!this.#releasing) {
           await Promise.race([this.#released, delay(CHECK_INTERVAL_MS, undefined, { ref: false })]);
           // A connection that no longer answers (half-open TCP) may have lost the lock on the server.
-          if (!this.#releasing) await Promise.race([sql`SELECT 1`.execute(connection), delay(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => { throw new Error('the spool lock connection does not answer'); })]);
+          if (!this.#releasing) await Promise.race([pingSpoolLockSession(connection), delay(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => { throw new Error('the spool lock connection does not answer'); })]);
         }
-        await sql`SELECT pg_advisory_unlock(hashtextextended(${this.#key}, 0))`.execute(connection);
+        await releaseSpoolLock(connection, this.#node);
       } finally {
         this.#holder = undefined;
       }

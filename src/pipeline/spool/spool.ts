@@ -4,6 +4,7 @@ import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/pro
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { countSpooledStagingJobs, findJobsByStagingIds, finishStagingMany } from '../../db/jobs-repository.js';
+import { isSpoolLockHeldBy } from '../../db/spool-lock-repository.js';
 import { IngestError, toIngestError } from '../ingest-error.js';
 import { insertStagingRows } from '../insert-staging-rows.js';
 import { areaPath, sanitizeSegment } from '../paths.js';
@@ -100,6 +101,7 @@ export class Spool implements ArrivalSpool {
   readonly #deps: PipelineDeps;
   readonly #settings: SpoolSettings;
   readonly #dir: string;
+  readonly #node: string;
   readonly #lock: SpoolLock;
   #current: Segment | undefined;
   readonly #segments = new Set<Segment>();
@@ -130,8 +132,9 @@ export class Spool implements ArrivalSpool {
   #lockLosses = 0;
   #lockRegains = 0;
 
-  private constructor(deps: PipelineDeps, settings: SpoolSettings, dir: string, lock: SpoolLock) {
+  private constructor(deps: PipelineDeps, settings: SpoolSettings, node: string, dir: string, lock: SpoolLock) {
     this.#deps = deps;
+    this.#node = node;
     this.#settings = settings;
     this.#dir = dir;
     this.#lock = lock;
@@ -157,7 +160,7 @@ export class Spool implements ArrivalSpool {
       return undefined;
     }
     const dir = path.join(path.resolve(deps.config.dataRoot), 'spool', sanitizeSegment(node));
-    const spool = new Spool(deps, settings, dir, lock);
+    const spool = new Spool(deps, settings, node, dir, lock);
     opened.spool = spool;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -247,9 +250,9 @@ export class Spool implements ArrivalSpool {
     this.#appending = true;
     const appended = this.#append(batch);
     this.#appended = appended;
-    void appended.then((items) => {
+    void appended.then(({ items, holder }) => {
       this.#appending = false;
-      const recording = this.#record(batch, items).finally(() => {
+      const recording = this.#record(batch, items, holder).finally(() => {
         this.#recording.delete(recording);
         this.#startFlush();
       });
@@ -262,14 +265,25 @@ export class Spool implements ArrivalSpool {
     });
   }
 
-  /** Commits the job rows of an appended batch (one INSERT) and answers every arrival of it. */
-  async #record(batch: readonly Waiting[], items: readonly DrainItem[]): Promise<void> {
+  /**
+   * Commits the job rows of an appended batch (one INSERT) and answers every arrival of it.
+   *
+   * Fenced: the transaction commits only if the session that held the lock when the batch was
+   * appended still holds it. A lost lock is noticed here up to 15 s late; meanwhile another
+   * instance may have taken it and replayed these segments before the append, and would delete
+   * them without this record. If that session still holds the lock, nobody else held it since
+   * the append, and whoever takes it next replays the record (its row committed or not).
+   */
+  async #record(batch: readonly Waiting[], items: readonly DrainItem[], holder: SpoolLockHolder): Promise<void> {
     let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
     try {
-      results = await insertStagingRows(this.#deps, batch.map((entry, index) => ({
-        manifest: entry.record.manifest,
-        extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
-      })));
+      results = await this.#deps.db.transaction().execute(async (trx) => {
+        if (!(await isSpoolLockHeldBy(trx, { node: this.#node, session: holder }))) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+        return insertStagingRows({ ...this.#deps, db: trx }, batch.map((entry, index) => ({
+          manifest: entry.record.manifest,
+          extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
+        })));
+      });
     } catch (error) {
       // The rows may have committed even so (a connection lost after COMMIT). Whatever happened,
       // the drain makes each record's job exist exactly once, by staging id and idempotency key:
@@ -297,9 +311,10 @@ export class Spool implements ArrivalSpool {
     this.#queueDrain(toDrain);
   }
 
-  /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. */
-  async #append(batch: readonly Waiting[]): Promise<DrainItem[]> {
-    if (!this.lockHeld()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+  /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. Also says under which lock session. */
+  async #append(batch: readonly Waiting[]): Promise<{ items: DrainItem[]; holder: SpoolLockHolder }> {
+    const holder = this.#holder;
+    if (holder === undefined || !this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
     const total = batch.reduce((sum, entry) => sum + entry.encoded.byteLength, 0);
     const segment = await this.#segmentFor(total, this.#generation);
     const handle = segment.handle as FileHandle;
@@ -323,11 +338,12 @@ export class Spool implements ArrivalSpool {
     segment.size = start + total;
     segment.pending += batch.length;
     let offset = start;
-    return batch.map((entry) => {
+    const items = batch.map((entry) => {
       const item = { segment, offset, length: entry.encoded.byteLength, stagingId: entry.record.manifest.stagingId, recovered: false };
       offset += entry.encoded.byteLength;
       return item;
     });
+    return { items, holder };
   }
 
   async #segmentFor(bytes: number, generation: number): Promise<Segment> {
