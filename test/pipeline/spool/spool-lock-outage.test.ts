@@ -75,33 +75,42 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     for (const root of [pgRoot, dataRoot]) if (root !== undefined) await rm(root, { recursive: true, force: true });
   });
 
-  it('takes the lock again once the database is back: mail acknowledged before the outage leaves staging within seconds, and new mail is spooled again; 451 meanwhile', async () => {
-    const url = (server as EmbeddedDatabase).url;
-    const config = makeTestConfig({ databaseUrl: url, dataRoot, overrides: { nodeName: NODE, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
-    service = await startService({ config, modules: [echoModule], logToConsole: false });
-    const running = service;
-    const spool = running.spool;
-    assert.ok(spool !== null, 'the service owns its spool');
-    await addCustomer(running.database.db, { slug: CUSTOMER, name: 'Outage Co' });
-    const smtpPort = running.smtpAddress?.port as number;
-    const send = (raw: Buffer): Promise<SendResult> => sendWithNodemailer({ port: smtpPort, from: SENDER, to: [`${CUSTOMER}@${INGEST_DOMAIN}`], raw });
-    const job = async (id: string): Promise<JobRow> => {
-      const row = await findJob(running.database.db, id);
-      assert.ok(row !== undefined, `job ${id} exists`);
-      return row;
+  /** The running service, its spool and a few helpers over real SMTP. */
+  async function running(): Promise<{ service: RunningService; spool: NonNullable<RunningService['spool']>; send(raw: Buffer): Promise<SendResult>; job(id: string): Promise<JobRow> }> {
+    if (service === undefined) {
+      const config = makeTestConfig({ databaseUrl: (server as EmbeddedDatabase).url, dataRoot, overrides: { nodeName: NODE, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
+      service = await startService({ config, modules: [echoModule], logToConsole: false });
+      await addCustomer(service.database.db, { slug: CUSTOMER, name: 'Outage Co' });
+    }
+    const current = service;
+    assert.ok(current.spool !== null, 'the service owns its spool');
+    const smtpPort = current.smtpAddress?.port as number;
+    return {
+      service: current,
+      spool: current.spool,
+      send: (raw) => sendWithNodemailer({ port: smtpPort, from: SENDER, to: [`${CUSTOMER}@${INGEST_DOMAIN}`], raw }),
+      async job(id) {
+        const row = await findJob(current.database.db, id);
+        assert.ok(row !== undefined, `job ${id} exists`);
+        return row;
+      },
     };
+  }
 
-    // Hold the drain back so acknowledged mail is still `staging` when the database goes: it
-    // moves its jobs out of staging with an UPDATE that also inserts into job_events, which this
-    // session locks (accepting a message inserts only into jobs).
-    blocker = new pg.Client({ connectionString: url });
+  /**
+   * Sends messages that get their 250 but stay `staging`: the drain is held back, since it moves
+   * jobs out of staging with an UPDATE that also inserts into job_events, which a session of the
+   * test locks (accepting a message inserts only into jobs). The database's stop ends that session.
+   */
+  async function acknowledgedButStaging(tags: readonly string[]): Promise<{ raws: Buffer[]; ids: string[] }> {
+    const { send, job } = await running();
+    blocker = new pg.Client({ connectionString: (server as EmbeddedDatabase).url });
     blocker.on('error', () => undefined);
     await blocker.connect();
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE job_events IN SHARE ROW EXCLUSIVE MODE');
-
-    const before = [message('before-1'), message('before-2'), message('before-3')];
-    const acknowledged = await Promise.all(before.map(send));
+    const raws = tags.map(message);
+    const acknowledged = await Promise.all(raws.map(send));
     for (const result of acknowledged) assert.equal(result.code, 250, result.response);
     const ids = acknowledged.map((result) => result.jobIds[0] as string);
     for (const id of ids) {
@@ -110,6 +119,31 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
       assert.ok((row.manifest as { spool?: unknown }).spool !== undefined, 'accepted through the spool');
     }
     await waitUntil(async () => (await blocker?.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`))?.rowCount !== 0, 'the drain waits on the lock', 5000);
+    return { raws, ids };
+  }
+
+  /** Waits until every job left staging; returns how long that took. */
+  async function leaveStaging(ids: readonly string[], timeoutMs: number): Promise<number> {
+    const { service: current } = await running();
+    const started = Date.now();
+    for (const id of ids) {
+      await waitUntil(async () => (await findJob(current.database.db, id).catch(() => undefined))?.status !== 'staging', `job ${id} leaves staging`, timeoutMs - (Date.now() - started));
+    }
+    return Date.now() - started;
+  }
+
+  async function assertInFolders(ids: readonly string[], raws: readonly Buffer[]): Promise<void> {
+    const { job } = await running();
+    for (const [index, id] of ids.entries()) {
+      const row = await job(id);
+      assert.equal(row.status, 'unclassified', 'mail no module claims is unclassified once its folder is durable');
+      assert.deepEqual(await readFile(path.join(dataRoot, 'inbox', row.relative_path, 'message.eml')), raws[index], 'its folder holds the message byte for byte');
+    }
+  }
+
+  it('takes the lock again once the database is back: mail acknowledged before the outage leaves staging within seconds, and new mail is spooled again; 451 meanwhile', async () => {
+    const { service: current, spool, send, job } = await running();
+    const { raws: before, ids } = await acknowledgedButStaging(['before-1', 'before-2', 'before-3']);
 
     // The outage: the server stops (fast shutdown ends every session, the spool lock's too).
     await (server as EmbeddedDatabase).stop();
@@ -123,16 +157,8 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
 
     // The database comes back on the same port.
     server = await startEmbeddedPostgres({ dataRoot: pgRoot, port, logger: logging.for('test-db') });
-    const backAt = Date.now();
-    for (const id of ids) {
-      await waitUntil(async () => (await findJob(running.database.db, id).catch(() => undefined))?.status !== 'staging', `job ${id} leaves staging`, BACK_WITHIN_MS - (Date.now() - backAt));
-    }
-    const backAfterMs = Date.now() - backAt;
-    for (const [index, id] of ids.entries()) {
-      const row = await job(id);
-      assert.equal(row.status, 'unclassified', 'mail no module claims is unclassified once its folder is durable');
-      assert.deepEqual(await readFile(path.join(dataRoot, 'inbox', row.relative_path, 'message.eml')), before[index], 'its folder holds the message byte for byte');
-    }
+    const backAfterMs = await leaveStaging(ids, BACK_WITHIN_MS);
+    await assertInFolders(ids, before);
 
     // New mail takes the spool again (not the folder path) and gets its folder at once.
     await waitUntil(() => spool.accepting(), 'the spool accepts again', 5000);
@@ -149,7 +175,7 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     assert.equal(segments.length, 1, `segments left: ${segments.join(', ')}`);
 
     // Operators can see it: the gauge and both counters, and a log line for the loss and the regain.
-    const { body } = await running.metrics.render();
+    const { body } = await current.metrics.render();
     assert.match(body, /^dataprocessor_spool_lock_held 1$/m);
     assert.match(body, /^dataprocessor_spool_lock_losses_total 1$/m);
     assert.match(body, /^dataprocessor_spool_lock_regains_total 1$/m);
@@ -157,6 +183,25 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
       .map((line) => JSON.parse(line) as { level: string; message: string; records?: number });
     assert.ok(lines.some((line) => line.level === 'error' && line.message.startsWith('the spool lock was lost')), 'the loss is logged');
     assert.ok(lines.some((line) => line.level === 'info' && line.message.startsWith('the spool lock was taken again')), 'the regain is logged');
+    console.log(`      (staging jobs left staging ${backAfterMs} ms after the database was back)`);
+  });
+
+  it('after a restart too short for the lock check to see the database gone, the check finds the dead session once it is back, and the lock is taken again', async () => {
+    const { service: current, spool, send } = await running();
+    assert.equal(spool.lockState().losses, 1, 'the first test ran');
+    const { raws, ids } = await acknowledgedButStaging(['short-1', 'short-2']);
+    await (server as EmbeddedDatabase).stop();
+    blocker = undefined;
+    server = await startEmbeddedPostgres({ dataRoot: pgRoot, port, logger: logging.for('test-db') });
+    // Up to one check interval (5 s) to notice, one retry (1 s) to take it again, then the replay.
+    const backAfterMs = await leaveStaging(ids, 5000 + 1000 + BACK_WITHIN_MS);
+    await assertInFolders(ids, raws);
+    // Until the check finds the dead session, the spool may still think it holds the lock (its fenced commits answer 451).
+    await waitUntil(() => spool.lockState().regains === 2 && spool.accepting(), 'the lock is taken again and the spool accepts', 10_000);
+    const after = await send(message('after-short'));
+    assert.equal(after.code, 250, after.response);
+    assert.ok(((await findJob(current.database.db, after.jobIds[0] as string))?.manifest as { spool?: unknown }).spool !== undefined, 'spooled again');
+    assert.deepEqual(spool.lockState(), { held: true, losses: 2, regains: 2 });
     console.log(`      (staging jobs left staging ${backAfterMs} ms after the database was back)`);
   });
 });
