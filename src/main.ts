@@ -121,7 +121,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
       ...(spool === undefined ? {} : { spool }),
     };
-    const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db), spoolBacklog: () => spool?.backlog() ?? 0 });
+    const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db), spoolBacklog: () => spool?.backlog() ?? 0, spoolLock: () => spool?.lockState() });
     const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {
       const result = await acceptArrival(deps, arrival);

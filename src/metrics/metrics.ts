@@ -13,6 +13,8 @@ export interface CreateMetricsArgs {
   readonly countActiveJobs?: () => Promise<readonly ActiveJobCount[]>;
   /** Acknowledged messages whose job folders the spool has not written yet. */
   readonly spoolBacklog?: () => number;
+  /** The spool's advisory lock: held now, and how often it was lost and taken again (absent: no spool). */
+  readonly spoolLock?: () => { readonly held: boolean; readonly losses: number; readonly regains: number } | undefined;
 }
 
 /** Scrapes closer together than this reuse the last database counts (several Prometheus servers, a reload loop). */
@@ -81,6 +83,34 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
     registers,
     collect() {
       this.set(spoolBacklog?.() ?? 0);
+    },
+  });
+  const { spoolLock } = args;
+  new Gauge({
+    name: 'dataprocessor_spool_lock_held',
+    help: '1 while this instance holds its node\'s spool lock and uses the spool; 0 after a loss until it is taken again and replayed, or without a spool',
+    registers,
+    collect() {
+      this.set(spoolLock?.()?.held === true ? 1 : 0);
+    },
+  });
+  // Counted by the spool itself; read at scrape time like the backlog.
+  new Counter({
+    name: 'dataprocessor_spool_lock_losses_total',
+    help: 'Times the spool lock was lost (its database session ended: a database restart or a cut connection)',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(spoolLock?.()?.losses ?? 0);
+    },
+  });
+  new Counter({
+    name: 'dataprocessor_spool_lock_regains_total',
+    help: 'Times the spool lock was taken again after a loss and the spool, replayed, was in use again',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(spoolLock?.()?.regains ?? 0);
     },
   });
   const jobsFinished = new Counter({ name: 'dataprocessor_jobs_finished_total', help: 'Jobs that reached a final state in this process, by status and module', labelNames: ['category', 'type', 'status'] as const, registers });

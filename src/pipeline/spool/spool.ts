@@ -4,6 +4,7 @@ import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/pro
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { countSpooledStagingJobs, findJobsByStagingIds, finishStagingMany } from '../../db/jobs-repository.js';
+import { isSpoolLockHeldBy } from '../../db/spool-lock-repository.js';
 import { IngestError, toIngestError } from '../ingest-error.js';
 import { insertStagingRows } from '../insert-staging-rows.js';
 import { areaPath, sanitizeSegment } from '../paths.js';
@@ -12,7 +13,7 @@ import { isSpooled, type AcceptResult } from '../record-staged-folder.js';
 import { fsyncDirectory } from '../stage.js';
 import type { StagedManifest } from '../staged-manifest.js';
 import { encodeSpoolRecord, readSpoolRecordAt, readSpoolSegment, type SpoolRecord } from './spool-record.js';
-import { holdSpoolLock, type SpoolLock } from './spool-lock.js';
+import { holdSpoolLock, type SpoolLock, type SpoolLockHolder } from './spool-lock.js';
 import { ancestorsUpTo, syncFileSystem } from './sync-file-system.js';
 import { writeSpooledFolder } from './write-spooled-folder.js';
 
@@ -43,6 +44,8 @@ const DRAIN_RETRY_MS = 1000;
 const DRAIN_GATHER_MS = 100;
 /** INSERTs of appended batches running at once (each holds a pooled connection). */
 const MAX_INSERTS_IN_FLIGHT = 3;
+/** Pause before replaying again when the replay after a regained lock failed (the database went again). */
+const RESUME_RETRY_MS = 1000;
 const SEGMENT_SUFFIX = '.spool';
 
 interface Segment {
@@ -56,6 +59,8 @@ interface Segment {
   closed: boolean;
   /** A record could not be read back: keep the file for a person to look at. */
   damaged: boolean;
+  /** The lock generation it belongs to: one of before a loss is never deleted (another instance may own it now). */
+  readonly generation: number;
 }
 
 interface Waiting {
@@ -96,6 +101,7 @@ export class Spool implements ArrivalSpool {
   readonly #deps: PipelineDeps;
   readonly #settings: SpoolSettings;
   readonly #dir: string;
+  readonly #node: string;
   readonly #lock: SpoolLock;
   #current: Segment | undefined;
   readonly #segments = new Set<Segment>();
@@ -108,12 +114,27 @@ export class Spool implements ArrivalSpool {
   readonly #stuck: Array<{ readonly item: DrainItem; failures: number; retryAt: number }> = [];
   #draining: Promise<void> | undefined;
   #stopped = false;
-  /** Set when stopping is past its grace, or the lock is lost: the drain ends at its next step. */
+  /** Set when stopping is past its grace: the drain ends at its next step. */
   #halted = false;
   #stopping: Promise<void> | undefined;
+  /**
+   * Counts losses of the lock. Whatever was in memory before a loss (segments, records to drain)
+   * belongs to an older generation: it is dropped, and the replay after the lock is taken again
+   * starts from the files on disk, since another instance may have replayed them meanwhile.
+   */
+  #generation = 0;
+  /** The session whose lock this spool works under; undefined from a loss until the replay after the regain is done. */
+  #holder: SpoolLockHolder | undefined;
+  /** The replay after a regained lock. */
+  #resuming: Promise<void> | undefined;
+  /** The latest append to a segment (a replay waits for it). */
+  #appended: Promise<unknown> | undefined;
+  #lockLosses = 0;
+  #lockRegains = 0;
 
-  private constructor(deps: PipelineDeps, settings: SpoolSettings, dir: string, lock: SpoolLock) {
+  private constructor(deps: PipelineDeps, settings: SpoolSettings, node: string, dir: string, lock: SpoolLock) {
     this.#deps = deps;
+    this.#node = node;
     this.#settings = settings;
     this.#dir = dir;
     this.#lock = lock;
@@ -125,27 +146,38 @@ export class Spool implements ArrivalSpool {
    */
   static async open(deps: PipelineDeps, settings: SpoolSettings): Promise<Spool | undefined> {
     const node = deps.config.nodeName ?? 'local';
-    const lock = await holdSpoolLock(deps.db, node);
+    // The lock exists before the spool it reports to.
+    const opened: { spool?: Spool } = {};
+    const lock = await holdSpoolLock({
+      db: deps.db, node, logger: deps.logger,
+      events: {
+        lost: () => { if (opened.spool !== undefined) opened.spool.#lockLost(); },
+        regained: (holder) => { if (opened.spool !== undefined) opened.spool.#lockRegained(holder); },
+      },
+    });
     if (lock === undefined) {
       deps.logger.warn('another instance holds this node\'s spool: small arrivals take the slower folder path', { node });
       return undefined;
     }
     const dir = path.join(path.resolve(deps.config.dataRoot), 'spool', sanitizeSegment(node));
-    const spool = new Spool(deps, settings, dir, lock);
+    const spool = new Spool(deps, settings, node, dir, lock);
+    opened.spool = spool;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
       for (const folder of [dir, path.dirname(dir), path.dirname(path.dirname(dir))]) await fsyncDirectory(folder);
-      await spool.#recover();
+      await spool.#recover(0);
     } catch (error) {
       await lock.release();
       throw error;
     }
+    // Lost during that replay: the regain replays again and only then lets the spool be used.
+    if (spool.#generation === 0) spool.#holder = lock.holder();
     if (!settings.accept) void spool.settled().then(() => spool.stop(0));
     return spool;
   }
 
   accepting(): boolean {
-    return this.#settings.accept && !this.#stopped && this.#lock.held() && this.#waiting.length + this.backlog() < this.#settings.maxBacklog;
+    return this.#settings.accept && !this.#stopped && this.lockHeld() && this.#waiting.length + this.backlog() < this.#settings.maxBacklog;
   }
 
   commit(record: SpoolRecord): Promise<AcceptResult> {
@@ -156,6 +188,16 @@ export class Spool implements ArrivalSpool {
     });
   }
 
+  /** True while this instance holds its spool's lock and uses the spool (false from a loss until the replay after the regain). */
+  lockHeld(): boolean {
+    return this.#holder !== undefined && this.#lock.held();
+  }
+
+  /** The lock's state and history, for /metrics. */
+  lockState(): { readonly held: boolean; readonly losses: number; readonly regains: number } {
+    return { held: this.lockHeld(), losses: this.#lockLosses, regains: this.#lockRegains };
+  }
+
   /** Arrivals acknowledged whose folders are not written yet (for tests and /metrics). */
   backlog(): number {
     return this.#drainQueue.length + this.#stuck.length;
@@ -164,9 +206,9 @@ export class Spool implements ArrivalSpool {
   /** Resolves true when every acknowledged arrival has its durable folder, false if `timeoutMs` passes first. */
   async settled(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#appending || this.#recording.size > 0 || this.#waiting.length > 0 || this.#draining !== undefined || (this.backlog() > 0 && !this.#halted)) {
+    while (this.#appending || this.#recording.size > 0 || this.#waiting.length > 0 || this.#draining !== undefined || this.#resuming !== undefined || (this.backlog() > 0 && !this.#halted)) {
       if (Date.now() >= deadline) return false;
-      const busy = [...this.#recording, this.#draining].filter((work) => work !== undefined);
+      const busy = [...this.#recording, this.#draining, this.#resuming].filter((work) => work !== undefined);
       await Promise.race([...busy, delay(Math.min(20, Math.max(1, deadline - Date.now())))]);
     }
     return true;
@@ -186,11 +228,14 @@ export class Spool implements ArrivalSpool {
     this.#stopped = true;
     // The SMTP listener has stopped first, so nothing should be waiting; anything that is was never acknowledged.
     for (const entry of this.#waiting.splice(0)) entry.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
-    if (!(await this.settled(graceMs))) {
+    if (this.#holder === undefined && this.#resuming === undefined) {
+      // Nothing can be drained without the lock: no point in waiting out the grace.
+      this.#deps.logger.warn('stopping without the spool lock: the next start (or the instance holding it) writes the folders still due', { backlog: this.backlog() });
+    } else if (!(await this.settled(graceMs))) {
       this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.backlog() });
     }
     this.#halted = true;
-    await Promise.allSettled([...this.#recording, this.#draining]);
+    await Promise.allSettled([...this.#recording, this.#draining, this.#resuming, this.#appended]);
     for (const segment of [...this.#segments]) {
       segment.closed = true;
       await this.#closeSegment(segment);
@@ -203,9 +248,11 @@ export class Spool implements ArrivalSpool {
     const batch = takeBatch(this.#waiting);
     this.#waiting = this.#waiting.slice(batch.length);
     this.#appending = true;
-    void this.#append(batch).then((items) => {
+    const appended = this.#append(batch);
+    this.#appended = appended;
+    void appended.then(({ items, holder }) => {
       this.#appending = false;
-      const recording = this.#record(batch, items).finally(() => {
+      const recording = this.#record(batch, items, holder).finally(() => {
         this.#recording.delete(recording);
         this.#startFlush();
       });
@@ -218,14 +265,25 @@ export class Spool implements ArrivalSpool {
     });
   }
 
-  /** Commits the job rows of an appended batch (one INSERT) and answers every arrival of it. */
-  async #record(batch: readonly Waiting[], items: readonly DrainItem[]): Promise<void> {
+  /**
+   * Commits the job rows of an appended batch (one INSERT) and answers every arrival of it.
+   *
+   * Fenced: the transaction commits only if the session that held the lock when the batch was
+   * appended still holds it. A lost lock is noticed here up to 15 s late; meanwhile another
+   * instance may have taken it and replayed these segments before the append, and would delete
+   * them without this record. If that session still holds the lock, nobody else held it since
+   * the append, and whoever takes it next replays the record (its row committed or not).
+   */
+  async #record(batch: readonly Waiting[], items: readonly DrainItem[], holder: SpoolLockHolder): Promise<void> {
     let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
     try {
-      results = await insertStagingRows(this.#deps, batch.map((entry, index) => ({
-        manifest: entry.record.manifest,
-        extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
-      })));
+      results = await this.#deps.db.transaction().execute(async (trx) => {
+        if (!(await isSpoolLockHeldBy(trx, { node: this.#node, session: holder }))) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+        return insertStagingRows({ ...this.#deps, db: trx }, batch.map((entry, index) => ({
+          manifest: entry.record.manifest,
+          extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
+        })));
+      });
     } catch (error) {
       // The rows may have committed even so (a connection lost after COMMIT). Whatever happened,
       // the drain makes each record's job exist exactly once, by staging id and idempotency key:
@@ -253,11 +311,12 @@ export class Spool implements ArrivalSpool {
     this.#queueDrain(toDrain);
   }
 
-  /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. */
-  async #append(batch: readonly Waiting[]): Promise<DrainItem[]> {
-    if (!this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+  /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. Also says under which lock session. */
+  async #append(batch: readonly Waiting[]): Promise<{ items: DrainItem[]; holder: SpoolLockHolder }> {
+    const holder = this.#holder;
+    if (holder === undefined || !this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
     const total = batch.reduce((sum, entry) => sum + entry.encoded.byteLength, 0);
-    const segment = await this.#segmentFor(total);
+    const segment = await this.#segmentFor(total, this.#generation);
     const handle = segment.handle as FileHandle;
     const start = segment.size;
     try {
@@ -279,14 +338,15 @@ export class Spool implements ArrivalSpool {
     segment.size = start + total;
     segment.pending += batch.length;
     let offset = start;
-    return batch.map((entry) => {
+    const items = batch.map((entry) => {
       const item = { segment, offset, length: entry.encoded.byteLength, stagingId: entry.record.manifest.stagingId, recovered: false };
       offset += entry.encoded.byteLength;
       return item;
     });
+    return { items, holder };
   }
 
-  async #segmentFor(bytes: number): Promise<Segment> {
+  async #segmentFor(bytes: number, generation: number): Promise<Segment> {
     const current = this.#current;
     if (current !== undefined && !current.closed && current.size + bytes <= SEGMENT_BYTES) return current;
     if (current !== undefined) {
@@ -298,19 +358,19 @@ export class Spool implements ArrivalSpool {
     const handle = await open(file, 'wx', 0o600);
     // The new segment's name must survive a crash too, or its records would be lost with it.
     await fsyncDirectory(this.#dir);
-    const segment: Segment = { name, file, handle, size: 0, pending: 0, closed: false, damaged: false };
+    const segment: Segment = { name, file, handle, size: 0, pending: 0, closed: false, damaged: false, generation };
     this.#segments.add(segment);
     this.#current = segment;
     return segment;
   }
 
-  /** Closes a closed segment's file, and deletes it once none of its records is pending. */
+  /** Closes a closed segment's file, and deletes it once none of its records is pending (and the lock was not lost since). */
   async #closeSegment(segment: Segment): Promise<void> {
     if (!segment.closed) return;
     const handle = segment.handle;
     segment.handle = undefined;
     await handle?.close().catch(() => undefined);
-    if (segment.pending === 0 && !segment.damaged) {
+    if (segment.pending === 0 && !segment.damaged && segment.generation === this.#generation) {
       this.#segments.delete(segment);
       if (this.#current === segment) this.#current = undefined;
       await unlink(segment.file).catch(() => undefined);
@@ -324,23 +384,23 @@ export class Spool implements ArrivalSpool {
   }
 
   #queueDrain(items: readonly DrainItem[]): void {
-    if (items.length === 0) return;
-    this.#drainQueue.push(...items);
-    if (this.#draining === undefined) this.#draining = this.#drain().finally(() => { this.#draining = undefined; });
+    // Records of before a lost lock are not drained from memory: the replay after the regain reads them from disk.
+    const current = items.filter((item) => item.segment.generation === this.#generation);
+    if (current.length === 0) return;
+    this.#drainQueue.push(...current);
+    if (this.#draining === undefined) this.#draining = this.#drain(this.#generation).finally(() => { this.#draining = undefined; });
   }
 
-  async #drain(): Promise<void> {
+  async #drain(generation: number): Promise<void> {
     /** After a batch failed: how many of its records are still to be tried one by one, to find the bad one. */
     let isolating = 0;
     while (this.backlog() > 0 && !this.#halted) {
-      if (!this.#lock.held()) {
-        this.#halted = true;
-        this.#deps.logger.error('the spool lock was lost: no more folders are written from the spool until the service restarts', { backlog: this.backlog() });
-        return;
-      }
+      // The lock was lost: stop touching the spool (another instance may replay it now). After
+      // every await below, too: the queues may have been replaced by the replay after a regain.
+      if (generation !== this.#generation) return;
       const due = this.#stuck.find((entry) => entry.retryAt <= Date.now());
       if (due !== undefined) {
-        await this.#retryStuck(due);
+        await this.#retryStuck(due, generation);
         continue;
       }
       if (this.#drainQueue.length === 0) {
@@ -351,12 +411,15 @@ export class Spool implements ArrivalSpool {
       const batchSize = isolating > 0 ? 1 : DRAIN_BATCH_RECORDS;
       // A moment's wait lets a burst gather, so one syncfs covers many folders.
       if (isolating === 0 && this.#drainQueue.length < batchSize && !this.#stopped) await delay(DRAIN_GATHER_MS);
+      if (generation !== this.#generation) return;
       const batch = this.#drainQueue.slice(0, batchSize);
       try {
         await this.#drainBatch(batch);
+        if (generation !== this.#generation) return;
         this.#drainQueue.splice(0, batch.length);
         isolating = Math.max(0, isolating - 1);
       } catch (error) {
+        if (generation !== this.#generation) return;
         if (batch.length > 1) {
           this.#deps.logger.warn('writing spooled arrivals into their folders failed; trying them one by one', { error: String(error), records: batch.length });
           isolating = batch.length;
@@ -371,11 +434,12 @@ export class Spool implements ArrivalSpool {
   }
 
   /** Tries a stuck record again, alone; on failure its pause doubles (up to a minute). */
-  async #retryStuck(entry: { readonly item: DrainItem; failures: number; retryAt: number }): Promise<void> {
+  async #retryStuck(entry: { readonly item: DrainItem; failures: number; retryAt: number }, generation: number): Promise<void> {
     try {
       await this.#drainBatch([entry.item]);
-      this.#stuck.splice(this.#stuck.indexOf(entry), 1);
+      if (generation === this.#generation) this.#stuck.splice(this.#stuck.indexOf(entry), 1);
     } catch (error) {
+      if (generation !== this.#generation) return;
       entry.failures += 1;
       entry.retryAt = Date.now() + Math.min(DRAIN_RETRY_MS * 2 ** (entry.failures - 1), 60_000);
       this.#deps.logger[entry.failures >= 5 ? 'error' : 'warn']('a spooled arrival\'s folder still cannot be written; retrying later', { error: String(error), stagingId: entry.item.stagingId, failures: entry.failures });
@@ -465,12 +529,12 @@ export class Spool implements ArrivalSpool {
     return due;
   }
 
-  /** Queues every record of the segments a previous run left behind. */
-  async #recover(): Promise<void> {
+  /** Queues every record of the segments on disk (left by a previous run, or by this one before the lock was lost). */
+  async #recover(generation: number): Promise<number> {
     const names = (await readdir(this.#dir)).filter((name) => name.endsWith(SEGMENT_SUFFIX)).sort();
     const items: DrainItem[] = [];
     for (const name of names) {
-      const segment: Segment = { name, file: path.join(this.#dir, name), handle: undefined, size: 0, pending: 0, closed: true, damaged: false };
+      const segment: Segment = { name, file: path.join(this.#dir, name), handle: undefined, size: 0, pending: 0, closed: true, damaged: false, generation };
       this.#segments.add(segment);
       let end = 0;
       for await (const record of readSpoolSegment(segment.file)) {
@@ -486,8 +550,67 @@ export class Spool implements ArrivalSpool {
       }
       if (segment.pending === 0) await this.#closeSegment(segment);
     }
-    if (items.length > 0) this.#deps.logger.info('replaying the spool left by the previous run', { segments: names.length, records: items.length });
+    if (generation !== this.#generation) return 0;
+    if (items.length > 0) this.#deps.logger.info('replaying the spool', { segments: names.length, records: items.length, afterLockLoss: generation > 0 });
     this.#queueDrain(items);
+    return items.length;
+  }
+
+  #lockLost(): void {
+    this.#generation += 1;
+    this.#holder = undefined;
+    this.#lockLosses += 1;
+  }
+
+  #lockRegained(holder: SpoolLockHolder): void {
+    const previous = this.#resuming;
+    const resuming: Promise<void> = (async () => {
+      await previous;
+      await this.#resume(holder);
+    })().finally(() => {
+      if (this.#resuming === resuming) this.#resuming = undefined;
+    });
+    this.#resuming = resuming;
+  }
+
+  /**
+   * Makes the spool usable again under a regained lock. Nothing in memory is trusted: another
+   * instance with the same node name may have held the lock meanwhile, replayed these segments,
+   * written their folders and deleted them. So the work of before the loss ends first (the drain
+   * stops at its next step, an append in flight finishes and is refused by the pipeline), then
+   * everything is forgotten and the spool is replayed from its files, as at a start.
+   */
+  async #resume(holder: SpoolLockHolder): Promise<void> {
+    const generation = this.#generation;
+    await Promise.allSettled([this.#draining, this.#appended]);
+    while (generation === this.#generation && !this.#stopped) {
+      try {
+        await this.#forget();
+        const records = await this.#recover(generation);
+        if (generation !== this.#generation || this.#stopped) return;
+        this.#holder = holder;
+        this.#lockRegains += 1;
+        this.#deps.logger.info('the spool is in use again', { replayedRecords: records });
+        return;
+      } catch (error) {
+        this.#deps.logger.warn('replaying the spool after the lock was taken again failed; trying again', { error: String(error) });
+        await delay(RESUME_RETRY_MS);
+      }
+    }
+  }
+
+  /** Drops every segment and record this instance knew of (their files stay). */
+  async #forget(): Promise<void> {
+    const segments = [...this.#segments];
+    this.#segments.clear();
+    this.#current = undefined;
+    this.#drainQueue.length = 0;
+    this.#stuck.length = 0;
+    for (const segment of segments) {
+      const handle = segment.handle;
+      segment.handle = undefined;
+      await handle?.close().catch(() => undefined);
+    }
   }
 }
 
