@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { SMTPServerDataStream } from 'smtp-server';
 import { IngestError } from '../pipeline/ingest-error.js';
 
@@ -19,13 +18,17 @@ export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: nu
 /**
  * Reads and discards whatever is left of the message. smtp-server replies only once the stream
  * has ended, and it resumes a stream only if nobody ever read it; a stream we stopped reading
- * would otherwise stall the session until its timeout.
+ * would otherwise stall the session until its timeout. It reads with `read()` rather than
+ * `resume()`: a stream that still has a 'readable' listener (a reader that stopped without
+ * cleaning up) ignores resume() and would never end.
  */
 export async function drainMessage(stream: SMTPServerDataStream): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return;
-  const ended = Promise.race([once(stream, 'end'), once(stream, 'close')]).catch(() => undefined);
-  stream.resume();
-  await ended;
+  try {
+    for await (const _chunk of stream.iterator({ destroyOnReturn: false })) { /* discarded */ }
+  } catch {
+    // The client went away: smtp-server has closed the session, nothing is left to answer.
+  }
 }
 
 function tooLarge(maxBytes: number): IngestError {
