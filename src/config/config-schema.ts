@@ -34,6 +34,8 @@ const smtpSchema = z.strictObject({
   disableReverseLookup: z.boolean(),
   /** Idle time allowed while the server waits for the client. */
   socketTimeoutSeconds: positiveInt,
+  /** In DATA: waiting time allowed for each 1,000 bytes of the message (a byte trickle counts as idle). */
+  dataIdleSeconds: positiveInt,
   /** Wall-clock cap of one connection, however active (a 1-byte trickle resets the idle timeout). */
   sessionMaxSeconds: positiveInt,
   /** How long the customer list used for RCPT TO is reused; 0 reads it for every recipient. */

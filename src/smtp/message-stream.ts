@@ -1,17 +1,28 @@
-import { once } from 'node:events';
 import type { SMTPServerDataStream } from 'smtp-server';
 import { IngestError } from '../pipeline/ingest-error.js';
+import type { DataIdleDeadline } from './data-idle-deadline.js';
 
 /**
  * The DATA stream's chunks, failing with `MESSAGE_TOO_LARGE` (552 5.3.4) as soon as smtp-server
  * flags the message as over `size`: smtp-server only counts, so without this check a huge
  * message would fill the disk. The stream is left undestroyed when the reader stops, so the
- * rest can be drained and the reply still comes after the client's final dot.
+ * rest can be drained and the reply still comes after the client's final dot. `idle`, when
+ * given, is told whenever the reader waits for the client (see DataIdleDeadline).
  */
-export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: number): AsyncGenerator<Uint8Array> {
-  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
-    if (stream.sizeExceeded) throw tooLarge(maxBytes);
-    yield chunk as Uint8Array;
+export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: number, idle?: DataIdleDeadline): AsyncGenerator<Uint8Array> {
+  const chunks = stream.iterator({ destroyOnReturn: false });
+  try {
+    for (;;) {
+      idle?.waiting();
+      const next = await chunks.next();
+      if (next.done === true) break;
+      idle?.received(next.value as Uint8Array);
+      if (stream.sizeExceeded) throw tooLarge(maxBytes);
+      yield next.value as Uint8Array;
+    }
+  } finally {
+    idle?.stop();
+    await chunks.return?.();
   }
   if (stream.sizeExceeded) throw tooLarge(maxBytes);
 }
@@ -19,13 +30,17 @@ export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: nu
 /**
  * Reads and discards whatever is left of the message. smtp-server replies only once the stream
  * has ended, and it resumes a stream only if nobody ever read it; a stream we stopped reading
- * would otherwise stall the session until its timeout.
+ * would otherwise stall the session until its timeout. It reads with `read()` rather than
+ * `resume()`: a stream that still has a 'readable' listener (a reader that stopped without
+ * cleaning up) ignores resume() and would never end.
  */
 export async function drainMessage(stream: SMTPServerDataStream): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return;
-  const ended = Promise.race([once(stream, 'end'), once(stream, 'close')]).catch(() => undefined);
-  stream.resume();
-  await ended;
+  try {
+    for await (const _chunk of stream.iterator({ destroyOnReturn: false })) { /* discarded */ }
+  } catch {
+    // The client went away: smtp-server has closed the session, nothing is left to answer.
+  }
 }
 
 function tooLarge(maxBytes: number): IngestError {

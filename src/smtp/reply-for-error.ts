@@ -8,8 +8,9 @@ import type { IngestError } from '../pipeline/ingest-error.js';
  * SMTP hooks should go through here.
  *
  * Rules, in order:
- * 1. `STORAGE_LOW`, `SYSTEM_ENOSPC`, `SYSTEM_EDQUOT` → 452 4.3.1 (running out of space is never
- *    permanent, whatever the flag says).
+ * 1. `STORAGE_LOW`, `SYSTEM_ENOSPC`, `SYSTEM_EDQUOT`, or any error caused by ENOSPC/EDQUOT (the
+ *    spool wraps its write failures) → 452 4.3.1 (running out of space is never permanent,
+ *    whatever the flag says).
  * 2. transient limits with their own reply (`TOO_MANY_RECIPIENTS` → 452 4.5.3,
  *    `TOO_MANY_CONNECTIONS` → 421 4.7.0); any other transient error → 451 4.3.0.
  * 3. known policy codes → their 5xx (table below), exposed or not.
@@ -48,7 +49,9 @@ const STORAGE_FULL: ReplyRule = {
 };
 const PERMANENT_FAILURE: ReplyRule = { responseCode: 554, enhancedStatus: '5.0.0', genericText: 'Message rejected' };
 
-const STORAGE_CODES: ReadonlySet<string> = new Set(['STORAGE_LOW', 'SYSTEM_ENOSPC', 'SYSTEM_EDQUOT']);
+const STORAGE_CODES: ReadonlySet<string> = new Set(['STORAGE_LOW', 'SYSTEM_ENOSPC', 'SYSTEM_EDQUOT', 'ENOSPC', 'EDQUOT']);
+/** How deep the `cause` chain is searched for a full disk (wrappers of wrappers are rare). */
+const MAX_CAUSE_DEPTH = 5;
 
 /** Transient refusals with a more telling reply than 451 (applied only when the error is transient). */
 const TRANSIENT_RULES: ReadonlyMap<string, ReplyRule> = new Map([
@@ -84,9 +87,20 @@ export function smtpErrorFor(error: unknown): Error & { responseCode: number } {
 }
 
 function chooseRule(error: IngestError): ReplyRule {
-  if (STORAGE_CODES.has(error.code)) return STORAGE_FULL;
+  if (isStorageFull(error)) return STORAGE_FULL;
   if (error.transient) return TRANSIENT_RULES.get(error.code) ?? TEMPORARY_FAILURE;
   return POLICY_RULES.get(error.code) ?? (error.expose ? PERMANENT_FAILURE : TEMPORARY_FAILURE);
+}
+
+/** True when the error, or one that caused it, says the disk or the quota is full. */
+function isStorageFull(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && current !== null && typeof current === 'object'; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && STORAGE_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

@@ -1,17 +1,19 @@
 import { IngestError } from '../pipeline/ingest-error.js';
+import { clientAddressKey } from './client-address-key.js';
 
 export interface SessionLimitsArgs {
-  /** Simultaneous sessions from one client address. */
+  /** Simultaneous sessions from one client address (an IPv6 client: its /64, see clientAddressKey). */
   readonly maxPerAddress: number;
   /** Wall-clock cap of one session, however active it is. */
   readonly sessionMaxMs: number;
-  /** Addresses exempt from the per-address cap (trusted relays carry many clients). */
+  /** Addresses exempt from the per-address cap (trusted relays carry many clients); given the exact address. */
   readonly exempt: (address: string) => boolean;
   /** Called when a session outlives `sessionMaxMs`; the caller ends it. */
   readonly onExpired: (sessionId: string) => void;
 }
 
 interface Admitted {
+  /** The counting key (clientAddressKey), not necessarily the address itself. */
   readonly address: string;
   readonly timer: NodeJS.Timeout;
 }
@@ -30,12 +32,18 @@ export class SessionLimits {
     this.#args = args;
   }
 
-  /** Registers a new session or throws `TOO_MANY_CONNECTIONS` (421 4.7.0). */
+  /**
+   * Registers a new session or throws `TOO_MANY_CONNECTIONS` (421 4.7.0). The address is the TCP
+   * peer's, at connection time: behind a relay that is the relay (exempt when trusted), since
+   * XCLIENT/XFORWARD come later and the relay limits its own clients.
+   */
   admit(session: { readonly id: string; readonly remoteAddress: string }): void {
-    const address = session.remoteAddress;
+    const address = clientAddressKey(session.remoteAddress);
     const count = this.#perAddress.get(address) ?? 0;
-    if (count >= this.#args.maxPerAddress && !this.#args.exempt(address)) {
-      throw new IngestError('TOO_MANY_CONNECTIONS', `too many connections from ${address}`, { transient: true, details: { address, limit: this.#args.maxPerAddress } });
+    if (count >= this.#args.maxPerAddress && !this.#args.exempt(session.remoteAddress)) {
+      throw new IngestError('TOO_MANY_CONNECTIONS', 'too many connections from your address, try again later', {
+        transient: true, expose: true, details: { address: session.remoteAddress, countedAs: address, limit: this.#args.maxPerAddress },
+      });
     }
     this.#perAddress.set(address, count + 1);
     const timer = setTimeout(() => this.#args.onExpired(session.id), this.#args.sessionMaxMs);
@@ -43,8 +51,7 @@ export class SessionLimits {
     this.#sessions.set(session.id, { address, timer });
   }
 
-  /** Forgets a session; safe for sessions never admitted and for repeated calls. */
-  /** Forgets a session; true when it had been admitted (so it was counted as open). */
+  /** Forgets a session (safe for sessions never admitted and for repeated calls); true when it had been admitted (so it was counted as open). */
   release(sessionId: string): boolean {
     const admitted = this.#sessions.get(sessionId);
     if (admitted === undefined) return false;

@@ -8,6 +8,7 @@ import { acceptMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import { checkRecipient } from './check-recipient.js';
 import { cachedCustomers, type FindCustomers } from './customer-cache.js';
+import { DataIdleDeadline, PROGRESS_BYTES } from './data-idle-deadline.js';
 import { drainMessage, limitedMessage } from './message-stream.js';
 import { smtpErrorFor } from './reply-for-error.js';
 import { SessionLimits } from './session-limits.js';
@@ -69,15 +70,19 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
     maxPerAddress: smtp.maxConnectionsPerAddress,
     sessionMaxMs: smtp.sessionMaxSeconds * 1000,
     exempt: (address) => trusted.has(address),
-    onExpired: (sessionId) => {
-      for (const connection of server?.connections ?? []) {
-        if (connection.session.id !== sessionId) continue;
-        logger.warn('session time limit reached: closing', { sessionId, remoteAddress: connection.remoteAddress });
-        connection.send(421, `4.4.2 ${connection.name} Session time limit reached, closing connection`);
-        connection.close();
-      }
-    },
+    onExpired: (sessionId) => closeSession(sessionId, 'session time limit reached', (name) => `4.4.2 ${name} Session time limit reached, closing connection`),
   });
+
+  /** Ends one session with a 421 (smtp-server has no per-session handle, so it is found by id). */
+  function closeSession(sessionId: string, why: string, text: (name: string) => string): void {
+    for (const connection of server?.connections ?? []) {
+      if (connection.session.id !== sessionId) continue;
+      logger.warn(`${why}: closing`, { sessionId, remoteAddress: connection.remoteAddress });
+      args.observe?.replied(421);
+      connection.send(421, text(connection.name));
+      connection.close();
+    }
+  }
 
   /** Runs a hook body and answers smtp-server's callback with nothing or a mapped error. */
   function settle(session: SMTPServerSession, hook: string, body: () => unknown, callback: (error?: Error | null) => void): void {
@@ -115,12 +120,20 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
     // Errors (a client gone mid-DATA) surface through the reader; without a listener smtp-server
     // destroys the stream silently and the reader would see only a premature close.
     stream.on('error', () => undefined);
+    const idle = new DataIdleDeadline({
+      idleMs: smtp.dataIdleSeconds * 1000,
+      onIdle: () => {
+        closeSession(session.id, 'DATA idle', (name) => `4.4.2 ${name} Timeout waiting for message data, closing connection`);
+        // The reader stops at once, so the partial message is removed now, not when the socket closes.
+        stream.destroy(new IngestError('DATA_TIMEOUT', `less than ${PROGRESS_BYTES} bytes of message data in ${smtp.dataIdleSeconds} s`, { transient: true }));
+      },
+    });
     const routed = [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])];
     const customerSlugs = [...new Set(routed.map((recipient) => recipient.customer))];
     const delivery = acceptMail({
       accept: args.accept,
       customers: customerSlugs,
-      message: limitedMessage(stream, smtp.maxMessageBytes),
+      message: limitedMessage(stream, smtp.maxMessageBytes, idle),
       maxBytes: smtp.maxMessageBytes,
       spoolMaxBytes: config.spool.enabled ? config.spool.maxArrivalBytes : 0,
       source: 'smtp',
@@ -140,7 +153,8 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       });
       await drainMessage(stream);
       const reply = smtpErrorFor(ingestError);
-      args.observe?.replied(reply.responseCode);
+      // After a DATA timeout the 421 was the reply; this one is never sent.
+      if (!idle.fired) args.observe?.replied(reply.responseCode);
       callback(reply);
     });
     const tracked = delivery

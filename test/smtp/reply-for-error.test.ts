@@ -26,6 +26,8 @@ const CASES: readonly ReplyCase[] = [
   { name: 'SYSTEM_ENOSPC', error: ingest('SYSTEM_ENOSPC', { transient: true }), responseCode: 452, message: /^4\.3\.1 / },
   { name: 'SYSTEM_EDQUOT', error: ingest('SYSTEM_EDQUOT', { transient: true }), responseCode: 452, message: /^4\.3\.1 / },
   { name: 'STORAGE_LOW even if flagged permanent', error: ingest('STORAGE_LOW', { transient: false, expose: true }), responseCode: 452, message: /^4\.3\.1 / },
+  { name: 'a wrapper caused by ENOSPC (the spool\'s SPOOL_WRITE_FAILED)', error: new IngestError('SPOOL_WRITE_FAILED', 'could not append', { transient: true, cause: Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }) }), responseCode: 452, message: '4.3.1 Insufficient system storage, please try again later' },
+  { name: 'a wrapper caused by EIO is not a full disk', error: new IngestError('SPOOL_WRITE_FAILED', 'could not append', { transient: true, cause: Object.assign(new Error('i/o error'), { code: 'EIO' }) }), responseCode: 451, message: GENERIC_TEMPORARY },
   { name: 'SYSTEM_EIO', error: ingest('SYSTEM_EIO', { transient: true }), responseCode: 451, message: GENERIC_TEMPORARY },
   { name: 'TOO_MANY_RECIPIENTS', error: ingest('TOO_MANY_RECIPIENTS', { transient: true }), responseCode: 452, message: '4.5.3 Too many recipients' },
   { name: 'TOO_MANY_CONNECTIONS', error: ingest('TOO_MANY_CONNECTIONS', { transient: true }), responseCode: 421, message: /^4\.7\.0 / },

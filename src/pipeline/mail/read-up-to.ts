@@ -24,9 +24,16 @@ export async function readUpTo(source: Readable | AsyncIterable<Uint8Array>, max
   }
   return {
     rest: (async function* rest(): AsyncGenerator<Uint8Array> {
-      yield* head;
-      head.length = 0;
-      for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+      try {
+        yield* head;
+        head.length = 0;
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+      } finally {
+        // A reader that stops early (a full disk, a size cap) must stop the source too: an
+        // abandoned stream iterator keeps its 'readable' listener, and a stream with one never
+        // flows again, so the SMTP message could not be drained and the reply would hang.
+        await iterator.return?.();
+      }
     })(),
   };
 }
