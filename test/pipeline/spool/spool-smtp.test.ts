@@ -64,7 +64,8 @@ describe('spooled SMTP acceptance (real server, real client, real PostgreSQL)', 
   let spoolDir: string;
 
   before(async () => {
-    t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxArrivalBytes: MAX_ARRIVAL_BYTES } } });
+    // 20 connections from one address: above the per-address share a real client would get.
+    t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxArrivalBytes: MAX_ARRIVAL_BYTES }, smtp: { maxConnectionsPerAddress: 40 } } });
     assert.ok(t.service.spool !== null, 'the spool is open');
     port = t.service.smtpAddress?.port as number;
     spoolDir = path.join(t.dataRoot, 'spool', sanitizeSegment(t.config.nodeName as string));
