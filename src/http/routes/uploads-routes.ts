@@ -125,8 +125,9 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
 
   router.get('/uploads/:uploadId', (ctx) => {
     const { caller } = ctx.state;
-    const upload = deps.progress.find(ctx.params.uploadId ?? '');
-    if (upload === undefined || (caller.role !== 'admin' && upload.customer !== caller.customer)) throw notFound('upload');
+    // Scoped to the key's customer: another customer's upload of the same id is simply not there.
+    const upload = deps.progress.find(ctx.params.uploadId ?? '', caller.role === 'admin' ? null : caller.customer ?? '');
+    if (upload === undefined) throw notFound('upload');
     ctx.body = uploadProgressView(upload);
   });
 
