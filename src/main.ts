@@ -13,6 +13,7 @@ import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { cleanOrphanedTmp } from './pipeline/clean-orphaned-tmp.js';
+import { describeRouteClash, findRouteClashes } from './pipeline/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
@@ -104,6 +105,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
     const generatedAdminKey = await ensureAdminKey(database.db, config.adminApiKey);
+    // Rows written before routes were unique may still share one: routing refuses those (451), and
+    // the operator learns here which customers to fix.
+    const routeClashes = findRouteClashes({
+      customers: (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, s3Prefixes: row.s3_prefixes })),
+      ingestDomains: config.smtp.ingestDomains,
+    });
+    for (const clash of routeClashes) {
+      logger.error(`ambiguous route: ${describeRouteClash(clash)}; nothing is routed by it until an admin gives it to one customer`, { kind: clash.kind, route: clash.route, customers: clash.customers });
+    }
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();

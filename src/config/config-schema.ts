@@ -66,7 +66,17 @@ const s3Schema = z.strictObject({
   /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need. */
   forcePathStyle: z.boolean(),
   /** Bucket (and optional key prefix) → module; keys below are `<customer>/<grid>/<file>`. */
-  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() })),
+  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() }))
+    // Two routes for one bucket and prefix would send its objects to whichever comes first.
+    .superRefine((routes, ctx) => {
+      const seen = new Map<string, number>();
+      routes.forEach((route, index) => {
+        const where = `${route.bucket}/${(route.prefix ?? '').replace(/^\/+|\/+$/g, '')}`;
+        const first = seen.get(where);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `routes ${first} and ${index} both map bucket "${route.bucket}" prefix "${route.prefix ?? ''}": give each bucket and prefix one module` });
+        else seen.set(where, index);
+      });
+    }),
   /** Largest object fetched into inbox/; larger ones become a failed job without being downloaded. */
   maxObjectBytes: positiveInt,
   sqs: z.strictObject({

@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
-    customersRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
