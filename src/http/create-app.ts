@@ -14,6 +14,7 @@ import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
 import { recordRequestMetrics } from './http-metrics.js';
 import { rateLimitPerKey } from './rate-limit.js';
+import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-characters.js';
 import { apiKeysRoutes } from './routes/api-keys-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -73,6 +74,10 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     deps.logger.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });
 
+  // Before any route runs (and before the key check: a NUL is refused the same for everyone).
+  const routers: Router<AuthState>[] = [];
+  app.use(rejectNulInQueryAndPath(() => routers));
+
   const root = new Router<AuthState>();
   root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   for (const routes of [opsRoutes(deps, metrics), docsRoutes(API_PREFIX)]) root.use(routes.routes());
@@ -81,6 +86,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   if (deps.objectJobs !== undefined && webhookToken !== null) {
     const webhook = s3EventsRoutes({ prefix: API_PREFIX, token: webhookToken, bodyLimitBytes: deps.config.http.bodyLimitBytes, objectJobs: deps.objectJobs });
     root.use(webhook.routes(), webhook.allowedMethods());
+    routers.push(webhook);
   }
 
   const authenticate = requireApiKey(deps.db);
@@ -98,7 +104,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
   api.use(authenticate, rateLimit);
-  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }));
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }), rejectNulInJsonBody);
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
@@ -106,6 +112,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
+  routers.push(root, uploadStream, api);
   app.use(root.routes()).use(root.allowedMethods());
   app.use(uploadStream.routes()).use(uploadStream.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
