@@ -164,7 +164,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
       ],
     });
-    httpServer = await listen(app.callback(), config.http.host, config.http.port);
+    httpServer = await listen(app.callback(), config.http);
     const address = httpServer.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address)}:${address.port}`;
     if (config.smtp.enabled) {
@@ -211,14 +211,23 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
 /** A request may last as long as it keeps sending (a multi-GiB upload); a silent socket is cut. */
 const HTTP_IDLE_SOCKET_MS = 120_000;
+/** Node checks header deadlines on this period (default 30 s): a short limit needs a finer check. */
+const MAX_CONNECTIONS_CHECK_MS = 30_000;
+const MIN_CONNECTIONS_CHECK_MS = 100;
 
-function listen(handler: Parameters<typeof import('node:http').createServer>[1], host: string, port: number): Promise<Server> {
+function listen(handler: Parameters<typeof import('node:http').createServer>[1], settings: Config['http']): Promise<Server> {
   return import('node:http').then(({ createServer }) => new Promise<Server>((resolve, reject) => {
-    // Node's default 300 s requestTimeout would end any upload slower than ~3.6 MB/s per GiB.
-    const server = createServer({ requestTimeout: 0 }, handler!);
+    const headersTimeout = settings.timeouts.headersSeconds * 1000;
+    // No requestTimeout: it is a total for the whole body and would end any long upload. JSON
+    // bodies get a total limit from the app (limitBodyTime), uploads an idle one (stageUploadBody).
+    const server = createServer({
+      requestTimeout: 0,
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(MIN_CONNECTIONS_CHECK_MS, Math.min(MAX_CONNECTIONS_CHECK_MS, headersTimeout / 4)),
+    }, handler!);
     server.timeout = HTTP_IDLE_SOCKET_MS;
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject);
       resolve(server);
     });

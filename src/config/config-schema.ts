@@ -147,6 +147,15 @@ export const configSchema = z.strictObject({
     bodyLimitBytes: positiveInt,
     /** Requests per second allowed to one API key (a burst of that size, then 429 + Retry-After); 0 turns the limit off. */
     rateLimit: z.strictObject({ pointsPerSecond: z.number().int().nonnegative() }),
+    /** How long a client may take; a slow or stalled one must not hold a socket for ever. */
+    timeouts: z.strictObject({
+      /** From the connection's first byte of a request to the end of its headers (Node's headersTimeout). */
+      headersSeconds: z.number().positive().max(3600),
+      /** Total time to receive a JSON (or webhook) body once the headers are in: 408 after it. */
+      bodySeconds: z.number().positive().max(3600),
+      /** A direct upload is cut when no byte arrives for this long (an idle limit, never a total one). */
+      uploadIdleSeconds: z.number().positive().max(3600),
+    }),
   }),
   smtp: smtpSchema,
   /** Group commit for small SMTP messages (src/pipeline/spool). */

@@ -13,6 +13,7 @@ import type { ObjectJobDeps } from '../s3events/start-object-job.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
 import { recordRequestMetrics } from './http-metrics.js';
+import { limitBodyTime } from './limit-body-time.js';
 import { rateLimitPerKey } from './rate-limit.js';
 import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-characters.js';
 import { apiKeysRoutes } from './routes/api-keys-routes.js';
@@ -101,6 +102,12 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
   // so the request stream reaches it untouched; it applies the same key check and rate limit.
   const uploadStream = uploadStreamRoutes(uploads, [authenticate, rateLimit]);
+  // Before every router (app middleware runs in order). Direct uploads are exempt: they may
+  // stream for hours, and stageUploadBody cuts idle ones instead.
+  app.use(limitBodyTime({
+    limitMs: deps.config.http.timeouts.bodySeconds * 1000,
+    isStreamed: (ctx) => uploadStream.match(ctx.path, ctx.method).route,
+  }));
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
   api.use(authenticate, rateLimit);

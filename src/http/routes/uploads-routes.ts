@@ -77,7 +77,7 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
         sourceRef: { uploadId: request.uploadId, apiKeyId: caller.keyId, requestSha256, ...(idempotencyKey === undefined ? {} : { idempotencyKeyGiven: true }) },
         hints: { uploadId: request.uploadId },
         writeFiles: async (folder) => {
-          staged = await stageUploadBody({ req: ctx.req, folder, maxBytes, fileName: request.fileName, onProgress: tracker.received });
+          staged = await stageUploadBody({ req: ctx.req, folder, maxBytes, fileName: request.fileName, onProgress: tracker.received, idleTimeoutMs: deps.config.http.timeouts.uploadIdleSeconds * 1000 });
           tracker.storing();
           return staged.originalName === undefined ? {} : { fileName: staged.originalName };
         },
