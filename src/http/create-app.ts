@@ -75,10 +75,6 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     deps.logger.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });
 
-  // Before any route runs (and before the key check: a NUL is refused the same for everyone).
-  const routers: Router<AuthState>[] = [];
-  app.use(rejectNulInQueryAndPath(() => routers));
-
   const root = new Router<AuthState>();
   root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
   for (const routes of [opsRoutes(deps, metrics), docsRoutes(API_PREFIX)]) root.use(routes.routes());
@@ -87,7 +83,6 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   if (deps.objectJobs !== undefined && webhookToken !== null) {
     const webhook = s3EventsRoutes({ prefix: API_PREFIX, token: webhookToken, bodyLimitBytes: deps.config.http.bodyLimitBytes, objectJobs: deps.objectJobs });
     root.use(webhook.routes(), webhook.allowedMethods());
-    routers.push(webhook);
   }
 
   const authenticate = requireApiKey(deps.db);
@@ -119,7 +114,9 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
-  routers.push(root, uploadStream, api);
+  // Before any route runs (and before the key check: a NUL is refused the same for everyone). The
+  // routers (the root one holds the webhook's routes) name the path parameter holding it.
+  app.use(rejectNulInQueryAndPath([root, uploadStream, api]));
   app.use(root.routes()).use(root.allowedMethods());
   app.use(uploadStream.routes()).use(uploadStream.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());

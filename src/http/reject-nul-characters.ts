@@ -15,7 +15,7 @@ const ENCODED_NUL = /%00/i;
  * answers 400 itself. This covers the query (keys and values) and path parameters of every route,
  * named as the router names them; `rejectNulInJsonBody` covers JSON bodies.
  */
-export function rejectNulInQueryAndPath(routers: () => readonly Router<AuthState>[]): Middleware {
+export function rejectNulInQueryAndPath(routers: readonly Router<AuthState>[]): Middleware {
   return async (ctx, next) => {
     if (ENCODED_NUL.test(ctx.querystring)) {
       for (const [key, value] of Object.entries(ctx.query)) {
@@ -23,7 +23,7 @@ export function rejectNulInQueryAndPath(routers: () => readonly Router<AuthState
         if (key.includes(NUL) || values.some((entry) => entry.includes(NUL))) throw badRequest(key, NUL_MESSAGE);
       }
     }
-    if (ENCODED_NUL.test(ctx.path)) throw badRequest(pathParameterWithNul(ctx, routers()), NUL_MESSAGE);
+    if (ENCODED_NUL.test(ctx.path)) throw badRequest(pathParameterWithNul(ctx, routers), NUL_MESSAGE);
     await next();
   };
 }
