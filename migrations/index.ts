@@ -5,6 +5,7 @@ import * as s3Objects from './0003-s3-objects.js';
 import * as jobsApi from './0004-jobs-api.js';
 import * as veritas2hview from './0005-veritas2hview.js';
 import * as jobHeartbeat from './0006-job-heartbeat.js';
+import * as uniqueCustomerRoutes from './0007-unique-customer-routes.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004-jobs-api': jobsApi,
   '0005-veritas2hview': veritas2hview,
   '0006-job-heartbeat': jobHeartbeat,
+  '0007-unique-customer-routes': uniqueCustomerRoutes,
 };

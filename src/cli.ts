@@ -116,7 +116,7 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
   const slug = positionals[0];
   if (slug === undefined || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(slug)) throw new UsageError('customer add needs a slug of lower-case letters, digits, _ and - (at most 63)');
   return withDatabase(config, async (db) => {
-    const customer = await addCustomer(db, { slug, name: values.name ?? slug, ingestAddresses: values.address ?? [], allowedSenders: values['allow-sender'] ?? [] });
+    const customer = await addCustomer(db, { slug, name: values.name ?? slug, ingestAddresses: values.address ?? [], allowedSenders: values['allow-sender'] ?? [] }, { ingestDomains: config.smtp.ingestDomains });
     process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name })}\n`);
     return 0;
   });
@@ -129,7 +129,7 @@ async function customerUpdateCommand(config: Config, args: readonly string[]): P
   const slug = positionals[0];
   if (slug === undefined) throw new UsageError('customer update needs the slug');
   return withDatabase(config, async (db) => {
-    const customer = await updateCustomer(db, slug, { name: values.name, ingestAddresses: values.address, allowedSenders: values['allow-sender'], s3Prefixes: values['s3-prefix'] });
+    const customer = await updateCustomer(db, slug, { name: values.name, ingestAddresses: values.address, allowedSenders: values['allow-sender'], s3Prefixes: values['s3-prefix'] }, { ingestDomains: config.smtp.ingestDomains });
     if (customer === undefined) throw new UsageError(`no customer "${slug}"`);
     process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders, s3Prefixes: customer.s3_prefixes })}\n`);
     return 0;

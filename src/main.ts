@@ -13,6 +13,7 @@ import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { cleanOrphanedTmp } from './pipeline/clean-orphaned-tmp.js';
+import { describeRouteClash, findRouteClashes } from './pipeline/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/record-staged-folder.js';
@@ -105,6 +106,15 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
     const generatedAdminKey = await ensureAdminKey(database.db, config.adminApiKey);
+    // Rows written before routes were unique may still share one: routing refuses those (451), and
+    // the operator learns here which customers to fix.
+    const routeClashes = findRouteClashes({
+      customers: (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, s3Prefixes: row.s3_prefixes })),
+      ingestDomains: config.smtp.ingestDomains,
+    });
+    for (const clash of routeClashes) {
+      logger.error(`ambiguous route: ${describeRouteClash(clash)}; nothing is routed by it until an admin gives it to one customer`, { kind: clash.kind, route: clash.route, customers: clash.customers });
+    }
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
@@ -159,7 +169,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
       ],
     });
-    httpServer = await listen(app.callback(), config.http.host, config.http.port);
+    httpServer = await listen(app.callback(), config.http);
     const address = httpServer.address() as AddressInfo;
     const httpUrl = `http://${formatHost(address)}:${address.port}`;
     if (config.smtp.enabled) {
@@ -206,14 +216,23 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
 /** A request may last as long as it keeps sending (a multi-GiB upload); a silent socket is cut. */
 const HTTP_IDLE_SOCKET_MS = 120_000;
+/** Node checks header deadlines on this period (default 30 s): a short limit needs a finer check. */
+const MAX_CONNECTIONS_CHECK_MS = 30_000;
+const MIN_CONNECTIONS_CHECK_MS = 100;
 
-function listen(handler: Parameters<typeof import('node:http').createServer>[1], host: string, port: number): Promise<Server> {
+function listen(handler: Parameters<typeof import('node:http').createServer>[1], settings: Config['http']): Promise<Server> {
   return import('node:http').then(({ createServer }) => new Promise<Server>((resolve, reject) => {
-    // Node's default 300 s requestTimeout would end any upload slower than ~3.6 MB/s per GiB.
-    const server = createServer({ requestTimeout: 0 }, handler!);
+    const headersTimeout = settings.timeouts.headersSeconds * 1000;
+    // No requestTimeout: it is a total for the whole body and would end any long upload. JSON
+    // bodies get a total limit from the app (limitBodyTime), uploads an idle one (stageUploadBody).
+    const server = createServer({
+      requestTimeout: 0,
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(MIN_CONNECTIONS_CHECK_MS, Math.min(MAX_CONNECTIONS_CHECK_MS, headersTimeout / 4)),
+    }, handler!);
     server.timeout = HTTP_IDLE_SOCKET_MS;
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen(settings.port, settings.host, () => {
       server.off('error', reject);
       resolve(server);
     });

@@ -68,7 +68,17 @@ const s3Schema = z.strictObject({
   /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need. */
   forcePathStyle: z.boolean(),
   /** Bucket (and optional key prefix) → module; keys below are `<customer>/<grid>/<file>`. */
-  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() })),
+  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() }))
+    // Two routes for one bucket and prefix would send its objects to whichever comes first.
+    .superRefine((routes, ctx) => {
+      const seen = new Map<string, number>();
+      routes.forEach((route, index) => {
+        const where = `${route.bucket}/${(route.prefix ?? '').replace(/^\/+|\/+$/g, '')}`;
+        const first = seen.get(where);
+        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `routes ${first} and ${index} both map bucket "${route.bucket}" prefix "${route.prefix ?? ''}": give each bucket and prefix one module` });
+        else seen.set(where, index);
+      });
+    }),
   /** Largest object fetched into inbox/; larger ones become a failed job without being downloaded. */
   maxObjectBytes: positiveInt,
   sqs: z.strictObject({
@@ -139,6 +149,15 @@ export const configSchema = z.strictObject({
     bodyLimitBytes: positiveInt,
     /** Requests per second allowed to one API key (a burst of that size, then 429 + Retry-After); 0 turns the limit off. */
     rateLimit: z.strictObject({ pointsPerSecond: z.number().int().nonnegative() }),
+    /** How long a client may take; a slow or stalled one must not hold a socket for ever. */
+    timeouts: z.strictObject({
+      /** From the connection's first byte of a request to the end of its headers (Node's headersTimeout). */
+      headersSeconds: z.number().positive().max(3600),
+      /** Total time to receive a JSON (or webhook) body once the headers are in: 408 after it. */
+      bodySeconds: z.number().positive().max(3600),
+      /** A direct upload is cut when no byte arrives for this long (an idle limit, never a total one). */
+      uploadIdleSeconds: z.number().positive().max(3600),
+    }),
   }),
   smtp: smtpSchema,
   /** Group commit for small SMTP messages (src/pipeline/spool). */

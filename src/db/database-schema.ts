@@ -23,6 +23,13 @@ export interface CustomersTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
+/** One row per listed address or S3 prefix: the primary key makes each route one customer's. */
+export interface CustomerRoutesTable {
+  kind: 'address' | 's3_prefix';
+  route: string;
+  customer_id: string;
+}
+
 export interface ApiKeysTable {
   id: Generated<string>;
   key_hash: Buffer;
@@ -81,6 +88,7 @@ export interface JobEventsTable {
 
 export interface Database {
   customers: CustomersTable;
+  customer_routes: CustomerRoutesTable;
   api_keys: ApiKeysTable;
   jobs: JobsTable;
   job_events: JobEventsTable;

@@ -13,7 +13,9 @@ import type { ObjectJobDeps } from '../s3events/start-object-job.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
 import { recordRequestMetrics } from './http-metrics.js';
+import { limitBodyTime } from './limit-body-time.js';
 import { rateLimitPerKey } from './rate-limit.js';
+import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-characters.js';
 import { apiKeysRoutes } from './routes/api-keys-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -95,17 +97,26 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
   // so the request stream reaches it untouched; it applies the same key check and rate limit.
   const uploadStream = uploadStreamRoutes(uploads, [authenticate, rateLimit]);
+  // Before every router (app middleware runs in order). Direct uploads are exempt: they may
+  // stream for hours, and stageUploadBody cuts idle ones instead.
+  app.use(limitBodyTime({
+    limitMs: deps.config.http.timeouts.bodySeconds * 1000,
+    isStreamed: (ctx) => uploadStream.match(ctx.path, ctx.method).route,
+  }));
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
   api.use(authenticate, rateLimit);
-  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }));
+  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }), rejectNulInJsonBody);
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
-    customersRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
+  // Before any route runs (and before the key check: a NUL is refused the same for everyone). The
+  // routers (the root one holds the webhook's routes) name the path parameter holding it.
+  app.use(rejectNulInQueryAndPath([root, uploadStream, api]));
   app.use(root.routes()).use(root.allowedMethods());
   app.use(uploadStream.routes()).use(uploadStream.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());

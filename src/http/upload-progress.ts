@@ -48,7 +48,9 @@ const MAX_TRACKED_UPLOADS = 10_000;
 type Entry = { -readonly [K in keyof UploadProgress]: UploadProgress[K] };
 
 /**
- * Uploads in flight on this process, for `GET /api/1.0/uploads[/:uploadId]`. In memory on
+ * Uploads in flight on this process, for `GET /api/1.0/uploads[/:uploadId]`. An `Upload-Id` is
+ * the client's name, so it is scoped to the customer: two customers may use the same id, and one
+ * can neither take over nor even detect the other's. In memory on
  * purpose: an upload has no job until its bytes are durable (a job row for bytes not yet in would
  * be a job nothing may run, and one to delete when the client goes away), and the bytes stream
  * into this process anyway. Behind a load balancer, ask the instance that takes the upload.
@@ -61,18 +63,19 @@ export class UploadProgressRegistry {
     this.#now = args.now ?? Date.now;
   }
 
-  /** Starts tracking; an id still receiving or storing is a 409 (a client re-used its Upload-Id). */
+  /** Starts tracking; an id the same customer has still receiving or storing is a 409 (a client re-used its Upload-Id). */
   begin(args: BeginUploadArgs): UploadTracker {
     this.#prune();
-    const current = this.#entries.get(args.uploadId);
+    const key = entryKey(args.customer, args.uploadId);
+    const current = this.#entries.get(key);
     if (current !== undefined && !isFinished(current)) throw conflict(`Upload-Id ${JSON.stringify(args.uploadId)} is already in use by an upload in progress`);
     const at = new Date(this.#now());
     const entry: Entry = {
       ...args, state: 'receiving', bytesReceived: 0, startedAt: at, updatedAt: at, jobId: null, duplicate: false, error: null,
     };
     // Re-inserted so the map's order stays oldest-first for pruning.
-    this.#entries.delete(args.uploadId);
-    this.#entries.set(args.uploadId, entry);
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
     const touch = (): void => { entry.updatedAt = new Date(this.#now()); };
     return {
       received: (bytes) => { entry.bytesReceived = bytes; touch(); },
@@ -86,10 +89,18 @@ export class UploadProgressRegistry {
     };
   }
 
-  find(uploadId: string): UploadProgress | undefined {
+  /**
+   * The upload `customer` knows as `uploadId`; `customer` null (an admin key) finds the newest
+   * upload of that id, whichever customer it belongs to.
+   */
+  find(uploadId: string, customer: string | null): UploadProgress | undefined {
     this.#prune();
-    const entry = this.#entries.get(uploadId);
-    return entry === undefined ? undefined : { ...entry };
+    if (customer !== null) {
+      const entry = this.#entries.get(entryKey(customer, uploadId));
+      return entry === undefined ? undefined : { ...entry };
+    }
+    const newest = [...this.#entries.values()].reverse().find((entry) => entry.uploadId === uploadId);
+    return newest === undefined ? undefined : { ...newest };
   }
 
   /** Newest first. */
@@ -109,6 +120,11 @@ export class UploadProgressRegistry {
       if (isFinished(entry)) this.#entries.delete(id);
     }
   }
+}
+
+/** Customer slugs cannot contain NUL, so the pair never collides with another. */
+function entryKey(customer: string, uploadId: string): string {
+  return `${customer}\u0000${uploadId}`;
 }
 
 function isFinished(entry: UploadProgress): boolean {

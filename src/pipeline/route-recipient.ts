@@ -16,7 +16,9 @@ const MAX_QUOTED_ADDRESS_CHARS = 256;
  * Maps an envelope recipient to the customer slug. Domains compare case-insensitively and the
  * local part is compared lower-cased, with no other rewriting (no dot or plus stripping beyond
  * the rule below). In order:
- * 1. an address listed in a customer's `ingestAddresses` (first customer in list order wins);
+ * 1. an address listed in a customer's `ingestAddresses`; when another customer also lists it,
+ *    or its local part or `+tag` (in an ingest domain) is another customer's slug, the route is
+ *    ambiguous and the recipient is refused with `RECIPIENT_AMBIGUOUS` (transient: 451);
  * 2. in one of `ingestDomains`: `<slug>@domain`;
  * 3. in one of `ingestDomains`: `<anything>+<slug>@domain` (the part after the last `+`).
  *
@@ -34,9 +36,13 @@ export function routeRecipient(args: {
     throw recipientError('RECIPIENT_UNKNOWN', `recipient ${quote(address)} is not a complete address (local@domain)`, address);
   }
   const { local, domain } = parts;
-  const wanted = `${local}@${domain}`;
-  const listed = customers.find((customer) => customer.ingestAddresses.some((listedAddress) => normalizeAddress(listedAddress) === wanted));
-  if (listed !== undefined) return listed.slug;
+  const claimants = addressClaimants({ address, customers, ingestDomains: args.ingestDomains });
+  if (claimants.listed.length > 0) {
+    // Two customers own this address (data written before routes were unique): the mail is
+    // refused for now (451, the sender retries) rather than handed to whichever comes first.
+    if (claimants.all.length > 1) throw ambiguousRecipient(address, claimants.all);
+    return claimants.all[0]!;
+  }
 
   if (!args.ingestDomains.some((ingestDomain) => normalizeDomain(ingestDomain) === domain)) {
     throw recipientError('RELAY_DENIED', `relay access denied: domain ${JSON.stringify(domain.slice(0, MAX_QUOTED_ADDRESS_CHARS))} is not an ingest domain`, address);
@@ -79,7 +85,33 @@ function senderMatches(rawPattern: string, domain: string, address: string): boo
   return pattern !== '' && domain === normalizeDomain(pattern);
 }
 
-function findBySlug(customers: readonly RecipientCustomer[], localPart: string): RecipientCustomer | undefined {
+/**
+ * Who the address would route to by each rule: the customers listing it, and (in an ingest
+ * domain) the customer whose slug is its local part or its `+tag`. More than one slug in `all`
+ * means the route is ambiguous.
+ */
+export function addressClaimants(args: {
+  readonly address: string;
+  readonly customers: readonly Pick<RecipientCustomer, 'slug' | 'ingestAddresses'>[];
+  readonly ingestDomains: readonly string[];
+}): { readonly listed: readonly string[]; readonly all: readonly string[] } {
+  const parts = splitAddress(args.address);
+  if (parts === undefined) return { listed: [], all: [] };
+  const { local, domain } = parts;
+  const wanted = `${local}@${domain}`;
+  const listed = args.customers.filter((customer) => customer.ingestAddresses.some((listedAddress) => normalizeAddress(listedAddress) === wanted)).map((customer) => customer.slug);
+  const all = new Set(listed);
+  if (args.ingestDomains.some((ingestDomain) => normalizeDomain(ingestDomain) === domain)) {
+    const plusAt = local.lastIndexOf('+');
+    for (const part of plusAt < 0 ? [local] : [local, local.slice(plusAt + 1)]) {
+      const bySlug = findBySlug(args.customers, part);
+      if (bySlug !== undefined) all.add(bySlug.slug);
+    }
+  }
+  return { listed, all: [...all] };
+}
+
+function findBySlug<T extends Pick<RecipientCustomer, 'slug'>>(customers: readonly T[], localPart: string): T | undefined {
   if (localPart === '') return undefined;
   return customers.find((customer) => customer.slug.toLowerCase() === localPart);
 }
@@ -94,7 +126,8 @@ function splitAddress(raw: string): { readonly local: string; readonly domain: s
   return { local: address.slice(0, at).toLowerCase(), domain };
 }
 
-function normalizeAddress(raw: string): string {
+/** The form routes compare: lower-cased, without angle brackets or the domain's trailing dot. */
+export function normalizeAddress(raw: string): string {
   const parts = splitAddress(raw);
   return parts === undefined ? raw.trim().toLowerCase() : `${parts.local}@${parts.domain}`;
 }
@@ -107,6 +140,14 @@ function normalizeDomain(domain: string): string {
 
 function quote(address: string): string {
   return `<${address.trim().replace(/^<(.*)>$/, '$1').slice(0, MAX_QUOTED_ADDRESS_CHARS)}>`;
+}
+
+function ambiguousRecipient(address: string, customers: readonly string[]): IngestError {
+  const names = [...customers].sort().map((slug) => JSON.stringify(slug)).join(' and ');
+  // Not exposed: the sender must not learn customer names; the log and the job record get them.
+  return new IngestError('RECIPIENT_AMBIGUOUS', `recipient ${quote(address)} is routed to customers ${names}; refused until an admin gives it to one of them`, {
+    transient: true, expose: false, details: { address, customers: [...customers].sort() },
+  });
 }
 
 function recipientError(code: 'RECIPIENT_UNKNOWN' | 'RELAY_DENIED', message: string, address: string): IngestError {

@@ -43,6 +43,8 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: {}, overrides: { worker: { heartbeatSeconds: 40 } } }), /heartbeatSeconds must be at most half of leaseSeconds/);
     assert.throws(() => loadConfig({ env: {}, overrides: { htpp: {} } }), /Unrecognized key.*htpp/);
     assert.throws(() => loadConfig({ env: { DP_ADMIN_API_KEY: 'short' } }), /adminApiKey: must be at least 16 characters/);
+    const route = { bucket: 'veritas2hview', category: 'hydrastor', type: 'veritas2hview' };
+    assert.throws(() => loadConfig({ env: {}, overrides: { s3: { routes: [{ ...route, prefix: 'in/' }, { ...route, type: 'other', prefix: '/in' }] } } }), /s3\.routes\.1: routes 0 and 1 both map bucket "veritas2hview"/);
   });
 
   it('reports a missing or broken DP_CONFIG file clearly', async () => {

@@ -87,11 +87,15 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
 
   it('serves only files listed in the manifest: 404 for anything else', async () => {
     const { job } = await t.service.accept(t.echoArrival({ tag: 'guarded' }));
-    for (const name of ['manifest.json', 'nope.txt', '..%2F..%2F..%2Fetc%2Fpasswd', '%2E%2E%2Fmanifest.json', 'instruction.json%00', 'INSTRUCTION.JSON']) {
+    for (const name of ['manifest.json', 'nope.txt', '..%2F..%2F..%2Fetc%2Fpasswd', '%2E%2E%2Fmanifest.json', 'INSTRUCTION.JSON']) {
       const response = await api.get(`/api/1.0/jobs/${job.id}/files/${name}`);
       assert.equal(response.status, 404, name);
       assert.equal(response.body.error.code, 'NOT_FOUND', name);
     }
+    // A NUL is refused before any lookup, like in every other parameter (test/http/nul-characters.test.ts).
+    const withNul = await api.get(`/api/1.0/jobs/${job.id}/files/instruction.json%00`);
+    assert.equal(withNul.status, 400);
+    assert.match(withNul.body.error.message, /^name: must not contain a NUL/);
     assert.equal((await api.get('/api/1.0/jobs/00000000-0000-4000-8000-000000000000/files')).status, 404);
     assert.equal((await api.get('/api/1.0/jobs/00000000-0000-4000-8000-000000000000/files/instruction.json')).status, 404);
   });

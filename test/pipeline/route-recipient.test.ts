@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { findRouteClashes } from '../../src/pipeline/find-route-clashes.js';
 import { routeRecipient, senderAllowed } from '../../src/pipeline/route-recipient.js';
 import type { RecipientCustomer } from '../../src/pipeline/route-recipient.js';
 import { replyForError } from '../../src/smtp/reply-for-error.js';
@@ -173,5 +174,53 @@ describe('senderAllowed', () => {
     assert.ok(bobs);
     assert.equal(senderAllowed({ sender: 'hydrastor@icecream-machine.bobsburgers.example', allowedSenders: bobs.allowedSenders }), true);
     assert.equal(senderAllowed({ sender: 'spam@elsewhere.example', allowedSenders: bobs.allowedSenders }), false);
+  });
+});
+
+describe('ambiguous routes (two customers claim one address)', () => {
+  const ingestDomains = ['ingest.hview.example'];
+  const refusedAsAmbiguous = (customers: readonly string[]) => (error: unknown) => {
+    assert.ok(error instanceof IngestError);
+    assert.equal(error.code, 'RECIPIENT_AMBIGUOUS');
+    assert.equal(error.transient, true, 'the sender retries once an admin has fixed it');
+    for (const slug of customers) assert.match(error.message, new RegExp(`"${slug}"`));
+    assert.equal(replyForError(error).responseCode, 451);
+    return true;
+  };
+
+  it('refuses an address listed by two customers instead of picking the first', () => {
+    const customers: RecipientCustomer[] = [
+      { slug: 'aaa', ingestAddresses: ['shared@example.com'], allowedSenders: [] },
+      { slug: 'bbb', ingestAddresses: ['Shared@Example.com.'], allowedSenders: [] },
+    ];
+    assert.throws(() => routeRecipient({ address: 'shared@example.com', customers, ingestDomains }), refusedAsAmbiguous(['aaa', 'bbb']));
+  });
+
+  it('refuses a listed address that is another customer’s slug or +tag address in an ingest domain', () => {
+    const customers: RecipientCustomer[] = [
+      { slug: 'aaa', ingestAddresses: ['bbb@ingest.hview.example', 'x+bbb@ingest.hview.example', 'bbb@elsewhere.example'], allowedSenders: [] },
+      { slug: 'bbb', ingestAddresses: [], allowedSenders: [] },
+    ];
+    assert.throws(() => routeRecipient({ address: 'bbb@ingest.hview.example', customers, ingestDomains }), refusedAsAmbiguous(['aaa', 'bbb']));
+    assert.throws(() => routeRecipient({ address: 'x+bbb@ingest.hview.example', customers, ingestDomains }), refusedAsAmbiguous(['aaa', 'bbb']));
+    // Outside the ingest domains a slug means nothing: the listed address is aaa's alone.
+    assert.equal(routeRecipient({ address: 'bbb@elsewhere.example', customers, ingestDomains }), 'aaa');
+    assert.equal(routeRecipient({ address: 'y+bbb@ingest.hview.example', customers, ingestDomains }), 'bbb');
+  });
+
+  it('findRouteClashes names every shared address and S3 prefix with its holders', () => {
+    const clashes = findRouteClashes({
+      ingestDomains,
+      customers: [
+        { slug: 'aaa', ingestAddresses: ['shared@example.com', 'x+ccc@ingest.hview.example', 'own@example.com'], s3Prefixes: ['uploads/shared/', 'uploads/aaa'] },
+        { slug: 'bbb', ingestAddresses: ['SHARED@example.com'], s3Prefixes: ['/uploads/shared'] },
+        { slug: 'ccc', ingestAddresses: [], s3Prefixes: ['Uploads/Shared'] },
+      ],
+    });
+    assert.deepEqual(clashes, [
+      { kind: 'address', route: 'shared@example.com', customers: ['aaa', 'bbb'] },
+      { kind: 'address', route: 'x+ccc@ingest.hview.example', customers: ['aaa', 'ccc'] },
+      { kind: 's3Prefix', route: 'uploads/shared', customers: ['aaa', 'bbb'] },
+    ]);
   });
 });

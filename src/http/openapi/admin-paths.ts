@@ -17,7 +17,7 @@ export function registerAdminPaths(registry: OpenAPIRegistry, prefix: string): v
   registry.registerPath({
     method: 'post', path: `${prefix}/customers`, ...customers, summary: 'Add a customer',
     request: { body: { content: json(customerCreateSchema), required: true } },
-    responses: { 201: { description: 'Created', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 409: 'The slug is taken' }) },
+    responses: { 201: { description: 'Created', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 409: 'The slug is taken (CONFLICT), or an address or S3 prefix is another customer’s (ROUTE_TAKEN, naming the holder)' }) },
   });
   registry.registerPath({
     method: 'get', path: `${prefix}/customers/{slug}`, ...customers, summary: 'One customer', request: { params: customerSlugParams },
@@ -26,7 +26,7 @@ export function registerAdminPaths(registry: OpenAPIRegistry, prefix: string): v
   registry.registerPath({
     method: 'patch', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Change a customer’s name, addresses, senders or S3 prefixes',
     request: { params: customerSlugParams, body: { content: json(customerUpdateSchema), required: true } },
-    responses: { 200: { description: 'The updated customer', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 404: 'No such customer' }) },
+    responses: { 200: { description: 'The updated customer', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 404: 'No such customer', 409: 'An address or S3 prefix is another customer’s (ROUTE_TAKEN, naming the holder)' }) },
   });
   registry.registerPath({
     method: 'delete', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Remove a customer and its API keys (its jobs stay)', request: { params: customerSlugParams },

@@ -8,8 +8,12 @@ import { conflict, notFound } from '../http-error.js';
 import { jsonBodyOf, parseInput } from '../parse-input.js';
 import { customerCreateSchema, customerUpdateSchema } from '../schemas/admin-schemas.js';
 
-/** Customers CRUD for admins (what `dataprocessor customer …` does), for HView's frontend. */
-export function customersRoutes(db: Kysely<Database>): Router<AuthState> {
+/**
+ * Customers CRUD for admins (what `dataprocessor customer …` does), for HView's frontend. A
+ * route (address, `<slug>@`/`+<slug>@` in `ingestDomains`, S3 prefix) another customer holds is
+ * a 409 `ROUTE_TAKEN` naming the holder.
+ */
+export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly string[]): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.get('/customers', requireAdmin, async (ctx) => {
@@ -18,7 +22,7 @@ export function customersRoutes(db: Kysely<Database>): Router<AuthState> {
 
   router.post('/customers', requireAdmin, async (ctx) => {
     const body = parseInput(customerCreateSchema, jsonBodyOf(ctx), 'body');
-    const created = await addCustomerIfNew(db, { ...body, name: body.name ?? body.slug });
+    const created = await addCustomerIfNew(db, { ...body, name: body.name ?? body.slug }, { ingestDomains });
     if (created === undefined) throw conflict(`a customer "${body.slug}" exists already`);
     ctx.status = 201;
     ctx.set('Location', `${ctx.path}/${created.slug}`);
@@ -33,7 +37,7 @@ export function customersRoutes(db: Kysely<Database>): Router<AuthState> {
 
   router.patch('/customers/:slug', requireAdmin, async (ctx) => {
     const changes = parseInput(customerUpdateSchema, jsonBodyOf(ctx), 'body');
-    const updated = await updateCustomer(db, ctx.params.slug ?? '', changes);
+    const updated = await updateCustomer(db, ctx.params.slug ?? '', changes, { ingestDomains });
     if (updated === undefined) throw notFound('customer');
     ctx.body = customerView(updated);
   });

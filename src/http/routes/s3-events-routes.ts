@@ -7,6 +7,7 @@ import { handleNotificationBody } from '../../s3events/handle-notification.js';
 import type { ObjectJobDeps } from '../../s3events/start-object-job.js';
 import type { AuthState } from '../auth.js';
 import { badRequest } from '../http-error.js';
+import { jsonTextHasNul, NUL_MESSAGE } from '../reject-nul-characters.js';
 
 export interface S3EventsRoutesDeps {
   /** The API's base path (`/api/1.0`); these routes sit outside the X-Api-Key router. */
@@ -49,6 +50,7 @@ export function s3EventsRoutes(deps: S3EventsRoutesDeps): Router<AuthState> {
     if (typeof body !== 'string') {
       throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: send the notification as ${NOTIFICATION_TYPES.join(' or ')}`, { expose: true });
     }
+    if (jsonTextHasNul(body)) throw badRequest('body', NUL_MESSAGE);
     const result = await handleNotificationBody(deps.objectJobs, { body, source: 'webhook' }).catch((error: unknown) => { throw asRequestError(error); });
     if (!result.acknowledge && result.error !== undefined) throw asRequestError(result.error);
     ctx.body = { kind: result.kind, records: result.records };

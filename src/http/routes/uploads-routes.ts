@@ -77,7 +77,7 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
         sourceRef: { uploadId: request.uploadId, apiKeyId: caller.keyId, requestSha256, ...(idempotencyKey === undefined ? {} : { idempotencyKeyGiven: true }) },
         hints: { uploadId: request.uploadId },
         writeFiles: async (folder) => {
-          staged = await stageUploadBody({ req: ctx.req, folder, maxBytes, fileName: request.fileName, onProgress: tracker.received });
+          staged = await stageUploadBody({ req: ctx.req, folder, maxBytes, fileName: request.fileName, onProgress: tracker.received, idleTimeoutMs: deps.config.http.timeouts.uploadIdleSeconds * 1000 });
           tracker.storing();
           return staged.originalName === undefined ? {} : { fileName: staged.originalName };
         },
@@ -125,8 +125,9 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
 
   router.get('/uploads/:uploadId', (ctx) => {
     const { caller } = ctx.state;
-    const upload = deps.progress.find(ctx.params.uploadId ?? '');
-    if (upload === undefined || (caller.role !== 'admin' && upload.customer !== caller.customer)) throw notFound('upload');
+    // Scoped to the key's customer: another customer's upload of the same id is simply not there.
+    const upload = deps.progress.find(ctx.params.uploadId ?? '', caller.role === 'admin' ? null : caller.customer ?? '');
+    if (upload === undefined) throw notFound('upload');
     ctx.body = uploadProgressView(upload);
   });
 
