@@ -65,6 +65,8 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   cancel_requested_at: Date | null;
+  /** `{ count, items }` of the last finished run (migration 0006); null before any. */
+  parse_issues: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface JobEventsTable {

@@ -87,7 +87,7 @@ export async function* parseBpimagelist(
   }
   finishImage();
   if (issueCount > maxListedIssues) {
-    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed` });
+    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed`, unlisted: issueCount - maxListedIssues });
   }
   // Always a final batch, even empty: it carries the final line count.
   yield { images, issues, linesRead };
