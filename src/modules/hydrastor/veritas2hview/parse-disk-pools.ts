@@ -53,7 +53,7 @@ export interface DiskPoolsResult {
 /** Disk pools of `nbdevquery -listdp -U`; a record without a pool name is reported and skipped. */
 export function parseDiskPools(text: string, options: { readonly file?: string } = {}): DiskPoolsResult {
   const file = options.file ?? EXPORT_FILES.diskPools.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'nbdevquery -listdp' });
   const diskPools: DiskPool[] = [];
   for (const record of records) {
     const name = labelValue(record, DISK_POOL_LABELS.name);

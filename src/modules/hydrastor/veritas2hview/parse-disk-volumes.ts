@@ -49,7 +49,7 @@ export interface DiskVolumesResult {
 /** Disk volumes of `nbdevquery -listdv -U`; a record without a volume name is reported and skipped. */
 export function parseDiskVolumes(text: string, options: { readonly file?: string } = {}): DiskVolumesResult {
   const file = options.file ?? EXPORT_FILES.diskVolumes.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'nbdevquery -listdv' });
   const diskVolumes: DiskVolume[] = [];
   for (const record of records) {
     const name = labelValue(record, DISK_VOLUME_LABELS.name);

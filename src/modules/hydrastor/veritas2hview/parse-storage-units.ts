@@ -38,7 +38,7 @@ export interface StorageUnitsResult {
 /** Storage units of `bpstulist -U`; a record without a `Label` is reported and skipped. */
 export function parseStorageUnits(text: string, options: { readonly file?: string } = {}): StorageUnitsResult {
   const file = options.file ?? EXPORT_FILES.storageUnits.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'bpstulist' });
   const storageUnits: StorageUnit[] = [];
   for (const record of records) {
     const label = labelValue(record, STORAGE_UNIT_LABELS.label);
