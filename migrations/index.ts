@@ -4,7 +4,7 @@ import * as hydrastorEmail from './0002-hydrastor-email.js';
 import * as s3Objects from './0003-s3-objects.js';
 import * as jobsApi from './0004-jobs-api.js';
 import * as veritas2hview from './0005-veritas2hview.js';
-import * as jobParseIssues from './0006-job-parse-issues.js';
+import * as jobParseIssues from './0007-job-parse-issues.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -16,5 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-s3-objects': s3Objects,
   '0004-jobs-api': jobsApi,
   '0005-veritas2hview': veritas2hview,
-  '0006-job-parse-issues': jobParseIssues,
+  '0007-job-parse-issues': jobParseIssues,
 };

@@ -65,7 +65,7 @@ export interface JobsTable {
   lease_owner: string | null;
   lease_expires_at: Date | null;
   cancel_requested_at: Date | null;
-  /** `{ count, items }` of the last finished run (migration 0006); null before any. */
+  /** `{ count, items }` of the last finished run (migration 0007); null before any. */
   parse_issues: ColumnType<unknown, string | null | undefined, string | null>;
 }
 

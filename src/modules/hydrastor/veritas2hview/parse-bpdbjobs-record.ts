@@ -1,5 +1,6 @@
 import { IngestError } from '../../../pipeline/ingest-error.js';
 import type { BpdbjobsLayout } from './bpdbjobs-columns.js';
+import { BIGINT, DECIMAL, EPOCH, INT4, KIBIBYTES, NUMERIC, type NumberKind } from './number-kinds.js';
 import type { BpdbjobsRecord, JobState } from './bpdbjobs-record.js';
 import type { ParseIssue } from './parse-issue.js';
 
@@ -13,23 +14,6 @@ const INITIAL_FIELD_CAPACITY = 128;
 /** More fields than this is not a bpdbjobs record (and would make the boundary arrays huge). */
 export const MAX_BPDBJOBS_FIELDS = 4096;
 
-/**
- * What a numeric field must hold to fit its column. Checked here, so a value that does not fit
- * (a fraction in an integer column, real NetBackup output has some) is kept raw with an issue
- * instead of being dropped silently by the COPY encoding.
- */
-interface NumberKind {
-  readonly description: string;
-  readonly fits: (value: number) => boolean;
-}
-const INT4: NumberKind = { description: 'an integer', fits: (value) => Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647 };
-const BIGINT: NumberKind = { description: 'an integer', fits: Number.isSafeInteger };
-const KIBIBYTES: NumberKind = { description: 'a whole, non-negative number of KiB', fits: (value) => Number.isSafeInteger(value) && value >= 0 };
-const NUMERIC: NumberKind = { description: 'a number', fits: Number.isFinite };
-/** Years 1–9999, what the timestamp columns take. */
-const EPOCH: NumberKind = { description: 'a time in epoch seconds', fits: (value) => value >= -62_135_596_800 && value <= 253_402_300_799 };
-/** A decimal number as NetBackup prints it; `Number` alone would also take `0x1f`, `1e3` or `Infinity`. */
-const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 
 export interface BpdbjobsRecordParserOptions {
   readonly layout: BpdbjobsLayout;
