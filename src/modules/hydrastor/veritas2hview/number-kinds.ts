@@ -7,14 +7,25 @@
 export interface NumberKind {
   readonly description: string;
   readonly fits: (value: number) => boolean;
+  /**
+   * A whole number (what a parser read digit by digit) fits when it lies in [min, max]: the same
+   * answer as `fits`, without the call, for the parsers' hot path.
+   */
+  readonly wholeOnly: boolean;
+  readonly min: number;
+  readonly max: number;
 }
 
-export const INT4: NumberKind = { description: 'an integer', fits: (value) => Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647 };
-export const BIGINT: NumberKind = { description: 'an integer', fits: Number.isSafeInteger };
-export const KIBIBYTES: NumberKind = { description: 'a whole, non-negative number of KiB', fits: (value) => Number.isSafeInteger(value) && value >= 0 };
-export const NUMERIC: NumberKind = { description: 'a number', fits: Number.isFinite };
-/** Years 1–9999, what the timestamp columns take. */
-export const EPOCH: NumberKind = { description: 'a time in epoch seconds', fits: (value) => value >= -62_135_596_800 && value <= 253_402_300_799 };
+function kind(description: string, min: number, max: number, wholeOnly: boolean): NumberKind {
+  return { description, min, max, wholeOnly, fits: (value) => (!wholeOnly || Number.isInteger(value)) && value >= min && value <= max };
+}
+
+export const INT4 = kind('an integer', -2_147_483_648, 2_147_483_647, true);
+export const BIGINT = kind('an integer', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
+export const KIBIBYTES = kind('a whole, non-negative number of KiB', 0, Number.MAX_SAFE_INTEGER, true);
+export const NUMERIC = kind('a number', -Number.MAX_VALUE, Number.MAX_VALUE, false);
+/** Years 1–9999, what the timestamp columns take (seconds; fractions allowed). */
+export const EPOCH = kind('a time in epoch seconds', -62_135_596_800, 253_402_300_799, false);
 
 /** A decimal number as NetBackup prints it; `Number` alone would also take `0x1f`, `1e3` or `Infinity`. */
 export const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
