@@ -6,6 +6,7 @@ import * as jobsApi from './0004-jobs-api.js';
 import * as veritas2hview from './0005-veritas2hview.js';
 import * as jobHeartbeat from './0006-job-heartbeat.js';
 import * as uniqueCustomerRoutes from './0007-unique-customer-routes.js';
+import * as jobParseIssues from './0008-job-parse-issues.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005-veritas2hview': veritas2hview,
   '0006-job-heartbeat': jobHeartbeat,
   '0007-unique-customer-routes': uniqueCustomerRoutes,
+  '0008-job-parse-issues': jobParseIssues,
 };

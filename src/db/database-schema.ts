@@ -74,6 +74,8 @@ export interface JobsTable {
   /** Last lease renewal of the current attempt (migration 0006): the sweeper's proof that a job ran past its deadline. */
   heartbeat_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   cancel_requested_at: Date | null;
+  /** `{ count, items }` of the last finished run (migration 0008); null before any. */
+  parse_issues: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface JobEventsTable {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, JobRow, JobStatus } from './database-schema.js';
+import type { JobParseIssues } from '../modules/parse-issue-log.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -75,6 +76,8 @@ export interface FinishJobArgs {
   readonly error?: { readonly code: string; readonly message: string } | null;
   readonly message: string;
   readonly data?: Readonly<Record<string, unknown>>;
+  /** The run's parse issues (`ModuleContext.reportIssue`); left as they were when undefined. */
+  readonly parseIssues?: JobParseIssues;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
       error_code: args.error == null ? null : cleanError(args.error).code,
       error_message: args.error == null ? null : cleanError(args.error).message,
       ...(args.stats === undefined ? {} : { stats: JSON.stringify(args.stats) }),
+      ...(args.parseIssues === undefined ? {} : { parse_issues: JSON.stringify(args.parseIssues) }),
     })
     .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
     .returning('id').executeTakeFirst();

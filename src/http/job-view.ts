@@ -1,5 +1,6 @@
 import type { JobEventRow, JobRow } from '../db/database-schema.js';
 import type { JobSummaryRow } from '../db/job-list-repository.js';
+import type { JobParseIssue, JobParseIssues } from '../modules/parse-issue-log.js';
 
 /** The public shape of a job (an allow-list: internal columns such as lease owners never leak). */
 export function jobSummaryView(job: JobSummaryRow) {
@@ -46,6 +47,7 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
       data: event.data ?? {},
     })),
     skippedEntries: skippedEntriesOf(events),
+    parseIssues: parseIssuesOf(job.parse_issues),
   };
 }
 
@@ -64,4 +66,11 @@ function skippedEntriesOf(events: readonly JobEventRow[]): Array<{ name: string;
     }
   }
   return entries;
+}
+
+/** The stored `{ count, items }` (a job that never finished a run has none: zero). */
+function parseIssuesOf(stored: unknown): JobParseIssues {
+  const value = (stored ?? {}) as { count?: unknown; items?: unknown };
+  const items = Array.isArray(value.items) ? (value.items as JobParseIssue[]) : [];
+  return { count: typeof value.count === 'number' ? value.count : items.length, items };
 }

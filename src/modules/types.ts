@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, JobSource } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
+import type { ParseIssueReport } from './parse-issue-log.js';
 
 /** One original file kept in the job's inbox folder, as recorded in its manifest. */
 export interface StagedFile {
@@ -43,6 +44,12 @@ export interface ModuleContext {
   readonly signal: AbortSignal;
   /** Records progress (for example rows read) for the API; cheap to call often. */
   reportProgress(progress: Readonly<Record<string, number | string>>): void;
+  /**
+   * Records a problem in the input that did not fail the job (a value kept raw, a line skipped).
+   * Stored with the job when it finishes and shown in its API detail; the first few hundred are
+   * listed, all are counted. Cheap; call it once per problem.
+   */
+  reportIssue(issue: ParseIssueReport): void;
 }
 
 export interface ModuleTransaction {

@@ -2,6 +2,7 @@ import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../db/database-schema.js';
 import { extendLease, finishJob, releaseJob, scheduleRetry } from '../db/job-queue-repository.js';
+import { ParseIssueLog } from '../modules/parse-issue-log.js';
 import type { ModuleContext, StagedFile } from '../modules/types.js';
 import { archiveJobFolder } from './archive.js';
 import { copyJobFolder } from './copy-job-folder.js';
@@ -69,6 +70,8 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   const workDir = path.join(jobTmpDir, `attempt-${job.attempts}`);
   const files = (job.manifest as { files?: StagedFile[] }).files ?? [];
   const startedAt = Date.now();
+  // One log per attempt: a retry parses again and reports again.
+  const issueLog = new ParseIssueLog();
   /** The job's final status if this run ended it (null when it goes back to the queue). */
   let outcome: string | null = null;
   const throwIfStopped = (): void => {
@@ -89,6 +92,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       logger,
       signal: controller.signal,
       reportProgress: (value) => { progress = { ...value }; },
+      reportIssue: issueLog.report,
     };
     const parsed: unknown = await module.parse(context);
     throwIfStopped();
@@ -98,7 +102,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       const written = await module.upsert(trx, parsed, context);
       throwIfStopped();
       const finished = await finishJob(trx, {
-        jobId: job.id, owner, status: 'succeeded', stats: written, error: null,
+        jobId: job.id, owner, status: 'succeeded', stats: written, error: null, parseIssues: issueLog.snapshot(),
         message: `succeeded: ${describeStats(written)}`, data: { stats: written, moduleVersion: module.version, archived: archived !== null },
       });
       // Fenced on the lease: if another worker or the sweeper took the job, our rows roll back.
@@ -108,7 +112,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     logger.info('job succeeded', { stats });
     outcome = 'succeeded';
   } catch (error) {
-    outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger });
+    outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger, issueLog });
   } finally {
     if (outcome !== null) deps.onJobFinished?.({ category: job.category, type: job.type, status: outcome, durationSeconds: (Date.now() - startedAt) / 1000 });
     clearInterval(heartbeat);
@@ -121,7 +125,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
 }
 
 /** Records how a failed or stopped run ends; returns the job's final status, or null when it will run again. */
-async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger'] }): Promise<string | null> {
+async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger']; issueLog: ParseIssueLog }): Promise<string | null> {
   const { job, owner, logger } = args;
   const stopped = args.error instanceof StopSignal ? args.error.reason : undefined;
   try {
@@ -154,7 +158,11 @@ async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: str
       logger.warn('job failed, will retry', { error: failure, retryInSeconds });
       return null;
     }
-    await finishJob(deps.db, { jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {} });
+    // The issues met before the failure are kept too: they often explain it.
+    await finishJob(deps.db, {
+      jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {},
+      parseIssues: args.issueLog.snapshot(),
+    });
     logger.error('job failed', { error: failure, details: error.details });
     return 'failed';
   } catch (recordError) {

@@ -17,6 +17,8 @@ export interface EchoInstruction {
   readonly failMessage?: string;
   readonly group?: string;
   readonly tag?: string;
+  /** Parse issues to report (`ModuleContext.reportIssue`), one per line `1..n`. */
+  readonly parseIssues?: number;
 }
 
 const transientFailures = new Map<string, number>();
@@ -36,6 +38,9 @@ export const echoModule = {
       if (context.signal.aborted) throw context.signal.reason as Error;
       context.reportProgress({ remainingMs: sleepUntil - Date.now() });
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (let n = 1; n <= (instruction.parseIssues ?? 0); n += 1) {
+      context.reportIssue({ file: 'instruction.json', line: n, what: `planned issue ${n}`, raw: n === 1 ? `raw\u0000${'x'.repeat(300)}` : String(n) });
     }
     const failed = transientFailures.get(context.jobId) ?? 0;
     if (failed < (instruction.failTransientTimes ?? 0)) {

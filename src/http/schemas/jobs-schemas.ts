@@ -70,6 +70,13 @@ export const jobEventSchema = z.object({
   data: z.record(z.string(), z.unknown()),
 }).openapi('JobEvent');
 
+export const parseIssueSchema = z.object({
+  file: z.string().openapi({ example: 'bpdbjobs_most_columns.csv' }),
+  line: z.number().int().nullable().openapi({ description: '1-based; null when the issue concerns the whole file', example: 1742 }),
+  what: z.string().openapi({ example: 'job 4711: percent is not an integer; stored as null, kept raw in extra' }),
+  raw: z.string().nullable().openapi({ description: 'The offending text as found (cut to 200 characters), or null', example: '58.799999' }),
+}).openapi('ParseIssue');
+
 export const jobDetailSchema = jobSummarySchema.extend({
   attempts: z.number().int(),
   maxAttempts: z.number().int(),
@@ -85,6 +92,10 @@ export const jobDetailSchema = jobSummarySchema.extend({
   files: z.array(stagedFileSchema),
   events: z.array(jobEventSchema),
   skippedEntries: z.array(z.object({ name: z.string(), reason: z.string() })).openapi({ description: 'Archive entries left out (unsafe or unsupported), from the timeline', example: [{ name: '../../etc/passwd', reason: 'path escapes the target' }] }),
+  parseIssues: z.object({
+    count: z.number().int().openapi({ description: 'Every issue of the last finished run', example: 1 }),
+    items: z.array(parseIssueSchema).openapi({ description: 'The first 200, in input order' }),
+  }).openapi({ description: 'Problems in the input that did not fail the job: values kept raw, lines skipped, files left out' }),
 }).openapi('JobDetail');
 
 export const jobListSchema = z.object({

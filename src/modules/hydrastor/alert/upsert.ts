@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
 import type { ModuleContext, UpsertStats } from '../../types.js';
 import { applyTimezone } from '../common/apply-timezone.js';
-import { formatParseIssue } from '../common/parse-issue.js';
+import { formatParseIssue, toIssueReport } from '../common/parse-issue.js';
 import type { HydrastorAlert } from './alert-types.js';
 import { applyPendingClear, clearOpenAlerts } from './apply-alert-clears.js';
 import { lockGridForAlert } from './lock-grid-for-alert.js';
@@ -32,9 +32,12 @@ export async function upsertAlert(trx: Transaction<Database>, alert: HydrastorAl
   const grid = await lockGridForAlert(trx, { customer: context.customer, serialNumber: alert.serial, gridName: alert.grid, jobId: context.jobId });
   const time = resolveOccurredAt(alert, grid.timezone);
   const issues = alert.issues.map(formatParseIssue);
+  for (const issue of alert.issues) context.reportIssue(toIssueReport(issue));
   if (time.zoneAssumed !== null) {
     const reason = grid.timezone === null ? `no time zone is known for grid ${alert.serial}` : `the grid's time zone`;
-    issues.push(`body: Date/Time has no UTC offset; read as ${time.zoneAssumed} (${reason})`);
+    const what = `Date/Time has no UTC offset; read as ${time.zoneAssumed} (${reason})`;
+    issues.push(`body: ${what}`);
+    context.reportIssue({ file: 'body', what });
   }
   if (issues.length > 0) context.logger.warn(`alert ${alert.eventId}: ${issues.length} issue(s)`, { issues });
 

@@ -27,7 +27,10 @@ export interface FieldReader {
   severity(column: string): AlertSeverity | null;
   /** Records a problem with this record (or with one column of it). */
   issue(reason: string, column?: string): void;
-  /** The columns not in `known`, with their values: kept, never dropped. */
+  /**
+   * The columns not in `known`, with their values: kept, never dropped. Values of known columns
+   * that could not be read (and so are null) are kept here too, as written, under their column.
+   */
   extra(known: ReadonlySet<string>): Record<string, string>;
 }
 
@@ -40,9 +43,11 @@ function quote(value: string): string {
 }
 
 export function createFieldReader(source: FieldSource, issues: ParseIssue[]): FieldReader {
-  const issue = (reason: string, column?: string): void => {
+  /** Known columns whose value was unreadable: kept raw in `extra`. */
+  const unreadable = new Map<string, string>();
+  const issue = (reason: string, column?: string, raw?: string): void => {
     const line = column === undefined ? source.line : source.lineOfColumn?.get(column) ?? source.line;
-    issues.push({ file: source.file, line, reason });
+    issues.push({ file: source.file, line, reason, ...(raw === undefined ? {} : { raw }) });
   };
   const text = (column: string): string | null => {
     const value = source.values.get(column)?.trim();
@@ -52,7 +57,10 @@ export function createFieldReader(source: FieldSource, issues: ParseIssue[]): Fi
     const value = text(column);
     if (value === null) return null;
     const parsed = parse(value);
-    if (parsed === null) issue(`${column}: ${quote(value)} is not ${kind}`, column);
+    if (parsed === null) {
+      unreadable.set(column, value);
+      issue(`${column}: ${quote(value)} is not ${kind}; stored as null, kept raw in extra`, column, value);
+    }
     return parsed;
   };
   return {
@@ -63,10 +71,10 @@ export function createFieldReader(source: FieldSource, issues: ParseIssue[]): Fi
     ratio: (column) => read(column, 'a ratio (N or N : 1)', parseDedupeRatio),
     timestamp: (column) => read(column, 'a time (YYYY-MM-DD HH:MM:SS [+-]HHMM)', parseTimestamp),
     severity: (column) => read(column, 'a severity (INFO, WARNING, ERROR, CRITICAL)', parseAlertSeverity),
-    issue,
+    issue: (reason, column) => issue(reason, column),
     extra: (known) => {
       const extra = new Map<string, string>();
-      for (const [column, value] of source.values) if (!known.has(column)) extra.set(column, value);
+      for (const [column, value] of source.values) if (!known.has(column) || unreadable.has(column)) extra.set(column, unreadable.get(column) ?? value);
       return Object.fromEntries(extra);
     },
   };

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
 import type { ModuleContext, UpsertStats } from '../../types.js';
-import { formatParseIssue } from '../common/parse-issue.js';
+import { formatParseIssue, toIssueReport } from '../common/parse-issue.js';
 import { findGrid } from '../db/find-grid.js';
 import { upsertReportedRows } from '../db/upsert-reported-rows.js';
 import { readSystemReport, type ParsedSystemReport } from './load-system-report.js';
@@ -40,6 +40,7 @@ function logIssues(context: ModuleContext, report: SystemReport): void {
 export async function upsertSystemReport(trx: Transaction<Database>, parsed: ParsedSystemReport, context: ModuleContext): Promise<UpsertStats> {
   const report = await reportInKnownZone(trx, parsed, context.customer);
   logIssues(context, report);
+  for (const issue of report.issues) context.reportIssue(toIssueReport(issue));
   const grid = await upsertGridFromReport(trx, { customer: context.customer, system: report.system, jobId: context.jobId });
   const listed = { gridId: grid.gridId, reportTime: report.system.reportTime, jobId: context.jobId };
   return {

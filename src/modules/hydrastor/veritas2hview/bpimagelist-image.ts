@@ -72,7 +72,7 @@ export interface BpimagelistImage {
   readonly backupTime: Date | null;
   /** Field 15. */
   readonly elapsedSeconds: number | null;
-  /** Field 16. */
+  /** Field 16; 2147483647 ("never") is the largest Date (`INFINITE_DATE_MS`), stored as infinity. */
   readonly expiresAt: Date | null;
   /** Field 17. */
   readonly compression: number | null;
@@ -94,7 +94,12 @@ export interface BpimagelistImage {
   readonly keyword: string | null;
   /** Field 45: the job that wrote the image. */
   readonly jobId: number | null;
-  /** The `HISTO` line's numbers, or null when there is none. */
+  /** The `HISTO` line's numbers, or null when there is none (never validated: see the parser). */
   readonly histogram: readonly number[] | null;
+  /**
+   * Values that did not fit their column, as written: `field<N>` of the IMAGE line,
+   * `frag_<copy>_<fragment>_field<N>` of a FRAG line; null when there are none.
+   */
+  extra: Record<string, string> | null;
   readonly fragments: BpimagelistFragment[];
 }

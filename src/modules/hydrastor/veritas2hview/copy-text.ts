@@ -4,6 +4,8 @@
  * holds a backslash, tab or line break, which one regex test finds.
  */
 
+import { INFINITE_DATE_MS } from './number-kinds.js';
+
 export const COPY_NULL = '\\N';
 export const COPY_FIELD_SEPARATOR = '\t';
 export const COPY_ROW_END = '\n';
@@ -46,12 +48,14 @@ export function copyBoolean(value: boolean | null): string {
 }
 
 /**
- * A time as epoch seconds, for a staging column the merge turns into timestamptz with
+ * A time as epoch seconds (the largest Date, `INFINITE_DATE_MS`, as `Infinity`), for a staging column the merge turns into timestamptz with
  * `to_timestamp`: a fifteenth of the cost of toISOString, which matters twice per job.
  */
 export function copyEpochSeconds(value: Date | null): string {
   if (value === null) return COPY_NULL;
   const time = value.getTime();
+  // to_timestamp('Infinity') is timestamptz 'infinity' (NetBackup's "never expires").
+  if (time === INFINITE_DATE_MS) return 'Infinity';
   return time >= MIN_TIMESTAMP_MS && time <= MAX_TIMESTAMP_MS ? String(time / 1000) : COPY_NULL;
 }
 

@@ -3,6 +3,7 @@ import type { Database } from '../../../db/database-schema.js';
 import type { BpimagelistFragment, BpimagelistImage } from './bpimagelist-image.js';
 import { column, type StageTable } from './copy-columns.js';
 import { kilobytesToBytes } from './copy-text.js';
+import { INFINITE_DATE_MS } from './number-kinds.js';
 
 export const IMAGE_STAGE_NAME = 'veritas_stage_images';
 export const IMAGES_TABLE = 'veritas_images';
@@ -44,6 +45,7 @@ export const IMAGE_STAGE: StageTable<BpimagelistImage> = {
     column.integer('image_type', (image) => image.imageType),
     column.text('keyword', (image) => image.keyword),
     column.bigint('job_id', (image) => image.jobId),
+    column.json('extra', (image) => image.extra),
     { ...column.json('fragments', (image) => fragmentsJson(image.fragments)), stageOnly: true },
   ],
 };
@@ -93,6 +95,8 @@ function safeNumber(value: number | null): number | null {
 }
 
 function isoOrNull(date: Date): string | null {
+  // NetBackup's "never expires" (jsonb_to_recordset reads 'infinity' as timestamptz infinity).
+  if (date.getTime() === INFINITE_DATE_MS) return 'infinity';
   const year = date.getUTCFullYear();
   return Number.isNaN(year) || year < 1 || year > 9999 ? null : date.toISOString();
 }

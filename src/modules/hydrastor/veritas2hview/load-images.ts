@@ -16,7 +16,7 @@ export interface LoadImagesArgs {
   readonly masterServerId: string;
   readonly jobId: string;
   readonly signal: AbortSignal;
-  readonly issues: ParseIssue[];
+  readonly onIssue: (issue: ParseIssue) => void;
   readonly onProgress: (progress: { readonly imagesRead: number }) => void;
   readonly roundRows?: number;
 }
@@ -35,7 +35,7 @@ export async function loadImages(trx: Transaction<Database>, args: LoadImagesArg
   let fragmentsWritten = 0;
   async function* images(): AsyncGenerator<BpimagelistImage[], void, undefined> {
     for await (const batch of parseBpimagelist(args.source)) {
-      args.issues.push(...batch.issues);
+      for (const issue of batch.issues) args.onIssue(issue);
       read += batch.images.length;
       args.onProgress({ imagesRead: read });
       if (batch.images.length > 0) yield batch.images;

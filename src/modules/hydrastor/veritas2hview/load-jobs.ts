@@ -18,7 +18,7 @@ export interface LoadJobsArgs {
   readonly jobId: string;
   readonly signal: AbortSignal;
   /** Receives the parser's issues (each file's list is already capped by the parser). */
-  readonly issues: ParseIssue[];
+  readonly onIssue: (issue: ParseIssue) => void;
   readonly onProgress: (progress: { readonly jobsRead: number; readonly linesRead: number }) => void;
   readonly roundRows?: number;
 }
@@ -39,7 +39,7 @@ export async function loadJobs(trx: Transaction<Database>, args: LoadJobsArgs): 
   let read = 0;
   async function* records(): AsyncGenerator<BpdbjobsRecord[], void, undefined> {
     for await (const batch of parseBpdbjobs(args.source, { columns: args.columns })) {
-      args.issues.push(...batch.issues);
+      for (const issue of batch.issues) args.onIssue(issue);
       read += batch.records.length;
       args.onProgress({ jobsRead: read, linesRead: batch.linesRead });
       if (batch.records.length > 0) yield batch.records;

@@ -13,6 +13,7 @@ import { checkManifestDigest, expectedSha256, parseManifest, type Veritas2HviewM
 import { parseStorageServers, type StorageServer } from './parse-storage-servers.js';
 import { parseStorageUnits, type StorageUnit } from './parse-storage-units.js';
 import { readExportArchive } from './read-export-archive.js';
+import { decodeText } from './text-encoding.js';
 
 /** The files streamed in the second pass; every other export file is small and read whole. */
 const LARGE_KINDS: ReadonlySet<ExportFileKind> = new Set(['bpdbjobs', 'bpimagelist']);
@@ -178,7 +179,7 @@ async function readEntry(args: { readonly kind: ExportFileKind; readonly path: s
     path: args.path,
     bytes,
     sha256: hash.digest('hex'),
-    text: Buffer.concat(kept).toString('utf8'),
+    text: decodeText(Buffer.concat(kept)),
   };
 }
 

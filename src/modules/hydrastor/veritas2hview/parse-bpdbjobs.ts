@@ -118,7 +118,7 @@ export async function* parseBpdbjobs(
   finishOpenRecord();
 
   if (issueCount > maxListedIssues) {
-    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed` });
+    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed`, unlisted: issueCount - maxListedIssues });
   }
   // Always a final batch, even empty: it carries the final line count.
   yield { records, issues, linesRead };

@@ -1,5 +1,6 @@
 import type { BpimagelistFragment, BpimagelistImage } from './bpimagelist-image.js';
 import { EXPORT_FILES } from './export-entry-kind.js';
+import { BIGINT, DECIMAL, EPOCH, INFINITE_DATE_MS, INT4, KIBIBYTES, NETBACKUP_INFINITY_SECONDS, type NumberKind } from './number-kinds.js';
 import { MAX_LISTED_ISSUES, type ParseIssue } from './parse-issue.js';
 import { lineCountOf, lineOf, readLineBatches, type TextChunkSource } from './read-line-batches.js';
 
@@ -40,9 +41,9 @@ export async function* parseBpimagelist(
   let images: BpimagelistImage[] = [];
   let issues: ParseIssue[] = [];
   let issueCount = 0;
-  const report = (line: number | null, severity: ParseIssue['severity'], message: string): void => {
+  const report = (line: number | null, severity: ParseIssue['severity'], message: string, raw?: string): void => {
     issueCount += 1;
-    if (issueCount <= maxListedIssues) issues.push({ file, line, severity, message });
+    if (issueCount <= maxListedIssues) issues.push({ file, line, severity, message, ...(raw === undefined ? {} : { raw }) });
   };
 
   let current: Mutable<BpimagelistImage> | null = null;
@@ -73,21 +74,29 @@ export async function* parseBpimagelist(
         if (image === null) report(lineNumber, 'error', `IMAGE line has ${fields.length} fields, needs a backup id at field ${MIN_IMAGE_FIELDS}, skipped`);
         else current = image;
       } else if (keyword === 'HISTO') {
+        // Not validated: real output shows zeros where Veritas' KB says -1, and nothing reads them.
         if (current !== null) current.histogram = fields.slice(1).map(Number);
         else report(lineNumber, 'warning', 'HISTO line belongs to no IMAGE, ignored');
       } else if (keyword === 'FRAG') {
+        // Field 9 is a disk media id for disk storage, but a path for snapshots and shares:
+        // kept as written either way; a path matches no disk volume, so the fragment stays unlinked.
         if (current === null) report(lineNumber, 'error', 'FRAG line belongs to no IMAGE, skipped');
         else current.fragments.push(readFragment(reader, lineNumber));
       } else {
         report(lineNumber, 'warning', `unknown line type ${JSON.stringify(keyword.slice(0, 20))}, ignored`);
       }
-      if (reader.invalid.length > 0) report(lineNumber, 'warning', `not a number in ${keyword} field(s) ${reader.invalid.join(', ')}, stored as null`);
+      for (const unfit of reader.unfit) {
+        const holder = keyword === 'IMAGE' || keyword === 'FRAG' ? current : null;
+        if (holder !== null) (holder.extra ??= emptyExtra())[extraKey(keyword, reader, unfit.position)] = unfit.raw;
+        const shown = unfit.raw.length > 80 ? `${unfit.raw.slice(0, 80)}…` : unfit.raw;
+        report(lineNumber, 'warning', `${keyword} field ${unfit.position}: ${JSON.stringify(shown)} is not ${unfit.expected}; stored as null${holder === null ? '' : ', kept raw in extra'}`, unfit.raw);
+      }
     }
     if (count > 0) linesRead = batch.firstLineNumber + count - 1;
   }
   finishImage();
   if (issueCount > maxListedIssues) {
-    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed` });
+    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed`, unlisted: issueCount - maxListedIssues });
   }
   // Always a final batch, even empty: it carries the final line count.
   yield { images, issues, linesRead };
@@ -100,9 +109,18 @@ function tokenize(line: string): string[] {
   return trimmed.includes('  ') || trimmed.includes('\t') ? trimmed.split(/\s+/) : trimmed.split(' ');
 }
 
-/** Positional access by 1-based field number; remembers fields that should be numbers but are not. */
+/** Where a value that did not fit its column is kept: `field<N>` of the image, or of its fragment. */
+function extraKey(keyword: string, reader: FieldReader, position: number): string {
+  return keyword === 'FRAG' ? `frag_${reader.text(2) ?? '?'}_${reader.text(3) ?? '?'}_field${position}` : `field${position}`;
+}
+
+function emptyExtra(): Record<string, string> {
+  return Object.create(null) as Record<string, string>;
+}
+
+/** Positional access by 1-based field number; remembers fields that do not fit their column. */
 class FieldReader {
-  readonly invalid: number[] = [];
+  readonly unfit: Array<{ readonly position: number; readonly raw: string; readonly expected: string }> = [];
   constructor(private readonly fields: readonly string[]) {}
 
   text(position: number): string | null {
@@ -110,19 +128,24 @@ class FieldReader {
     return value === undefined || value === NULL_TOKEN ? null : value;
   }
 
-  number(position: number): number | null {
+  number(position: number, kind: NumberKind): number | null {
     const value = this.text(position);
     if (value === null) return null;
-    const parsed = Number(value);
-    if (Number.isFinite(parsed)) return parsed;
-    this.invalid.push(position);
+    const parsed = DECIMAL.test(value) ? Number(value) : Number.NaN;
+    if (Number.isFinite(parsed) && kind.fits(parsed)) return parsed;
+    this.unfit.push({ position, raw: value, expected: kind.description });
     return null;
   }
 
   /** Epoch seconds; 0 means "not set". */
   date(position: number): Date | null {
-    const seconds = this.number(position);
+    const seconds = this.number(position, EPOCH);
     return seconds === null || seconds === 0 ? null : new Date(seconds * 1000);
+  }
+
+  /** An expiration: like `date`, and NetBackup's 2147483647 is "never" (infinity). */
+  expiration(position: number): Date | null {
+    return this.text(position) === String(NETBACKUP_INFINITY_SECONDS) ? new Date(INFINITE_DATE_MS) : this.date(position);
   }
 }
 
@@ -135,29 +158,30 @@ function readImage(field: FieldReader, line: number): Mutable<BpimagelistImage> 
   return {
     line,
     client,
-    imageVersion: field.number(5),
+    imageVersion: field.number(5, INT4),
     backupId,
     policy: field.text(7),
-    clientType: field.number(8),
+    clientType: field.number(8, INT4),
     proxyClient: field.text(9),
     creator: field.text(10),
     scheduleLabel: field.text(11),
-    scheduleType: field.number(12),
-    retentionLevel: field.number(13),
+    scheduleType: field.number(12, INT4),
+    retentionLevel: field.number(13, INT4),
     backupTime: field.date(14),
-    elapsedSeconds: field.number(15),
-    expiresAt: field.date(16),
-    compression: field.number(17),
-    encryption: field.number(18),
-    kilobytes: field.number(19),
-    files: field.number(20),
-    copies: field.number(21),
-    fragmentCount: field.number(22),
-    primaryCopy: field.number(28),
-    imageType: field.number(29),
+    elapsedSeconds: field.number(15, BIGINT),
+    expiresAt: field.expiration(16),
+    compression: field.number(17, INT4),
+    encryption: field.number(18, INT4),
+    kilobytes: field.number(19, KIBIBYTES),
+    files: field.number(20, BIGINT),
+    copies: field.number(21, INT4),
+    fragmentCount: field.number(22, INT4),
+    primaryCopy: field.number(28, INT4),
+    imageType: field.number(29, INT4),
     keyword: field.text(32),
-    jobId: field.number(45),
+    jobId: field.number(45, BIGINT),
     histogram: null,
+    extra: null,
     fragments: [],
   };
 }
@@ -165,23 +189,23 @@ function readImage(field: FieldReader, line: number): Mutable<BpimagelistImage> 
 function readFragment(field: FieldReader, line: number): BpimagelistFragment {
   return {
     line,
-    copyNumber: field.number(2),
-    fragmentNumber: field.number(3),
-    kilobytes: field.number(4),
-    remainderBytes: field.number(5),
-    mediaType: field.number(6),
-    density: field.number(7),
-    fileNumber: field.number(8),
+    copyNumber: field.number(2, INT4),
+    fragmentNumber: field.number(3, INT4),
+    kilobytes: field.number(4, KIBIBYTES),
+    remainderBytes: field.number(5, BIGINT),
+    mediaType: field.number(6, INT4),
+    density: field.number(7, INT4),
+    fileNumber: field.number(8, BIGINT),
     mediaId: field.text(9),
     host: field.text(10),
-    blockSize: field.number(11),
-    offset: field.number(12),
+    blockSize: field.number(11, BIGINT),
+    offset: field.number(12, BIGINT),
     mediaDate: field.date(13),
-    deviceWrittenOn: field.number(14),
-    flags: field.number(15),
+    deviceWrittenOn: field.number(14, INT4),
+    flags: field.number(15, INT4),
     mediaDescriptor: field.text(16),
-    expiresAt: field.date(17),
-    multiplexed: field.number(18),
-    retentionLevel: field.number(19),
+    expiresAt: field.expiration(17),
+    multiplexed: field.number(18, INT4),
+    retentionLevel: field.number(19, INT4),
   };
 }

@@ -1,7 +1,8 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
+import { createListingValueReader } from './listing-value-reader.js';
 import type { ParseIssue } from './parse-issue.js';
 import { labelValue, labelValues, parseLabelRecords, type LabelRecord } from './parse-label-records.js';
-import { gibibytesToBytes, isHydrastorType, leadingInteger, splitStateSuffix, type NameWithState } from './storage-values.js';
+import { isHydrastorType, splitStateSuffix, type NameWithState } from './storage-values.js';
 
 /** Labels of `nbdevquery -listdp -U`, in one place so a differently spelled label is a one-line fix. */
 export const DISK_POOL_LABELS = {
@@ -53,9 +54,10 @@ export interface DiskPoolsResult {
 /** Disk pools of `nbdevquery -listdp -U`; a record without a pool name is reported and skipped. */
 export function parseDiskPools(text: string, options: { readonly file?: string } = {}): DiskPoolsResult {
   const file = options.file ?? EXPORT_FILES.diskPools.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'nbdevquery -listdp' });
   const diskPools: DiskPool[] = [];
   for (const record of records) {
+    const numbers = createListingValueReader(record, file, issues);
     const name = labelValue(record, DISK_POOL_LABELS.name);
     if (name === null) {
       issues.push({ file, line: record.line, severity: 'error', message: `record has no "${DISK_POOL_LABELS.name}", skipped` });
@@ -73,12 +75,12 @@ export function parseDiskPools(text: string, options: { readonly file?: string }
       isHydrastor: isHydrastorType(diskType),
       status: labelValue(record, DISK_POOL_LABELS.status),
       flags: labelValues(record, DISK_POOL_LABELS.flag).filter((flag) => flag.length > 0),
-      rawSizeBytes: gibibytesToBytes(labelValue(record, DISK_POOL_LABELS.rawSize)),
-      usableSizeBytes: gibibytesToBytes(labelValue(record, DISK_POOL_LABELS.usableSize)),
-      volumeCount: leadingInteger(labelValue(record, DISK_POOL_LABELS.volumeCount)),
-      highWatermarkPercent: leadingInteger(labelValue(record, DISK_POOL_LABELS.highWatermark)),
-      lowWatermarkPercent: leadingInteger(labelValue(record, DISK_POOL_LABELS.lowWatermark)),
-      maxIoStreams: leadingInteger(labelValue(record, DISK_POOL_LABELS.maxIoStreams)),
+      rawSizeBytes: numbers.gibibytes(DISK_POOL_LABELS.rawSize),
+      usableSizeBytes: numbers.gibibytes(DISK_POOL_LABELS.usableSize),
+      volumeCount: numbers.integer(DISK_POOL_LABELS.volumeCount),
+      highWatermarkPercent: numbers.integer(DISK_POOL_LABELS.highWatermark),
+      lowWatermarkPercent: numbers.integer(DISK_POOL_LABELS.lowWatermark),
+      maxIoStreams: numbers.integer(DISK_POOL_LABELS.maxIoStreams),
       comment: labelValue(record, DISK_POOL_LABELS.comment),
       storageServers,
       storageServer: storageServers[0]?.name ?? null,

@@ -1,7 +1,8 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
+import { createListingValueReader } from './listing-value-reader.js';
 import type { ParseIssue } from './parse-issue.js';
 import { labelValue, labelValues, parseLabelRecords, type LabelRecord } from './parse-label-records.js';
-import { gibibytesToBytes, isHydrastorType, leadingInteger } from './storage-values.js';
+import { isHydrastorType } from './storage-values.js';
 
 /** Labels of `nbdevquery -listdv -U`, in one place so a differently spelled label is a one-line fix. */
 export const DISK_VOLUME_LABELS = {
@@ -49,9 +50,10 @@ export interface DiskVolumesResult {
 /** Disk volumes of `nbdevquery -listdv -U`; a record without a volume name is reported and skipped. */
 export function parseDiskVolumes(text: string, options: { readonly file?: string } = {}): DiskVolumesResult {
   const file = options.file ?? EXPORT_FILES.diskVolumes.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'nbdevquery -listdv' });
   const diskVolumes: DiskVolume[] = [];
   for (const record of records) {
+    const numbers = createListingValueReader(record, file, issues);
     const name = labelValue(record, DISK_VOLUME_LABELS.name);
     if (name === null) {
       issues.push({ file, line: record.line, severity: 'error', message: `record has no "${DISK_VOLUME_LABELS.name}", skipped` });
@@ -65,15 +67,15 @@ export function parseDiskVolumes(text: string, options: { readonly file?: string
       diskPool: labelValue(record, DISK_VOLUME_LABELS.diskPool),
       diskType,
       isHydrastor: isHydrastorType(diskType),
-      totalCapacityBytes: gibibytesToBytes(labelValue(record, DISK_VOLUME_LABELS.totalCapacity)),
-      freeSpaceBytes: gibibytesToBytes(labelValue(record, DISK_VOLUME_LABELS.freeSpace)),
-      usedPercent: leadingInteger(labelValue(record, DISK_VOLUME_LABELS.usedPercent)),
+      totalCapacityBytes: numbers.gibibytes(DISK_VOLUME_LABELS.totalCapacity),
+      freeSpaceBytes: numbers.gibibytes(DISK_VOLUME_LABELS.freeSpace),
+      usedPercent: numbers.integer(DISK_VOLUME_LABELS.usedPercent),
       status: labelValue(record, DISK_VOLUME_LABELS.status),
       flags: labelValues(record, DISK_VOLUME_LABELS.flag).filter((flag) => flag.length > 0),
-      readMounts: leadingInteger(labelValue(record, DISK_VOLUME_LABELS.readMounts)),
-      writeMounts: leadingInteger(labelValue(record, DISK_VOLUME_LABELS.writeMounts)),
-      readStreams: leadingInteger(labelValue(record, DISK_VOLUME_LABELS.readStreams)),
-      writeStreams: leadingInteger(labelValue(record, DISK_VOLUME_LABELS.writeStreams)),
+      readMounts: numbers.integer(DISK_VOLUME_LABELS.readMounts),
+      writeMounts: numbers.integer(DISK_VOLUME_LABELS.writeMounts),
+      readStreams: numbers.integer(DISK_VOLUME_LABELS.readStreams),
+      writeStreams: numbers.integer(DISK_VOLUME_LABELS.writeStreams),
       record,
     });
   }

@@ -17,14 +17,32 @@ export interface LabelRecordsResult {
   readonly issues: ParseIssue[];
 }
 
+/** A label as these listings write them: words, digits, brackets, `/`, `%`, `.`, `-`. */
+const LABEL_LINE = /^[A-Za-z][\w ()/%.-]*:/;
+/** nbdevquery's positional lines start with the output version: `V7.5 `. */
+const VERSION_COLUMN = /^V\d+(?:\.\d+)+\s/;
+
 /**
  * Splits the text into records at blank lines and each line at its first colon: `Label : value`
  * (nbdevquery) and `Label:   value` (bpstulist) both work, and a value may hold colons itself.
  * These listings have one record per pool, volume, server or unit, so they are read whole.
+ *
+ * Output made without `-U` is positional (`V7.5 dp_name 1 81.20 …` for nbdevquery, space-separated
+ * fields for bpstulist): when most lines are not "Label : value" lines, the file is not read and
+ * one issue says so and how to export it (formats spec §3, "Also seen in real NetBackup output").
  */
-export function parseLabelRecords(text: string, options: { readonly file: string }): LabelRecordsResult {
+export function parseLabelRecords(text: string, options: { readonly file: string; readonly command?: string }): LabelRecordsResult {
   const records: LabelRecord[] = [];
   const issues: ParseIssue[] = [];
+  const withoutU = positionalLine(text);
+  if (withoutU !== null) {
+    const command = options.command ?? 'the command';
+    issues.push({
+      file: options.file, line: withoutU.line, severity: 'error', raw: withoutU.text,
+      message: `${command} output without -U (positional lines, not "Label : value" records): file not read; export with \`${command} -U\``,
+    });
+    return { records, issues };
+  }
   let fields = new Map<string, string[]>();
   let recordLine = 0;
   const finishRecord = (): void => {
@@ -54,6 +72,24 @@ export function parseLabelRecords(text: string, options: { readonly file: string
   }
   finishRecord();
   return { records, issues };
+}
+
+/**
+ * The first line of positional output: a file that opens with nbdevquery's version column
+ * (`V7.5 …`, which -U output never has) or has no "Label : value" line at all; null otherwise.
+ */
+function positionalLine(text: string): { readonly line: number; readonly text: string } | null {
+  let first: { line: number; text: string } | null = null;
+  for (const [index, rawLine] of text.split('\n').entries()) {
+    const line = rawLine.trim();
+    if (line.length === 0) continue;
+    if (first === null) {
+      first = { line: index + 1, text: line };
+      if (VERSION_COLUMN.test(line)) return first;
+    }
+    if (LABEL_LINE.test(line)) return null;
+  }
+  return first;
 }
 
 /** All values of a label, matched case-insensitively (empty when absent). */

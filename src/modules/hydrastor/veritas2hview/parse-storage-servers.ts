@@ -31,7 +31,7 @@ export interface StorageServersResult {
 /** Storage servers of `nbdevquery -liststs -U`; a record without a name is reported and skipped. */
 export function parseStorageServers(text: string, options: { readonly file?: string } = {}): StorageServersResult {
   const file = options.file ?? EXPORT_FILES.storageServers.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'nbdevquery -liststs' });
   const storageServers: StorageServer[] = [];
   for (const record of records) {
     const name = labelValue(record, STORAGE_SERVER_LABELS.name);

@@ -1,7 +1,8 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
+import { createListingValueReader } from './listing-value-reader.js';
 import type { ParseIssue } from './parse-issue.js';
 import { labelValue, parseLabelRecords, type LabelRecord } from './parse-label-records.js';
-import { leadingInteger, yesNo } from './storage-values.js';
+import { yesNo } from './storage-values.js';
 
 /** Labels of `bpstulist -U`, in one place so a differently spelled label is a one-line fix. */
 export const STORAGE_UNIT_LABELS = {
@@ -38,9 +39,10 @@ export interface StorageUnitsResult {
 /** Storage units of `bpstulist -U`; a record without a `Label` is reported and skipped. */
 export function parseStorageUnits(text: string, options: { readonly file?: string } = {}): StorageUnitsResult {
   const file = options.file ?? EXPORT_FILES.storageUnits.fileName;
-  const { records, issues } = parseLabelRecords(text, { file });
+  const { records, issues } = parseLabelRecords(text, { file, command: 'bpstulist' });
   const storageUnits: StorageUnit[] = [];
   for (const record of records) {
+    const numbers = createListingValueReader(record, file, issues);
     const label = labelValue(record, STORAGE_UNIT_LABELS.label);
     if (label === null) {
       issues.push({ file, line: record.line, severity: 'error', message: `record has no "${STORAGE_UNIT_LABELS.label}", skipped` });
@@ -52,9 +54,9 @@ export function parseStorageUnits(text: string, options: { readonly file?: strin
       type: labelValue(record, STORAGE_UNIT_LABELS.type),
       subtype: labelValue(record, STORAGE_UNIT_LABELS.subtype),
       hostConnection: labelValue(record, STORAGE_UNIT_LABELS.hostConnection),
-      concurrentJobs: leadingInteger(labelValue(record, STORAGE_UNIT_LABELS.concurrentJobs)),
+      concurrentJobs: numbers.integer(STORAGE_UNIT_LABELS.concurrentJobs),
       onDemandOnly: yesNo(labelValue(record, STORAGE_UNIT_LABELS.onDemandOnly)),
-      maxFragmentSizeMegabytes: leadingInteger(labelValue(record, STORAGE_UNIT_LABELS.maxFragmentSize)),
+      maxFragmentSizeMegabytes: numbers.integer(STORAGE_UNIT_LABELS.maxFragmentSize),
       diskPool: labelValue(record, STORAGE_UNIT_LABELS.diskPool),
       record,
     });

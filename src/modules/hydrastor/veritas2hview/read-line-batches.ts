@@ -1,5 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { ParseIssue } from './parse-issue.js';
+import { createChunkDecoder, detectTextEncoding, type ChunkDecoder } from './text-encoding.js';
 
 /** What the streaming parsers read: a file stream, a tar/zip entry, or generated chunks. */
 export type TextChunkSource =
@@ -47,8 +47,8 @@ const CARRIAGE_RETURN = 13;
 /**
  * Splits a chunked UTF-8 text stream into lines, about one batch per input chunk, so a parser
  * pays the async-iteration cost per chunk rather than per line. Memory stays bounded by the chunk
- * size plus one partial line. Multi-byte characters split across chunks are reassembled; a
- * leading BOM is dropped; an overlong line becomes an empty line plus an issue. Do not mix string
+ * size plus one partial line. Multi-byte characters split across chunks are reassembled; UTF-16
+ * (with or without a BOM, from the first chunk's bytes) is decoded; a leading BOM is dropped; an overlong line becomes an empty line plus an issue. Do not mix string
  * and binary chunks in one source.
  */
 export async function* readLineBatches(
@@ -56,7 +56,8 @@ export async function* readLineBatches(
   options: ReadLineBatchesOptions,
 ): AsyncGenerator<LineBatch, void, undefined> {
   const maxLineChars = options.maxLineChars ?? MAX_LINE_CHARS;
-  const decoder = new StringDecoder('utf8');
+  /** Chosen from the first binary chunk: UTF-8, or UTF-16 written on Windows. */
+  let decoder: ChunkDecoder | null = null;
   /** Start of a line that the previous chunk(s) did not finish. */
   let pending = '';
   let skippingOverlongLine = false;
@@ -80,7 +81,12 @@ export async function* readLineBatches(
   };
 
   for await (const chunk of source) {
-    let text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
+    let text: string;
+    if (typeof chunk === 'string') text = chunk;
+    else {
+      decoder ??= createChunkDecoder(detectTextEncoding(chunk));
+      text = decoder.write(chunk);
+    }
     if (text.length === 0) continue;
     if (atStart) {
       atStart = false;
@@ -132,6 +138,6 @@ export async function* readLineBatches(
     }
   }
 
-  const tail = pending + decoder.end();
+  const tail = pending + (decoder?.end() ?? '');
   if (tail.length > 0 || skippingOverlongLine) yield singleLine(tail);
 }

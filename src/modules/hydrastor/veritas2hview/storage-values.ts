@@ -43,13 +43,6 @@ export function isHydrastorType(type: string | null): boolean {
   return type !== null && type.toLowerCase().includes(HYDRASTOR);
 }
 
-/** A whole number (`40`, `-1`, `524287 MB` → 524287); null when the value does not start with one. */
-export function leadingInteger(value: string | null): number | null {
-  if (value === null) return null;
-  const match = /^-?\d+/.exec(value.trim());
-  return match === null ? null : Number(match[0]);
-}
-
 /** `yes`/`no`, `true`/`false`, `1`/`0`; null for anything else. */
 export function yesNo(value: string | null): boolean | null {
   switch (value?.trim().toLowerCase()) {

@@ -9,8 +9,8 @@ import { storageUnitGridLookup } from './job-stage.js';
 import { loadImages } from './load-images.js';
 import { loadJobs } from './load-jobs.js';
 import type { ExportPlan } from './load-plan.js';
-import { formatParseIssue, type ParseIssue } from './parse-issue.js';
-import { upsertExportRecord } from './upsert-export-record.js';
+import { formatParseIssue, toIssueReport, type ParseIssue } from './parse-issue.js';
+import { MAX_STORED_ISSUES, upsertExportRecord } from './upsert-export-record.js';
 import { upsertMasterServer } from './upsert-master-server.js';
 import { upsertStorageListings } from './upsert-storage-listings.js';
 
@@ -40,7 +40,15 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     }),
     facts.keyGridSerial,
   );
-  const issues: ParseIssue[] = [...plan.issues, ...correlation.issues];
+  // Every issue goes to the job (ModuleContext.reportIssue); the export row keeps the first ones.
+  const issues: ParseIssue[] = [];
+  let issueCount = 0;
+  const onIssue = (issue: ParseIssue): void => {
+    issueCount += issue.unlisted ?? 1;
+    if (issues.length < MAX_STORED_ISSUES) issues.push(issue);
+    context.reportIssue(toIssueReport(issue));
+  };
+  for (const issue of [...plan.issues, ...correlation.issues]) onIssue(issue);
 
   const master = await upsertMasterServer(trx, {
     customer,
@@ -65,7 +73,7 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     signal,
     bpdbjobs: async (source) => {
       jobs = await loadJobs(trx, {
-        ...target, source, signal, issues,
+        ...target, source, signal, onIssue,
         columns: plan.manifest?.bpdbjobsColumns,
         gridOf: storageUnitGridLookup(correlation),
         onProgress: ({ jobsRead, linesRead }) => report({ phase: 'jobs', jobsRead, linesRead }),
@@ -73,16 +81,16 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     },
     bpimagelist: async (source) => {
       images = await loadImages(trx, {
-        ...target, source, signal, issues,
+        ...target, source, signal, onIssue,
         onProgress: ({ imagesRead }) => report({ phase: 'images', imagesRead }),
       });
     },
   });
 
   const exportWritten = await upsertExportRecord(trx, {
-    customer, masterServerId: master.id, plan, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount: issues.length, jobId,
+    customer, masterServerId: master.id, plan, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount, jobId,
   });
-  logIssues(context, issues);
+  logIssues(context, issues, issueCount);
   report({ phase: 'done' });
   return {
     veritas_master_servers: master.written ? 1 : 0,
@@ -93,14 +101,14 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     veritas_exports: exportWritten,
     jobs_read: jobs.read,
     images_read: images.read,
-    parse_issues: issues.length,
+    parse_issues: issueCount,
   };
 }
 
-function logIssues(context: ModuleContext, issues: readonly ParseIssue[]): void {
-  if (issues.length === 0) return;
+function logIssues(context: ModuleContext, issues: readonly ParseIssue[], count: number): void {
+  if (count === 0) return;
   context.logger.warn('export has issues', {
-    count: issues.length,
+    count,
     first: issues.slice(0, LOGGED_ISSUES).map(formatParseIssue),
   });
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { TestService } from '../../../support/start-test-service.js';
+import { apiClient } from '../../../http/http-client.js';
+import { TEST_ADMIN_KEY, type TestService } from '../../../support/start-test-service.js';
 import {
   acceptMail, hydrastorDb, hydrastorState, ingestMail, resent, startHydrastorService, toCrlf, waitForJobLog,
 } from '../support/hydrastor-test-service.js';
@@ -11,7 +12,7 @@ const DAY_13 = new Date('2023-01-13T03:00:00Z');
 const DAY_14 = new Date('2023-01-14T03:00:00Z');
 const DAY_15 = new Date('2023-01-15T03:00:00Z');
 
-const CUSTOMERS = ['bobs_burgers', 'sr_again', 'sr_zip', 'sr_body', 'sr_broken', 'sr_tolerant', 'sr_rename', 'sr_zone', 'sr_utc', 'sr_group'];
+const CUSTOMERS = ['bobs_burgers', 'sr_again', 'sr_zip', 'sr_body', 'sr_broken', 'sr_tolerant', 'sr_rename', 'sr_zone', 'sr_utc', 'sr_group', 'sr_values'];
 
 describe('hydrastor/system_report module, through the real pipeline', () => {
   let t: TestService;
@@ -188,6 +189,28 @@ describe('hydrastor/system_report module, through the real pipeline', () => {
     assert.deepEqual(stored[0], { node_name: 'AN001', model: 'HS8-5000', extra: { rack: 'R1' } }, 'unknown column kept in extra; NUL dropped; first repeat wins');
     assert.deepEqual(stored.map((node) => node.extra['rack']), ['R1', 'R2', 'R3', 'R4', 'R5']);
     await waitForJobLog(t, accepted.id, (line) => line.includes('README.txt'));
+  });
+
+  // Issue #11 item 8: blank → null; a value that does not fit is kept raw and counted on the job.
+  it('stores a blank number as null and keeps a fractional one raw in extra, listed in the job detail', async () => {
+    const files = await fixtureReportFiles();
+    const nodesCsv = (files.get('nodes.csv') ?? '').replace('SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1, ,11.5');
+    assert.ok(nodesCsv.includes(', ,11.5'), 'the fixture row was changed');
+    const archive = await makeTarGz(new Map([...files].map(([name, content]) => [`HSSysReport/${name}`, name === 'nodes.csv' ? nodesCsv : content])));
+    const raw = withAttachment(await fixtureText('system_report.eml'), { filename: 'report.tar.gz', contentType: 'application/gzip', content: archive });
+    const { done } = await ingestMail(t, { customer: 'sr_values', raw });
+    assert.equal(done.status, 'succeeded', `${done.error_code}: ${done.error_message}`);
+    const grid = await gridOf('sr_values');
+    const node = await hydrastorDb(t).selectFrom('hydrastor_nodes').select(['disks_total', 'disks_ok', 'extra'])
+      .where('grid_id', '=', grid.id).where('node_name', '=', 'SN001').executeTakeFirstOrThrow();
+    assert.deepEqual(node, { disks_total: null, disks_ok: null, extra: { disks_ok: '11.5' } });
+
+    const detail = await apiClient(t.service.httpUrl!, TEST_ADMIN_KEY).get(`/api/1.0/jobs/${done.id}`);
+    assert.equal(detail.status, 200);
+    assert.deepEqual(detail.body.parseIssues, {
+      count: 1,
+      items: [{ file: 'nodes.csv', line: 4, what: 'disks_ok: "11.5" is not an integer; stored as null, kept raw in extra', raw: '11.5' }],
+    });
   });
 
   it('keeps the grid by serial when it is renamed, and an older report does not rename it back', async () => {

@@ -178,7 +178,7 @@ describe('parseSystemReportBody', () => {
     assert.equal(report.activeAlerts.length, 1);
     assert.deepEqual(report.issues.map(formatParseIssue), [
       'body:33: unreadable active alert line; skipped',
-      'body:14: physical_free_bytes: "lots" is not a size in bytes',
+      'body:14: physical_free_bytes: "lots" is not a size in bytes; stored as null, kept raw in extra',
     ]);
   });
 

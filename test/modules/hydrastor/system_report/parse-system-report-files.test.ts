@@ -188,15 +188,34 @@ describe('parseSystemReportFiles', () => {
     const report = parseSystemReportFiles({ files });
     assert.deepEqual(issuesOf(report), [
       'nodes.csv:4: node_type: unexpected value "XN" (kept)',
-      'nodes.csv:4: disks_total: "twelve" is not an integer',
+      'nodes.csv:4: disks_total: "twelve" is not an integer; stored as null, kept raw in extra',
       'nodes.csv:6: node row without node_name; skipped',
-      'filesystems.csv:2: logical_used_bytes: "2.5e15" is not a size in bytes',
+      'filesystems.csv:2: logical_used_bytes: "2.5e15" is not a size in bytes; stored as null, kept raw in extra',
     ]);
+    assert.deepEqual(report.issues.map((issue) => issue.raw ?? null), [null, 'twelve', null, '2.5e15']);
     assert.deepEqual(report.nodes.map((node) => node.name), ['AN001', 'AN002', 'SN001', 'SN002']);
     assert.equal(report.nodes[2]?.disksTotal, null);
     assert.equal(report.nodes[2]?.disksOk, 12);
     assert.equal(report.filesystems[0]?.logicalUsedBytes, null);
     assert.equal(report.filesystems[0]?.physicalUsedBytes, 185497418161963n);
+    assert.equal(report.nodes[2]?.extra['disks_total'], 'twelve', 'the unreadable value is kept raw in the row');
+    assert.equal(report.filesystems[0]?.extra['logical_used_bytes'], '2.5e15');
+  });
+
+  // formats spec §3 "Also seen in real NetBackup output": blank and fractional values (the rule is
+  // stated for NetBackup; issue #11 item 8 asks the same of the HYDRAstor parsers' numbers).
+  it('stores a blank number as null without an issue, and keeps a fractional integer raw with an issue', async () => {
+    let files = replaceLine(await fixtureFiles(), 'nodes.csv', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1, ,11.5');
+    files = replaceLine(files, 'system.csv', ',8A5-000123,', ',8A5-000123,');
+    const report = parseSystemReportFiles({ files });
+    const node = report.nodes.find((candidate) => candidate.name === 'SN001');
+    assert.equal(node?.disksTotal, null, 'a single space is blank: null, not 0');
+    assert.equal(node?.disksOk, null, '11.5 does not fit an integer column');
+    assert.equal(node?.extra['disks_ok'], '11.5');
+    assert.equal(node?.extra['disks_total'], undefined, 'a blank value is not an issue and not kept');
+    assert.deepEqual(report.issues.map((issue) => [formatParseIssue(issue), issue.raw]), [
+      ['nodes.csv:4: disks_ok: "11.5" is not an integer; stored as null, kept raw in extra', '11.5'],
+    ]);
   });
 
   it('keeps the first of duplicate rows (one upsert statement must not touch a key twice)', async () => {

@@ -22,6 +22,7 @@ function contextFor(archivePath: string, signal = new AbortController().signal):
     logger: {} as Logger,
     signal,
     reportProgress: () => undefined,
+    reportIssue: () => undefined,
   };
 }
 

@@ -85,7 +85,9 @@ describe('parseBpimagelist', () => {
       [4, 'warning'],
       [6, 'warning'],
     ]);
-    assert.match(issues[3]!.message, /field\(s\) 19/);
+    assert.match(issues[3]!.message, /IMAGE field 19: "lots" is not .*kept raw in extra/);
+    assert.equal(issues[3]!.raw, 'lots');
+    assert.deepEqual({ ...images[0]!.extra }, { field19: 'lots' });
   });
 
   it('tolerates runs of blanks and tabs between fields', async () => {
