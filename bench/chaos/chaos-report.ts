@@ -1,0 +1,81 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { seconds, type ChaosRun } from './chaos-run.js';
+import type { KindCheck, LedgerCheck } from './check-ledger.js';
+import type { DiskFullResult } from './disk-full-phase.js';
+import type { SettleResult } from './final-phase.js';
+
+export interface ChaosReport {
+  readonly text: string;
+  readonly passed: boolean;
+  readonly json: Record<string, unknown>;
+}
+
+function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
+  const line = (cells: ReadonlyArray<string | number>): string => `| ${cells.map((cell) => String(cell).replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function ledgerRow(name: string, check: KindCheck): Array<string | number> {
+  return [name, check.sent, check.acknowledged, check.ok, check.lost, check.duplicated, check.stranded, check.failed, check.refused5xx, check.neverAcknowledged, check.storedWithoutAck];
+}
+
+/** Failures that make the run fail: acknowledged and lost, stranded, duplicated, failed, or bounced. */
+function problems(check: KindCheck): number {
+  return check.lost + check.duplicated + check.stranded + check.failed + check.refused5xx;
+}
+
+export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; readonly settle: SettleResult; readonly disk: DiskFullResult | null; readonly durationMs: number; readonly command: string }): ChaosReport {
+  const { ledger, options, faults } = run;
+  const { check, settle } = args;
+  const kills = faults.filter((fault) => fault.kind === 'kill');
+  const groupKills = kills.filter((fault) => fault.label.includes('group')).length;
+  const passed = problems(check.mails) + problems(check.uploads) === 0 && settle.settleMs !== null;
+  const faultRows = faults.map((fault, index) => {
+    const since = fault.recoveredAt;
+    const firstMail = since === null ? null : ledger.firstAckAfter('mail', since);
+    const firstUpload = since === null ? null : ledger.firstAckAfter('upload', since);
+    return [
+      index + 1, fault.label, seconds(fault.at), since === null ? '-' : seconds(since - fault.at),
+      firstMail === null || since === null ? '-' : seconds(firstMail - since),
+      firstUpload === null || since === null ? '-' : seconds(firstUpload - since),
+      fault.drainMs !== null ? seconds(fault.drainMs) : fault.drainGaveUp ? `> ${options.settleSeconds}` : '-',
+      fault.notes.join('; '),
+    ];
+  });
+  const phaseRows = Object.entries(ledger.outcomes).map(([phase, byKind]) => [
+    phase,
+    Object.entries(byKind['mail'] ?? {}).map(([outcome, n]) => `${outcome}: ${n}`).join(', '),
+    Object.entries(byKind['upload'] ?? {}).map(([outcome, n]) => `${outcome}: ${n}`).join(', '),
+    seconds(ledger.slowest[phase]?.['mail'] ?? null), seconds(ledger.slowest[phase]?.['upload'] ?? null),
+  ]);
+  const text = [
+    `Chaos benchmark (${options.mode}, seed ${options.seed}): ${args.command}`,
+    `${kills.length} kill -9 (${kills.length - groupKills} process, ${groupKills} process group), PostgreSQL outage ${options.outageSeconds} s, disk full ${args.disk === null ? `skipped (${run.skipped.find((skip) => skip.phase === 'disk-full')?.reason ?? '?'})` : 'yes'}; ${seconds(args.durationMs)} s in all`,
+    '',
+    table(['ledger', 'sent', 'acknowledged', 'ok (1 job, succeeded)', 'lost', 'duplicated', 'stranded', 'failed', '5xx', 'never acknowledged', 'stored without ack'], [ledgerRow('mails (Message-ID)', check.mails), ledgerRow('uploads (job id)', check.uploads)]),
+    '',
+    `Jobs at the end: ${Object.entries(check.jobStatuses).map(([status, n]) => `${status} ${n}`).join(', ')}; jobs matching no ledger item: ${check.unexpectedJobs}; ` +
+      `after the final restart every job was final ${settle.settleMs === null ? `NOT within ${options.settleSeconds} s` : `after ${seconds(settle.settleMs)} s`}.`,
+    '',
+    table(['#', 'fault', 'at (s)', 'down (s)', 'first 250 after (s)', 'first 202 after (s)', 'backlog empty after (s)', 'notes'], faultRows),
+    '',
+    table(['phase', 'mail attempts', 'upload attempts', 'slowest mail reply (s)', 'slowest upload reply (s)'], phaseRows),
+    '',
+    `Result: ${passed ? 'PASS' : 'FAIL'} — mails: ${check.mails.lost} lost, ${check.mails.stranded} stranded, ${check.mails.duplicated} duplicated, ${check.mails.failed} failed, ${check.mails.refused5xx} bounced (5xx); ` +
+      `uploads: ${check.uploads.lost} lost, ${check.uploads.stranded} stranded, ${check.uploads.duplicated} duplicated, ${check.uploads.failed} failed, ${check.uploads.refused5xx} refused`,
+  ].join('\n');
+  const json = {
+    command: args.command, options, passed, durationSeconds: args.durationMs / 1000, check, settle, faults, skipped: run.skipped,
+    outcomes: ledger.outcomes, slowestMs: ledger.slowest, midDataProbes: args.disk?.probes ?? null,
+  };
+  return { text, passed, json };
+}
+
+/** Writes the JSON result under bench/out/ (git-ignored); returns its path. */
+export async function writeReport(outDir: string, report: ChaosReport): Promise<string> {
+  await mkdir(outDir, { recursive: true });
+  const file = path.join(outDir, `chaos-${new Date().toISOString().replaceAll(/[:.]/g, '-')}.json`);
+  await writeFile(file, `${JSON.stringify(report.json, null, 2)}\n`);
+  return file;
+}

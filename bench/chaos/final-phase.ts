@@ -1,0 +1,65 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jobCounts, seconds, type ChaosRun } from './chaos-run.js';
+import { markRecovered, newFault } from './faults.js';
+
+const RETRY_FLUSH_BOUND_MS = 180_000;
+const TOP_UP_POLL_MS = 500;
+const SETTLE_POLL_MS = 1000;
+const ACTIVE_STATUSES = ['staging', 'queued', 'running'] as const;
+
+export interface SettleResult {
+  /** From the final restart until no job was staging/queued/running, ms; null if the bound passed. */
+  readonly settleMs: number | null;
+  readonly counts: Record<string, number> | null;
+}
+
+/** Without faults, sends until the minimum numbers of mails and uploads are acknowledged (bounded). */
+export async function topUp(run: ChaosRun): Promise<void> {
+  const { ledger, options } = run;
+  ledger.phase = 'top-up';
+  const boundMs = Math.max(60_000, (2 * options.minMails * 1000) / options.mailRate);
+  const started = ledger.now();
+  while (ledger.acked('mail') < options.minMails || ledger.acked('upload') < options.minUploads) {
+    if (ledger.now() - started > boundMs) {
+      run.log(`  top-up gave up after ${seconds(boundMs)} s: ${ledger.acked('mail')} mails, ${ledger.acked('upload')} uploads acknowledged`);
+      return;
+    }
+    await sleep(TOP_UP_POLL_MS);
+  }
+}
+
+/**
+ * Ends the run: no new mails or uploads, retries until everything owed one is acknowledged
+ * (bounded), the loads stop, the service is restarted once more (graceful stop, new process),
+ * and the run waits until no job is staging, queued or running (bounded by settleSeconds).
+ */
+export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
+  const { ledger, service, options } = run;
+  ledger.phase = 'final-retries';
+  run.mailLoad.finishing();
+  run.uploadLoad.finishing();
+  const flushStarted = ledger.now();
+  while ((ledger.pending('mail') > 0 || ledger.pending('upload') > 0) && ledger.now() - flushStarted < RETRY_FLUSH_BOUND_MS) await sleep(TOP_UP_POLL_MS);
+  await Promise.all([run.mailLoad.stop(), run.uploadLoad.stop()]);
+  run.log(`  retries flushed in ${seconds(ledger.now() - flushStarted)} s; still owed: ${ledger.pending('mail')} mails, ${ledger.pending('upload')} uploads`);
+
+  ledger.phase = 'final-restart';
+  const fault = newFault(ledger, 'restart', 'final restart (SIGTERM, start)');
+  run.faults.push(fault);
+  await service.stop();
+  fault.notes.push(`graceful stop took ${seconds(ledger.now() - fault.at)} s`);
+  await service.start();
+  markRecovered(ledger, fault);
+  run.drains.watch(fault);
+
+  const settleStarted = ledger.now();
+  let counts: Record<string, number> | null = null;
+  while (ledger.now() - settleStarted < options.settleSeconds * 1000) {
+    counts = await jobCounts(run);
+    if (counts !== null && ACTIVE_STATUSES.every((status) => (counts?.[status] ?? 0) === 0)) {
+      return { settleMs: ledger.now() - settleStarted, counts };
+    }
+    await sleep(SETTLE_POLL_MS);
+  }
+  return { settleMs: null, counts: await jobCounts(run) };
+}
