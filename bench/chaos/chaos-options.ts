@@ -26,6 +26,8 @@ export interface ChaosOptions {
   readonly tmpfsMiB: number;
   /** Bound on the final wait for every job to end, and on waiting for each fault's backlog. */
   readonly settleSeconds: number;
+  /** Before the final restart: how long the service gets to clear its backlog by itself. */
+  readonly selfHealSeconds: number;
   /** Keep the work folder (logs, data root) instead of removing it. */
   readonly keep: boolean;
   /** Skip the tmpfs (and so the disk-full phase) even when mounting would work. */
@@ -56,11 +58,11 @@ Results: a table on stdout and bench/out/chaos-<time>.json. See docs/reliability
 const PRESETS: Record<ChaosOptions['mode'], Omit<ChaosOptions, 'mode' | 'seed' | 'keep' | 'noTmpfs'>> = {
   short: {
     kills: 6, uptimeSeconds: [4, 10], mailRate: 8, sessions: 4, minMails: 300, uploadLoops: 1, uploadPauseMs: 1000, minUploads: 10,
-    outageSeconds: 15, lowSpaceSeconds: 6, fullSpaceSeconds: 5, tmpfsMiB: 320, settleSeconds: 300,
+    outageSeconds: 15, lowSpaceSeconds: 6, fullSpaceSeconds: 5, tmpfsMiB: 320, settleSeconds: 300, selfHealSeconds: 120,
   },
   full: {
     kills: 24, uptimeSeconds: [5, 15], mailRate: 8, sessions: 6, minMails: 1500, uploadLoops: 2, uploadPauseMs: 1000, minUploads: 60,
-    outageSeconds: 60, lowSpaceSeconds: 20, fullSpaceSeconds: 15, tmpfsMiB: 512, settleSeconds: 900,
+    outageSeconds: 60, lowSpaceSeconds: 20, fullSpaceSeconds: 15, tmpfsMiB: 512, settleSeconds: 900, selfHealSeconds: 180,
   },
 };
 

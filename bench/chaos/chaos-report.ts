@@ -3,7 +3,11 @@ import path from 'node:path';
 import { seconds, type ChaosRun } from './chaos-run.js';
 import type { KindCheck, LedgerCheck } from './check-ledger.js';
 import type { DiskFullResult } from './disk-full-phase.js';
-import type { SettleResult } from './final-phase.js';
+import { describeActive, type SettleResult } from './final-phase.js';
+import type { Fault } from './faults.js';
+
+/** A refusal slower than this (final dot → reply) leaves a client waiting for nothing. */
+const PROMPT_REPLY_SECONDS = 5;
 
 export interface ChaosReport {
   readonly text: string;
@@ -25,12 +29,25 @@ function problems(check: KindCheck): number {
   return check.lost + check.duplicated + check.stranded + check.failed + check.refused5xx;
 }
 
+/**
+ * The backlog column: seconds, and whether a later restart (a kill's or the final one) came
+ * before it emptied: then the service did not clear it by itself.
+ */
+function drainCell(run: ChaosRun, fault: Fault): string {
+  if (fault.drainMs === null || fault.recoveredAt === null) return fault.drainGaveUp ? `> ${run.options.settleSeconds}` : '-';
+  const drainedAt = fault.recoveredAt + fault.drainMs;
+  const restart = run.faults.find((other) => other !== fault && (other.kind === 'kill' || other.kind === 'restart') && other.at > (fault.recoveredAt ?? 0) && other.at < drainedAt);
+  return restart === undefined ? seconds(fault.drainMs) : `${seconds(fault.drainMs)} (after the ${restart.kind === 'restart' ? 'final restart' : 'next kill'} at ${seconds(restart.at)} s)`;
+}
+
 export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; readonly settle: SettleResult; readonly disk: DiskFullResult | null; readonly durationMs: number; readonly command: string }): ChaosReport {
   const { ledger, options, faults } = run;
   const { check, settle } = args;
   const kills = faults.filter((fault) => fault.kind === 'kill');
   const groupKills = kills.filter((fault) => fault.label.includes('group')).length;
   const passed = problems(check.mails) + problems(check.uploads) === 0 && settle.settleMs !== null;
+  const probes = args.disk?.probes ?? [];
+  const lateProbes = probes.filter((probe) => !probe.outcome.startsWith('250') && (probe.replySeconds ?? 0) > PROMPT_REPLY_SECONDS);
   const faultRows = faults.map((fault, index) => {
     const since = fault.recoveredAt;
     const firstMail = since === null ? null : ledger.firstAckAfter('mail', since);
@@ -39,7 +56,7 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
       index + 1, fault.label, seconds(fault.at), since === null ? '-' : seconds(since - fault.at),
       firstMail === null || since === null ? '-' : seconds(firstMail - since),
       firstUpload === null || since === null ? '-' : seconds(firstUpload - since),
-      fault.drainMs !== null ? seconds(fault.drainMs) : fault.drainGaveUp ? `> ${options.settleSeconds}` : '-',
+      drainCell(run, fault),
       fault.notes.join('; '),
     ];
   });
@@ -55,6 +72,8 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
     '',
     table(['ledger', 'sent', 'acknowledged', 'ok (1 job, succeeded)', 'lost', 'duplicated', 'stranded', 'failed', '5xx', 'never acknowledged', 'stored without ack'], [ledgerRow('mails (Message-ID)', check.mails), ledgerRow('uploads (job id)', check.uploads)]),
     '',
+    `Before the final restart (faults over, load stopped) ${settle.selfHealMs === null ? `jobs were still active after ${options.selfHealSeconds} s: ${describeActive(settle.beforeRestart)}` : `every job was final after ${seconds(settle.selfHealMs)} s`}. ` +
+      (probes.length === 0 ? '' : `Disk full mid-DATA: ${probes.length - lateProbes.length} of ${probes.length} answered within ${PROMPT_REPLY_SECONDS} s${lateProbes.length === 0 ? '' : `; late: ${lateProbes.map((probe) => `${probe.outcome} after ${(probe.replySeconds ?? 0).toFixed(1)} s`).join(', ')}`}.`),
     `Jobs at the end: ${Object.entries(check.jobStatuses).map(([status, n]) => `${status} ${n}`).join(', ')}; jobs matching no ledger item: ${check.unexpectedJobs}; ` +
       `after the final restart every job was final ${settle.settleMs === null ? `NOT within ${options.settleSeconds} s` : `after ${seconds(settle.settleMs)} s`}.`,
     '',
@@ -67,6 +86,7 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
   ].join('\n');
   const json = {
     command: args.command, options, passed, durationSeconds: args.durationMs / 1000, check, settle, faults, skipped: run.skipped,
+    selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
     outcomes: ledger.outcomes, slowestMs: ledger.slowest, midDataProbes: args.disk?.probes ?? null,
   };
   return { text, passed, json };

@@ -61,8 +61,10 @@ export async function diskFullPhase(run: ChaosRun): Promise<DiskFullResult | nul
     fault.notes.push('the service had exited while the disk was full; restarted');
     await run.service.start();
   }
-  const firstMail = await waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS);
+  const [firstMail, firstUpload] = await Promise.all([
+    waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS), waitForAck(run, 'upload', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS)]);
   if (firstMail === null) fault.notes.push(`no 250 within ${FIRST_ACK_BOUND_MS / 1000} s after space was freed`);
+  if (firstUpload === null) fault.notes.push(`no 202 within ${FIRST_ACK_BOUND_MS / 1000} s after space was freed`);
   run.log(`  ${fault.label}: slowest mid-DATA reply ${slowest.toFixed(1)} s; first 250 ${seconds(firstMail)} s after space was freed; ${fault.notes.join('; ')}`);
   return { probes };
 }

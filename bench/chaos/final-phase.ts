@@ -8,6 +8,13 @@ const SETTLE_POLL_MS = 1000;
 const ACTIVE_STATUSES = ['staging', 'queued', 'running'] as const;
 
 export interface SettleResult {
+  /**
+   * Before the final restart, with no fault for a while: how long until no job was staging,
+   * queued or running (null: not within selfHealSeconds), and what was still active then.
+   * A backlog that only a restart clears shows here.
+   */
+  readonly selfHealMs: number | null;
+  readonly beforeRestart: Record<string, number> | null;
   /** From the final restart until no job was staging/queued/running, ms; null if the bound passed. */
   readonly settleMs: number | null;
   readonly counts: Record<string, number> | null;
@@ -43,6 +50,10 @@ export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
   await Promise.all([run.mailLoad.stop(), run.uploadLoad.stop()]);
   run.log(`  retries flushed in ${seconds(ledger.now() - flushStarted)} s; still owed: ${ledger.pending('mail')} mails, ${ledger.pending('upload')} uploads`);
 
+  ledger.phase = 'self-heal';
+  const selfHeal = await waitUntilSettled(run, options.selfHealSeconds * 1000);
+  run.log(`  without a restart: ${selfHeal.settledMs === null ? `still active after ${options.selfHealSeconds} s: ${describeActive(selfHeal.counts)}` : `every job final after ${seconds(selfHeal.settledMs)} s`}`);
+
   ledger.phase = 'final-restart';
   const fault = newFault(ledger, 'restart', 'final restart (SIGTERM, start)');
   run.faults.push(fault);
@@ -52,14 +63,22 @@ export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
   markRecovered(ledger, fault);
   run.drains.watch(fault);
 
-  const settleStarted = ledger.now();
-  let counts: Record<string, number> | null = null;
-  while (ledger.now() - settleStarted < options.settleSeconds * 1000) {
-    counts = await jobCounts(run);
-    if (counts !== null && ACTIVE_STATUSES.every((status) => (counts?.[status] ?? 0) === 0)) {
-      return { settleMs: ledger.now() - settleStarted, counts };
-    }
+  const settled = await waitUntilSettled(run, options.settleSeconds * 1000);
+  return { selfHealMs: selfHeal.settledMs, beforeRestart: selfHeal.counts, settleMs: settled.settledMs, counts: settled.counts };
+}
+
+/** Polls until no job is staging, queued or running, at most `boundMs`. */
+async function waitUntilSettled(run: ChaosRun, boundMs: number): Promise<{ settledMs: number | null; counts: Record<string, number> | null }> {
+  const started = run.ledger.now();
+  for (;;) {
+    const counts = await jobCounts(run);
+    if (counts !== null && ACTIVE_STATUSES.every((status) => (counts[status] ?? 0) === 0)) return { settledMs: run.ledger.now() - started, counts };
+    if (run.ledger.now() - started >= boundMs) return { settledMs: null, counts };
     await sleep(SETTLE_POLL_MS);
   }
-  return { settleMs: null, counts: await jobCounts(run) };
+}
+
+export function describeActive(counts: Record<string, number> | null): string {
+  if (counts === null) return 'database unreachable';
+  return ACTIVE_STATUSES.map((status) => `${status} ${counts[status] ?? 0}`).join(', ');
 }

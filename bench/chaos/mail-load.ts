@@ -7,7 +7,9 @@ const COMMAND_TIMEOUT_MS = 30_000;
 /** Longer than the service's 60 s socket timeout, so a reply that only comes then is seen (and timed). */
 const DATA_REPLY_TIMEOUT_MS = 120_000;
 const RECONNECT_PAUSE_MS = 300;
+/** Retries back off like an MTA's queue, only faster: 1, 2, 4, 8, then every 15 s. */
 const RETRY_AFTER_MS = 1000;
+const RETRY_MAX_MS = 15_000;
 const IDLE_POLL_MS = 100;
 
 export interface MailLoadArgs {
@@ -30,6 +32,11 @@ export function messageIdOf(text: string): string {
   const token = MESSAGE_ID.exec(text)?.[1];
   if (token === undefined) throw new Error('a generated mail has no Message-ID');
   return token;
+}
+
+/** The pause before the next attempt of an item that failed `attempts` times (shared with the uploads). */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(RETRY_AFTER_MS * 2 ** Math.max(0, Math.min(attempts - 1, 10)), RETRY_MAX_MS);
 }
 
 /**
@@ -72,7 +79,7 @@ export class MailLoad {
 
   /** Puts a mail in line for a retry (also for mails sent by other parts of the harness). */
   retryLater(item: MailItem): void {
-    item.retryAt = this.#args.ledger.now() + RETRY_AFTER_MS;
+    item.retryAt = this.#args.ledger.now() + retryDelayMs(item.attempts);
     this.#retries.push(item);
   }
 

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Ledger, UploadItem } from './ledger.js';
+import { retryDelayMs } from './mail-load.js';
 
 const RESPONSE_TIMEOUT_MS = 120_000;
-const RETRY_AFTER_MS = 1000;
 const IDLE_POLL_MS = 100;
 /** Answers that say the request itself is wrong (a harness bug): retrying would not help. */
 const PERMANENT = new Set([400, 401, 403, 404, 413, 415, 422]);
@@ -104,7 +104,7 @@ export class UploadLoad {
   }
 
   #retryLater(item: UploadItem): void {
-    item.retryAt = this.#args.ledger.now() + RETRY_AFTER_MS;
+    item.retryAt = this.#args.ledger.now() + retryDelayMs(item.attempts);
     this.#retries.push(item);
   }
 
