@@ -25,6 +25,7 @@ import { Ledger } from './chaos/ledger.js';
 import { MailLoad, messageIdOf } from './chaos/mail-load.js';
 import { padMail } from './chaos/mid-data-probe.js';
 import { outagePhase } from './chaos/outage-phase.js';
+import { summarizeServiceErrors } from './chaos/service-errors.js';
 import { SmallFileSystem } from './chaos/small-file-system.js';
 import { UploadLoad } from './chaos/upload-load.js';
 import { BIN, freePort } from './support/service-process.js';
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     log(`chaos: ${options.mode} run, seed ${options.seed}, work folder ${workDir}`);
+    // Clean-ups run in reverse order: the folder goes after the tmpfs inside it is unmounted.
+    cleanups.push(() => (options.keep ? Promise.resolve(log(`chaos: work folder kept: ${workDir}`)) : rm(workDir, { recursive: true, force: true })));
     const fileSystem = options.noTmpfs ? 'skipped by --no-tmpfs' : await SmallFileSystem.mount(path.join(workDir, 'fs'), options.tmpfsMiB);
     if (typeof fileSystem !== 'string') {
       cleanups.push(async () => {
@@ -75,7 +78,6 @@ async function main(): Promise<number> {
     }
     const dataRoot = typeof fileSystem === 'string' ? path.join(workDir, 'data') : path.join(fileSystem.dir, 'data');
     await mkdir(dataRoot, { recursive: true });
-    cleanups.push(() => (options.keep ? Promise.resolve(log(`chaos: work folder kept: ${workDir}`)) : rm(workDir, { recursive: true, force: true })));
 
     const database = await ChaosDatabase.start(path.join(workDir, 'pg'));
     cleanups.push(() => database.close());
@@ -142,8 +144,10 @@ async function main(): Promise<number> {
     log(`chaos: ${ledger.acked('mail')} mails, ${ledger.acked('upload')} uploads acknowledged; final restart and settle`);
     const settle = await finalPhase(run);
     await drains.stop();
+    await drains.pollOnce();
     const check = await checkLedger(database, ledger);
-    const report = buildReport(run, { check, settle, disk, durationMs: ledger.now(), command });
+    const serviceErrors = await summarizeServiceErrors(path.join(workDir, 'service-output.log'));
+    const report = buildReport(run, { check, settle, disk, serviceErrors, durationMs: ledger.now(), command });
     log(`\n${report.text}`);
     log(`\nJSON: ${await writeReport(OUT_DIR, report)}`);
     return report.passed ? 0 : 1;

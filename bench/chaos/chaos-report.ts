@@ -40,7 +40,7 @@ function drainCell(run: ChaosRun, fault: Fault): string {
   return restart === undefined ? seconds(fault.drainMs) : `${seconds(fault.drainMs)} (after the ${restart.kind === 'restart' ? 'final restart' : 'next kill'} at ${seconds(restart.at)} s)`;
 }
 
-export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; readonly settle: SettleResult; readonly disk: DiskFullResult | null; readonly durationMs: number; readonly command: string }): ChaosReport {
+export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; readonly settle: SettleResult; readonly disk: DiskFullResult | null; readonly serviceErrors: ReadonlyArray<{ readonly message: string; readonly count: number }>; readonly durationMs: number; readonly command: string }): ChaosReport {
   const { ledger, options, faults } = run;
   const { check, settle } = args;
   const kills = faults.filter((fault) => fault.kind === 'kill');
@@ -81,12 +81,15 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
     '',
     table(['phase', 'mail attempts', 'upload attempts', 'slowest mail reply (s)', 'slowest upload reply (s)'], phaseRows),
     '',
+    args.serviceErrors.length === 0 ? 'Service log: no error-level lines.' : `Service log, error-level lines by message: ${args.serviceErrors.map((entry) => `${entry.count} × ${entry.message}`).join('; ')}`,
+    ...(settle.stuckBeforeRestart.length === 0 ? [] : [`Still active before the final restart: ${settle.stuckBeforeRestart.join('; ')}`]),
+    '',
     `Result: ${passed ? 'PASS' : 'FAIL'} — mails: ${check.mails.lost} lost, ${check.mails.stranded} stranded, ${check.mails.duplicated} duplicated, ${check.mails.failed} failed, ${check.mails.refused5xx} bounced (5xx); ` +
       `uploads: ${check.uploads.lost} lost, ${check.uploads.stranded} stranded, ${check.uploads.duplicated} duplicated, ${check.uploads.failed} failed, ${check.uploads.refused5xx} refused`,
   ].join('\n');
   const json = {
     command: args.command, options, passed, durationSeconds: args.durationMs / 1000, check, settle, faults, skipped: run.skipped,
-    selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
+    serviceErrors: args.serviceErrors, selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
     outcomes: ledger.outcomes, slowestMs: ledger.slowest, midDataProbes: args.disk?.probes ?? null,
   };
   return { text, passed, json };

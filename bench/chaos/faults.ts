@@ -66,23 +66,27 @@ export class DrainMonitor {
 
   async #poll(): Promise<void> {
     while (this.#running) {
-      for (const fault of this.#faults) {
-        if (fault.recoveredAt === null || fault.recoveredWallMs === null || fault.drainMs !== null || fault.drainGaveUp) continue;
-        const now = this.#ledger.now();
-        if (now - fault.recoveredAt > this.#boundMs) {
-          fault.drainGaveUp = true;
-          continue;
-        }
-        try {
-          const [row] = await this.#database.query<{ n: string }>(
-            `SELECT count(*) AS n FROM jobs WHERE status IN ('staging', 'queued', 'running') AND created_at <= to_timestamp($1::float8 / 1000)`,
-            [fault.recoveredWallMs]);
-          if (Number(row?.n ?? '1') === 0) fault.drainMs = this.#ledger.now() - fault.recoveredAt;
-        } catch {
-          // The database is down (outage phase): try again at the next round.
-        }
-      }
+      await this.pollOnce();
       await sleep(POLL_MS);
+    }
+  }
+
+  /** One round over the faults whose backlog is not empty yet (also called once more at the end). */
+  async pollOnce(): Promise<void> {
+    for (const fault of this.#faults) {
+      if (fault.recoveredAt === null || fault.recoveredWallMs === null || fault.drainMs !== null || fault.drainGaveUp) continue;
+      if (this.#ledger.now() - fault.recoveredAt > this.#boundMs) {
+        fault.drainGaveUp = true;
+        continue;
+      }
+      try {
+        const [row] = await this.#database.query<{ n: string }>(
+          `SELECT count(*) AS n FROM jobs WHERE status IN ('staging', 'queued', 'running') AND created_at <= to_timestamp($1::float8 / 1000)`,
+          [fault.recoveredWallMs]);
+        if (Number(row?.n ?? '1') === 0) fault.drainMs = this.#ledger.now() - fault.recoveredAt;
+      } catch {
+        // The database is down (outage phase): try again at the next round.
+      }
     }
   }
 }

@@ -5,6 +5,7 @@ import { markRecovered, newFault } from './faults.js';
 const RETRY_FLUSH_BOUND_MS = 180_000;
 const TOP_UP_POLL_MS = 500;
 const SETTLE_POLL_MS = 1000;
+const STUCK_JOBS_LISTED = 5;
 const ACTIVE_STATUSES = ['staging', 'queued', 'running'] as const;
 
 export interface SettleResult {
@@ -15,6 +16,8 @@ export interface SettleResult {
    */
   readonly selfHealMs: number | null;
   readonly beforeRestart: Record<string, number> | null;
+  /** A few of the jobs still active then (id, status, source, attempts, last event), to start the diagnosis. */
+  readonly stuckBeforeRestart: string[];
   /** From the final restart until no job was staging/queued/running, ms; null if the bound passed. */
   readonly settleMs: number | null;
   readonly counts: Record<string, number> | null;
@@ -52,6 +55,7 @@ export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
 
   ledger.phase = 'self-heal';
   const selfHeal = await waitUntilSettled(run, options.selfHealSeconds * 1000);
+  const stuckBeforeRestart = selfHeal.settledMs === null ? await describeStuckJobs(run) : [];
   run.log(`  without a restart: ${selfHeal.settledMs === null ? `still active after ${options.selfHealSeconds} s: ${describeActive(selfHeal.counts)}` : `every job final after ${seconds(selfHeal.settledMs)} s`}`);
 
   ledger.phase = 'final-restart';
@@ -64,7 +68,7 @@ export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
   run.drains.watch(fault);
 
   const settled = await waitUntilSettled(run, options.settleSeconds * 1000);
-  return { selfHealMs: selfHeal.settledMs, beforeRestart: selfHeal.counts, settleMs: settled.settledMs, counts: settled.counts };
+  return { selfHealMs: selfHeal.settledMs, beforeRestart: selfHeal.counts, stuckBeforeRestart, settleMs: settled.settledMs, counts: settled.counts };
 }
 
 /** Polls until no job is staging, queued or running, at most `boundMs`. */
@@ -75,6 +79,18 @@ async function waitUntilSettled(run: ChaosRun, boundMs: number): Promise<{ settl
     if (counts !== null && ACTIVE_STATUSES.every((status) => (counts[status] ?? 0) === 0)) return { settledMs: run.ledger.now() - started, counts };
     if (run.ledger.now() - started >= boundMs) return { settledMs: null, counts };
     await sleep(SETTLE_POLL_MS);
+  }
+}
+
+async function describeStuckJobs(run: ChaosRun): Promise<string[]> {
+  try {
+    const rows = await run.database.query<{ id: string; status: string; source: string; attempts: number; age: number; event: string | null }>(
+      `SELECT j.id, j.status, j.source, j.attempts, extract(epoch FROM now() - j.updated_at)::float8 AS age,
+              (SELECT kind || ': ' || message FROM job_events WHERE job_id = j.id ORDER BY at DESC, id DESC LIMIT 1) AS event
+         FROM jobs j WHERE j.status IN ('staging', 'queued', 'running') ORDER BY j.created_at LIMIT ${STUCK_JOBS_LISTED}`);
+    return rows.map((row) => `${row.id} ${row.status} (${row.source}, ${row.attempts} attempts, unchanged for ${row.age.toFixed(0)} s${row.event === null ? '' : `, last event "${row.event}"`})`);
+  } catch (error) {
+    return [`could not list them: ${String(error)}`];
   }
 }
 

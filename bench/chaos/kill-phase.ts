@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jobCounts, seconds, uniform, type ChaosRun } from './chaos-run.js';
+import { jobCounts, seconds, uniform, waitForAck, type ChaosRun } from './chaos-run.js';
 import type { KillMode } from './chaos-service.js';
 import { markRecovered, newFault } from './faults.js';
 
@@ -8,6 +8,7 @@ const STARTUP_KILL_EVERY = 5;
 const STARTUP_KILL_WINDOW_MS: readonly [number, number] = [300, 2500];
 /** Time for orphans of a single-process kill to notice their parent is gone before they are counted. */
 const ORPHAN_GRACE_MS = 500;
+const LAST_ACK_BOUND_MS = 120_000;
 
 /**
  * kill -9 at random moments while mails and uploads flow: alternately the service process alone
@@ -55,4 +56,10 @@ export async function killPhase(run: ChaosRun): Promise<void> {
     }
     run.log(`  ${fault.label} at ${seconds(fault.at)} s: ${fault.notes.join('; ')}${fault.recoveredAt === null ? '' : `; listening again after ${seconds(fault.recoveredAt - fault.at)} s`}`);
   }
+  // The last restart gets its uptime too, so its first 250 and 202 are not the next phase's.
+  const last = run.faults.at(-1);
+  if (last !== undefined && last.recoveredAt !== null) {
+    await Promise.all([waitForAck(run, 'mail', last.recoveredAt, LAST_ACK_BOUND_MS), waitForAck(run, 'upload', last.recoveredAt, LAST_ACK_BOUND_MS)]);
+  }
+  await sleep(options.uptimeSeconds[0] * 1000);
 }
