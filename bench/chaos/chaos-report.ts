@@ -48,6 +48,11 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
   const passed = problems(check.mails) + problems(check.uploads) === 0 && settle.settleMs !== null;
   const probes = args.disk?.probes ?? [];
   const lateProbes = probes.filter((probe) => !probe.outcome.startsWith('250') && (probe.replySeconds ?? 0) > PROMPT_REPLY_SECONDS);
+  // Not pass conditions of the ledger, but defects all the same: said next to the verdict.
+  const warnings = [
+    ...(settle.selfHealMs === null ? [`the backlog needed the final restart (${describeActive(settle.beforeRestart)} after ${options.selfHealSeconds} s without one)`] : []),
+    ...(lateProbes.length === 0 ? [] : [`${lateProbes.length} mid-DATA disk-full replies took more than ${PROMPT_REPLY_SECONDS} s`]),
+  ];
   const faultRows = faults.map((fault, index) => {
     const since = fault.recoveredAt;
     const firstMail = since === null ? null : ledger.firstAckAfter('mail', since);
@@ -85,11 +90,12 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
     ...(settle.stuckBeforeRestart.length === 0 ? [] : [`Still active before the final restart: ${settle.stuckBeforeRestart.join('; ')}`]),
     '',
     `Result: ${passed ? 'PASS' : 'FAIL'} — mails: ${check.mails.lost} lost, ${check.mails.stranded} stranded, ${check.mails.duplicated} duplicated, ${check.mails.failed} failed, ${check.mails.refused5xx} bounced (5xx); ` +
-      `uploads: ${check.uploads.lost} lost, ${check.uploads.stranded} stranded, ${check.uploads.duplicated} duplicated, ${check.uploads.failed} failed, ${check.uploads.refused5xx} refused`,
+      `uploads: ${check.uploads.lost} lost, ${check.uploads.stranded} stranded, ${check.uploads.duplicated} duplicated, ${check.uploads.failed} failed, ${check.uploads.refused5xx} refused` +
+      (warnings.length === 0 ? '' : `\nWarnings: ${warnings.join('; ')}`),
   ].join('\n');
   const json = {
     command: args.command, options, passed, durationSeconds: args.durationMs / 1000, check, settle, faults, skipped: run.skipped,
-    serviceErrors: args.serviceErrors, selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
+    warnings, serviceErrors: args.serviceErrors, selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
     outcomes: ledger.outcomes, slowestMs: ledger.slowest, midDataProbes: args.disk?.probes ?? null,
   };
   return { text, passed, json };
