@@ -48,7 +48,7 @@ interface JobFacts {
  * Checks the ledger item by item against the jobs table: every acknowledged Message-ID and
  * upload must have exactly one job, and it must have succeeded.
  */
-export async function checkLedger(database: ChaosDatabase, ledger: Ledger): Promise<LedgerCheck> {
+export async function checkLedger(database: Pick<ChaosDatabase, 'query'>, ledger: Ledger): Promise<LedgerCheck> {
   const rows = await database.query<{ id: string; status: string; error_code: string | null; attempts: number; message_id: string | null; upload_id: string | null }>(
     `SELECT id, status, error_code, attempts, manifest->'hints'->>'messageId' AS message_id, source_ref->>'uploadId' AS upload_id
        FROM jobs ORDER BY created_at`);
