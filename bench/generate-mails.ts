@@ -44,7 +44,7 @@ const MESSAGES = ['Disk failure detected. Data rebuild started.', 'Power supply 
 const RECOVERED_EVERY = 5;
 
 /** mulberry32: small, fast and good enough to vary test data reproducibly. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

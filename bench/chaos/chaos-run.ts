@@ -38,17 +38,8 @@ export interface ChaosRun {
   log(line: string): void;
 }
 
-/** mulberry32: small and reproducible from the printed seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Reproducible from the printed seed (the mail generator's own). */
+export { seededRandom } from '../generate-mails.js';
 
 export function uniform(random: () => number, min: number, max: number): number {
   return min + (max - min) * random();
