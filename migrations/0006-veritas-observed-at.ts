@@ -1,0 +1,39 @@
+import { sql, type Kysely } from 'kysely';
+
+/** The tables whose rows hold one export's view of a NetBackup object. */
+const OBSERVED_TABLES = [
+  'veritas_storage_servers',
+  'veritas_disk_pools',
+  'veritas_disk_volumes',
+  'veritas_storage_units',
+  'veritas_jobs',
+  'veritas_images',
+  'veritas_image_fragments',
+] as const;
+
+/**
+ * The newest observation wins (issue #11, item 9): every Veritas2Hview row records when the export
+ * it came from was generated (`observed_at`), and a merge updates a row only from an export at
+ * least as new, so an older export loaded late fills missing rows and never overwrites newer
+ * ones. NULL means "unknown" (rows written before this migration, exports without any date) and
+ * counts as older than any known time. The export record says where its time came from.
+ *
+ * Nullable columns without a default: adding them rewrites nothing, whatever the table size.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const table of OBSERVED_TABLES) {
+    await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN observed_at timestamptz`.execute(db);
+    await sql.raw(`COMMENT ON COLUMN ${table}.observed_at IS 'Generation time of the export whose values the row holds (manifest generatedAt, else estimated from the jobs); NULL = unknown, older than any known time'`).execute(db);
+  }
+  await sql`
+    ALTER TABLE veritas_exports
+      ADD COLUMN observed_at timestamptz,
+      ADD COLUMN observed_from text CHECK (observed_from IN ('manifest', 'job_times', 'load_time'))`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_exports.observed_at IS 'The time this export''s rows carry as observed_at: its generation time as far as it can be told'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_exports.observed_from IS 'manifest (generatedAt), job_times (no manifest: the newest job time at the start and end of bpdbjobs), load_time (the time given lay in the future); NULL when undated'`.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`ALTER TABLE veritas_exports DROP COLUMN observed_from, DROP COLUMN observed_at`.execute(db);
+  for (const table of OBSERVED_TABLES) await sql`ALTER TABLE ${sql.table(table)} DROP COLUMN observed_at`.execute(db);
+}
