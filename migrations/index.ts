@@ -4,7 +4,7 @@ import * as hydrastorEmail from './0002-hydrastor-email.js';
 import * as s3Objects from './0003-s3-objects.js';
 import * as jobsApi from './0004-jobs-api.js';
 import * as veritas2hview from './0005-veritas2hview.js';
-import * as veritasObservedAt from './0006-veritas-observed-at.js';
+import * as newestObservationWins from './0006-newest-observation-wins.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -16,5 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-s3-objects': s3Objects,
   '0004-jobs-api': jobsApi,
   '0005-veritas2hview': veritas2hview,
-  '0006-veritas-observed-at': veritasObservedAt,
+  '0006-newest-observation-wins': newestObservationWins,
 };
