@@ -11,7 +11,7 @@ export type ObservationSource = 'manifest' | 'job_times' | 'load_time';
 
 /**
  * When an export saw what it lists: every row it writes carries this as `observed_at`, and the
- * merges let only an export at least as new update a row (docs/operations.md, "Late exports").
+ * merges let only an export at least as new update a row (docs/operations.md, "Late exports and reports").
  * `at` is null when the export gives no date at all: such an export counts as older than any dated
  * one, and rows it writes as undated.
  */

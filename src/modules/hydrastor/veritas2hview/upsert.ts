@@ -25,7 +25,7 @@ const LOGGED_ISSUES = 20;
  * grid links, then the large files streamed from the archive (second pass) through COPY rounds,
  * and last the export's own record. Every row commits with the job's completion or not at all.
  * Every row carries the export's observation time, and an export older than the one a row came
- * from only adds what is missing (docs/operations.md, "Late exports").
+ * from only adds what is missing (docs/operations.md, "Late exports and reports").
  */
 export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan, context: ModuleContext): Promise<UpsertStats> {
   const { jobId, customer, signal } = context;
