@@ -38,6 +38,7 @@ export async function mergeStage(args: MergeStageArgs): Promise<number> {
   const assignments = [
     ...values.map((name) => `${name} = excluded.${name}`), 'observed_at = excluded.observed_at', 'last_job_id = excluded.last_job_id', 'updated_at = now()',
   ];
+  // Tested first: an unchanged row (every row when an export is loaded again) needs no guard.
   const changed = `ROW(${values.map((name) => `existing.${name}`).join(', ')}) IS DISTINCT FROM ROW(${values.map((name) => `excluded.${name}`).join(', ')})`;
   const result = await sql<{ written: number }>`
     WITH written AS (
@@ -46,7 +47,7 @@ export async function mergeStage(args: MergeStageArgs): Promise<number> {
         ${args.observedAt?.toISOString() ?? null}::timestamptz, ${args.jobId}::uuid
       FROM ${sql.raw(args.stage.name)} AS staged
       ON CONFLICT (master_server_id, ${sql.raw(args.keyColumns.join(', '))}) DO UPDATE SET ${sql.raw(assignments.join(', '))}
-      WHERE (${sql.raw(args.updateGuard)}) AND ${sql.raw(changed)}
+      WHERE ${sql.raw(changed)} AND (${sql.raw(args.updateGuard)})
       RETURNING 1
     )
     SELECT count(*)::integer AS written FROM written`.execute(args.trx);
