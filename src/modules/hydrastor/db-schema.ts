@@ -28,16 +28,22 @@ export type HydrastorGridsTable = {
   timezone: string | null;
   extra: Extra;
   last_report_time: Timestamp | null;
+  /** Part of the report the values came from (migration 0009); null while only alerts were seen. */
+  report_source: ReportSource | null;
   last_job_id: string;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 };
+
+type ReportSource = 'attachment' | 'body';
 
 type ReportedRowColumns = {
   grid_id: string;
   extra: Extra;
   first_report_time: Timestamp;
   last_report_time: Timestamp;
+  /** Part of the report the values came from (migration 0009); null on rows older than it. */
+  report_source: ReportSource | null;
   last_job_id: string;
   updated_at: UpdatedAt;
 };

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
+import { REPORT_NO_OLDER } from './report-order.js';
 import { columnList, valueRows, type ColumnSpec, type SqlValue } from './sql-value.js';
 
 /** Keeps each statement far below PostgreSQL's 65,535 parameters (about 20 per row here). */
@@ -18,6 +19,8 @@ export interface ReportedRowsArgs {
   readonly rowKey: (row: Readonly<Record<string, SqlValue>>) => string;
   readonly gridId: string;
   readonly reportTime: Date;
+  /** The part of the report the rows were read from. */
+  readonly reportSource: 'attachment' | 'body';
   readonly jobId: string;
 }
 
@@ -35,15 +38,19 @@ function uniqueRows(args: Pick<ReportedRowsArgs, 'rows' | 'rowKey'>): Readonly<R
 /**
  * Upserts the rows one system report lists for a grid (nodes, file systems, replication pairs,
  * active alerts). A row remembers the first and last report that listed it. The newest report's
- * values win, but a value a report lacks is kept (a body-only report has no IP addresses); an
- * older report arriving late only fills values still missing and widens first_report_time. The
- * same report twice writes nothing: a row is touched only when its next state differs.
+ * values win (report-order.ts: by report time, then attachment over body), but a value a report
+ * lacks is kept (a body-only report has no IP addresses); an older report arriving late only
+ * fills values still missing and widens first_report_time, and so does the body of a report
+ * whose attachment was read already. The same report twice writes nothing: a row is touched only
+ * when its next state differs.
  * Returns how many rows were inserted or changed.
  */
 export async function upsertReportedRows(trx: Transaction<Database>, args: ReportedRowsArgs): Promise<number> {
   const rows = uniqueRows(args);
   if (rows.length === 0) return 0;
-  const fixed = { grid_id: args.gridId, first_report_time: args.reportTime, last_report_time: args.reportTime, last_job_id: args.jobId };
+  const fixed = {
+    grid_id: args.gridId, first_report_time: args.reportTime, last_report_time: args.reportTime, report_source: args.reportSource, last_job_id: args.jobId,
+  };
   const columns: ColumnSpec[] = [
     { name: 'grid_id', type: 'bigint' },
     ...args.keyColumns,
@@ -51,9 +58,10 @@ export async function upsertReportedRows(trx: Transaction<Database>, args: Repor
     { name: 'extra', type: 'jsonb' },
     { name: 'first_report_time', type: 'timestamptz' },
     { name: 'last_report_time', type: 'timestamptz' },
+    { name: 'report_source', type: 'text' },
     { name: 'last_job_id', type: 'uuid' },
   ];
-  const isNewest = 'excluded.last_report_time >= existing.last_report_time';
+  const isNewest = REPORT_NO_OLDER;
   const next = (name: string): string =>
     `CASE WHEN ${isNewest} THEN coalesce(excluded.${name}, existing.${name}) ELSE coalesce(existing.${name}, excluded.${name}) END`;
   const nextColumns = [
@@ -61,6 +69,7 @@ export async function upsertReportedRows(trx: Transaction<Database>, args: Repor
     { name: 'extra', value: `CASE WHEN ${isNewest} THEN existing.extra || excluded.extra ELSE excluded.extra || existing.extra END` },
     { name: 'first_report_time', value: 'least(existing.first_report_time, excluded.first_report_time)' },
     { name: 'last_report_time', value: 'greatest(existing.last_report_time, excluded.last_report_time)' },
+    { name: 'report_source', value: `CASE WHEN ${isNewest} THEN excluded.report_source ELSE existing.report_source END` },
   ];
   const assignments = [
     ...nextColumns.map(({ name, value }) => `${name} = ${value}`),

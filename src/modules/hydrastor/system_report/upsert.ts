@@ -41,8 +41,8 @@ export async function upsertSystemReport(trx: Transaction<Database>, parsed: Par
   const report = await reportInKnownZone(trx, parsed, context.customer);
   logIssues(context, report);
   for (const issue of report.issues) context.reportIssue(toIssueReport(issue));
-  const grid = await upsertGridFromReport(trx, { customer: context.customer, system: report.system, jobId: context.jobId });
-  const listed = { gridId: grid.gridId, reportTime: report.system.reportTime, jobId: context.jobId };
+  const grid = await upsertGridFromReport(trx, { customer: context.customer, system: report.system, source: report.source, jobId: context.jobId });
+  const listed = { gridId: grid.gridId, reportTime: report.system.reportTime, reportSource: report.source, jobId: context.jobId };
   return {
     hydrastor_grids: grid.written ? 1 : 0,
     hydrastor_capacity_snapshots: await upsertCapacitySnapshot(trx, { gridId: grid.gridId, report, jobId: context.jobId }),

@@ -110,19 +110,40 @@ const FRAGMENT_VALUES = ['size_bytes', 'media_type', 'density', 'file_number', '
 /**
  * Merges the staged images' fragments: each staged image's fragment list replaces the stored one
  * (fragments no longer listed are deleted; changed ones updated; unchanged ones left alone).
- * Runs after the image merge (fragments reference their image). Returns rows written or removed.
+ * Runs after the image merge (fragments reference their image). An image whose stored row or any
+ * stored fragment comes from a newer export than this one keeps its list untouched: an older
+ * export must neither bring back fragments that expired since nor drop ones added since.
+ * Returns rows written or removed.
  */
-export async function mergeStagedFragments(trx: Transaction<Database>, args: { readonly masterServerId: string; readonly jobId: string }): Promise<number> {
+export async function mergeStagedFragments(trx: Transaction<Database>, args: {
+  readonly masterServerId: string;
+  readonly jobId: string;
+  readonly observedAt: Date | null;
+}): Promise<number> {
   const changed = `ROW(${FRAGMENT_VALUES.map((name) => `existing.${name}`).join(', ')}) IS DISTINCT FROM ROW(${FRAGMENT_VALUES.map((name) => `excluded.${name}`).join(', ')})`;
+  const observedAt = sql`coalesce(${args.observedAt?.toISOString() ?? null}::timestamptz, '-infinity'::timestamptz)`;
   const result = await sql<{ written: number }>`
-    WITH incoming AS (
-      SELECT staged.backup_id, fragment.*
-      FROM ${sql.raw(IMAGE_STAGE_NAME)} AS staged, jsonb_to_recordset(staged.fragments) AS fragment(${sql.raw(FRAGMENT_COLUMNS)})
+    WITH replaceable AS (
+      SELECT staged.backup_id, staged.fragments FROM ${sql.raw(IMAGE_STAGE_NAME)} AS staged
+      WHERE NOT EXISTS (
+          SELECT 1 FROM ${sql.raw(IMAGES_TABLE)} AS image
+          WHERE image.master_server_id = ${args.masterServerId}::bigint AND image.backup_id = staged.backup_id
+            AND coalesce(image.observed_at, '-infinity'::timestamptz) > ${observedAt}
+        )
+        AND NOT EXISTS (
+          SELECT 1 FROM ${sql.raw(FRAGMENTS_TABLE)} AS stored
+          WHERE stored.master_server_id = ${args.masterServerId}::bigint AND stored.backup_id = staged.backup_id
+            AND coalesce(stored.observed_at, '-infinity'::timestamptz) > ${observedAt}
+        )
+    ),
+    incoming AS (
+      SELECT replaceable.backup_id, fragment.*
+      FROM replaceable, jsonb_to_recordset(replaceable.fragments) AS fragment(${sql.raw(FRAGMENT_COLUMNS)})
     ),
     removed AS (
       DELETE FROM ${sql.raw(FRAGMENTS_TABLE)} AS stored
-      USING ${sql.raw(IMAGE_STAGE_NAME)} AS staged
-      WHERE stored.master_server_id = ${args.masterServerId}::bigint AND stored.backup_id = staged.backup_id
+      USING replaceable
+      WHERE stored.master_server_id = ${args.masterServerId}::bigint AND stored.backup_id = replaceable.backup_id
         AND NOT EXISTS (
           SELECT 1 FROM incoming
           WHERE incoming.backup_id = stored.backup_id AND incoming.copy_number = stored.copy_number AND incoming.fragment_number = stored.fragment_number
@@ -131,11 +152,13 @@ export async function mergeStagedFragments(trx: Transaction<Database>, args: { r
     ),
     written AS (
       INSERT INTO ${sql.raw(FRAGMENTS_TABLE)} AS existing
-        (master_server_id, backup_id, copy_number, fragment_number, ${sql.raw(FRAGMENT_VALUES.join(', '))}, last_job_id)
-      SELECT ${args.masterServerId}::bigint, backup_id, copy_number, fragment_number, ${sql.raw(FRAGMENT_VALUES.join(', '))}, ${args.jobId}::uuid
+        (master_server_id, backup_id, copy_number, fragment_number, ${sql.raw(FRAGMENT_VALUES.join(', '))}, observed_at, last_job_id)
+      SELECT ${args.masterServerId}::bigint, backup_id, copy_number, fragment_number, ${sql.raw(FRAGMENT_VALUES.join(', '))},
+        ${args.observedAt?.toISOString() ?? null}::timestamptz, ${args.jobId}::uuid
       FROM incoming
       ON CONFLICT (master_server_id, backup_id, copy_number, fragment_number) DO UPDATE SET
-        ${sql.raw(FRAGMENT_VALUES.map((name) => `${name} = excluded.${name}`).join(', '))}, last_job_id = excluded.last_job_id, updated_at = now()
+        ${sql.raw(FRAGMENT_VALUES.map((name) => `${name} = excluded.${name}`).join(', '))}, observed_at = excluded.observed_at,
+        last_job_id = excluded.last_job_id, updated_at = now()
       WHERE ${sql.raw(changed)}
       RETURNING 1
     )

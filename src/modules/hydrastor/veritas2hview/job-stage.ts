@@ -2,11 +2,28 @@ import type { BpdbjobsRecord } from './bpdbjobs-record.js';
 import { column, type StageTable } from './copy-columns.js';
 import { kilobytesToBytes } from './copy-text.js';
 import { resolveStorageUnit, type GridLink, type StorageCorrelation } from './correlate.js';
+import { OBSERVED_LATER, OBSERVED_SAME } from './observation-order.js';
 
 export const JOB_STAGE_NAME = 'veritas_stage_jobs';
 export const JOBS_TABLE = 'veritas_jobs';
 /** A done job keeps its final state whatever a later (or older) export says. */
 export const JOB_NEVER_REGRESSES = 'NOT (existing.state = 3 AND excluded.state <> 3)';
+
+/**
+ * How far a job had got when it was observed, by its own times: its end, else its start plus the
+ * time it had been running (which grows with every export while it runs). Unknown sorts first.
+ */
+function jobProgress(row: 'existing' | 'excluded'): string {
+  return `coalesce(greatest(${row}.ended_at, ${row}.started_at + ${row}.elapsed_seconds * interval '1 second', ${row}.started_at), '-infinity'::timestamptz)`;
+}
+
+/**
+ * When a stored job takes an export's record: never from done back to running; then the newer
+ * export wins; between exports of the same time (or both undated), the record that shows the job
+ * further along wins (and on a tie the one loaded last, as the same record twice changes nothing).
+ */
+export const JOB_UPDATE_GUARD =
+  `${JOB_NEVER_REGRESSES} AND (${OBSERVED_LATER} OR (${OBSERVED_SAME} AND ${jobProgress('excluded')} >= ${jobProgress('existing')}))`;
 
 /** The grid a job's storage unit leads to, or null. */
 export type StorageUnitGridLookup = (storageUnit: string | null) => GridLink | null;

@@ -8,6 +8,7 @@ import { withoutNul } from './copy-text.js';
 import { IMAGE_STAGE, IMAGES_TABLE, mergeStagedFragments } from './image-stage.js';
 import type { LoadResult } from './load-jobs.js';
 import { mergeStage } from './merge-stage.js';
+import { OBSERVED_NO_EARLIER } from './observation-order.js';
 import { parseBpimagelist } from './parse-bpimagelist.js';
 import type { ParseIssue } from './parse-issue.js';
 
@@ -15,6 +16,8 @@ export interface LoadImagesArgs {
   readonly source: Readable;
   readonly masterServerId: string;
   readonly jobId: string;
+  /** The export's observation time (export-observation.ts). */
+  readonly observedAt: Date | null;
   readonly signal: AbortSignal;
   readonly onIssue: (issue: ParseIssue) => void;
   readonly onProgress: (progress: { readonly imagesRead: number }) => void;
@@ -27,7 +30,8 @@ export interface LoadImagesResult extends LoadResult {
 
 /**
  * Streams bpimagelist into COPY rounds; each round merges its images, then their fragments
- * (which reference the images).
+ * (which reference the images). An older export than the one an image came from adds only
+ * images that are missing, and leaves the fragments of the others as they are.
  */
 export async function loadImages(trx: Transaction<Database>, args: LoadImagesArgs): Promise<LoadImagesResult> {
   await createStageTable(trx, IMAGE_STAGE);
@@ -41,14 +45,14 @@ export async function loadImages(trx: Transaction<Database>, args: LoadImagesArg
       if (batch.images.length > 0) yield batch.images;
     }
   }
-  const target = { masterServerId: args.masterServerId, jobId: args.jobId };
+  const target = { masterServerId: args.masterServerId, jobId: args.jobId, observedAt: args.observedAt };
   const result = await copyInRounds({
     trx,
     stage: IMAGE_STAGE,
     batches: images(),
     keyOf: (image) => withoutNul(image.backupId),
     merge: async () => {
-      const written = await mergeStage({ trx, stage: IMAGE_STAGE, target: IMAGES_TABLE, keyColumns: ['backup_id'], ...target });
+      const written = await mergeStage({ trx, stage: IMAGE_STAGE, target: IMAGES_TABLE, keyColumns: ['backup_id'], updateGuard: OBSERVED_NO_EARLIER, ...target });
       fragmentsWritten += await mergeStagedFragments(trx, target);
       return written;
     },

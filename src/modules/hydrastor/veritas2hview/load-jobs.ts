@@ -4,7 +4,7 @@ import type { Database } from '../../../db/database-schema.js';
 import type { BpdbjobsRecord } from './bpdbjobs-record.js';
 import { createStageTable } from './copy-columns.js';
 import { copyInRounds } from './copy-stage-rounds.js';
-import { JOB_NEVER_REGRESSES, JOBS_TABLE, jobStageTable, type StorageUnitGridLookup } from './job-stage.js';
+import { JOB_UPDATE_GUARD, JOBS_TABLE, jobStageTable, type StorageUnitGridLookup } from './job-stage.js';
 import { mergeStage } from './merge-stage.js';
 import { parseBpdbjobs } from './parse-bpdbjobs.js';
 import type { ParseIssue } from './parse-issue.js';
@@ -16,6 +16,8 @@ export interface LoadJobsArgs {
   readonly gridOf: StorageUnitGridLookup;
   readonly masterServerId: string;
   readonly jobId: string;
+  /** The export's observation time (export-observation.ts). */
+  readonly observedAt: Date | null;
   readonly signal: AbortSignal;
   /** Receives the parser's issues (each file's list is already capped by the parser). */
   readonly onIssue: (issue: ParseIssue) => void;
@@ -30,7 +32,8 @@ export interface LoadResult {
 
 /**
  * Streams bpdbjobs from the archive entry through the parser into COPY rounds and merges them
- * into `veritas_jobs` (running → done updates; a done job never goes back). Memory: one input
+ * into `veritas_jobs` (running → done updates; a done job never goes back; an older export only
+ * adds jobs that are missing: JOB_UPDATE_GUARD). Memory: one input
  * chunk, one parser batch, one round's keys.
  */
 export async function loadJobs(trx: Transaction<Database>, args: LoadJobsArgs): Promise<LoadResult> {
@@ -50,7 +53,10 @@ export async function loadJobs(trx: Transaction<Database>, args: LoadJobsArgs): 
     stage,
     batches: records(),
     keyOf: (job) => job.jobId,
-    merge: () => mergeStage({ trx, stage, target: JOBS_TABLE, keyColumns: ['job_id'], updateGuard: JOB_NEVER_REGRESSES, masterServerId: args.masterServerId, jobId: args.jobId }),
+    merge: () => mergeStage({
+      trx, stage, target: JOBS_TABLE, keyColumns: ['job_id'], updateGuard: JOB_UPDATE_GUARD,
+      observedAt: args.observedAt, masterServerId: args.masterServerId, jobId: args.jobId,
+    }),
     signal: args.signal,
     ...(args.roundRows === undefined ? {} : { roundRows: args.roundRows }),
   });

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { IngestError } from '../../../pipeline/ingest-error.js';
 import type { ModuleContext, StagedFile } from '../../types.js';
 import { EXPORT_FILES, missingRequiredExportFiles, type ExportFileKind } from './export-entry-kind.js';
+import { newestJobTime } from './newest-job-time.js';
 import { parseBpdbjobs } from './parse-bpdbjobs.js';
 import { parseDiskPools, type DiskPool } from './parse-disk-pools.js';
 import { parseDiskVolumes, type DiskVolume } from './parse-disk-volumes.js';
@@ -13,14 +14,19 @@ import { checkManifestDigest, expectedSha256, parseManifest, type Veritas2HviewM
 import { parseStorageServers, type StorageServer } from './parse-storage-servers.js';
 import { parseStorageUnits, type StorageUnit } from './parse-storage-units.js';
 import { readExportArchive } from './read-export-archive.js';
-import { decodeText } from './text-encoding.js';
+import { TailBytes } from './tail-bytes.js';
+import { createChunkDecoder, decodeText, detectTextEncoding } from './text-encoding.js';
 
 /** The files streamed in the second pass; every other export file is small and read whole. */
 const LARGE_KINDS: ReadonlySet<ExportFileKind> = new Set(['bpdbjobs', 'bpimagelist']);
 /** A listing, the map or the manifest larger than this is not what the export tool writes. */
 export const MAX_SMALL_FILE_BYTES = 64 * 1024 * 1024;
-/** Enough of bpdbjobs to read the first job's master server when there is no manifest. */
+/**
+ * Enough of bpdbjobs (some hundred jobs at each end) to read the first job's master server and
+ * the newest job times when there is no manifest.
+ */
 const BPDBJOBS_HEAD_BYTES = 64 * 1024;
+const BPDBJOBS_TAIL_BYTES = 64 * 1024;
 
 export interface ExportFileFacts {
   readonly kind: ExportFileKind;
@@ -52,6 +58,8 @@ export interface ExportPlan {
   readonly storageUnits: readonly StorageUnit[];
   readonly mapEntries: readonly HydrastorMapEntry[];
   readonly issues: readonly ParseIssue[];
+  /** Without a manifest: the newest job time at either end of bpdbjobs (newest-job-time.ts), else null. */
+  readonly newestJobTime: Date | null;
   readonly hasImages: boolean;
   streamLargeFiles(handlers: LargeFileHandlers): Promise<void>;
 }
@@ -60,6 +68,8 @@ interface ReadFile extends ExportFileFacts {
   readonly path: string;
   /** Whole text of a small file; the first bytes of bpdbjobs; empty otherwise. */
   readonly text: string;
+  /** The last bytes of bpdbjobs; empty otherwise. */
+  readonly tail: string;
 }
 
 /**
@@ -129,6 +139,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
     storageUnits: storageUnits.storageUnits,
     mapEntries: map.entries,
     issues,
+    newestJobTime: manifest === null ? await newestJobTime({ head: text('bpdbjobs'), tail: read.get('bpdbjobs')?.tail ?? '', columns }) : null,
     hasImages: bpimagelistPath !== undefined,
     async streamLargeFiles(handlers) {
       await readExportArchive({
@@ -157,6 +168,7 @@ async function readEntry(args: { readonly kind: ExportFileKind; readonly path: s
   const keepBytes = args.kind === 'bpdbjobs' ? BPDBJOBS_HEAD_BYTES : large ? 0 : MAX_SMALL_FILE_BYTES;
   const hash = createHash('sha256');
   const kept: Buffer[] = [];
+  const tail = args.kind === 'bpdbjobs' ? new TailBytes(BPDBJOBS_TAIL_BYTES) : null;
   let keptBytes = 0;
   let bytes = 0;
   for await (const chunk of args.stream as AsyncIterable<Buffer>) {
@@ -167,19 +179,23 @@ async function readEntry(args: { readonly kind: ExportFileKind; readonly path: s
         expose: true, details: { file: args.path, limitBytes: MAX_SMALL_FILE_BYTES },
       });
     }
+    tail?.push(chunk);
     if (keptBytes < keepBytes) {
       const part = chunk.subarray(0, keepBytes - keptBytes);
       kept.push(large ? Buffer.from(part) : part);
       keptBytes += part.length;
     }
   }
+  const head = Buffer.concat(kept);
   return {
     kind: args.kind,
     name: EXPORT_FILES[args.kind].fileName,
     path: args.path,
     bytes,
     sha256: hash.digest('hex'),
-    text: decodeText(Buffer.concat(kept)),
+    text: decodeText(head),
+    // In the head's encoding: a UTF-16 file's tail has no byte-order mark of its own.
+    tail: tail === null ? '' : decodeTail(head, tail.bytes()),
   };
 }
 
@@ -214,4 +230,9 @@ async function masterServerOfFirstJob(head: string, columns: readonly string[] |
 function contentDigest(files: readonly ExportFileFacts[]): string {
   const lines = files.map((file) => `${file.kind}:${file.sha256}`).sort();
   return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
+function decodeTail(head: Uint8Array, tail: Uint8Array): string {
+  const decoder = createChunkDecoder(detectTextEncoding(head));
+  return decoder.write(tail) + decoder.end();
 }

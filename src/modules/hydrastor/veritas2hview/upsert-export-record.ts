@@ -1,13 +1,17 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
 import { jsonWithoutNul, withoutNul } from './copy-text.js';
+import type { ExportObservation } from './export-observation.js';
 import type { ExportPlan } from './load-plan.js';
 import type { ParseIssue } from './parse-issue.js';
 
 /** Issues kept on the export row; the job log has the same first ones, the count has them all. */
 export const MAX_STORED_ISSUES = 100;
 
-const VALUES = ['master_server_id', 'generated_at', 'window_from', 'window_to', 'netbackup_version', 'timezone', 'files', 'jobs_read', 'images_read', 'issue_count', 'issues'] as const;
+const VALUES = [
+  'master_server_id', 'generated_at', 'window_from', 'window_to', 'netbackup_version', 'timezone', 'observed_at', 'observed_from',
+  'files', 'jobs_read', 'images_read', 'issue_count', 'issues',
+] as const;
 
 /**
  * One row per export content (the same export as .zip and .tar.gz is one row): its manifest
@@ -18,6 +22,7 @@ export async function upsertExportRecord(trx: Transaction<Database>, args: {
   readonly customer: string;
   readonly masterServerId: string;
   readonly plan: ExportPlan;
+  readonly observation: ExportObservation;
   readonly jobsRead: number;
   readonly imagesRead: number;
   readonly issues: readonly ParseIssue[];
@@ -35,6 +40,7 @@ export async function upsertExportRecord(trx: Transaction<Database>, args: {
         ${args.customer}, ${args.plan.contentSha256}, ${args.masterServerId}::bigint,
         ${manifest?.generatedAt.toISOString() ?? null}::timestamptz, ${manifest?.window.from.toISOString() ?? null}::timestamptz,
         ${manifest?.window.to.toISOString() ?? null}::timestamptz, ${manifest === null ? null : withoutNul(manifest.netbackupVersion)}, ${manifest?.timezone ?? null},
+        ${args.observation.at?.toISOString() ?? null}::timestamptz, ${args.observation.source},
         ${jsonWithoutNul(files)}::jsonb, ${args.jobsRead}::bigint, ${args.imagesRead}::bigint, ${args.issueCount}::integer,
         ${jsonWithoutNul(args.issues.slice(0, MAX_STORED_ISSUES))}::jsonb, ${args.jobId}::uuid
       )

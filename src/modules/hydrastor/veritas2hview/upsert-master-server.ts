@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database-schema.js';
 import { IngestError } from '../../../pipeline/ingest-error.js';
 import { withoutNul } from './copy-text.js';
 
-/** An export without a manifest has no date: it counts as older than any dated one. */
+/** An undated export (export-observation.ts) counts as older than any dated one. */
 const IS_NEWEST = '(existing.last_export_at IS NULL OR excluded.last_export_at >= existing.last_export_at)';
 const NEXT_STATE = [
   { name: 'netbackup_version', value: `CASE WHEN ${IS_NEWEST} THEN coalesce(excluded.netbackup_version, existing.netbackup_version) ELSE coalesce(existing.netbackup_version, excluded.netbackup_version) END` },

@@ -5,6 +5,7 @@ import { copyFromStdin } from './copy-from-stdin.js';
 import { withoutNul } from './copy-text.js';
 import type { StorageCorrelation } from './correlate.js';
 import { mergeStage } from './merge-stage.js';
+import { OBSERVED_NO_EARLIER } from './observation-order.js';
 import type { DiskPool } from './parse-disk-pools.js';
 import type { DiskVolume } from './parse-disk-volumes.js';
 import type { StorageServer } from './parse-storage-servers.js';
@@ -30,12 +31,15 @@ export interface StorageListings {
 interface Target {
   readonly masterServerId: string;
   readonly jobId: string;
+  /** The export's observation time (export-observation.ts). */
+  readonly observedAt: Date | null;
 }
 
 /**
  * Stores the storage configuration (servers, pools, volumes, units) with the grid each one leads
  * to. These listings hold one record per object (hundreds at most), so each goes in one COPY and
- * one merge; a repeated key keeps its first record, as the parsers do.
+ * one merge; a repeated key keeps its first record, as the parsers do. A row from a newer export
+ * than this one stays as it is; rows this export alone lists are added.
  * Returns the rows written per table.
  */
 export async function upsertStorageListings(trx: Transaction<Database>, args: Target & {
@@ -93,5 +97,8 @@ async function loadListing<Row>(trx: Transaction<Database>, args: Target & {
   if (unique.length === 0) return 0;
   await createStageTable(trx, args.stage);
   await copyFromStdin(trx, { statement: copyStatementFor(args.stage), source: unique.map((row) => encodeCopyRow(args.stage.columns, row)) });
-  return mergeStage({ trx, stage: args.stage, target: args.target, keyColumns: args.keyColumns, masterServerId: args.masterServerId, jobId: args.jobId });
+  return mergeStage({
+    trx, stage: args.stage, target: args.target, keyColumns: args.keyColumns, updateGuard: OBSERVED_NO_EARLIER,
+    observedAt: args.observedAt, masterServerId: args.masterServerId, jobId: args.jobId,
+  });
 }

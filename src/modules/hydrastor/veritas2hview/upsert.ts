@@ -4,6 +4,7 @@ import type { ModuleContext, UpsertStats } from '../../types.js';
 import { completeKeyGridLinks } from './complete-key-grid-links.js';
 import { correlateStorage } from './correlate.js';
 import { UNKNOWN_GRID_GROUP } from './export-group.js';
+import { exportObservation } from './export-observation.js';
 import { findGridLinkFacts } from './find-grid-link-facts.js';
 import { storageUnitGridLookup } from './job-stage.js';
 import { loadImages } from './load-images.js';
@@ -23,6 +24,8 @@ const LOGGED_ISSUES = 20;
  * Loads one export inside the job's transaction: master server, storage configuration with its
  * grid links, then the large files streamed from the archive (second pass) through COPY rounds,
  * and last the export's own record. Every row commits with the job's completion or not at all.
+ * Every row carries the export's observation time, and an export older than the one a row came
+ * from only adds what is missing (docs/operations.md, "Late exports and reports").
  */
 export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan, context: ModuleContext): Promise<UpsertStats> {
   const { jobId, customer, signal } = context;
@@ -49,16 +52,18 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     context.reportIssue(toIssueReport(issue));
   };
   for (const issue of [...plan.issues, ...correlation.issues]) onIssue(issue);
+  const observation = exportObservation({ generatedAt: plan.manifest?.generatedAt ?? null, newestJobTime: plan.newestJobTime, loadedAt: new Date() });
+  if (observation.issue !== null) onIssue(observation.issue);
 
   const master = await upsertMasterServer(trx, {
     customer,
     name: plan.masterServer,
     netbackupVersion: plan.manifest?.netbackupVersion ?? null,
     timezone: plan.manifest?.timezone ?? null,
-    exportedAt: plan.manifest?.generatedAt ?? null,
+    exportedAt: observation.at,
     jobId,
   });
-  const target = { masterServerId: master.id, jobId };
+  const target = { masterServerId: master.id, jobId, observedAt: observation.at };
   const listingStats = await upsertStorageListings(trx, { ...target, listings: plan, correlation });
   signal.throwIfAborted();
 
@@ -88,7 +93,7 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
   });
 
   const exportWritten = await upsertExportRecord(trx, {
-    customer, masterServerId: master.id, plan, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount, jobId,
+    customer, masterServerId: master.id, plan, observation, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount, jobId,
   });
   logIssues(context, issues, issueCount);
   report({ phase: 'done' });

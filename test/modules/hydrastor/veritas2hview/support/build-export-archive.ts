@@ -16,8 +16,11 @@ export interface BuildExportArchiveArgs {
   readonly files: ReadonlyArray<readonly [string, ExportFileContent]>;
   /** A top-level folder around the files, as the export tool writes. */
   readonly folder?: string;
-  /** Writes a manifest.json last, with every file's SHA-256, or with `sha256Overrides` instead. */
-  readonly manifest?: { readonly masterServer: string; readonly sha256Overrides?: Readonly<Record<string, string>> };
+  /**
+   * Writes a manifest.json last, with every file's SHA-256, or with `sha256Overrides` instead;
+   * `generatedAt` defaults to 2023-01-14T03:00:00+00:00.
+   */
+  readonly manifest?: { readonly masterServer: string; readonly sha256Overrides?: Readonly<Record<string, string>>; readonly generatedAt?: string };
 }
 
 /** Writes the files to a scratch folder and packs them as .tar.gz with the `tar` package. */
@@ -41,7 +44,7 @@ export async function buildExportArchive(args: BuildExportArchiveArgs): Promise<
       const manifest = {
         format: 'veritas2hview',
         formatVersion: 1,
-        generatedAt: '2023-01-14T03:00:00+00:00',
+        generatedAt: args.manifest.generatedAt ?? '2023-01-14T03:00:00+00:00',
         masterServer: args.manifest.masterServer,
         netbackupVersion: '10.1.1',
         timezone: 'Asia/Tokyo',
