@@ -29,6 +29,8 @@ export async function openDatabase(args: OpenDatabaseArgs): Promise<DatabaseHand
     max: args.poolSize,
     // Fail fast instead of hanging an SMTP client until its own timeout when the database is down.
     connectionTimeoutMillis: 5_000,
+    // A peer that vanished (half-open TCP) is noticed by the kernel instead of never.
+    keepAlive: true,
   });
   pool.on('error', (error) => args.logger.warn('idle database connection failed', { error: error.message }));
   // A connection that fails while checked out (the server restarted, an administrator ended it)

@@ -27,6 +27,18 @@ export async function pingSpoolLockSession(connection: Db): Promise<void> {
   await sql`SELECT 1`.execute(connection);
 }
 
+/**
+ * Ends the lock's session from another connection: a session whose connection stopped answering
+ * must not live on (holding the lock) and go back to the pool. Matched by pid and start time, so a
+ * reused pid is never hit. True when it was ended.
+ */
+export async function terminateSpoolLockSession(db: Db, session: SpoolLockSession): Promise<boolean> {
+  const { rows } = await sql<{ ended: boolean }>`
+    SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+    WHERE pid = ${session.pid} AND ${startedMicros('backend_start')} = ${session.startedMicros}`.execute(db);
+  return rows[0]?.ended === true;
+}
+
 export async function releaseSpoolLock(connection: Db, node: string): Promise<void> {
   await sql`SELECT pg_advisory_unlock(hashtextextended(${lockKey(node)}, 0))`.execute(connection);
 }

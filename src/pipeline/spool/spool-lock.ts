@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from '../../db/database-schema.js';
-import { pingSpoolLockSession, releaseSpoolLock, tryTakeSpoolLock, type SpoolLockSession } from '../../db/spool-lock-repository.js';
+import { pingSpoolLockSession, releaseSpoolLock, terminateSpoolLockSession, tryTakeSpoolLock, type SpoolLockSession } from '../../db/spool-lock-repository.js';
 import type { Logger } from '../../logging/logging.js';
 
 /** The database session holding the lock for this instance: a new one after every regain (the spool's fencing token). */
@@ -25,6 +25,8 @@ export interface SpoolLock {
 /** How often the connection holding the lock is checked, so a lost lock is noticed. */
 const CHECK_INTERVAL_MS = 5000;
 const CHECK_TIMEOUT_MS = 10_000;
+/** How long an ended session's pending ping is given to fail, so its connection leaves the pool. */
+const TERMINATED_PING_WAIT_MS = 2000;
 /** Pause between attempts to take a lost lock again while the database cannot be reached: a refused connection costs nothing, and mail waits. */
 const RETAKE_INTERVAL_MS = 1000;
 /** Pause while another session holds it (an instance started with the same node name during the outage). */
@@ -129,6 +131,21 @@ class SpoolLockKeeper implements SpoolLock {
   }
 
   /**
+   * Pings the lock's connection. One that does not answer in time is ended on the server from
+   * another connection before the failure is reported: otherwise its session (still holding the
+   * lock, if only slow) would go back to the pool and keep the lock from every later attempt.
+   */
+  async #check(connection: Kysely<Database>, holder: SpoolLockHolder): Promise<void> {
+    const ping = pingSpoolLockSession(connection);
+    const answered = await Promise.race([ping.then(() => true), delay(CHECK_TIMEOUT_MS, false, { ref: false })]);
+    if (answered) return;
+    await Promise.race([terminateSpoolLockSession(this.#db, holder).catch(() => false), delay(CHECK_TIMEOUT_MS, false, { ref: false })]);
+    // Once ended, the pending ping fails too and the pool drops the connection instead of reusing it.
+    await Promise.race([ping.catch(() => undefined), delay(TERMINATED_PING_WAIT_MS, undefined, { ref: false })]);
+    throw new Error('the spool lock connection does not answer');
+  }
+
+  /**
    * One attempt on a connection of its own. Undefined when another session holds the lock; else
    * the holder and the session, which resolves when released and rejects when lost. Rejects if
    * the database cannot be reached.
@@ -149,7 +166,7 @@ class SpoolLockKeeper implements SpoolLock {
         while (!this.#releasing) {
           await Promise.race([this.#released, delay(CHECK_INTERVAL_MS, undefined, { ref: false })]);
           // A connection that no longer answers (half-open TCP) may have lost the lock on the server.
-          if (!this.#releasing) await Promise.race([pingSpoolLockSession(connection), delay(CHECK_TIMEOUT_MS, undefined, { ref: false }).then(() => { throw new Error('the spool lock connection does not answer'); })]);
+          if (!this.#releasing) await this.#check(connection, holder);
         }
         await releaseSpoolLock(connection, this.#node);
       } finally {

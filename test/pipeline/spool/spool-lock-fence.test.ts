@@ -61,3 +61,38 @@ describe('spooled jobs commit only under the lock (real PostgreSQL, real SMTP)',
     assert.equal(spool.lockState().losses, 1);
   });
 });
+
+describe('a spool lock connection that stops answering (real PostgreSQL, a paused server process)', function () {
+  this.timeout(60_000);
+  let t: TestService;
+
+  before(async () => {
+    t = await startTestService({ overrides: { nodeName: 'stalled node', worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
+  });
+  after(async () => { await t?.stop(); });
+
+  it('ends that session on the server instead of handing it, lock and all, back to the pool, and takes the lock again', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // pausing the server process needs root
+    const db = t.service.database.db;
+    const spool = t.service.spool;
+    assert.ok(spool !== null);
+    const holders = await sql<{ pid: number }>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
+    const pid = holders.rows[0]?.pid as number;
+    assert.ok(pid > 0, 'one session holds the spool lock');
+    // The server process of that one session is paused (a stall, a half-open connection): the
+    // check's ping gets no answer. Only this session's process; the server itself runs on.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await waitUntil(() => spool.lockState().losses === 1, 'the check gives up on the silent connection', 25_000);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // Once it runs again it must end (terminated while paused), so the lock is free and taken again.
+    await waitUntil(() => spool.lockState().regains === 1 && spool.accepting(), 'the lock is taken again', 20_000);
+    const stale = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ${pid}`.execute(db);
+    assert.equal(stale.rows[0]?.n, 0, 'the stalled session was ended, not returned to the pool');
+    const now = await sql<{ pid: number }>`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`.execute(db);
+    assert.equal(now.rows.length, 1, 'exactly one session holds the lock');
+    assert.notEqual(now.rows[0]?.pid, pid);
+  });
+});
