@@ -23,6 +23,9 @@ describe('workers in separate processes', function () {
     const first = await spawnWorkerProcess({ databaseUrl: t.database.url, dataRoot: t.dataRoot, overrides });
     const { job } = await t.service.accept(t.echoArrival({ rows: 4, sleepMs: 2500 }));
     await t.waitForStatus(job.id, ['running']);
+    // Mid-job: once its copy in tmp/ exists (a loaded machine can lag between the claim and the copy).
+    const tmpFolder = path.join(t.dataRoot, 'tmp', job.relative_path);
+    for (let waited = 0; !existsSync(tmpFolder) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     first.kill('SIGKILL');
     await first.exited;
     assert.ok(existsSync(path.join(t.dataRoot, 'tmp', job.relative_path)), 'the killed worker left its tmp folder');
