@@ -66,18 +66,33 @@ export async function startEmbeddedPostgres(args: {
 /**
  * `<dataRoot>/pg`, owned by the server's account. When that account cannot enter the data root
  * (it sits in a private folder), the cluster goes to `<reachableRoot>/clusters/<hash of the data
- * root's real path>/` instead: the same data root always finds the same cluster.
+ * root's real path>/` instead. The choice is written to `<dataRoot>/pg-location` and kept from
+ * then on: a cluster must never be swapped for a new, empty one because a folder's permissions
+ * changed (no customers would mean 5xx for every recipient).
  */
 async function clusterFolder(args: { readonly dataRoot: string; readonly account: ServerAccount | undefined; readonly reachableRoot: string; readonly logger: Logger }): Promise<string> {
-  let databaseDir = path.join(args.dataRoot, 'pg');
-  if (!canReach(args.account, args.dataRoot)) {
+  const locationFile = path.join(args.dataRoot, 'pg-location');
+  const recorded = await readFile(locationFile, 'utf8').then((text) => text.trim(), () => undefined);
+  const inDataRoot = path.join(args.dataRoot, 'pg');
+  let databaseDir: string;
+  if (recorded !== undefined && recorded !== '') {
+    databaseDir = recorded;
+  } else if (existsSync(path.join(inDataRoot, 'PG_VERSION')) || canReach(args.account, args.dataRoot)) {
+    databaseDir = inDataRoot;
+  } else {
     const id = createHash('sha256').update(await realpath(args.dataRoot)).digest('hex').slice(0, 16);
     await mkdir(path.join(args.reachableRoot, 'clusters'), { recursive: true, mode: 0o755 });
     databaseDir = path.join(args.reachableRoot, 'clusters', id);
-    args.logger.info(`embedded PostgreSQL keeps its cluster in ${databaseDir} (the "postgres" account cannot reach ${args.dataRoot})`, { databaseDir });
+  }
+  if (databaseDir !== inDataRoot) {
+    args.logger.info(`embedded PostgreSQL keeps its cluster in ${databaseDir} (the "postgres" account cannot reach ${args.dataRoot}; recorded in ${locationFile})`, { databaseDir });
   }
   await mkdir(databaseDir, { recursive: true, mode: 0o700 });
   if (args.account !== undefined) await chown(databaseDir, args.account.uid, args.account.gid);
+  if (!canReach(args.account, databaseDir)) {
+    throw new Error(`the "postgres" account cannot reach the embedded PostgreSQL cluster in ${databaseDir}: make its parent folders reachable (chmod o+x), or set DATABASE_URL`);
+  }
+  if (recorded === undefined) await writeFile(locationFile, `${databaseDir}\n`, { mode: 0o600 });
   return databaseDir;
 }
 
@@ -116,11 +131,23 @@ async function stopStaleServer(databaseDir: string, logger: Logger): Promise<voi
     return;
   }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  // After a reboot (or a kill of the whole process group) the pid may be another process's now.
+  if (!(await isServerOf(pid, databaseDir))) return;
   logger.warn('stopping an orphaned embedded PostgreSQL left by an earlier run', { pid });
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + STALE_SERVER_STOP_TIMEOUT_MS;
   while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   if (isAlive(pid)) throw new Error(`an earlier PostgreSQL (pid ${pid}) still holds ${databaseDir}`);
+}
+
+/** Whether `pid` is a PostgreSQL started on `databaseDir` (`postgres -D <dir>`); true where /proc cannot tell. */
+async function isServerOf(pid: number, databaseDir: string): Promise<boolean> {
+  try {
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    return args.some((arg, index) => arg === databaseDir && args[index - 1] === '-D');
+  } catch (error) {
+    return (error as { code?: string }).code !== 'ENOENT' || !existsSync('/proc/self');
+  }
 }
 
 function isAlive(pid: number): boolean {

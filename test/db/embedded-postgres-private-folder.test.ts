@@ -55,10 +55,13 @@ describe('embedded PostgreSQL started by root from a private folder', function (
     } finally {
       await database.stop();
     }
-    // The same data root finds the same cluster again on the next start.
+    // The same data root finds the same cluster again on the next start, even once the folder
+    // became reachable: the choice is recorded, never swapped for a new, empty cluster.
+    await chmod(privateFolder, 0o755);
     const again = await startEmbeddedPostgres({ dataRoot, port, logger: recording, reachableRoot, binaries: { root: path.join(privateFolder, 'native'), version: installed.version } });
     try {
-      assert.ok(again.databaseDir.startsWith(path.join(reachableRoot, 'clusters')));
+      assert.equal(again.databaseDir, database.databaseDir);
+      assert.equal(existsSync(path.join(dataRoot, 'pg', 'PG_VERSION')), false, 'no second cluster under the data root');
       const client = new pg.Client({ connectionString: again.url });
       await client.connect();
       await client.end();
