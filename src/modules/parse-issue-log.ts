@@ -1,3 +1,5 @@
+import { cutText } from './storable-text.js';
+
 /**
  * One problem a module met in its input that it did not fail the job for: a value kept raw, a
  * line skipped, a file left out. Shown in the job's API detail, so an operator can see what was
@@ -59,10 +61,10 @@ export class ParseIssueLog {
     this.#count += 1;
     if (this.#items.length >= this.#maxListed) return;
     this.#items.push({
-      file: cut(issue.file, MAX_WHAT_CHARS),
+      file: cutText(issue.file, MAX_WHAT_CHARS),
       line: issue.line ?? null,
-      what: cut(issue.what, MAX_WHAT_CHARS),
-      raw: issue.raw === undefined || issue.raw === null ? null : cut(issue.raw, MAX_RAW_CHARS),
+      what: cutText(issue.what, MAX_WHAT_CHARS),
+      raw: issue.raw === undefined || issue.raw === null ? null : cutText(issue.raw, MAX_RAW_CHARS),
     });
   };
 
@@ -73,10 +75,4 @@ export class ParseIssueLog {
   snapshot(): JobParseIssues {
     return { count: this.#count, items: [...this.#items] };
   }
-}
-
-function cut(text: string, max: number): string {
-  // NUL never reaches jsonb (PostgreSQL refuses \u0000 there).
-  const clean = text.includes('\0') ? text.replaceAll('\0', '') : text;
-  return clean.length <= max ? clean : `${clean.slice(0, max - 1)}…`;
 }

@@ -27,6 +27,16 @@ describe('job parse issues in the API detail', function () {
     assert.ok(first.raw.startsWith('rawxxx') && first.raw.endsWith('…'), 'NUL removed (jsonb refuses it), cut marked');
   });
 
+  it('stores a raw value cut next to an emoji, or holding half of one, instead of failing the job (jsonb refuses a lone surrogate)', async () => {
+    const emojiAtCut = `${'y'.repeat(MAX_RAW_CHARS - 2)}\u{1F600}tail`;
+    const cut = (await t.service.accept(t.echoArrival({ rows: 1, parseIssues: 1, issueRaw: emojiAtCut, tag: 'emoji-cut' }))).job;
+    const lone = (await t.service.accept(t.echoArrival({ rows: 1, parseIssues: 1, issueRaw: 'half \uD83D of a pair', tag: 'lone' }))).job;
+    assert.equal((await t.waitForStatus(cut.id, ['succeeded', 'failed'])).status, 'succeeded');
+    assert.equal((await t.waitForStatus(lone.id, ['succeeded', 'failed'])).status, 'succeeded');
+    assert.equal((await api.get(`/api/1.0/jobs/${cut.id}`)).body.parseIssues.items[0].raw, `${'y'.repeat(MAX_RAW_CHARS - 2)}…`, 'cut before the pair, never inside it');
+    assert.equal((await api.get(`/api/1.0/jobs/${lone.id}`)).body.parseIssues.items[0].raw, 'half \uFFFD of a pair');
+  });
+
   it('shows zero issues for a clean job, and keeps the issues of a job that failed', async () => {
     const clean = (await t.service.accept(t.echoArrival({ rows: 1, tag: 'clean' }))).job;
     await t.waitForStatus(clean.id, ['succeeded']);

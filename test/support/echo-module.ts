@@ -19,6 +19,8 @@ export interface EchoInstruction {
   readonly tag?: string;
   /** Parse issues to report (`ModuleContext.reportIssue`), one per line `1..n`. */
   readonly parseIssues?: number;
+  /** The raw text of the first planned issue, in place of the default one. */
+  readonly issueRaw?: string;
 }
 
 const transientFailures = new Map<string, number>();
@@ -40,7 +42,7 @@ export const echoModule = {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     for (let n = 1; n <= (instruction.parseIssues ?? 0); n += 1) {
-      context.reportIssue({ file: 'instruction.json', line: n, what: `planned issue ${n}`, raw: n === 1 ? `raw\u0000${'x'.repeat(300)}` : String(n) });
+      context.reportIssue({ file: 'instruction.json', line: n, what: `planned issue ${n}`, raw: n === 1 ? instruction.issueRaw ?? `raw\u0000${'x'.repeat(300)}` : String(n) });
     }
     const failed = transientFailures.get(context.jobId) ?? 0;
     if (failed < (instruction.failTransientTimes ?? 0)) {

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { storableText } from '../../storable-text.js';
 
 /** The PostgreSQL types the HYDRAstor tables use; each parameter is cast so that multi-row VALUES stay typed. */
 export type SqlType = 'text' | 'integer' | 'bigint' | 'numeric' | 'timestamptz' | 'jsonb' | 'uuid';
@@ -12,20 +13,16 @@ export interface ColumnSpec {
 export type SqlValue = string | number | bigint | Date | null | Readonly<Record<string, string>>;
 
 /** PostgreSQL text and jsonb refuse NUL (22021); a hostile CSV must not fail the job for it. */
-function withoutNul(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
-}
-
 function toParameter(value: SqlValue, type: SqlType): string | number | null {
   if (value === null) return null;
-  if (typeof value === 'string') return withoutNul(value);
+  if (typeof value === 'string') return storableText(value);
   if (typeof value === 'number') return value;
   // bigint travels as its decimal text: exact, whatever the driver does with BigInt.
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Date) return value.toISOString();
   if (type !== 'jsonb') throw new TypeError(`an object can only be stored in a jsonb column, not ${type}`);
   const cleaned: Record<string, string> = {};
-  for (const [key, text] of Object.entries(value)) cleaned[withoutNul(key)] = withoutNul(text);
+  for (const [key, text] of Object.entries(value)) cleaned[storableText(key)] = storableText(text);
   return JSON.stringify(cleaned);
 }
 

@@ -4,6 +4,7 @@
  * holds a backslash, tab or line break, which one regex test finds.
  */
 
+import { storableText } from '../../storable-text.js';
 import { INFINITE_DATE_MS } from './number-kinds.js';
 
 export const COPY_NULL = '\\N';
@@ -87,11 +88,11 @@ export function withoutNul(text: string): string {
 }
 
 function withoutNulDeep(value: unknown): unknown {
-  if (typeof value === 'string') return withoutNul(value);
+  if (typeof value === 'string') return storableText(value);
   if (Array.isArray(value)) return value.map(withoutNulDeep);
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const cleaned: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) cleaned[withoutNul(key)] = withoutNulDeep(inner);
+    for (const [key, inner] of Object.entries(value)) cleaned[storableText(key)] = withoutNulDeep(inner);
     return cleaned;
   }
   return value;
