@@ -98,7 +98,7 @@ async function loadListing<Row>(trx: Transaction<Database>, args: Target & {
   await createStageTable(trx, args.stage);
   await copyFromStdin(trx, { statement: copyStatementFor(args.stage), source: unique.map((row) => encodeCopyRow(args.stage.columns, row)) });
   return mergeStage({
-    trx, stage: args.stage, target: args.target, keyColumns: args.keyColumns, updateGuard: OBSERVED_NO_EARLIER,
+    trx, stage: args.stage, target: args.target, keyColumns: args.keyColumns, updateGuard: OBSERVED_NO_EARLIER, refreshObservedAt: true,
     observedAt: args.observedAt, masterServerId: args.masterServerId, jobId: args.jobId,
   });
 }

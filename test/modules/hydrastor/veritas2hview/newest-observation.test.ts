@@ -21,7 +21,7 @@ const IMAGE = 'fs13.acme.local_1673492401';
 const LATER_EXPIRY = 1_678_676_400;
 const GIB = 2n ** 30n;
 
-const CUSTOMERS = ['late_older', 'late_newer', 'late_undated', 'late_tie', 'late_future'];
+const CUSTOMERS = ['late_older', 'late_newer', 'late_undated', 'late_tie', 'late_future', 'late_flip'];
 
 describe('hydrastor/veritas2hview: the newest observation wins (real service, real PostgreSQL)', function () {
   this.timeout(120_000);
@@ -130,6 +130,19 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
     assertNewerValues(stored);
     assert.deepEqual(stored.running?.observed_at, new Date(NEWER_TIME));
     assert.deepEqual([stored.agedOut?.observed_at, stored.agedOut?.last_job_id], [FIXTURE_TIME, older.id], 'a job the newer export no longer lists stays as last seen');
+  });
+
+  it('keeps a listing the latest export confirmed unchanged when a middle export with other values arrives last', async () => {
+    // Monday and Wednesday list the volume and unit alike; Tuesday's (other values) arrives last.
+    const monday = await ingestExport(t, { archivePath: SMALL_TAR_GZ, customer: 'late_flip' });
+    assert.equal(monday.status, 'succeeded', monday.error_message ?? '');
+    const wednesday = await ingestExport(t, { archivePath: await newerExport('wednesday.tar.gz', { generatedAt: '2023-01-15T03:00:00+00:00', files: fixture }), customer: 'late_flip' });
+    assert.equal(wednesday.status, 'succeeded', wednesday.error_message ?? '');
+    const tuesday = await ingestExport(t, { archivePath: await newerExport('tuesday.tar.gz'), customer: 'late_flip' });
+    assert.equal(tuesday.status, 'succeeded', tuesday.error_message ?? '');
+    const stored = await state('late_flip');
+    assert.equal(stored.freeSpaceBytes, String(21_222_717n * GIB / 100n), 'the volume as Wednesday (and Monday) saw it');
+    assert.equal(stored.concurrentJobs, 40, 'the unit as Wednesday (and Monday) saw it');
   });
 
   it('dates an export without a manifest by its newest job time, and an older dated export only fills gaps after it', async () => {
