@@ -34,12 +34,22 @@ export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: nu
  * `resume()`: a stream that still has a 'readable' listener (a reader that stopped without
  * cleaning up) ignores resume() and would never end.
  */
-export async function drainMessage(stream: SMTPServerDataStream): Promise<void> {
+export async function drainMessage(stream: SMTPServerDataStream, idle?: DataIdleDeadline): Promise<void> {
   if (stream.readableEnded || stream.destroyed) return;
+  // The same idle deadline as while reading: a refused message (too large, disk full) must not
+  // let its sender trickle the rest and hold the slot until the session cap.
+  const chunks = stream.iterator({ destroyOnReturn: false });
   try {
-    for await (const _chunk of stream.iterator({ destroyOnReturn: false })) { /* discarded */ }
+    for (;;) {
+      idle?.waiting();
+      const next = await chunks.next();
+      if (next.done === true) break;
+      idle?.received(next.value as Uint8Array);
+    }
   } catch {
-    // The client went away: smtp-server has closed the session, nothing is left to answer.
+    // The client went away (or the deadline cut it): smtp-server has closed the session, nothing is left to answer.
+  } finally {
+    idle?.stop();
   }
 }
 

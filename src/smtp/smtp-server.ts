@@ -151,7 +151,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       logger[ingestError.transient ? 'warn' : 'info']('message refused', {
         sessionId: session.id, remoteAddress: session.remoteAddress, bytes: stream.byteLength, code: ingestError.code, error: ingestError.message,
       });
-      await drainMessage(stream);
+      await drainMessage(stream, idle);
       const reply = smtpErrorFor(ingestError);
       // After a DATA timeout the 421 was the reply; this one is never sent.
       if (!idle.fired) args.observe?.replied(reply.responseCode);

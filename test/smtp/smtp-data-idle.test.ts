@@ -100,3 +100,39 @@ describe('SMTP DATA idle deadline (real server, real client, real PostgreSQL)', 
     }
   });
 });
+
+describe('SMTP DATA idle deadline after a refusal (real server, real client)', function () {
+  this.timeout(30_000);
+  let t: TestService;
+
+  before(async () => {
+    t = await startTestService({ overrides: { worker: { enabled: false }, smtp: { dataIdleSeconds: 1, socketTimeoutSeconds: 30, maxMessageBytes: 100_000, customerCacheSeconds: 0 } } });
+  });
+  after(async () => { await t?.stop(); });
+
+  it('cuts a client that trickles the rest of a message already refused as too large', async () => {
+    const { client } = await RawSmtpClient.connect(t.service.smtpAddress?.port ?? 0);
+    let trickling = true;
+    try {
+      await client.startData({ from: SENDER, to: [BOB] });
+      // Over the size limit at once: the reader gives up and the rest is only read off.
+      await client.write(`Subject: too large\r\n\r\n${`${'L'.repeat(98)}\r\n`.repeat(1500)}`);
+      const started = Date.now();
+      const trickle = (async () => {
+        while (trickling && !client.closed) {
+          await client.write('x').catch(() => undefined);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      const reply = await client.reply(8000);
+      trickling = false;
+      await trickle;
+      assert.equal(reply.code, 421, reply.text);
+      assert.match(reply.text, /^4\.4\.2 .*Timeout waiting for message data/);
+      assert.ok(Date.now() - started < 5000, `cut after ${Date.now() - started} ms`);
+    } finally {
+      trickling = false;
+      client.destroy();
+    }
+  });
+});
