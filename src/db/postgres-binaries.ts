@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
@@ -48,7 +48,8 @@ export async function reachablePostgresBinaries(args: {
     await mkdir(args.reachableRoot, { recursive: true, mode: 0o755 });
     const partial = `${copy.root}.partial-${process.pid}`;
     await rm(partial, { recursive: true, force: true });
-    await cp(binaries.root, partial, { recursive: true, verbatimSymlinks: true });
+    // From the real folder: a link to it would be copied as a link, still out of reach.
+    await cp(await realpath(binaries.root), partial, { recursive: true, verbatimSymlinks: true });
     await writeFile(path.join(partial, '.complete'), `${binaries.version}\n`);
     // Another process may have finished the same copy meanwhile: either one is complete.
     await rename(partial, copy.root).catch(async () => rm(partial, { recursive: true, force: true }));
