@@ -104,7 +104,23 @@ const { values } = parseArgs({ options: {
   'database-url': { type: 'string' },
   profile: { type: 'string' },
   compiled: { type: 'boolean', default: false },
+  help: { type: 'boolean', default: false },
 } });
+if (values.help) {
+  console.log([
+    'npm run bench [-- options]   every benchmark, reference and ours side by side (docs/benchmarks.md)',
+    '',
+    '  --full              the long run (the figures in docs/benchmarks.md); default: the short one',
+    `  --only a[,b]        some of them: ${BENCHMARKS.map(([name]) => name).join(', ')}`,
+    '  --database-url URL  PostgreSQL to use (else DATABASE_URL, else an embedded server)',
+    '  --compiled          run the production build instead of tsx',
+    '  --profile DIR       services write V8 CPU profiles there',
+    '  --help              this text',
+    '',
+    'The table is also written to bench/out/latest.md. Reliability under faults: npm run chaos.',
+  ].join('\n'));
+  process.exit(0);
+}
 const only = values.only?.split(',').map((name) => name.trim()).filter((name) => name !== '');
 const unknown = only?.filter((name) => !BENCHMARKS.some(([known]) => known === name)) ?? [];
 if (unknown.length > 0) {
