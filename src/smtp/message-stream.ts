@@ -10,19 +10,9 @@ import type { DataIdleDeadline } from './data-idle-deadline.js';
  * given, is told whenever the reader waits for the client (see DataIdleDeadline).
  */
 export async function* limitedMessage(stream: SMTPServerDataStream, maxBytes: number, idle?: DataIdleDeadline): AsyncGenerator<Uint8Array> {
-  const chunks = stream.iterator({ destroyOnReturn: false });
-  try {
-    for (;;) {
-      idle?.waiting();
-      const next = await chunks.next();
-      if (next.done === true) break;
-      idle?.received(next.value as Uint8Array);
-      if (stream.sizeExceeded) throw tooLarge(maxBytes);
-      yield next.value as Uint8Array;
-    }
-  } finally {
-    idle?.stop();
-    await chunks.return?.();
+  for await (const chunk of chunksUnderDeadline(stream, idle)) {
+    if (stream.sizeExceeded) throw tooLarge(maxBytes);
+    yield chunk;
   }
   if (stream.sizeExceeded) throw tooLarge(maxBytes);
 }
@@ -38,18 +28,27 @@ export async function drainMessage(stream: SMTPServerDataStream, idle?: DataIdle
   if (stream.readableEnded || stream.destroyed) return;
   // The same idle deadline as while reading: a refused message (too large, disk full) must not
   // let its sender trickle the rest and hold the slot until the session cap.
+  try {
+    for await (const _chunk of chunksUnderDeadline(stream, idle)) { /* discarded */ }
+  } catch {
+    // The client went away (or the deadline cut it): smtp-server has closed the session, nothing is left to answer.
+  }
+}
+
+/** The stream's chunks, telling `idle` whenever we wait for the client; the stream is never destroyed by stopping. */
+async function* chunksUnderDeadline(stream: SMTPServerDataStream, idle?: DataIdleDeadline): AsyncGenerator<Uint8Array> {
   const chunks = stream.iterator({ destroyOnReturn: false });
   try {
     for (;;) {
       idle?.waiting();
       const next = await chunks.next();
-      if (next.done === true) break;
+      if (next.done === true) return;
       idle?.received(next.value as Uint8Array);
+      yield next.value as Uint8Array;
     }
-  } catch {
-    // The client went away (or the deadline cut it): smtp-server has closed the session, nothing is left to answer.
   } finally {
     idle?.stop();
+    await chunks.return?.();
   }
 }
 
