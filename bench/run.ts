@@ -24,7 +24,7 @@ import { buildCompiled } from './support/compiled-build.js';
 import { describeMachine } from './support/machine-info.js';
 import { BIN } from './support/service-process.js';
 
-const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const BENCH_DIR = fileURLToPath(new URL('./', import.meta.url));
 const OUT_FILE = path.join(BENCH_DIR, 'out', 'latest.md');
 
 /** Runs another bench script (its own process, as its author wrote it) and returns its output. */

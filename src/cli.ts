@@ -10,7 +10,7 @@ import { FINAL_JOB_STATUSES } from './db/database-schema.js';
 import { findJob, listJobEvents } from './db/jobs-repository.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase } from './db/open-database.js';
-import { jobDetailView } from './http/job-view.js';
+import { jobDetailView } from './http/jobs/job-view.js';
 import { Logging } from './logging/logging.js';
 import { writeMailFiles } from './pipeline/mail/write-mail-files.js';
 import { sanitizeSegment } from './pipeline/paths.js';

@@ -6,8 +6,8 @@ import { migrateToLatest } from '../src/db/migrate-to-latest.js';
 import { findJob } from '../src/db/jobs-repository.js';
 import { startService } from '../src/main.js';
 import { builtInModules } from '../src/modules/registry.js';
-import { CLI, freePort } from './smtp/cli-service-process.js';
-import { ServiceDatabase } from './smtp/service-database.js';
+import { CLI, freePort } from './support/cli-service-process.js';
+import { ServiceDatabase } from './support/service-database.js';
 import { makeTestConfig } from './support/test-config.js';
 import { createTestDatabase } from './support/test-database.js';
 

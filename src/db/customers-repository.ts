@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { findRouteClashes, normalizeS3Prefix, type RouteClash } from '../pipeline/find-route-clashes.js';
-import { IngestError } from '../pipeline/ingest-error.js';
-import { normalizeAddress } from '../pipeline/route-recipient.js';
+import { findRouteClashes, normalizeS3Prefix, type RouteClash } from '../routing/find-route-clashes.js';
+import { IngestError } from '../core/ingest-error.js';
+import { normalizeAddress } from '../routing/route-recipient.js';
 import type { CustomerRow, Database } from './database-schema.js';
 
 export interface NewCustomer {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 
 /** Must match startEmbeddedPostgres: the database it creates and the password file it keeps. */
 const EMBEDDED_DATABASE_NAME = 'dataprocessor';

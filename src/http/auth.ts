@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Middleware } from 'koa';
 import { findActiveApiKey, type ApiKeyIdentity } from '../db/api-keys-repository.js';
 import type { Database } from '../db/database-schema.js';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import { forbidden } from './http-error.js';
 
 export interface AuthState {

@@ -1,4 +1,4 @@
-import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
 
 /** HTTP status for each error code the API can meet; anything else is a 500 with a generic message. */
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {

@@ -1,6 +1,6 @@
 import type { ParameterizedContext } from 'koa';
 import type { z } from 'zod';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import { badRequest } from './http-error.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import type { AuthState } from './auth.js';
 
 const WINDOW_SECONDS = 1;

@@ -1,5 +1,5 @@
 import type { AcceptResult } from '../pipeline/accept.js';
-import { toIngestError } from '../pipeline/ingest-error.js';
+import { toIngestError } from '../core/ingest-error.js';
 import { replyForError } from '../smtp/reply-for-error.js';
 import { acceptedReplyText } from '../smtp/smtp-envelope.js';
 

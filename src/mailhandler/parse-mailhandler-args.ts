@@ -1,4 +1,4 @@
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 
 /** The envelope Postfix pipe(8) hands over on the command line. */
 export interface MailhandlerArgs {

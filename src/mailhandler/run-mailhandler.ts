@@ -9,7 +9,7 @@ import { Logging, type Logger } from '../logging/logging.js';
 import { ModuleRegistry, builtInModules } from '../modules/registry.js';
 import type { AnyIngestModule } from '../modules/types.js';
 import { acceptArrival, type AcceptResult } from '../pipeline/accept.js';
-import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
 import { acceptMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { JobSource } from '../db/database-schema.js';
 import { findCustomerBySlug } from '../db/customers-repository.js';
 import type { ArrivalFacts, StagedFile } from '../modules/types.js';
-import { IngestError, toIngestError } from './ingest-error.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { recordStagedFolder, type AcceptResult } from './record-staged-folder.js';
+import { recordStagedFolder, type AcceptResult } from './staging/record-staged-folder.js';
 import { MemoryFolder } from './spool/memory-folder.js';
-import { IncomingFolder } from './stage.js';
-import type { StagedManifest } from './staged-manifest.js';
-import type { StagingFolder } from './staging-folder.js';
+import { IncomingFolder } from './staging/stage.js';
+import type { StagedManifest } from './staging/staged-manifest.js';
+import type { StagingFolder } from './staging/staging-folder.js';
 
 export const UNCLASSIFIED_CATEGORY = 'unclassified';
 

@@ -1,4 +1,4 @@
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 
 const HEX_DIGITS = /^[0-9A-Fa-f]+$/;
 const ZERO = 0x30;

@@ -1,4 +1,4 @@
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 
 const PERCENT_SEQUENCE = /%(?![0-9A-Fa-f]{2})/;
 /** How much of a bad key an error message quotes; keys may be up to 1,024 bytes. */

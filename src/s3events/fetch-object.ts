@@ -1,7 +1,7 @@
 import { GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
-import type { StagingFolder } from '../pipeline/staging-folder.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
+import type { StagingFolder } from '../pipeline/staging/staging-folder.js';
 
 /** What S3 says about the object version that was (or would be) read. */
 export interface ObjectVersion {

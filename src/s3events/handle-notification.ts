@@ -1,4 +1,4 @@
-import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
 import { parseS3Notification, type S3Notification } from './notification.js';
 import type { MessageHandler } from './sqs-consumer.js';
 import { startObjectJob, type ObjectJobDeps, type ObjectJobOutcome } from './start-object-job.js';

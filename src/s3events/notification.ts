@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import { isSequencer } from './compare-sequencers.js';
 import { decodeObjectKey } from './decode-object-key.js';
 

@@ -1,6 +1,6 @@
 import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
 import { findSeenETags } from '../db/s3-objects-repository.js';
-import { toIngestError } from '../pipeline/ingest-error.js';
+import { toIngestError } from '../core/ingest-error.js';
 import { routeObject } from './route-object.js';
 import { startObjectJob, type ObjectJobDeps } from './start-object-job.js';
 

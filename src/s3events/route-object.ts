@@ -1,4 +1,4 @@
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 
 /** One bucket (optionally one prefix inside it) mapped to the module that parses its uploads. */
 export interface S3Route {

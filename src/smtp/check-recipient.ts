@@ -1,5 +1,5 @@
-import { IngestError } from '../pipeline/ingest-error.js';
-import { routeRecipient, senderAllowed, type RecipientCustomer } from '../pipeline/route-recipient.js';
+import { IngestError } from '../core/ingest-error.js';
+import { routeRecipient, senderAllowed, type RecipientCustomer } from '../routing/route-recipient.js';
 
 /** The most of an address a reply quotes (RFC 5321 path limit). */
 const MAX_QUOTED_ADDRESS_CHARS = 256;

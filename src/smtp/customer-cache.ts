@@ -1,4 +1,4 @@
-import type { RecipientCustomer } from '../pipeline/route-recipient.js';
+import type { RecipientCustomer } from '../routing/route-recipient.js';
 
 export type FindCustomers = () => Promise<readonly RecipientCustomer[]>;
 

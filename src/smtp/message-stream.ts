@@ -1,5 +1,5 @@
 import type { SMTPServerDataStream } from 'smtp-server';
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import type { DataIdleDeadline } from './data-idle-deadline.js';
 
 /**

@@ -1,5 +1,5 @@
-import { toIngestError } from '../pipeline/ingest-error.js';
-import type { IngestError } from '../pipeline/ingest-error.js';
+import { toIngestError } from '../core/ingest-error.js';
+import type { IngestError } from '../core/ingest-error.js';
 
 /**
  * The one mapping from an error to an SMTP reply. smtp-server answers an error that carries

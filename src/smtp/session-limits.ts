@@ -1,4 +1,4 @@
-import { IngestError } from '../pipeline/ingest-error.js';
+import { IngestError } from '../core/ingest-error.js';
 import { clientAddressKey } from './client-address-key.js';
 
 export interface SessionLimitsArgs {

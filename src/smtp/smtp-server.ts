@@ -3,7 +3,7 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../logging/logging.js';
 import type { AcceptResult, Arrival } from '../pipeline/accept.js';
-import { IngestError, toIngestError } from '../pipeline/ingest-error.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
 import { acceptMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import { checkRecipient } from './check-recipient.js';

@@ -11,7 +11,7 @@ import type { Database } from '../../src/db/database-schema.js';
 import { createApp } from '../../src/http/create-app.js';
 import { Logging } from '../../src/logging/logging.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { apiClient, type ApiClient } from './http-client.js';
+import { apiClient, type ApiClient } from '../support/http-client.js';
 
 const UNAUTHORIZED = { error: { code: 'UNAUTHORIZED', message: 'a valid X-Api-Key header is required' } };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { apiClient, mapConcurrent, type ApiClient } from './http-client.js';
+import { apiClient, mapConcurrent, type ApiClient } from '../support/http-client.js';
 
 const JOBS_PER_CUSTOMER = 1000;
 const CONCURRENCY = 16;

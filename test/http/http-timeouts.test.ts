@@ -3,8 +3,8 @@ import net from 'node:net';
 import type { IngestModule } from '../../src/modules/types.js';
 import { echoModule } from '../support/echo-module.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { apiClient } from './http-client.js';
-import { gzipLike, startStreamingUpload, storedState, waitUntil } from './upload-test-client.js';
+import { apiClient } from '../support/http-client.js';
+import { gzipLike, startStreamingUpload, storedState, waitUntil } from '../support/upload-test-client.js';
 
 const HEADERS_SECONDS = 0.6;
 const BODY_SECONDS = 0.6;

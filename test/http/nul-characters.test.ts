@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { API_PREFIX } from '../../src/http/create-app.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { apiClient, type ApiResponse } from './http-client.js';
+import { apiClient, type ApiResponse } from '../support/http-client.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 const WEBHOOK_TOKEN = 'webhook-token-0123456789';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { JobRow } from '../../src/db/database-schema.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { MAILHANDLER_EXIT, mailhandlerOutcomeForError, mailhandlerOutcomeForResults } from '../../src/mailhandler/mailhandler-outcome.js';
 
 /** Postfix pipe(8): 75 defers; 64–78 otherwise bounce; an RFC 3463 status first on the output overrides the exit. */

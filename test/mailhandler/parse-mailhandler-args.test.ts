@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { parseMailhandlerArgs } from '../../src/mailhandler/parse-mailhandler-args.js';
 
 function usageRefusal(argv: readonly string[], problem: RegExp): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { sendWithNodemailer } from '../smtp/smtp-test-helpers.js';
+import { sendWithNodemailer } from '../support/smtp-test-helpers.js';
 
 describe('metrics wiring', () => {
   let t: TestService;

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { listJobEvents } from '../../src/db/jobs-repository.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 
 describe('pipeline: accept → stage → claim → run', () => {

@@ -8,11 +8,11 @@ import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import winston from 'winston';
 import { ModuleRegistry } from '../../src/modules/registry.js';
-import { archiveJobFolder } from '../../src/pipeline/archive.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { archiveJobFolder } from '../../src/pipeline/jobs/archive.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline-deps.js';
-import { recoverStaging } from '../../src/pipeline/recover-staging.js';
-import { IncomingFolder } from '../../src/pipeline/stage.js';
+import { recoverStaging } from '../../src/pipeline/staging/recover-staging.js';
+import { IncomingFolder } from '../../src/pipeline/staging/stage.js';
 import { echoModule } from '../support/echo-module.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { decodeObjectKey } from '../../src/s3events/decode-object-key.js';
 
 describe('decodeObjectKey', () => {

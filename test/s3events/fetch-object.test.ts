@@ -5,10 +5,10 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { IngestError } from '../../src/pipeline/ingest-error.js';
-import { IncomingFolder } from '../../src/pipeline/stage.js';
+import type { IngestError } from '../../src/core/ingest-error.js';
+import { IncomingFolder } from '../../src/pipeline/staging/stage.js';
 import { describeObject, fetchObjectInto, stagedObjectName } from '../../src/s3events/fetch-object.js';
-import { BUCKET, startS3Emulator, type S3Emulator } from './s3-test-env.js';
+import { BUCKET, startS3Emulator, type S3Emulator } from '../support/s3-test-env.js';
 
 describe('fetchObjectInto / describeObject', () => {
   let env: S3Emulator;

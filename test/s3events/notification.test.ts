@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'mocha';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { parseS3Notification } from '../../src/s3events/notification.js';
 import type { ObjectCreatedRecord, S3Notification } from '../../src/s3events/notification.js';
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { reconcileOnce } from '../../src/s3events/reconcile.js';
 import { objectIdempotencyKey, startObjectJob } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from './s3-test-env.js';
+import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
 
 const WINDOW = { lookbackHours: 1, settleSeconds: 0 };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'mocha';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { parseS3Notification } from '../../src/s3events/notification.js';
 import { parseSeedS3Path, routeObject } from '../../src/s3events/route-object.js';
 import type { S3Route } from '../../src/s3events/route-object.js';

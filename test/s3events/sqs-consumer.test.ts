@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tmpdir } from 'node:os';
 import { Logging } from '../../src/logging/logging.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { sqsNotificationHandler } from '../../src/s3events/handle-notification.js';
 import { SqsConsumer, type MessageHandler, type SqsConsumerOptions } from '../../src/s3events/sqs-consumer.js';
 import { objectIdempotencyKey } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, envelope, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from './s3-test-env.js';
+import { BUCKET, FIXTURE_ARCHIVE, envelope, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
 
 const logger = new Logging({ logDir: path.join(tmpdir(), 'dp-test-s3-log'), level: 'error', console: false }).for('sqs-consumer-test');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@ import type { JobRow } from '../../src/db/database-schema.js';
 import { findS3Object } from '../../src/db/s3-objects-repository.js';
 import { objectIdempotencyKey } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, envelope, jobByKey, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from './s3-test-env.js';
+import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, envelope, jobByKey, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
 
 const QUEUE = 'veritas2hview-events';
 const VISIBILITY_SECONDS = 2;

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { findS3Object } from '../../src/db/s3-objects-repository.js';
-import type { IngestError } from '../../src/pipeline/ingest-error.js';
+import type { IngestError } from '../../src/core/ingest-error.js';
 import { objectIdempotencyKey, startObjectJob, type ObjectJobRequest } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, objectJobDepsFor, startS3Emulator, veritasStubModule, type S3Emulator } from './s3-test-env.js';
+import { BUCKET, FIXTURE_ARCHIVE, objectJobDepsFor, startS3Emulator, veritasStubModule, type S3Emulator } from '../support/s3-test-env.js';
 
 describe('startObjectJob (fauxqs S3, real PostgreSQL)', () => {
   let env: S3Emulator;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
-import type { RecipientCustomer } from '../../src/pipeline/route-recipient.js';
+import { IngestError } from '../../src/core/ingest-error.js';
+import type { RecipientCustomer } from '../../src/routing/route-recipient.js';
 import { checkRecipient } from '../../src/smtp/check-recipient.js';
 
 const CUSTOMERS: readonly RecipientCustomer[] = [

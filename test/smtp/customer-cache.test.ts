@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { RecipientCustomer } from '../../src/pipeline/route-recipient.js';
+import type { RecipientCustomer } from '../../src/routing/route-recipient.js';
 import { cachedCustomers } from '../../src/smtp/customer-cache.js';
 
 describe('cachedCustomers', () => {

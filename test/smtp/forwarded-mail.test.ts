@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { JobRow, JobStatus } from '../../src/db/database-schema.js';
-import { apiClient } from '../http/http-client.js';
+import { apiClient } from '../support/http-client.js';
 import { hydrastorDb, startHydrastorService } from '../modules/hydrastor/support/hydrastor-test-service.js';
 import { TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
-import { INGEST_DOMAIN, fixtureMessage, sendWithNodemailer } from './smtp-test-helpers.js';
+import { INGEST_DOMAIN, fixtureMessage, sendWithNodemailer } from '../support/smtp-test-helpers.js';
 
 const ENDED: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'unclassified'];
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { IngestError, toIngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError, toIngestError } from '../../src/core/ingest-error.js';
 import { MAX_REPLY_TEXT_BYTES, replyForError, sanitizeReplyText, smtpErrorFor } from '../../src/smtp/reply-for-error.js';
 
 const GENERIC_TEMPORARY = '4.3.0 Temporary local problem, please try again later';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 import { SessionLimits } from '../../src/smtp/session-limits.js';
 
 describe('SessionLimits', () => {

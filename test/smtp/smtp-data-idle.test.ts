@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { RawSmtpClient, type SmtpReply } from './raw-smtp-client.js';
-import { INGEST_DOMAIN, incomingLeftovers, jobCount } from './smtp-test-helpers.js';
+import { RawSmtpClient, type SmtpReply } from '../support/raw-smtp-client.js';
+import { INGEST_DOMAIN, incomingLeftovers, jobCount } from '../support/smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'hydrastor@icecream-machine.example';

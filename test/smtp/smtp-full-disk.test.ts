@@ -4,8 +4,8 @@ import { mkdtemp, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { RawSmtpClient, expectCode } from './raw-smtp-client.js';
-import { INGEST_DOMAIN, jobCount } from './smtp-test-helpers.js';
+import { RawSmtpClient, expectCode } from '../support/raw-smtp-client.js';
+import { INGEST_DOMAIN, jobCount } from '../support/smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'hydrastor@icecream-machine.example';

@@ -7,13 +7,13 @@ import nodemailer from 'nodemailer';
 import type { JobRow } from '../../src/db/database-schema.js';
 import { Logging } from '../../src/logging/logging.js';
 import type { AcceptResult, Arrival } from '../../src/pipeline/accept.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
-import type { RecipientCustomer } from '../../src/pipeline/route-recipient.js';
-import { IncomingFolder } from '../../src/pipeline/stage.js';
+import { IngestError } from '../../src/core/ingest-error.js';
+import type { RecipientCustomer } from '../../src/routing/route-recipient.js';
+import { IncomingFolder } from '../../src/pipeline/staging/stage.js';
 import { createSmtpListener, type SmtpListener } from '../../src/smtp/smtp-server.js';
 import { makeDataRoot, makeTestConfig } from '../support/test-config.js';
-import { RawSmtpClient, expectCode } from './raw-smtp-client.js';
-import { INGEST_DOMAIN, jobIdsIn } from './smtp-test-helpers.js';
+import { RawSmtpClient, expectCode } from '../support/raw-smtp-client.js';
+import { INGEST_DOMAIN, jobIdsIn } from '../support/smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const CUSTOMERS: readonly RecipientCustomer[] = [

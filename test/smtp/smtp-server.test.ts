@@ -6,8 +6,8 @@ import path from 'node:path';
 import { addCustomer } from '../../src/db/customers-repository.js';
 import { findJob } from '../../src/db/jobs-repository.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { RawSmtpClient, expectCode } from './raw-smtp-client.js';
-import { INGEST_DOMAIN, fixtureMessage, incomingLeftovers, jobCount, readManifest, sendWithNodemailer as sendOnly, toWire } from './smtp-test-helpers.js';
+import { RawSmtpClient, expectCode } from '../support/raw-smtp-client.js';
+import { INGEST_DOMAIN, fixtureMessage, incomingLeftovers, jobCount, readManifest, sendWithNodemailer as sendOnly, toWire } from '../support/smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'hydrastor@icecream-machine.example';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { IngestModule } from '../../src/modules/types.js';
-import { IngestError } from '../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../src/core/ingest-error.js';
 
 /**
  * A small module for pipeline tests (`test/echo`). Its one input file is JSON telling it what to

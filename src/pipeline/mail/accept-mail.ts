@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AcceptResult, Arrival } from '../accept.js';
-import { IngestError } from '../ingest-error.js';
+import { IngestError } from '../../core/ingest-error.js';
 import { copyStagedFiles } from './copy-staged-files.js';
 import { readUpTo } from './read-up-to.js';
 import { writeMailFiles } from './write-mail-files.js';

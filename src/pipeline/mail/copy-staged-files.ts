@@ -1,4 +1,4 @@
-import type { StagingFolder } from '../staging-folder.js';
+import type { StagingFolder } from '../staging/staging-folder.js';
 
 /**
  * Copies already staged files into another folder under the same names and records (one mail

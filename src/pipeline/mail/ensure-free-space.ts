@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { IngestError, toIngestError } from '../ingest-error.js';
+import { IngestError, toIngestError } from '../../core/ingest-error.js';
 
 /**
  * Refuses new work early (Postfix's `queue_minfree`): rejects with the transient `STORAGE_LOW`

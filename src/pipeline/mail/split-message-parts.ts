@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
 import type { StagedFile } from '../../modules/types.js';
-import { IngestError } from '../ingest-error.js';
-import type { StagingFolder } from '../staging-folder.js';
+import { IngestError } from '../../core/ingest-error.js';
+import type { StagingFolder } from '../staging/staging-folder.js';
 import { cleanOriginalName } from './clean-original-name.js';
 import { mailHints } from './mail-hints.js';
 

@@ -1,5 +1,5 @@
-import type { IngestError } from '../ingest-error.js';
-import type { StagingFolder } from '../staging-folder.js';
+import type { IngestError } from '../../core/ingest-error.js';
+import type { StagingFolder } from '../staging/staging-folder.js';
 import { RECEIVED_MAIL_NAMING, splitMessageParts } from './split-message-parts.js';
 import { unwrapForwardedMail } from './unwrap-forwarded-mail.js';
 

@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import type { StagedFile } from '../../modules/types.js';
-import type { IngestError } from '../ingest-error.js';
-import type { StagingFolder } from '../staging-folder.js';
+import type { IngestError } from '../../core/ingest-error.js';
+import type { StagingFolder } from '../staging/staging-folder.js';
 import { mailHints } from './mail-hints.js';
 import { splitMessageParts, type MessageParts, type PartNaming } from './split-message-parts.js';
 

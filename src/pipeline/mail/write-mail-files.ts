@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { StagingFolder } from '../staging-folder.js';
+import type { StagingFolder } from '../staging/staging-folder.js';
 import { splitStagedMail } from './split-staged-mail.js';
 
 /** The raw message, byte for byte as received. */

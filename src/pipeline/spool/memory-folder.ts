@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { StagedFile } from '../../modules/types.js';
-import { IngestError } from '../ingest-error.js';
-import { checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from '../staging-folder.js';
+import { IngestError } from '../../core/ingest-error.js';
+import { checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from '../staging/staging-folder.js';
 
 /**
  * The folder of a small arrival bound for the spool: its files live in memory until the spool

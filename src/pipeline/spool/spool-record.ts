@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { stagedManifestSchema, type StagedManifest } from '../staged-manifest.js';
+import { stagedManifestSchema, type StagedManifest } from '../staging/staged-manifest.js';
 
 /**
  * One arrival in a spool segment:

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { INCOMING_FOLDER, areaPath } from '../paths.js';
-import { MANIFEST_FILE } from '../staging-folder.js';
+import { MANIFEST_FILE } from '../staging/staging-folder.js';
 import type { SpoolRecord } from './spool-record.js';
 
 /**

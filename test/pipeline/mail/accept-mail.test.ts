@@ -5,9 +5,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { JobRow } from '../../../src/db/database-schema.js';
 import type { AcceptResult, Arrival } from '../../../src/pipeline/accept.js';
-import { IngestError } from '../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../src/core/ingest-error.js';
 import { acceptMail } from '../../../src/pipeline/mail/accept-mail.js';
-import { IncomingFolder } from '../../../src/pipeline/stage.js';
+import { IncomingFolder } from '../../../src/pipeline/staging/stage.js';
 import { makeDataRoot } from '../../support/test-config.js';
 
 const RAW = 'Subject: for everyone\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: application/gzip\r\nContent-Disposition: attachment; filename="r.tar.gz"\r\n\r\nGZ\r\n--b--\r\n';

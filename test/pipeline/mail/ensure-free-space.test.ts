@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { IngestError } from '../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../src/core/ingest-error.js';
 import { ensureFreeSpace } from '../../../src/pipeline/mail/ensure-free-space.js';
 
 describe('ensureFreeSpace', () => {

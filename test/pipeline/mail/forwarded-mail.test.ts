@@ -5,8 +5,8 @@ import type { StagedFile } from '../../../src/modules/types.js';
 import { FORWARD_NOT_READ_HINT, FORWARDED_HINT, MIME_PROBLEM_HINT } from '../../../src/pipeline/mail/split-staged-mail.js';
 import { writeMailFiles } from '../../../src/pipeline/mail/write-mail-files.js';
 import { MemoryFolder } from '../../../src/pipeline/spool/memory-folder.js';
-import { IncomingFolder } from '../../../src/pipeline/stage.js';
-import type { StagingFolder } from '../../../src/pipeline/staging-folder.js';
+import { IncomingFolder } from '../../../src/pipeline/staging/stage.js';
+import type { StagingFolder } from '../../../src/pipeline/staging/staging-folder.js';
 import { makeDataRoot } from '../../support/test-config.js';
 
 const EMAIL_FIXTURES = new URL('../../fixtures/email/', import.meta.url);

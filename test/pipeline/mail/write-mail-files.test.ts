@@ -4,10 +4,10 @@ import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
-import { IngestError } from '../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../src/core/ingest-error.js';
 import { MIME_PROBLEM_HINT } from '../../../src/pipeline/mail/split-staged-mail.js';
 import { MESSAGE_FILE, writeMailFiles } from '../../../src/pipeline/mail/write-mail-files.js';
-import { IncomingFolder } from '../../../src/pipeline/stage.js';
+import { IncomingFolder } from '../../../src/pipeline/staging/stage.js';
 import { makeDataRoot } from '../../support/test-config.js';
 
 const EMAIL_FIXTURES = new URL('../../fixtures/email/', import.meta.url);

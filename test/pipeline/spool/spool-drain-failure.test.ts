@@ -5,9 +5,9 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { listJobEvents } from '../../../src/db/jobs-repository.js';
 import type { RunningService } from '../../../src/main.js';
-import { insertStagingRows } from '../../../src/pipeline/insert-staging-rows.js';
+import { insertStagingRows } from '../../../src/pipeline/staging/insert-staging-rows.js';
 import { encodeSpoolRecord, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
-import type { StagedManifest } from '../../../src/pipeline/staged-manifest.js';
+import type { StagedManifest } from '../../../src/pipeline/staging/staged-manifest.js';
 import { echoFile } from '../../support/echo-module.js';
 import { assertFolderHolds, jobOf, spoolCrashHarness } from './spool-crash-harness.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { INGEST_DOMAIN, sendWithNodemailer, toWire } from '../../smtp/smtp-test-helpers.js';
+import { INGEST_DOMAIN, sendWithNodemailer, toWire } from '../../support/smtp-test-helpers.js';
 import { startTestService, type TestService } from '../../support/start-test-service.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;

@@ -11,7 +11,7 @@ import { findJob } from '../../../src/db/jobs-repository.js';
 import { Logging } from '../../../src/logging/logging.js';
 import { startService, type RunningService } from '../../../src/main.js';
 import { sanitizeSegment } from '../../../src/pipeline/paths.js';
-import { INGEST_DOMAIN, sendWithNodemailer, toWire, type SendResult } from '../../smtp/smtp-test-helpers.js';
+import { INGEST_DOMAIN, sendWithNodemailer, toWire, type SendResult } from '../../support/smtp-test-helpers.js';
 import { echoModule } from '../../support/echo-module.js';
 import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
 

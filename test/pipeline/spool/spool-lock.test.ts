@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { addCustomer } from '../../../src/db/customers-repository.js';
 import { findJob } from '../../../src/db/jobs-repository.js';
 import { startService, type RunningService } from '../../../src/main.js';
-import { INGEST_DOMAIN, sendWithNodemailer } from '../../smtp/smtp-test-helpers.js';
+import { INGEST_DOMAIN, sendWithNodemailer } from '../../support/smtp-test-helpers.js';
 import { echoModule } from '../../support/echo-module.js';
 import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SPOOL_RECORD_MAGIC, decodeSpoolRecord, encodeSpoolRecord, readSpoolRecordAt, readSpoolSegment, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
-import type { StagedManifest } from '../../../src/pipeline/staged-manifest.js';
+import type { StagedManifest } from '../../../src/pipeline/staging/staged-manifest.js';
 import { syncfsReportsErrors } from '../../../src/pipeline/spool/sync-file-system.js';
 
 /** A record as the spool would get it: a manifest whose files describe `contents`, in order. */

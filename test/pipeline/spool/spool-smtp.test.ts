@@ -8,7 +8,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { JobRow } from '../../../src/db/database-schema.js';
 import { findJob } from '../../../src/db/jobs-repository.js';
 import { sanitizeSegment } from '../../../src/pipeline/paths.js';
-import { INGEST_DOMAIN, incomingLeftovers, jobIdsIn, readManifest, sendWithNodemailer, toWire, type SendResult } from '../../smtp/smtp-test-helpers.js';
+import { INGEST_DOMAIN, incomingLeftovers, jobIdsIn, readManifest, sendWithNodemailer, toWire, type SendResult } from '../../support/smtp-test-helpers.js';
 import { startTestService, type TestService } from '../../support/start-test-service.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;

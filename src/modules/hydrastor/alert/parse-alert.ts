@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import { parseAlertSeverity } from '../common/alert-severity.js';
 import { htmlToText } from '../common/html-to-text.js';
 import type { ParseIssue } from '../common/parse-issue.js';

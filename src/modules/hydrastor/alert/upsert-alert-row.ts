@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import { typedValue } from '../db/sql-value.js';
 import type { HydrastorAlert } from './alert-types.js';
 

@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { StagedFile } from '../../types.js';
 
 /**

@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 
 /** What a decoder writes for bytes that are not valid in the charset it was told (or assumed). */
 const REPLACEMENT_CHARACTER = '\uFFFD';

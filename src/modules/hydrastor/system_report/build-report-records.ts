@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { FieldReader } from '../common/field-reader.js';
 import { FILESYSTEM_PROTOCOLS, KNOWN_REPORT_COLUMNS, NODE_TYPES } from './system-report-columns.js';
 import type { ReportTimeResolver } from './report-time-resolver.js';

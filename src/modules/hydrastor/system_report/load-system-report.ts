@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { ModuleContext } from '../../types.js';
 import { findMailParts } from '../mail/find-mail-parts.js';
 import { readMailBody } from '../mail/read-mail-body.js';

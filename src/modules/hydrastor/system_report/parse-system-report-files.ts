@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { FieldSource } from '../common/field-reader.js';
 import type { ParseIssue } from '../common/parse-issue.js';
 import { readCsvRecords } from '../common/read-csv-records.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { readArchiveEntries, type ArchiveBudgets } from '../../../pipeline/extract.js';
-import { IngestError, toIngestError } from '../../../pipeline/ingest-error.js';
+import { readArchiveEntries, type ArchiveBudgets } from '../../../pipeline/extract/extract.js';
+import { IngestError, toIngestError } from '../../../core/ingest-error.js';
 import { REPORT_FILES } from './system-report-columns.js';
 
 const MIB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 
 /**
  * The columns of `bpdbjobs -report -most_columns` in their documented order (formats spec §3.1,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { ModuleContext, StagedFile } from '../../types.js';
 import { EXPORT_FILES, missingRequiredExportFiles, type ExportFileKind } from './export-entry-kind.js';
 import { newestJobTime } from './newest-job-time.js';

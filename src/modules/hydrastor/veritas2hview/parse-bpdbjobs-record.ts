@@ -1,4 +1,4 @@
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import type { BpdbjobsLayout } from './bpdbjobs-columns.js';
 import { BIGINT, DECIMAL, EPOCH, INT4, KIBIBYTES, NUMERIC, type NumberKind } from './number-kinds.js';
 import type { BpdbjobsRecord, JobState } from './bpdbjobs-record.js';

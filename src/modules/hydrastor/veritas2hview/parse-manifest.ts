@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import { findBpdbjobsColumnsProblem } from './bpdbjobs-columns.js';
 import { EXPORT_FILES } from './export-entry-kind.js';
 

@@ -1,4 +1,4 @@
-import { readArchiveEntries, type ArchiveEntry } from '../../../pipeline/extract.js';
+import { readArchiveEntries, type ArchiveEntry } from '../../../pipeline/extract/extract.js';
 import type { ExportFileKind } from './export-entry-kind.js';
 import { basenameOfExportEntry } from './export-entry-kind.js';
 

@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
-import { IngestError } from '../../../pipeline/ingest-error.js';
+import { IngestError } from '../../../core/ingest-error.js';
 import { withoutNul } from './copy-text.js';
 
 /** An undated export (export-observation.ts) counts as older than any dated one. */

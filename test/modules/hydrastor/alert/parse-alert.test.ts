@@ -5,7 +5,7 @@ import type { HydrastorAlert } from '../../../../src/modules/hydrastor/alert/ale
 import { parseAlert } from '../../../../src/modules/hydrastor/alert/parse-alert.js';
 import { applyTimezone } from '../../../../src/modules/hydrastor/common/apply-timezone.js';
 import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import { readFixtureMail, readFixtureSource } from '../common/mail-fixtures.js';
 
 async function fixture(name: string): Promise<{ subject: string; text: string }> {

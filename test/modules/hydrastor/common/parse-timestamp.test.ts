@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { applyTimezone, isKnownTimeZone } from '../../../../src/modules/hydrastor/common/apply-timezone.js';
 import { parseTimestamp } from '../../../../src/modules/hydrastor/common/parse-timestamp.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 
 describe('parseTimestamp', () => {
   const instants: [string, string][] = [

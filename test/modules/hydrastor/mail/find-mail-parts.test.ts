@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { findMailParts } from '../../../../src/modules/hydrastor/mail/find-mail-parts.js';
 import { findUndecodedText, refuseUndecodedText } from '../../../../src/modules/hydrastor/mail/refuse-undecoded-text.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import type { StagedFile } from '../../../../src/modules/types.js';
 
 function file(name: string, role: string, contentType?: string): StagedFile {

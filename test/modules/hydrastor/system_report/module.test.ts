@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { apiClient } from '../../../http/http-client.js';
+import { apiClient } from '../../../support/http-client.js';
 import { TEST_ADMIN_KEY, type TestService } from '../../../support/start-test-service.js';
 import {
   acceptMail, hydrastorDb, hydrastorState, ingestMail, resent, startHydrastorService, toCrlf, waitForJobLog,

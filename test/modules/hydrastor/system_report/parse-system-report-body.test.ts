@@ -3,7 +3,7 @@ import { simpleParser } from 'mailparser';
 import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
 import { parseSystemReportBody } from '../../../../src/modules/hydrastor/system_report/parse-system-report-body.js';
 import { parseSystemReportFiles } from '../../../../src/modules/hydrastor/system_report/parse-system-report-files.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import { readFixtureMail, readReportFiles } from '../common/mail-fixtures.js';
 
 const GIB = 1n << 30n;

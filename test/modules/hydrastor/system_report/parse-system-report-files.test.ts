@@ -3,7 +3,7 @@ import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse
 import { parseSystemReportFiles } from '../../../../src/modules/hydrastor/system_report/parse-system-report-files.js';
 import { systemReportGroup } from '../../../../src/modules/hydrastor/system_report/system-report-group.js';
 import type { SystemReport } from '../../../../src/modules/hydrastor/system_report/system-report-types.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import { readFixtureMail, readReportFiles, unpackReportAttachment } from '../common/mail-fixtures.js';
 
 async function fixtureFiles(name = 'system_report.eml'): Promise<Map<string, string>> {

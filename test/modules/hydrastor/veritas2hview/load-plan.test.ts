@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '../../../../src/logging/logging.js';
 import { loadExportPlan, type ExportPlan } from '../../../../src/modules/hydrastor/veritas2hview/load-plan.js';
 import type { ModuleContext } from '../../../../src/modules/types.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import { buildExportArchive } from './support/build-export-archive.js';
 import { readTarGzEntries } from './support/read-archive-entries.js';
 

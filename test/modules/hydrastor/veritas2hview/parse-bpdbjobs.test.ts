@@ -9,7 +9,7 @@ import {
 import { parseBpdbjobs, type ParseBpdbjobsOptions } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs.js';
 import { MAX_BPDBJOBS_FIELDS } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs-record.js';
 import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
-import { isIngestError } from '../../../../src/pipeline/ingest-error.js';
+import { isIngestError } from '../../../../src/core/ingest-error.js';
 import { chunksOf } from './support/read-archive-entries.js';
 
 /** The small fixture's first job, as bpdbjobs writes it (62 fields, an escaped comma in field 17). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { checkManifestDigest, expectedSha256, parseManifest } from '../../../../src/modules/hydrastor/veritas2hview/parse-manifest.js';
-import { isIngestError, type IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { isIngestError, type IngestError } from '../../../../src/core/ingest-error.js';
 import { readZipEntries } from './support/read-archive-entries.js';
 
 function manifestError(text: string): IngestError {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { builtInModules } from '../../../../src/modules/registry.js';
-import { apiClient } from '../../../http/http-client.js';
+import { apiClient } from '../../../support/http-client.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../../support/start-test-service.js';
 import { buildExportArchive, type ExportFileContent } from './support/build-export-archive.js';
 import { ingestExport } from './support/ingest-export.js';

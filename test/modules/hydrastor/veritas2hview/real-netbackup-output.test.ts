@@ -10,7 +10,7 @@ import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview
 import { parseStorageServers } from '../../../../src/modules/hydrastor/veritas2hview/parse-storage-servers.js';
 import { parseStorageUnits } from '../../../../src/modules/hydrastor/veritas2hview/parse-storage-units.js';
 import { decodeText } from '../../../../src/modules/hydrastor/veritas2hview/text-encoding.js';
-import { IngestError } from '../../../../src/pipeline/ingest-error.js';
+import { IngestError } from '../../../../src/core/ingest-error.js';
 import { chunksOf } from './support/read-archive-entries.js';
 
 /** Fixtures of formats spec §3 "Also seen in real NetBackup output"; see their README for each shape's source. */

@@ -1,0 +1,27 @@
+import type { ApiKeyInfo } from '../../db/api-keys-repository.js';
+import type { CustomerRow } from '../../db/database-schema.js';
+
+/** The public shape of a customer (an allow-list: the numeric row id stays internal). */
+export function customerView(row: CustomerRow) {
+  return {
+    slug: row.slug,
+    name: row.name,
+    ingestAddresses: row.ingest_addresses,
+    allowedSenders: row.allowed_senders,
+    s3Prefixes: row.s3_prefixes,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** A key as the admin API shows it: never the key, never its hash. */
+export function apiKeyView(key: ApiKeyInfo) {
+  return {
+    id: key.id,
+    role: key.role,
+    customer: key.customer,
+    label: key.label,
+    createdAt: key.createdAt.toISOString(),
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}

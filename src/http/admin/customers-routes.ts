@@ -1,0 +1,51 @@
+import Router from '@koa/router';
+import type { Kysely } from 'kysely';
+import { addCustomerIfNew, deleteCustomer, findCustomerBySlug, listCustomers, updateCustomer } from '../../db/customers-repository.js';
+import type { Database } from '../../db/database-schema.js';
+import { customerView } from './admin-views.js';
+import { requireAdmin, type AuthState } from '../auth.js';
+import { conflict, notFound } from '../http-error.js';
+import { jsonBodyOf, parseInput } from '../parse-input.js';
+import { customerCreateSchema, customerUpdateSchema } from './admin-schemas.js';
+
+/**
+ * Customers CRUD for admins (what `dataprocessor customer …` does), for HView's frontend. A
+ * route (address, `<slug>@`/`+<slug>@` in `ingestDomains`, S3 prefix) another customer holds is
+ * a 409 `ROUTE_TAKEN` naming the holder.
+ */
+export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly string[]): Router<AuthState> {
+  const router = new Router<AuthState>();
+
+  router.get('/customers', requireAdmin, async (ctx) => {
+    ctx.body = { customers: (await listCustomers(db)).map(customerView) };
+  });
+
+  router.post('/customers', requireAdmin, async (ctx) => {
+    const body = parseInput(customerCreateSchema, jsonBodyOf(ctx), 'body');
+    const created = await addCustomerIfNew(db, { ...body, name: body.name ?? body.slug }, { ingestDomains });
+    if (created === undefined) throw conflict(`a customer "${body.slug}" exists already`);
+    ctx.status = 201;
+    ctx.set('Location', `${ctx.path}/${created.slug}`);
+    ctx.body = customerView(created);
+  });
+
+  router.get('/customers/:slug', requireAdmin, async (ctx) => {
+    const customer = await findCustomerBySlug(db, ctx.params.slug ?? '');
+    if (customer === undefined) throw notFound('customer');
+    ctx.body = customerView(customer);
+  });
+
+  router.patch('/customers/:slug', requireAdmin, async (ctx) => {
+    const changes = parseInput(customerUpdateSchema, jsonBodyOf(ctx), 'body');
+    const updated = await updateCustomer(db, ctx.params.slug ?? '', changes, { ingestDomains });
+    if (updated === undefined) throw notFound('customer');
+    ctx.body = customerView(updated);
+  });
+
+  router.delete('/customers/:slug', requireAdmin, async (ctx) => {
+    if (!(await deleteCustomer(db, ctx.params.slug ?? ''))) throw notFound('customer');
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,19 @@
+import { z } from '../zod-openapi.js';
+
+export const healthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+
+const checkSchema = z.object({
+  ok: z.boolean(),
+  reason: z.string().optional().openapi({ example: 'no answer within 2000 ms' }),
+});
+
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({
+    database: checkSchema,
+    dataRoot: checkSchema.extend({ freeBytes: z.number().optional() }),
+    listeners: checkSchema.extend({ listeners: z.array(z.object({ name: z.string(), up: z.boolean() })) }),
+  }),
+}).openapi('Readiness', {
+  example: { status: 'ready', checks: { database: { ok: true }, dataRoot: { ok: true, freeBytes: 84_000_000_000 }, listeners: { ok: true, listeners: [{ name: 'smtp', up: true }] } } },
+});

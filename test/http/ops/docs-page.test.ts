@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { startTestService, type TestService } from '../../support/start-test-service.js';
+
+/** Debian's chromium (CI: `apt-get install -y chromium`); the test is skipped without it. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+describe('the /docs page in headless Chromium', function () {
+  this.timeout(120_000);
+  let t: TestService;
+  let context: BrowserContext | undefined;
+  let profileDir: string | undefined;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.warn(`      skipped: ${CHROMIUM} is missing (install it with: apt-get install -y chromium)`);
+      this.skip();
+    }
+    t = await startTestService({ customers: ['bobs_burgers'], overrides: { worker: { enabled: false } } });
+    profileDir = await mkdtemp(path.join(tmpdir(), 'dp-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await context?.close();
+    if (profileDir !== undefined) await rm(profileDir, { recursive: true, force: true });
+    await t?.stop();
+  });
+
+  it('loads from local assets only and shows the jobs endpoints', async () => {
+    const page = await context!.newPage();
+    const requested: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+    page.on('pageerror', (error) => problems.push(error.message));
+
+    const response = await page.goto(`${t.service.httpUrl}/docs`);
+    assert.equal(response?.status(), 200);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+
+    assert.match(await page.locator('.info .title').innerText(), /DataProcessor API/);
+    const paths = await page.locator('.opblock-summary-path').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-path')));
+    for (const expected of ['/api/1.0/jobs', '/api/1.0/jobs/{id}', '/api/1.0/jobs/{id}/files/{name}', '/api/1.0/jobs/{id}/retry', '/api/1.0/jobs/{id}/cancel', '/api/1.0/jobs/replay', '/api/1.0/jobs/summary']) {
+      assert.ok(paths.includes(expected), `${expected} shown; saw ${paths.join(', ')}`);
+    }
+    assert.ok(await page.locator('.opblock-tag', { hasText: 'jobs' }).first().isVisible());
+
+    const origin = new URL(t.service.httpUrl!).origin;
+    const foreign = requested.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:'));
+    assert.deepEqual(foreign, [], 'no CDN or other host');
+    assert.ok(requested.includes(`${origin}/api/1.0/openapi.json`));
+    assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  });
+});
