@@ -12,12 +12,12 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
+import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
 import { cleanOrphanedTmp } from './pipeline/jobs/clean-orphaned-tmp.js';
 import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/staging/record-staged-folder.js';
-import { recordFailedArrival } from './pipeline/staging/record-failed-arrival.js';
 import { recoverExpiredLeases } from './pipeline/jobs/recover-expired-leases.js';
 import { recoverStaging } from './pipeline/staging/recover-staging.js';
 import { Spool } from './pipeline/spool/spool.js';
@@ -139,8 +139,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       return result;
     };
     const objectJobs: ObjectJobDeps = {
-      db: database.db, s3, routes: config.s3.routes, maxObjectBytes: config.s3.maxObjectBytes, logger: logging.for('s3'), accept,
-      recordFailed: (arrival, error) => recordFailedArrival(deps, { arrival, error }),
+      s3, routes: config.s3.routes, maxObjectBytes: config.s3.maxObjectBytes, logger: logging.for('s3'), objects: objectArrivals(deps, accept),
     };
     if (housekeeping) {
       // Recovery problems are logged and retried by every sweep; they never keep the service down.

@@ -35,27 +35,37 @@ function objects(db: Db) {
   return db.withTables<{ s3_objects: S3ObjectsTable }>();
 }
 
-/** `claimed`: the event is now the newest recorded for its key; otherwise `newest` is what is recorded. */
-export type SequencerClaim = { readonly claimed: true } | { readonly claimed: false; readonly newest: string | null };
+/**
+ * `stale: false`: the event is the newest recorded for its key (now, or already: a redelivery of
+ * it). `stale: true`: a newer event for the key was already accepted; `newest` is its sequencer.
+ */
+export type SequencerClaim = { readonly stale: false } | { readonly stale: true; readonly newest: string };
 
 /**
  * Records `sequencer` as the newest event for bucket/key unless an equal or newer one is already
  * recorded. One conditional upsert, so two consumers racing on events for one key cannot both win.
- * Sequencers are upper-case hex compared after right-padding with zeros (AWS's rule), in the C
- * collation so digits sort before letters whatever the database's locale.
+ * Sequencers are upper-case hex compared after right-padding with zeros (AWS's rule: `…E5` equals
+ * `…E500`), in the C collation so digits sort before letters whatever the database's locale.
  */
 export async function claimObjectSequencer(db: Db, args: { readonly bucket: string; readonly key: string; readonly sequencer: string; readonly eventTime?: Date }): Promise<SequencerClaim> {
+  const sequencer = args.sequencer.toUpperCase();
   const claimed = await sql<{ sequencer: string }>`
     INSERT INTO s3_objects AS o (bucket, key, sequencer, event_time)
-    VALUES (${args.bucket}, ${args.key}, ${args.sequencer.toUpperCase()}, ${args.eventTime ?? null})
+    VALUES (${args.bucket}, ${args.key}, ${sequencer}, ${args.eventTime ?? null})
     ON CONFLICT (bucket, key) DO UPDATE SET sequencer = EXCLUDED.sequencer, event_time = EXCLUDED.event_time, updated_at = now()
     WHERE o.sequencer IS NULL
       OR rpad(o.sequencer, greatest(length(o.sequencer), length(EXCLUDED.sequencer)), '0') COLLATE "C"
        < rpad(EXCLUDED.sequencer, greatest(length(o.sequencer), length(EXCLUDED.sequencer)), '0') COLLATE "C"
     RETURNING o.sequencer`.execute(db);
-  if (claimed.rows.length > 0) return { claimed: true };
-  const current = await objects(db).selectFrom('s3_objects').select('sequencer').where('bucket', '=', args.bucket).where('key', '=', args.key).executeTakeFirst();
-  return { claimed: false, newest: current?.sequencer ?? null };
+  if (claimed.rows.length > 0) return { stale: false };
+  // Not claimed: the recorded one is equal (a redelivery) or newer (this event is stale).
+  const current = await sql<{ sequencer: string | null; same: boolean | null }>`
+    SELECT sequencer, rpad(sequencer, greatest(length(sequencer), length(${sequencer}::text)), '0')
+      = rpad(${sequencer}::text, greatest(length(sequencer), length(${sequencer}::text)), '0') AS same
+    FROM s3_objects WHERE bucket = ${args.bucket} AND key = ${args.key}`.execute(db);
+  const row = current.rows[0];
+  if (row === undefined || row.sequencer === null || row.same === true) return { stale: false };
+  return { stale: true, newest: row.sequencer };
 }
 
 /** Counts an event that arrived after a newer one for the same key (it is not applied). */

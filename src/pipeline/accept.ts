@@ -4,6 +4,7 @@ import { findCustomerBySlug } from '../db/customers-repository.js';
 import type { ArrivalFacts, StagedFile } from '../modules/types.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { recordFailedArrival } from './staging/record-failed-arrival.js';
 import { recordStagedFolder, type AcceptResult } from './staging/record-staged-folder.js';
 import { MemoryFolder } from './spool/memory-folder.js';
 import { IncomingFolder } from './staging/stage.js';
@@ -38,6 +39,12 @@ export interface Arrival {
    * folder, memory included, and may be called once only.
    */
   readonly spoolable?: boolean;
+  /**
+   * Set when the arrival can never run (an announced object that is gone, or too large): its
+   * files are a note saying why, and its job is recorded `failed` with this error, filed under
+   * `moduleKey` but never classified. Same door, same idempotency, same inbox rules.
+   */
+  readonly failure?: IngestError;
 }
 
 export type { AcceptResult };
@@ -56,7 +63,7 @@ export type { AcceptResult };
 export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promise<AcceptResult> {
   await ensureCustomer(deps, arrival.customer);
   const spool = deps.spool;
-  if (arrival.spoolable === true && spool !== undefined && spool.accepting()) {
+  if (arrival.spoolable === true && arrival.failure === undefined && spool !== undefined && spool.accepting()) {
     const folder = new MemoryFolder();
     try {
       const manifest = await describeArrival(deps, arrival, folder, await arrival.writeFiles(folder));
@@ -67,15 +74,18 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
   }
 
   const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => { throw toIngestError(error); });
+  let recorded: AcceptResult;
   try {
     const manifest = await describeArrival(deps, arrival, folder, await arrival.writeFiles(folder));
     await folder.complete(manifest);
-    return await recordStagedFolder(deps, { incomingDir: folder.dir, manifest, message: `received via ${arrival.source}` });
+    const message = `received via ${arrival.source}${arrival.failure === undefined ? '' : `; cannot run: ${arrival.failure.code}`}`;
+    recorded = await recordStagedFolder(deps, { incomingDir: folder.dir, manifest, message });
   } catch (error) {
     // Never acknowledged, so nothing is promised: leave no partial folder behind.
     await folder.discard().catch(() => undefined);
     throw toIngestError(error);
   }
+  return arrival.failure === undefined ? recorded : recordFailedArrival(deps, { recorded, failure: arrival.failure });
 }
 
 /** Classifies a written arrival and says everything the job row and manifest.json need. */
@@ -85,19 +95,22 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
     source: arrival.source, customer: arrival.customer, files: folder.files, hints,
     readHead: (file, maxBytes) => folder.readHead(file.name, maxBytes),
   };
-  const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
-  if (arrival.moduleKey !== undefined && module === undefined) {
+  const failure = arrival.failure;
+  const module = failure !== undefined ? undefined : arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
+  if (failure === undefined && arrival.moduleKey !== undefined && module === undefined) {
     throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
   }
-  const category = module?.category ?? UNCLASSIFIED_CATEGORY;
-  const type = module?.type ?? arrival.source;
+  // A failed arrival is filed under the module it was meant for, unclassified so it never runs.
+  const [intendedCategory, intendedType] = failure === undefined ? [] : (arrival.moduleKey ?? '').split('/');
+  const category = module?.category ?? (intendedCategory || UNCLASSIFIED_CATEGORY);
+  const type = module?.type ?? (intendedType || arrival.source);
   const group = cleanText(arrival.group ?? (await module?.group(facts)) ?? '') || 'none';
   return {
     manifestVersion: 1,
     stagingId: folder.id,
     idempotencyKey: withoutNul(arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder.files)) as string,
     source: arrival.source,
-    sourceRef: withoutNul({ ...arrival.sourceRef }) as Record<string, unknown>,
+    sourceRef: withoutNul({ ...arrival.sourceRef, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) }) as Record<string, unknown>,
     hints: withoutNul(hints) as Record<string, string>,
     customer: arrival.customer,
     category,

@@ -1,5 +1,4 @@
 import { ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
-import { findSeenETags } from '../db/s3-objects-repository.js';
 import { toIngestError } from '../core/ingest-error.js';
 import { routeObject } from './route-object.js';
 import { startObjectJob, type ObjectJobDeps } from './start-object-job.js';
@@ -60,7 +59,7 @@ export async function reconcileOnce(deps: ObjectJobDeps, settings: ReconcileSett
         return object.Key !== undefined && inWindow && routes(deps, bucket, object.Key);
       });
       counts.skipped += objects.length - candidates.length;
-      const seen = await findSeenETags(deps.db, { bucket, keys: candidates.map((object) => object.Key) });
+      const seen = await deps.objects.readETags({ bucket, keys: candidates.map((object) => object.Key) });
       for (const object of candidates) {
         const eTag = object.ETag?.replace(/^"(.*)"$/, '$1');
         if (seen.has(object.Key) && seen.get(object.Key) === eTag) {

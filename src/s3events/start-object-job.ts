@@ -1,26 +1,18 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Kysely } from 'kysely';
-import type { Database, JobRow } from '../db/database-schema.js';
-import { findJobByIdempotencyKey } from '../db/jobs-repository.js';
-import { claimObjectSequencer, recordObjectJob, recordStaleEvent } from '../db/s3-objects-repository.js';
 import type { Logger } from '../logging/logging.js';
-import type { AcceptResult, Arrival } from '../pipeline/accept.js';
+import type { AcceptResult } from '../pipeline/accept.js';
+import type { ObjectArrival, ObjectArrivals } from '../pipeline/arrivals/object-arrivals.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
-import type { FailedArrival } from '../pipeline/staging/record-failed-arrival.js';
-import { compareSequencers } from './compare-sequencers.js';
 import { describeObject, fetchObjectInto, type FetchedObject, type ObjectVersion } from './fetch-object.js';
 import { routeObject, type S3Route } from './route-object.js';
 
 export interface ObjectJobDeps {
-  readonly db: Kysely<Database>;
   readonly s3: S3Client;
   readonly routes: readonly S3Route[];
   readonly maxObjectBytes: number;
   readonly logger: Logger;
-  /** The pipeline's entry (acceptArrival). */
-  readonly accept: (arrival: Arrival) => Promise<AcceptResult>;
-  /** Records an arrival that can never run as a failed job (recordFailedArrival). */
-  readonly recordFailed: (arrival: FailedArrival, error: IngestError) => Promise<AcceptResult>;
+  /** The pipeline's door for objects, and the object bookkeeping behind it. */
+  readonly objects: ObjectArrivals;
 }
 
 export interface ObjectJobRequest {
@@ -49,6 +41,8 @@ export interface ObjectJobRequest {
   readonly signal?: AbortSignal;
 }
 
+type JobRow = AcceptResult['job'];
+
 export type ObjectJobOutcome =
   | { readonly kind: 'created' | 'duplicate'; readonly job: JobRow }
   | { readonly kind: 'failed'; readonly job: JobRow; readonly code: string }
@@ -58,9 +52,6 @@ export type ObjectJobOutcome =
 /** Failures of the object itself: retrying the same event cannot help. */
 const UNFETCHABLE_CODES = new Set(['OBJECT_MISSING', 'ARRIVAL_TOO_LARGE']);
 const NOTE_NAME_BY_CODE: Readonly<Record<string, string>> = { OBJECT_MISSING: 'object-missing.json', ARRIVAL_TOO_LARGE: 'object-too-large.json' };
-/** How long a duplicate waits for the first copy's staging to finish before asking for a retry. */
-const STAGING_WAIT_MS = 3000;
-const STAGING_POLL_MS = 100;
 
 /**
  * The idempotency key of an uploaded object: bucket + key + (versionId, else ETag). The same
@@ -74,9 +65,10 @@ export function objectIdempotencyKey(object: { readonly bucket: string; readonly
 
 /**
  * Turns one announced (or requested) object into a job: route it, drop it if a newer event for
- * the key was already accepted, return the existing job for a duplicate, otherwise stream the
- * object into inbox/ through the pipeline. Resolves only once the job is committed, so the caller
- * may acknowledge (delete the SQS message, answer 2xx). Rejects with an IngestError otherwise.
+ * the key was already accepted, otherwise stream the object into inbox/ through the pipeline's
+ * door (which returns the existing job for a duplicate without a download). Resolves only once
+ * the job is committed, so the caller may acknowledge (delete the SQS message, answer 2xx).
+ * Rejects with an IngestError otherwise.
  */
 export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequest): Promise<ObjectJobOutcome> {
   const { bucket, key } = request;
@@ -84,10 +76,8 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
   const routed = routeObject({ bucket, key, routes: deps.routes });
 
   if (request.sequencer !== undefined) {
-    const claim = await claimObjectSequencer(deps.db, { bucket, key, sequencer: request.sequencer, ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime }) })
-      .catch((error: unknown) => { throw toIngestError(error); });
-    if (!claim.claimed && claim.newest !== null && compareSequencers(claim.newest, request.sequencer) > 0) {
-      await recordStaleEvent(deps.db, { bucket, key, sequencer: request.sequencer }).catch((error: unknown) => { throw toIngestError(error); });
+    const claim = await deps.objects.claimEvent({ bucket, key, sequencer: request.sequencer, ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime }) });
+    if (claim.stale) {
       logger.info('stale event recorded, not applied: a newer event for this key was already accepted', { sequencer: request.sequencer, newest: claim.newest });
       return { kind: 'stale', newestSequencer: claim.newest };
     }
@@ -98,30 +88,32 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     ...(request.eTag === undefined ? {} : { eTag: request.eTag }),
     ...(request.size === undefined ? {} : { size: request.size }),
   };
-  const arrival = {
+  const arrivalFor = (idempotencyKey: string, read: () => ObjectVersion): Omit<ObjectArrival, 'writeFiles'> => ({
     source: request.source,
     customer: routed.customer,
     moduleKey: `${routed.category}/${routed.type}`,
     group: routed.group,
     hints: { bucket, key, fileName: routed.fileName },
-  } as const;
-  const sourceRefFor = (current: ObjectVersion): Record<string, unknown> => ({
-    bucket, key, ...current,
-    ...(request.sequencer === undefined ? {} : { sequencer: request.sequencer }),
-    ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime.toISOString() }),
-    ...(request.eventName === undefined ? {} : { eventName: request.eventName }),
-    ...request.sourceRef,
+    idempotencyKey,
+    sourceRef: {
+      bucket, key, ...version,
+      ...(request.sequencer === undefined ? {} : { sequencer: request.sequencer }),
+      ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime.toISOString() }),
+      ...(request.eventName === undefined ? {} : { eventName: request.eventName }),
+      ...request.sourceRef,
+    },
+    object: { bucket, key, versionRead: () => { const { eTag, versionId } = read(); return { ...(eTag === undefined ? {} : { eTag }), ...(versionId === undefined ? {} : { versionId }) }; } },
   });
+  // The object itself is the problem: in the background, a failed arrival (a note says why)
+  // through the same door, under its own key so it never stands in for a later good read.
   const unfetchable = async (error: IngestError, idempotencyKey: string): Promise<ObjectJobOutcome> => {
     if (request.mode === 'interactive' || !UNFETCHABLE_CODES.has(error.code)) throw error;
     const note = { bucket, key, ...version, code: error.code, reason: error.message, at: new Date().toISOString() };
-    const { job } = await deps.recordFailed({
-      ...arrival,
-      idempotencyKey: `${idempotencyKey}#unfetchable`,
-      sourceRef: sourceRefFor(version),
+    const { job } = await deps.objects.accept({
+      ...arrivalFor(`${idempotencyKey}#unfetchable`, () => version),
+      failure: error,
       writeFiles: async (folder) => { await folder.writeFile({ name: NOTE_NAME_BY_CODE[error.code] ?? 'object-unfetchable.json', source: `${JSON.stringify(note, null, 2)}\n`, role: 'note', contentType: 'application/json' }); },
-    }, error);
-    await recordObjectJob(deps.db, { bucket, key, eTag: version.eTag ?? null, versionId: version.versionId ?? null, jobId: job.id }).catch((cause: unknown) => { throw toIngestError(cause); });
+    });
     return { kind: 'failed', job, code: error.code };
   };
 
@@ -133,25 +125,22 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     }
   }
   const idempotencyKey = request.idempotencyKey ?? objectIdempotencyKey({ bucket, key, ...version });
-  const existing = await settledJob(deps.db, idempotencyKey);
-  if (existing !== undefined) return { kind: 'duplicate', job: existing };
-  if (version.size !== undefined && version.size > deps.maxObjectBytes) {
-    const error = new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
-    return unfetchable(error, idempotencyKey);
-  }
-
+  const announced = version;
   let fetched: FetchedObject | undefined;
   let result: AcceptResult;
   try {
-    result = await deps.accept({
-      ...arrival,
-      idempotencyKey,
-      sourceRef: sourceRefFor(version),
+    result = await deps.objects.accept({
+      ...arrivalFor(idempotencyKey, () => fetched ?? announced),
       writeFiles: async (folder) => {
+        // Checked here, after the door looked for an existing job: an object already read is a
+        // duplicate whatever its size. Refused before a byte is downloaded.
+        if (announced.size !== undefined && announced.size > deps.maxObjectBytes) {
+          throw new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${announced.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
+        }
         fetched = await fetchObjectInto({
           s3: deps.s3, folder, bucket, key, maxBytes: deps.maxObjectBytes,
-          ...(version.versionId === undefined ? {} : { versionId: version.versionId }),
-          ...(version.eTag === undefined ? {} : { eTag: version.eTag }),
+          ...(announced.versionId === undefined ? {} : { versionId: announced.versionId }),
+          ...(announced.eTag === undefined ? {} : { eTag: announced.eTag }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),
         });
         return { ...(fetched.eTag === undefined ? {} : { eTag: fetched.eTag }), ...(fetched.versionId === undefined ? {} : { versionId: fetched.versionId }), size: String(fetched.size) };
@@ -159,33 +148,11 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     });
   } catch (error) {
     const ingestError = toIngestError(error);
-    if (ingestError.code === 'ARRIVAL_IN_PROGRESS') {
-      const settled = await settledJob(deps.db, idempotencyKey);
-      if (settled !== undefined) return { kind: 'duplicate', job: settled };
-    }
     if (ingestError.code === 'OBJECT_CHANGED' && request.mode === 'background') {
       logger.info('object overwritten since its event: skipped, the newer upload has its own event', { reason: ingestError.message });
       return { kind: 'superseded', reason: ingestError.message };
     }
     return unfetchable(ingestError, idempotencyKey);
   }
-  const seen = fetched ?? version;
-  await recordObjectJob(deps.db, { bucket, key, eTag: seen.eTag ?? null, versionId: seen.versionId ?? null, jobId: result.job.id })
-    .catch((error: unknown) => { throw toIngestError(error); });
   return { kind: result.duplicate ? 'duplicate' : 'created', job: result.job };
-}
-
-/**
- * The job recorded under `idempotencyKey`, waiting briefly while another consumer is still
- * staging it (a concurrent duplicate). Undefined when there is none; ARRIVAL_IN_PROGRESS (retry
- * later) when the first copy is still not committed after the wait.
- */
-async function settledJob(db: Kysely<Database>, idempotencyKey: string): Promise<JobRow | undefined> {
-  const deadline = Date.now() + STAGING_WAIT_MS;
-  for (;;) {
-    const job = await findJobByIdempotencyKey(db, idempotencyKey).catch((error: unknown) => { throw toIngestError(error); });
-    if (job === undefined || job.status !== 'staging') return job;
-    if (Date.now() > deadline) throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same object is being stored right now; try again shortly', { transient: true, expose: true });
-    await new Promise((resolve) => setTimeout(resolve, STAGING_POLL_MS));
-  }
 }

@@ -133,10 +133,13 @@ describe('SqsConsumer against fauxqs', () => {
       const deps = objectJobDepsFor(t, env.s3);
       const handler = sqsNotificationHandler({
         ...deps,
-        accept: async (arrival) => {
-          attempts += 1;
-          if (attempts === 1) throw new IngestError('DATABASE_UNAVAILABLE', 'planned outage', { transient: true });
-          return deps.accept(arrival);
+        objects: {
+          ...deps.objects,
+          accept: async (arrival) => {
+            attempts += 1;
+            if (attempts === 1) throw new IngestError('DATABASE_UNAVAILABLE', 'planned outage', { transient: true });
+            return deps.objects.accept(arrival);
+          },
         },
       });
       const checks: Array<{ disposition: string; jobCommitted: boolean; messageStillQueued: boolean }> = [];

@@ -10,8 +10,8 @@ import { Logging } from '../../src/logging/logging.js';
 import { ModuleRegistry } from '../../src/modules/registry.js';
 import type { IngestModule } from '../../src/modules/types.js';
 import { acceptArrival } from '../../src/pipeline/accept.js';
+import { objectArrivals } from '../../src/pipeline/arrivals/object-arrivals.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline-deps.js';
-import { recordFailedArrival } from '../../src/pipeline/staging/record-failed-arrival.js';
 import type { ObjectJobDeps } from '../../src/s3events/start-object-job.js';
 import type { TestService } from './start-test-service.js';
 
@@ -151,9 +151,8 @@ export function objectJobDepsFor(t: TestService, s3: S3Client, overrides: Partia
   const logger = new Logging({ logDir: path.join(tmpdir(), 'dp-test-s3-log'), level: 'error', console: false }).for('s3-test');
   const deps: PipelineDeps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([veritasStubModule]), logger };
   return {
-    db: t.service.database.db, s3, routes: t.config.s3.routes, maxObjectBytes: t.config.s3.maxObjectBytes, logger,
-    accept: (arrival) => acceptArrival(deps, arrival),
-    recordFailed: (arrival, error) => recordFailedArrival(deps, { arrival, error }),
+    s3, routes: t.config.s3.routes, maxObjectBytes: t.config.s3.maxObjectBytes, logger,
+    objects: objectArrivals(deps, (arrival) => acceptArrival(deps, arrival)),
     ...overrides,
   };
 }
