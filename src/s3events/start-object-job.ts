@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logging/logging.js';
 import type { AcceptResult } from '../pipeline/accept.js';
-import type { ObjectArrival, ObjectArrivals } from '../pipeline/arrivals/object-arrivals.js';
+import type { ObjectArrival, ObjectArrivals, ObjectVersionRead } from '../pipeline/arrivals/object-arrivals.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
 import { describeObject, fetchObjectInto, type FetchedObject, type ObjectVersion } from './fetch-object.js';
 import { routeObject, type S3Route } from './route-object.js';
@@ -88,7 +88,7 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     ...(request.eTag === undefined ? {} : { eTag: request.eTag }),
     ...(request.size === undefined ? {} : { size: request.size }),
   };
-  const arrivalFor = (idempotencyKey: string, read: () => ObjectVersion): Omit<ObjectArrival, 'writeFiles'> => ({
+  const arrivalFor = (idempotencyKey: string, versionRead: () => ObjectVersionRead): Omit<ObjectArrival, 'writeFiles'> => ({
     source: request.source,
     customer: routed.customer,
     moduleKey: `${routed.category}/${routed.type}`,
@@ -102,7 +102,7 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
       ...(request.eventName === undefined ? {} : { eventName: request.eventName }),
       ...request.sourceRef,
     },
-    object: { bucket, key, versionRead: () => { const { eTag, versionId } = read(); return { ...(eTag === undefined ? {} : { eTag }), ...(versionId === undefined ? {} : { versionId }) }; } },
+    object: { bucket, key, versionRead },
   });
   // The object itself is the problem: in the background, a failed arrival (a note says why)
   // through the same door, under its own key so it never stands in for a later good read.
@@ -125,22 +125,21 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     }
   }
   const idempotencyKey = request.idempotencyKey ?? objectIdempotencyKey({ bucket, key, ...version });
-  const announced = version;
   let fetched: FetchedObject | undefined;
   let result: AcceptResult;
   try {
     result = await deps.objects.accept({
-      ...arrivalFor(idempotencyKey, () => fetched ?? announced),
+      ...arrivalFor(idempotencyKey, () => fetched ?? version),
       writeFiles: async (folder) => {
         // Checked here, after the door looked for an existing job: an object already read is a
         // duplicate whatever its size. Refused before a byte is downloaded.
-        if (announced.size !== undefined && announced.size > deps.maxObjectBytes) {
-          throw new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${announced.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
+        if (version.size !== undefined && version.size > deps.maxObjectBytes) {
+          throw new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
         }
         fetched = await fetchObjectInto({
           s3: deps.s3, folder, bucket, key, maxBytes: deps.maxObjectBytes,
-          ...(announced.versionId === undefined ? {} : { versionId: announced.versionId }),
-          ...(announced.eTag === undefined ? {} : { eTag: announced.eTag }),
+          ...(version.versionId === undefined ? {} : { versionId: version.versionId }),
+          ...(version.eTag === undefined ? {} : { eTag: version.eTag }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),
         });
         return { ...(fetched.eTag === undefined ? {} : { eTag: fetched.eTag }), ...(fetched.versionId === undefined ? {} : { versionId: fetched.versionId }), size: String(fetched.size) };
