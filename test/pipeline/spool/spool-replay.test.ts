@@ -58,8 +58,8 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const tornBytes = encodeSpoolRecord(torn);
 
     const [stagingRow, finishedRow] = await insertStagingRows(deps, [
-      { manifest: staging.manifest, extra: { spool: { segment: SEGMENT, offset: offsets[0] } } },
-      { manifest: finished.manifest, extra: { spool: { segment: SEGMENT, offset: offsets[2] } } },
+      { manifest: staging.manifest, spool: { segment: SEGMENT, offset: offsets[0] as number } },
+      { manifest: finished.manifest, spool: { segment: SEGMENT, offset: offsets[2] as number } },
     ]);
     assert.ok(stagingRow !== undefined && finishedRow !== undefined && !stagingRow.duplicate && !finishedRow.duplicate);
     await finishStagingMany(db, [{ jobId: finishedRow.job.id, status: 'unclassified' }], 'folder written before the crash');
@@ -115,8 +115,8 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const damagedBytes = encodeSpoolRecord(damaged);
     // Both rows committed, so both senders got their 250; then the disk lost part of the second record.
     await insertStagingRows(deps, [
-      { manifest: whole.manifest, extra: { spool: { segment: SEGMENT, offset: 0 } } },
-      { manifest: damaged.manifest, extra: { spool: { segment: SEGMENT, offset: wholeBytes.byteLength } } },
+      { manifest: whole.manifest, spool: { segment: SEGMENT, offset: 0 } },
+      { manifest: damaged.manifest, spool: { segment: SEGMENT, offset: wholeBytes.byteLength } },
     ]);
     await harness.stopCrashedRun();
     const corrupted = Buffer.from(damagedBytes);
