@@ -12,6 +12,7 @@ import { encodeSpoolRecord, type SpoolRecord } from '../../../src/pipeline/spool
 import type { StagedManifest } from '../../../src/pipeline/staging/staged-manifest.js';
 import { echoFile } from '../../support/echo-module.js';
 import { assertFolderHolds, jobOf, spoolCrashHarness } from './spool-crash-harness.js';
+import { readJobManifest } from '../../../src/db/job-manifest.js';
 
 const NODE = 'replay node';
 const SEGMENT = `00000000000001-${randomUUID()}.spool`;
@@ -86,7 +87,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const uncommittedJob = await jobOf(replayedDb, uncommitted);
     assert.equal(uncommittedJob.status, 'unclassified');
     assert.equal(uncommittedJob.staging_id, uncommitted.manifest.stagingId);
-    assert.deepEqual((uncommittedJob.manifest as { spool?: unknown }).spool, { segment: SEGMENT, offset: offsets[1] });
+    assert.deepEqual(readJobManifest(uncommittedJob).spool, { segment: SEGMENT, offset: offsets[1] });
     await assertFolderHolds(path.join(harness.dataRoot, 'inbox', uncommittedJob.relative_path), uncommitted);
 
     // (c) Already finished: untouched, row and folder.
