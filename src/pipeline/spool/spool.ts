@@ -63,7 +63,8 @@ export class Spool implements ArrivalSpool {
   private constructor(deps: PipelineDeps, settings: SpoolSettings, node: string, dir: string, lock: SpoolLock) {
     this.#deps = deps;
     this.#settings = settings;
-    this.maxArrivalBytes = settings.maxArrivalBytes;
+    // A spool that only replays takes nothing: transports need not hold any arrival in memory for it.
+    this.maxArrivalBytes = settings.accept ? settings.maxArrivalBytes : 0;
     this.#lock = lock;
     this.#segments = new SpoolSegments(dir, this.#state);
     this.#drain = new SpoolDrain({ deps, segments: this.#segments, state: this.#state });
