@@ -13,6 +13,7 @@ import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
+import { acceptMail } from './pipeline/mail/accept-mail.js';
 import { cleanOrphanedTmp } from './pipeline/jobs/clean-orphaned-tmp.js';
 import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
@@ -20,7 +21,8 @@ import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/staging/record-staged-folder.js';
 import { recoverExpiredLeases } from './pipeline/jobs/recover-expired-leases.js';
 import { recoverStaging } from './pipeline/staging/recover-staging.js';
-import { Spool } from './pipeline/spool/spool.js';
+import { openNodeSpool } from './pipeline/spool/open-node-spool.js';
+import type { Spool } from './pipeline/spool/spool.js';
 import { resolveNodeName } from './pipeline/resolve-node-name.js';
 import { Sweeper } from './pipeline/jobs/sweeper.js';
 import { Worker } from './pipeline/jobs/worker.js';
@@ -118,15 +120,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
-    // Opened even when off, to replay what an earlier run left. A shared data root needs a
-    // configured node name: host names change with containers, and a spool must find its owner again.
-    const stableNode = !config.sharedDataRoot || options.config.nodeName !== null;
-    const spoolAccepts = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
-    if (config.smtp.enabled && config.spool.enabled && !stableNode) logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
-    // One-shot commands (housekeeping off: CLI ingest) leave an earlier run's spool to the service.
-    if (spoolAccepts || housekeeping) {
-      spool = await Spool.open({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { maxBacklog: config.spool.maxBacklog, accept: spoolAccepts });
-    }
+    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { nodeNameConfigured: options.config.nodeName !== null, housekeeping });
     const deps: PipelineDeps = {
       db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
       ...(spool === undefined ? {} : { spool }),
@@ -174,7 +168,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (config.smtp.enabled) {
       smtpListener = createSmtpListener({
         config,
-        accept,
+        acceptMail: (mail) => acceptMail({ ...mail, accept, ...(spool === undefined ? {} : { spool }) }),
         findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders })),
         logger: logging.for('smtp'),
         observe: {

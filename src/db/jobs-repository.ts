@@ -50,26 +50,10 @@ export async function insertStagingJobs(db: Db, rows: readonly NewJobRow[]): Pro
 }
 
 /**
- * Ends staging: the original is in place, so the job becomes visible to workers (or stays
- * unclassified). One statement (update + timeline event), so one round trip and one commit.
+ * Ends staging: the originals are in place, so the jobs become visible to workers (or stay
+ * unclassified). One statement for all of them (update + timeline events), so one round trip and
+ * one commit; returns the jobs that were still in staging. Called through queueStagedJobs.
  */
-export async function finishStaging(db: Db, args: { readonly jobId: string; readonly status: 'queued' | 'unclassified' | 'held'; readonly message: string; readonly data?: Readonly<Record<string, unknown>> }): Promise<JobRow> {
-  const result = await sql<JobRow>`
-    WITH staged AS (
-      UPDATE jobs SET status = ${args.status}, updated_at = now(), run_after = now()
-      WHERE id = ${args.jobId} AND status = 'staging'
-      RETURNING *
-    ), logged AS (
-      INSERT INTO job_events (job_id, kind, status, message, data)
-      SELECT id, 'staged', status, ${args.message}, ${JSON.stringify(args.data ?? {})}::jsonb FROM staged
-    )
-    SELECT * FROM staged`.execute(db);
-  const job = result.rows[0];
-  if (job === undefined) throw new Error(`job ${args.jobId} was not in staging`);
-  return job;
-}
-
-/** finishStaging for many jobs in one statement (one commit); returns the jobs that were still in staging. */
 export async function finishStagingMany(db: Db, items: ReadonlyArray<{ readonly jobId: string; readonly status: 'queued' | 'unclassified'; readonly data?: Readonly<Record<string, unknown>> }>, message: string): Promise<JobRow[]> {
   if (items.length === 0) return [];
   const result = await sql<JobRow>`

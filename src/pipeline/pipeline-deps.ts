@@ -3,7 +3,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
 import type { ModuleRegistry } from '../modules/registry.js';
-import type { ArrivalSpool } from './spool/spool.js';
+import type { ArrivalSpool } from './spool/arrival-spool.js';
 
 /** What the pipeline core needs from the composition root (src/main.ts). */
 export interface PipelineDeps {

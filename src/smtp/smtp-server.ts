@@ -2,9 +2,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerEnvelope, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../logging/logging.js';
-import type { AcceptResult, Arrival } from '../pipeline/accept.js';
+import type { AcceptResult } from '../pipeline/accept.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
-import { acceptMail } from '../pipeline/mail/accept-mail.js';
+import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import { checkRecipient } from './check-recipient.js';
 import { cachedCustomers, type FindCustomers } from './customer-cache.js';
@@ -23,8 +23,8 @@ const CLOSE_LINGER_MS = 2000;
 
 export interface SmtpListenerArgs {
   readonly config: Config;
-  /** The pipeline's entry (acceptArrival bound to its deps). */
-  readonly accept: (arrival: Arrival) => Promise<AcceptResult>;
+  /** The pipeline's entry for a received mail (acceptMail bound to the pipeline, which decides how it is stored). */
+  readonly acceptMail: (mail: ReceivedMail) => Promise<AcceptResult[]>;
   /** Every customer with its ingest addresses and sender allow-list (cached here for a few seconds). */
   readonly findCustomers: FindCustomers;
   readonly logger: Logger;
@@ -130,12 +130,10 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
     });
     const routed = [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])];
     const customerSlugs = [...new Set(routed.map((recipient) => recipient.customer))];
-    const delivery = acceptMail({
-      accept: args.accept,
+    const delivery = args.acceptMail({
       customers: customerSlugs,
       message: limitedMessage(stream, smtp.maxMessageBytes, idle),
       maxBytes: smtp.maxMessageBytes,
-      spoolMaxBytes: config.spool.enabled ? config.spool.maxArrivalBytes : 0,
       source: 'smtp',
       receivedAt: new Date(),
       sourceRefFor: (customer) => envelopeSourceRef(session, routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address)),

@@ -8,6 +8,7 @@ import { findS3Object } from '../../src/db/s3-objects-repository.js';
 import { objectIdempotencyKey } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, envelope, jobByKey, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
+import { readJobManifest } from '../../src/db/job-manifest.js';
 
 const QUEUE = 'veritas2hview-events';
 const VISIBILITY_SECONDS = 2;
@@ -58,7 +59,7 @@ describe('S3 notifications through SQS (fauxqs, the real service and PostgreSQL)
     assert.deepEqual([job.customer, job.category, job.type, job.group_name], ['bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine']);
     const staged = await readFile(path.join(t.dataRoot, 'inbox', job.relative_path, 'object.tar.gz'));
     assert.ok(staged.equals(archive), 'the staged original is identical to the uploaded object');
-    const files = (job.manifest as { files: Array<{ originalName?: string; role?: string }> }).files;
+    const files = readJobManifest(job).files;
     assert.equal(files[0]?.originalName, 'Veritas2Hview nbumaster01 2023-01-13.tar.gz');
     const ref = job.source_ref as Record<string, unknown>;
     assert.equal(ref.messageId, messageId);

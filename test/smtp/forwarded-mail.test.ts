@@ -5,6 +5,7 @@ import { apiClient } from '../support/http-client.js';
 import { hydrastorDb, startHydrastorService } from '../modules/hydrastor/support/hydrastor-test-service.js';
 import { TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
 import { INGEST_DOMAIN, fixtureMessage, sendWithNodemailer } from '../support/smtp-test-helpers.js';
+import { readJobManifest } from '../../src/db/job-manifest.js';
 
 const ENDED: readonly JobStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'unclassified'];
 
@@ -31,7 +32,7 @@ for (const path of ['spool', 'folder'] as const) {
       assert.equal(sent.jobIds.length, 1, sent.response);
       const done = await t.waitForStatus(sent.jobIds[0]!, ENDED);
       assert.equal(done.status, 'succeeded', `${fixture}: ${done.error_code}: ${done.error_message}`);
-      assert.equal((done.manifest as { spool?: unknown }).spool !== undefined, path === 'spool', 'went the way this suite is about');
+      assert.equal(readJobManifest(done).spool !== undefined, path === 'spool', 'went the way this suite is about');
       return done;
     }
 

@@ -9,6 +9,7 @@ import { Logging } from '../../src/logging/logging.js';
 import type { AcceptResult, Arrival } from '../../src/pipeline/accept.js';
 import { IngestError } from '../../src/core/ingest-error.js';
 import type { RecipientCustomer } from '../../src/routing/route-recipient.js';
+import { acceptMail } from '../../src/pipeline/mail/accept-mail.js';
 import { IncomingFolder } from '../../src/pipeline/staging/stage.js';
 import { createSmtpListener, type SmtpListener } from '../../src/smtp/smtp-server.js';
 import { makeDataRoot, makeTestConfig } from '../support/test-config.js';
@@ -32,7 +33,7 @@ interface Harness {
 }
 
 /**
- * The listener alone, with the pipeline replaced: `accept` stages into a real incoming folder
+ * The listener alone, with the pipeline's door replaced (acceptMail is the real one): `accept` stages into a real incoming folder
  * (so the message is really streamed to disk) and answers with a made-up job, or runs `fail`.
  */
 async function startListener(args: { readonly smtp?: Record<string, unknown>; readonly accept?: (arrival: Arrival) => Promise<AcceptResult>; readonly graceSeconds?: number } = {}): Promise<Harness> {
@@ -45,13 +46,13 @@ async function startListener(args: { readonly smtp?: Record<string, unknown>; re
     config,
     logger: logging.for('smtp'),
     findCustomers: async () => { customerReads.count += 1; return CUSTOMERS; },
-    accept: args.accept ?? (async (arrival) => {
+    acceptMail: (mail) => acceptMail({ ...mail, accept: args.accept ?? (async (arrival) => {
       const folder = await IncomingFolder.create(dataRoot);
       const hints = (await arrival.writeFiles(folder)) ?? {};
       accepted.push({ arrival, hints: { ...arrival.hints, ...hints }, message: await readFile(path.join(folder.dir, 'message.eml')) });
       await folder.discard();
       return { job: { id: randomUUID(), customer: arrival.customer, status: 'queued' } as JobRow, duplicate: false };
-    }),
+    }) }),
   });
   await listener.start();
   const address = listener.address();

@@ -1,4 +1,5 @@
 import type { JobEventRow, JobRow } from '../../db/database-schema.js';
+import { readJobManifest } from '../../db/job-manifest.js';
 import type { JobSummaryRow } from '../../db/job-list-repository.js';
 import type { JobParseIssue, JobParseIssues } from '../../modules/parse-issue-log.js';
 
@@ -21,7 +22,7 @@ export function jobSummaryView(job: JobSummaryRow) {
 }
 
 export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
-  const manifest = (job.manifest ?? {}) as { files?: unknown[]; hints?: Record<string, string> };
+  const manifest = readJobManifest(job);
   return {
     ...jobSummaryView(job),
     attempts: job.attempts,
@@ -32,13 +33,13 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     cancelRequestedAt: job.cancel_requested_at?.toISOString() ?? null,
     sourceRef: job.source_ref ?? {},
     // What classification saw: a mail's subject and sender, and `forwarded` when it was read from a forwarded message.
-    hints: manifest.hints ?? {},
+    hints: manifest.hints,
     paths: {
       inbox: `inbox/${job.relative_path}`,
       tmp: `tmp/${job.relative_path}`,
       archive: `archive/${job.relative_path}`,
     },
-    files: manifest.files ?? [],
+    files: manifest.files,
     events: events.map((event) => ({
       at: event.at.toISOString(),
       kind: event.kind,

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { AcceptResult, Arrival } from '../accept.js';
 import { IngestError } from '../../core/ingest-error.js';
+import type { ArrivalSpool } from '../spool/arrival-spool.js';
 import { copyStagedFiles } from './copy-staged-files.js';
 import { readUpTo } from './read-up-to.js';
 import { writeMailFiles } from './write-mail-files.js';
@@ -16,13 +17,17 @@ export interface AcceptMailArgs {
   readonly source: 'smtp' | 'mailhandler';
   readonly receivedAt: Date;
   /**
-   * A message no larger than this is read into memory first and offered to the spool (group
-   * commit; see pipeline/spool). 0: always streamed into a folder.
+   * The pipeline's spool, if it has one: a message no larger than it takes is read into memory
+   * first and offered to it (group commit; see pipeline/spool). Without one, always streamed
+   * into a folder.
    */
-  readonly spoolMaxBytes?: number;
+  readonly spool?: Pick<ArrivalSpool, 'maxArrivalBytes'>;
   /** The envelope facts kept on each customer's job. */
   sourceRefFor(customer: string): Readonly<Record<string, unknown>>;
 }
+
+/** A mail as a transport hands it over: the pipeline adds its entry and its spool. */
+export type ReceivedMail = Omit<AcceptMailArgs, 'accept' | 'spool'>;
 
 /**
  * Accepts one received mail for every customer among its recipients.
@@ -44,7 +49,7 @@ export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> 
     source: args.source, customer, receivedAt: args.receivedAt, sourceRef: args.sourceRefFor(customer),
   });
 
-  const read = await readUpTo(args.message, args.spoolMaxBytes ?? 0);
+  const read = await readUpTo(args.message, args.spool?.maxArrivalBytes ?? 0);
   if (read.whole !== undefined) {
     const whole = read.whole;
     const results: AcceptResult[] = [];

@@ -1,4 +1,5 @@
 import type { JobRow, NewJobRow } from '../../db/database-schema.js';
+import { jobManifestColumn, type SpoolPosition } from '../../db/job-manifest.js';
 import { countJobsInSameSecond, insertStagingJobs } from '../../db/jobs-repository.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { jobSettingsFor } from '../jobs/job-settings.js';
@@ -10,8 +11,8 @@ const MAX_PATH_SUFFIX = 1000;
 
 export interface StagingRowInput {
   readonly manifest: StagedManifest;
-  /** Extra facts kept in the row's `manifest` column (where a spooled original lies). */
-  readonly extra?: Readonly<Record<string, unknown>>;
+  /** Where the original lies in the spool, for an arrival accepted through it. */
+  readonly spool?: SpoolPosition;
 }
 
 /**
@@ -76,7 +77,7 @@ function stagingRow(deps: PipelineDeps, input: StagingRowInput): Omit<NewJobRow,
     error_message: null,
     stats: '{}',
     staging_id: manifest.stagingId,
-    manifest: JSON.stringify({ files: manifest.files, hints: manifest.hints, ...input.extra }),
+    manifest: jobManifestColumn({ files: manifest.files, hints: manifest.hints, ...(input.spool === undefined ? {} : { spool: input.spool }) }),
     node: manifest.node,
     received_at: new Date(manifest.receivedAt),
     started_at: null,

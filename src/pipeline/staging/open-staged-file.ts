@@ -2,14 +2,14 @@ import type { ReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../../db/database-schema.js';
+import { readJobManifest } from '../../db/job-manifest.js';
 import type { StagedFile } from '../../modules/types.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { areaPath } from '../paths.js';
 
 /** The originals recorded in a job's manifest (generated names; the client's names are data). */
-export function stagedFilesOf(job: JobRow): StagedFile[] {
-  const files = (job.manifest as { files?: unknown } | null)?.files;
-  return Array.isArray(files) ? (files as StagedFile[]) : [];
+export function stagedFilesOf(job: JobRow): readonly StagedFile[] {
+  return readJobManifest(job).files;
 }
 
 /**

@@ -1,18 +1,16 @@
 import { rm } from 'node:fs/promises';
-import type { JobRow } from '../../db/database-schema.js';
-import { deleteStagingJob, finishStaging } from '../../db/jobs-repository.js';
+import { deleteStagingJob } from '../../db/jobs-repository.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { insertStagingRows } from './insert-staging-rows.js';
 import { areaPath } from '../paths.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
+import type { AcceptResult } from './accept-result.js';
+import { answerDuplicate } from './answer-duplicate.js';
+import { queueStagedJobs } from './queue-staged-jobs.js';
 import { readStagedManifest, type StagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
 
-export interface AcceptResult {
-  readonly job: JobRow;
-  /** True when an earlier arrival with the same idempotency key already made this job. */
-  readonly duplicate: boolean;
-}
+export type { AcceptResult };
 
 /**
  * The commit point of an arrival. The folder is already complete and fsynced under
@@ -27,13 +25,9 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
 
   if (inserted.duplicate) {
     await rm(args.incomingDir, { recursive: true, force: true });
-    if (inserted.job.status === 'staging' && !isSpooled(inserted.job)) {
-      // The first copy is still being made durable (or its writer died): acknowledging this one
-      // now could promise data that is not safe yet. Let the client retry.
-      throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true });
-    }
+    const answer = answerDuplicate(inserted.job);
     deps.logger.info('duplicate arrival: returning the existing job', { jobId: inserted.job.id, idempotencyKey: manifest.idempotencyKey });
-    return inserted;
+    return answer;
   }
 
   const { job } = inserted;
@@ -46,20 +40,8 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
     if (published === undefined) await deleteStagingJob(deps.db, job.id).catch(() => undefined);
     throw new IngestError('STAGING_FAILED', `could not move the arrival into inbox/${job.relative_path}`, { transient: true, cause: error });
   }
-  const status = manifest.classified ? 'queued' : 'unclassified';
-  const finished = await finishStaging(deps.db, {
-    jobId: job.id,
-    status,
-    message: args.message,
-    data: { path: `inbox/${job.relative_path}`, files: manifest.files.length, bytes: manifest.files.reduce((sum, file) => sum + file.size, 0) },
-  });
-  deps.logger.info(status === 'queued' ? 'job queued' : 'arrival kept as unclassified', { jobId: job.id, path: job.relative_path, source: manifest.source });
-  if (status === 'queued') deps.onJobQueued?.();
+  const [finished] = await queueStagedJobs(deps, [{ jobId: job.id, relativePath: job.relative_path, manifest }], args.message);
+  if (finished === undefined) throw new Error(`job ${job.id} was not in staging`);
+  deps.logger.info(finished.status === 'queued' ? 'job queued' : 'arrival kept as unclassified', { jobId: job.id, path: job.relative_path, source: manifest.source });
   return { job: finished, duplicate: false };
-}
-
-/** A staging row whose original is already durable in the spool (see spool/): only its folder is still to be written. */
-export function isSpooled(job: JobRow): boolean {
-  const manifest = job.manifest as { spool?: unknown } | null;
-  return manifest !== null && typeof manifest === 'object' && manifest.spool !== undefined;
 }

@@ -2,10 +2,12 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { JobRow } from '../../db/database-schema.js';
-import { deleteStagingJob, findAbandonedStagingJobs, findJob, findStagingIds, finishStaging } from '../../db/jobs-repository.js';
+import { readJobManifest } from '../../db/job-manifest.js';
+import { deleteStagingJob, findAbandonedStagingJobs, findJob, findStagingIds } from '../../db/jobs-repository.js';
 import { INCOMING_FOLDER, areaPath } from '../paths.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
-import { isSpooled, recordStagedFolder } from './record-staged-folder.js';
+import { queueStagedJobs } from './queue-staged-jobs.js';
+import { recordStagedFolder } from './record-staged-folder.js';
 import { readStagedManifest } from './staged-manifest.js';
 import { publishIncoming } from './stage.js';
 
@@ -48,7 +50,7 @@ export async function recoverStaging(deps: PipelineDeps, args: { readonly olderT
 async function recoverStagingRow(deps: PipelineDeps, found: JobRow): Promise<Outcome> {
   // Its original is durable in its node's spool, which writes the folder (at the latest when
   // that node starts again); the row is not abandoned.
-  if (isSpooled(found)) return 'nothing';
+  if (readJobManifest(found).spool !== undefined) return 'nothing';
   // The same lock as the folder branch: the row may be one that another instance's folder
   // branch is recording right now (row inserted, folder not yet moved). Under the lock, look
   // again: whoever held it may have finished the job already.
@@ -73,14 +75,10 @@ async function finishStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcom
     logger.warn('dropped a staging job whose original never became durable', { path: job.relative_path });
     return 'dropped';
   }
-  try {
-    await finishStaging(deps.db, { jobId: job.id, status: manifest.classified ? 'queued' : 'unclassified', message: 'staging completed by recovery after an interruption' });
-  } catch (error) {
-    // A writer that does not take the recovery lock (the original arrival, far slower than
-    // ABANDONED_AFTER_SECONDS) may have finished it first: that is fine.
-    if ((await findJob(deps.db, job.id))?.status !== 'staging') return 'nothing';
-    throw error;
-  }
+  const [finished] = await queueStagedJobs(deps, [{ jobId: job.id, relativePath: job.relative_path, manifest }], 'staging completed by recovery after an interruption');
+  // A writer that does not take the recovery lock (the original arrival, far slower than
+  // ABANDONED_AFTER_SECONDS) may have finished it first: that is fine.
+  if (finished === undefined) return 'nothing';
   logger.info('recovered an interrupted staging', { path: job.relative_path });
   return 'completed';
 }

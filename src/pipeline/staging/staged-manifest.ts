@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { JOB_SOURCES } from '../../db/database-schema.js';
+import { stagedFileSchema } from '../../db/job-manifest.js';
 import { MANIFEST_FILE } from './stage.js';
 
 /**
@@ -22,14 +23,7 @@ export const stagedManifestSchema = z.object({
   classified: z.boolean(),
   receivedAt: z.string(),
   node: z.string(),
-  files: z.array(z.object({
-    name: z.string(),
-    size: z.number(),
-    sha256: z.string(),
-    originalName: z.string().optional(),
-    contentType: z.string().optional(),
-    role: z.string().optional(),
-  })),
+  files: z.array(stagedFileSchema),
 });
 
 export type StagedManifest = z.infer<typeof stagedManifestSchema>;

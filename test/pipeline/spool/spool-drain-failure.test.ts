@@ -40,8 +40,8 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
     const blocked = recordOf('blocked', 'blocked');
     const healthyBytes = encodeSpoolRecord(healthy);
     const [healthyRow, blockedRow] = await insertStagingRows(deps, [
-      { manifest: healthy.manifest, extra: { spool: { segment: SEGMENT, offset: 0 } } },
-      { manifest: blocked.manifest, extra: { spool: { segment: SEGMENT, offset: healthyBytes.byteLength } } },
+      { manifest: healthy.manifest, spool: { segment: SEGMENT, offset: 0 } },
+      { manifest: blocked.manifest, spool: { segment: SEGMENT, offset: healthyBytes.byteLength } },
     ]);
     assert.ok(healthyRow !== undefined && blockedRow !== undefined && !healthyRow.duplicate && !blockedRow.duplicate);
     await harness.stopCrashedRun();

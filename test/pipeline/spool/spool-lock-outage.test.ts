@@ -14,6 +14,7 @@ import { sanitizeSegment } from '../../../src/pipeline/paths.js';
 import { INGEST_DOMAIN, sendWithNodemailer, toWire, type SendResult } from '../../support/smtp-test-helpers.js';
 import { echoModule } from '../../support/echo-module.js';
 import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
+import { readJobManifest } from '../../../src/db/job-manifest.js';
 
 const NODE = 'outage node';
 const CUSTOMER = 'outage_co';
@@ -116,7 +117,7 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     for (const id of ids) {
       const row = await job(id);
       assert.equal(row.status, 'staging');
-      assert.ok((row.manifest as { spool?: unknown }).spool !== undefined, 'accepted through the spool');
+      assert.ok(readJobManifest(row).spool !== undefined, 'accepted through the spool');
     }
     await waitUntil(async () => (await blocker?.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`))?.rowCount !== 0, 'the drain waits on the lock', 5000);
     return { raws, ids };
@@ -164,7 +165,7 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     const after = await send(message('after'));
     assert.equal(after.code, 250, after.response);
     const afterRow = await job(after.jobIds[0] as string);
-    assert.ok((afterRow.manifest as { spool?: unknown }).spool !== undefined, 'new mail is spooled again, not sent down the slow path');
+    assert.ok(readJobManifest(afterRow).spool !== undefined, 'new mail is spooled again, not sent down the slow path');
     await waitUntil(async () => (await job(afterRow.id)).status === 'unclassified', 'the new mail gets its folder', 3000);
     assert.equal(await spool.settled(5000), true);
     assert.equal(spool.backlog(), 0);
@@ -198,7 +199,8 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     await waitUntil(() => spool.lockState().regains === 2 && spool.accepting(), 'the lock is taken again and the spool accepts', 10_000);
     const after = await send(message('after-short'));
     assert.equal(after.code, 250, after.response);
-    assert.ok(((await findJob(current.database.db, after.jobIds[0] as string))?.manifest as { spool?: unknown }).spool !== undefined, 'spooled again');
+    const spooledAgain = await findJob(current.database.db, after.jobIds[0] as string);
+    assert.ok(spooledAgain !== undefined && readJobManifest(spooledAgain).spool !== undefined, 'spooled again');
     assert.deepEqual(spool.lockState(), { held: true, losses: 2, regains: 2 });
   });
 });

@@ -7,6 +7,7 @@ import { INGEST_DOMAIN, sendWithNodemailer } from '../../support/smtp-test-helpe
 import { echoModule } from '../../support/echo-module.js';
 import { makeDataRoot, makeTestConfig } from '../../support/test-config.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
+import { readJobManifest } from '../../../src/db/job-manifest.js';
 
 describe('one spool per node (PostgreSQL advisory lock)', function () {
   this.timeout(30_000);
@@ -41,7 +42,7 @@ describe('one spool per node (PostgreSQL advisory lock)', function () {
     assert.equal(sent.code, 250, sent.response);
     const job = await findJob(second.database.db, sent.jobIds[0] ?? '');
     assert.equal(job?.status, 'unclassified', 'the folder path finishes before the 250');
-    assert.equal((job?.manifest as { spool?: unknown }).spool, undefined);
+    assert.equal(job === undefined ? undefined : readJobManifest(job).spool, undefined);
 
     // Once the owner stops, the lock is free again for the next instance.
     await first.stop();

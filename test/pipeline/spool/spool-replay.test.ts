@@ -12,6 +12,7 @@ import { encodeSpoolRecord, type SpoolRecord } from '../../../src/pipeline/spool
 import type { StagedManifest } from '../../../src/pipeline/staging/staged-manifest.js';
 import { echoFile } from '../../support/echo-module.js';
 import { assertFolderHolds, jobOf, spoolCrashHarness } from './spool-crash-harness.js';
+import { readJobManifest } from '../../../src/db/job-manifest.js';
 
 const NODE = 'replay node';
 const SEGMENT = `00000000000001-${randomUUID()}.spool`;
@@ -58,8 +59,8 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const tornBytes = encodeSpoolRecord(torn);
 
     const [stagingRow, finishedRow] = await insertStagingRows(deps, [
-      { manifest: staging.manifest, extra: { spool: { segment: SEGMENT, offset: offsets[0] } } },
-      { manifest: finished.manifest, extra: { spool: { segment: SEGMENT, offset: offsets[2] } } },
+      { manifest: staging.manifest, spool: { segment: SEGMENT, offset: offsets[0] as number } },
+      { manifest: finished.manifest, spool: { segment: SEGMENT, offset: offsets[2] as number } },
     ]);
     assert.ok(stagingRow !== undefined && finishedRow !== undefined && !stagingRow.duplicate && !finishedRow.duplicate);
     await finishStagingMany(db, [{ jobId: finishedRow.job.id, status: 'unclassified' }], 'folder written before the crash');
@@ -86,7 +87,7 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const uncommittedJob = await jobOf(replayedDb, uncommitted);
     assert.equal(uncommittedJob.status, 'unclassified');
     assert.equal(uncommittedJob.staging_id, uncommitted.manifest.stagingId);
-    assert.deepEqual((uncommittedJob.manifest as { spool?: unknown }).spool, { segment: SEGMENT, offset: offsets[1] });
+    assert.deepEqual(readJobManifest(uncommittedJob).spool, { segment: SEGMENT, offset: offsets[1] });
     await assertFolderHolds(path.join(harness.dataRoot, 'inbox', uncommittedJob.relative_path), uncommitted);
 
     // (c) Already finished: untouched, row and folder.
@@ -115,8 +116,8 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     const damagedBytes = encodeSpoolRecord(damaged);
     // Both rows committed, so both senders got their 250; then the disk lost part of the second record.
     await insertStagingRows(deps, [
-      { manifest: whole.manifest, extra: { spool: { segment: SEGMENT, offset: 0 } } },
-      { manifest: damaged.manifest, extra: { spool: { segment: SEGMENT, offset: wholeBytes.byteLength } } },
+      { manifest: whole.manifest, spool: { segment: SEGMENT, offset: 0 } },
+      { manifest: damaged.manifest, spool: { segment: SEGMENT, offset: wholeBytes.byteLength } },
     ]);
     await harness.stopCrashedRun();
     const corrupted = Buffer.from(damagedBytes);

@@ -10,6 +10,7 @@ import { findJob } from '../../../src/db/jobs-repository.js';
 import { sanitizeSegment } from '../../../src/pipeline/paths.js';
 import { INGEST_DOMAIN, incomingLeftovers, jobIdsIn, readManifest, sendWithNodemailer, toWire, type SendResult } from '../../support/smtp-test-helpers.js';
 import { startTestService, type TestService } from '../../support/start-test-service.js';
+import { readJobManifest } from '../../../src/db/job-manifest.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'alerts@icecream-machine.example';
@@ -39,7 +40,7 @@ async function sendOverOneConnection(port: number, raws: readonly Buffer[]): Pro
 }
 
 function spoolOf(job: JobRow): { segment: string; offset: number } | undefined {
-  return (job.manifest as { spool?: { segment: string; offset: number } }).spool;
+  return readJobManifest(job).spool;
 }
 
 async function jobsWithIds(t: TestService, ids: readonly string[]): Promise<JobRow[]> {
