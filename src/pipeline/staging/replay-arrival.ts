@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../../db/database-schema.js';
 import { UNCLASSIFIED_CATEGORY, type Arrival } from '../accept.js';
+import { readJobManifest } from '../../db/job-manifest.js';
 import { stagedFilesOf } from './open-staged-file.js';
 import { areaPath } from '../paths.js';
 
@@ -43,7 +44,7 @@ export async function replayArrival(args: ReplayArgs): Promise<{ readonly arriva
       return { skipped: { code: 'ORIGINALS_MISSING', message: `inbox/${job.relative_path}/${file.name} is missing` } };
     }
   }
-  const manifest = (job.manifest ?? {}) as { hints?: Record<string, string> };
+  const { hints } = readJobManifest(job);
   const classified = job.category !== UNCLASSIFIED_CATEGORY;
   const arrival: Arrival = {
     source: 'replay',
@@ -51,7 +52,7 @@ export async function replayArrival(args: ReplayArgs): Promise<{ readonly arriva
     receivedAt: new Date(),
     // The original reference stays searchable (S3 key, Message-ID) next to where the bytes came from.
     sourceRef: { ...(job.source_ref as Record<string, unknown>), replayOf: job.id, replayBatch: args.batch, originalSource: job.source },
-    hints: manifest.hints ?? {},
+    hints,
     ...(classified ? { moduleKey: `${job.category}/${job.type}`, group: job.group_name } : {}),
     idempotencyKey: `replay:${job.id}:${args.batch}`,
     async writeFiles(incoming) {
