@@ -127,8 +127,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
 function rejectBody(limitBytes: number): (error: Error) => never {
   return (error) => {
     const status = (error as { status?: unknown }).status;
-    if (status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limitBytes} bytes`, { expose: true });
-    if (status === 415) throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding; send UTF-8 JSON', { expose: true });
-    throw new IngestError('BAD_REQUEST', 'body: is not valid JSON', { expose: true, details: { field: 'body' } });
+    if (status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limitBytes} bytes`);
+    if (status === 415) throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding; send UTF-8 JSON');
+    throw new IngestError('BAD_REQUEST', 'body: is not valid JSON', { details: { field: 'body' } });
   };
 }

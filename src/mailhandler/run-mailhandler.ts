@@ -96,7 +96,7 @@ async function deliver(args: {
   const db = args.db.db;
   const pending = await findPendingMigrations(db).catch((error: unknown) => { throw toIngestError(error); });
   if (pending.length > 0) {
-    throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`, { transient: true, expose: true });
+    throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`);
   }
   const customers = (await listCustomers(db).catch((error: unknown) => { throw toIngestError(error); }))
     .map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders }));
@@ -127,7 +127,7 @@ function loadConfigForMailhandler(load: () => Config): Config {
     return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new IngestError('CONFIG_INVALID', error.message, { transient: true, expose: true, cause: error });
+    throw new IngestError('CONFIG_INVALID', error.message, { cause: error });
   }
 }
 

@@ -87,7 +87,7 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
   };
   const module = arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
   if (arrival.moduleKey !== undefined && module === undefined) {
-    throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
+    throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`);
   }
   const category = module?.category ?? UNCLASSIFIED_CATEGORY;
   const type = module?.type ?? arrival.source;
@@ -119,7 +119,7 @@ async function ensureCustomer(deps: PipelineDeps, slug: string): Promise<void> {
   const knownUntil = knownCustomers.get(slug);
   if (knownUntil !== undefined && knownUntil > Date.now()) return;
   const customer = await findCustomerBySlug(deps.db, slug).catch((error: unknown) => { throw toIngestError(error); });
-  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${slug}"`, { expose: true });
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${slug}"`);
   if (knownCustomers.size > 10_000) knownCustomers.clear();
   knownCustomers.set(slug, Date.now() + CUSTOMER_KNOWN_MS);
 }

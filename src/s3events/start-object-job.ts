@@ -69,7 +69,7 @@ const STAGING_POLL_MS = 100;
 export function objectIdempotencyKey(object: { readonly bucket: string; readonly key: string } & ObjectVersion): string {
   if (object.versionId !== undefined) return `s3:${object.bucket}/${object.key}?versionId=${object.versionId}`;
   if (object.eTag !== undefined) return `s3:${object.bucket}/${object.key}?etag=${object.eTag}`;
-  throw new IngestError('OBJECT_UNIDENTIFIED', `s3://${object.bucket}/${object.key} has neither a version id nor an ETag`, { transient: true });
+  throw new IngestError('OBJECT_UNIDENTIFIED', `s3://${object.bucket}/${object.key} has neither a version id nor an ETag`);
 }
 
 /**
@@ -136,7 +136,7 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
   const existing = await settledJob(deps.db, idempotencyKey);
   if (existing !== undefined) return { kind: 'duplicate', job: existing };
   if (version.size !== undefined && version.size > deps.maxObjectBytes) {
-    const error = new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
+    const error = new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`);
     return unfetchable(error, idempotencyKey);
   }
 
@@ -185,7 +185,7 @@ async function settledJob(db: Kysely<Database>, idempotencyKey: string): Promise
   for (;;) {
     const job = await findJobByIdempotencyKey(db, idempotencyKey).catch((error: unknown) => { throw toIngestError(error); });
     if (job === undefined || job.status !== 'staging') return job;
-    if (Date.now() > deadline) throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same object is being stored right now; try again shortly', { transient: true, expose: true });
+    if (Date.now() > deadline) throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same object is being stored right now; try again shortly');
     await new Promise((resolve) => setTimeout(resolve, STAGING_POLL_MS));
   }
 }

@@ -181,7 +181,7 @@ export class Spool implements ArrivalSpool {
   }
 
   commit(record: SpoolRecord): Promise<AcceptResult> {
-    if (this.#stopped) return Promise.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
+    if (this.#stopped) return Promise.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down'));
     return new Promise((resolve, reject) => {
       this.#waiting.push({ record, encoded: encodeSpoolRecord(record), resolve, reject });
       this.#startFlush();
@@ -227,7 +227,7 @@ export class Spool implements ArrivalSpool {
   async #stop(graceMs: number): Promise<void> {
     this.#stopped = true;
     // The SMTP listener has stopped first, so nothing should be waiting; anything that is was never acknowledged.
-    for (const entry of this.#waiting.splice(0)) entry.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down', { transient: true }));
+    for (const entry of this.#waiting.splice(0)) entry.reject(new IngestError('SHUTTING_DOWN', 'the service is shutting down'));
     if (this.#holder === undefined && this.#resuming === undefined) {
       // Nothing can be drained without the lock: no point in waiting out the grace.
       this.#deps.logger.warn('stopping without the spool lock: the next start (or the instance holding it) writes the folders still due', { backlog: this.backlog() });
@@ -278,7 +278,7 @@ export class Spool implements ArrivalSpool {
     let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
     try {
       results = await this.#deps.db.transaction().execute(async (trx) => {
-        if (!(await isSpoolLockHeldBy(trx, { node: this.#node, session: holder }))) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+        if (!(await isSpoolLockHeldBy(trx, { node: this.#node, session: holder }))) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool');
         return insertStagingRows({ ...this.#deps, db: trx }, batch.map((entry, index) => ({
           manifest: entry.record.manifest,
           extra: { spool: { segment: (items[index] as DrainItem).segment.name, offset: (items[index] as DrainItem).offset } },
@@ -303,7 +303,7 @@ export class Spool implements ArrivalSpool {
       }
       this.#settle(item.segment);
       if (result.job.status === 'staging' && !isSpooled(result.job)) {
-        entry.reject(new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true }));
+        entry.reject(new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly'));
       } else {
         entry.resolve(result);
       }
@@ -314,7 +314,7 @@ export class Spool implements ArrivalSpool {
   /** Appends a batch to the current segment and makes it durable: one write loop, one fdatasync. Also says under which lock session. */
   async #append(batch: readonly Waiting[]): Promise<{ items: DrainItem[]; holder: SpoolLockHolder }> {
     const holder = this.#holder;
-    if (holder === undefined || !this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+    if (holder === undefined || !this.#lock.held()) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool');
     const total = batch.reduce((sum, entry) => sum + entry.encoded.byteLength, 0);
     const segment = await this.#segmentFor(total, this.#generation);
     const handle = segment.handle as FileHandle;
@@ -324,7 +324,7 @@ export class Spool implements ArrivalSpool {
       const buffers = batch.map((entry) => entry.encoded);
       while (written < total) {
         const { bytesWritten } = await handle.writev(remaining(buffers, written));
-        if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes', { transient: true });
+        if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes');
         written += bytesWritten;
       }
       await handle.datasync();
@@ -333,7 +333,7 @@ export class Spool implements ArrivalSpool {
       // new segment for the next batch. These arrivals were not acknowledged.
       segment.closed = true;
       await this.#closeSegment(segment);
-      throw error instanceof IngestError ? error : new IngestError('SPOOL_WRITE_FAILED', `could not append to the spool: ${(error as Error).message}`, { transient: true, cause: error });
+      throw error instanceof IngestError ? error : new IngestError('SPOOL_WRITE_FAILED', `could not append to the spool: ${(error as Error).message}`, { cause: error });
     }
     segment.size = start + total;
     segment.pending += batch.length;

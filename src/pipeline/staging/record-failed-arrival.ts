@@ -25,7 +25,7 @@ export interface FailedArrival extends Arrival {
 export async function recordFailedArrival(deps: PipelineDeps, args: { readonly arrival: FailedArrival; readonly error: IngestError }): Promise<AcceptResult> {
   const { arrival, error } = args;
   const customer = await findCustomerBySlug(deps.db, arrival.customer).catch((cause: unknown) => { throw toIngestError(cause); });
-  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${arrival.customer}"`, { expose: true });
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${arrival.customer}"`);
   const [category = '', type = ''] = arrival.moduleKey.split('/');
 
   const folder = await IncomingFolder.create(deps.config.dataRoot).catch((cause: unknown) => { throw toIngestError(cause); });

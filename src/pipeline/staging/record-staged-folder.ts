@@ -30,7 +30,7 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
     if (inserted.job.status === 'staging' && !isSpooled(inserted.job)) {
       // The first copy is still being made durable (or its writer died): acknowledging this one
       // now could promise data that is not safe yet. Let the client retry.
-      throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly', { transient: true, expose: true });
+      throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same arrival is being stored right now; try again shortly');
     }
     deps.logger.info('duplicate arrival: returning the existing job', { jobId: inserted.job.id, idempotencyKey: manifest.idempotencyKey });
     return inserted;
@@ -44,7 +44,7 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
     // retry then finds the job). Otherwise the arrival never became durable: forget it.
     const published = await readStagedManifest(areaPath(deps.config.dataRoot, 'inbox', job.relative_path));
     if (published === undefined) await deleteStagingJob(deps.db, job.id).catch(() => undefined);
-    throw new IngestError('STAGING_FAILED', `could not move the arrival into inbox/${job.relative_path}`, { transient: true, cause: error });
+    throw new IngestError('STAGING_FAILED', `could not move the arrival into inbox/${job.relative_path}`, { cause: error });
   }
   const status = manifest.classified ? 'queued' : 'unclassified';
   const finished = await finishStaging(deps.db, {
