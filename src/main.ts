@@ -21,7 +21,7 @@ import { recordFailedArrival } from './pipeline/staging/record-failed-arrival.js
 import { recoverExpiredLeases } from './pipeline/jobs/recover-expired-leases.js';
 import { recoverStaging } from './pipeline/staging/recover-staging.js';
 import { Spool } from './pipeline/spool/spool.js';
-import { resolveNodeName } from './pipeline/resolve-node-name.js';
+import { settleNodeName } from './config/node-identity.js';
 import { Sweeper } from './pipeline/jobs/sweeper.js';
 import { Worker } from './pipeline/jobs/worker.js';
 import { sqsNotificationHandler } from './s3events/handle-notification.js';
@@ -69,8 +69,7 @@ export interface RunningService {
  * Nothing else in the code base wires components together.
  */
 export async function startService(options: StartOptions): Promise<RunningService> {
-  const nodeName = await resolveNodeName({ configured: options.config.nodeName, dataRoot: options.config.dataRoot, sharedDataRoot: options.config.sharedDataRoot });
-  const config: Config = Object.freeze({ ...options.config, nodeName });
+  const config = await settleNodeName(options.config);
   const housekeeping = options.housekeeping ?? true;
   const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
   const logger = logging.for('main');
@@ -120,7 +119,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const onJobQueued = (): void => worker?.wake();
     // Opened even when off, to replay what an earlier run left. A shared data root needs a
     // configured node name: host names change with containers, and a spool must find its owner again.
-    const stableNode = !config.sharedDataRoot || options.config.nodeName !== null;
+    const stableNode = !config.sharedDataRoot || config.node.configured;
     const spoolAccepts = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
     if (config.smtp.enabled && config.spool.enabled && !stableNode) logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
     // One-shot commands (housekeeping off: CLI ingest) leave an earlier run's spool to the service.
@@ -200,7 +199,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       reconciler.start();
     }
     const smtpAddress = smtpListener?.address() ?? null;
-    logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
+    logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.node.name });
 
     let stopping: Promise<void> | undefined;
     return {

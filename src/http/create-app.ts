@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     db: deps.db, config: deps.config, prefix: API_PREFIX, accept: deps.accept, progress: new UploadProgressRegistry(),
     ...(deps.moduleKeys === undefined ? {} : { moduleKeys: deps.moduleKeys }),
     // Signing only: this client never opens a connection, so it needs no shutdown.
-    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint ?? deps.config.s3.endpoint }) : null,
+    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint }) : null,
   };
   // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
   // so the request stream reaches it untouched; it applies the same key check and rate limit.

@@ -48,7 +48,7 @@ export function jobActionsRoutes(deps: AppDeps): Router<AuthState> {
     const replayed = [];
     const skipped = [];
     for (const job of jobs) {
-      const plan = await replayArrival({ dataRoot: config.dataRoot, nodeName: config.nodeName ?? 'local', sharedDataRoot: config.sharedDataRoot, job, batch });
+      const plan = await replayArrival({ dataRoot: config.dataRoot, nodeName: config.node.name, sharedDataRoot: config.sharedDataRoot, job, batch });
       if ('skipped' in plan) {
         skipped.push({ jobId: job.id, ...plan.skipped });
         continue;

@@ -54,7 +54,7 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
 
   router.post('/uploads/:category/:type', async (ctx) => {
     const request = parseUploadRequest(ctx);
-    const maxBytes = deps.config.uploads.maxBytes ?? deps.config.s3.maxObjectBytes;
+    const maxBytes = deps.config.uploads.maxBytes;
     await checkBeforeBody({ deps, request, req: ctx.req, maxBytes, contentEncoding: ctx.get('Content-Encoding') });
 
     const tracker = deps.progress.begin({

@@ -45,7 +45,7 @@ export async function recordFailedArrival(deps: PipelineDeps, args: { readonly a
       group: arrival.group ?? 'none',
       classified: false,
       receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
-      node: deps.config.nodeName ?? 'local',
+      node: deps.config.node.name,
       files: [...folder.files],
     };
     await folder.complete(manifest);
