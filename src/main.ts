@@ -23,7 +23,7 @@ import { recoverExpiredLeases } from './pipeline/jobs/recover-expired-leases.js'
 import { recoverStaging } from './pipeline/staging/recover-staging.js';
 import { openNodeSpool } from './pipeline/spool/open-node-spool.js';
 import type { Spool } from './pipeline/spool/spool.js';
-import { resolveNodeName } from './pipeline/resolve-node-name.js';
+import { settleNodeName } from './config/node-identity.js';
 import { Sweeper } from './pipeline/jobs/sweeper.js';
 import { Worker } from './pipeline/jobs/worker.js';
 import { sqsNotificationHandler } from './s3events/handle-notification.js';
@@ -71,8 +71,7 @@ export interface RunningService {
  * Nothing else in the code base wires components together.
  */
 export async function startService(options: StartOptions): Promise<RunningService> {
-  const nodeName = await resolveNodeName({ configured: options.config.nodeName, dataRoot: options.config.dataRoot, sharedDataRoot: options.config.sharedDataRoot });
-  const config: Config = Object.freeze({ ...options.config, nodeName });
+  const config = await settleNodeName(options.config);
   const housekeeping = options.housekeeping ?? true;
   const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
   const logger = logging.for('main');
@@ -120,7 +119,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
-    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { nodeNameConfigured: options.config.nodeName !== null, housekeeping });
+    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { housekeeping });
     const deps: PipelineDeps = {
       db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
       ...(spool === undefined ? {} : { spool }),
@@ -193,7 +192,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       reconciler.start();
     }
     const smtpAddress = smtpListener?.address() ?? null;
-    logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.nodeName });
+    logger.info('service started', { http: httpUrl, smtp: smtpAddress, modules: registry.keys(), embeddedDatabase: database.embedded, node: config.node.name });
 
     let stopping: Promise<void> | undefined;
     return {

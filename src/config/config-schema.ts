@@ -188,7 +188,24 @@ export const configSchema = z.strictObject({
   shutdown: z.strictObject({ graceSeconds: z.number().nonnegative() }),
 });
 
-/** The resolved configuration: as validated, with the log folder defaulted from the data root. */
-export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'logDir'> & { logDir: string }>;
+/** Who this instance is: the name it records on the jobs it stages, and whether an operator chose it. */
+export interface NodeIdentity {
+  readonly name: string;
+  /** False when the name came from `<dataRoot>/node-id` or the host name, which change with containers. */
+  readonly configured: boolean;
+}
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/**
+ * The resolved configuration (src/config/load-config.ts): as validated, with every default that
+ * depends on another value applied once, so nothing after start-up writes `?? default`: the log
+ * folder, the node, and the upload limits that fall back to the S3 ones.
+ */
+export type Config = Readonly<Omit<ParsedConfig, 'logDir' | 'nodeName' | 'uploads'> & {
+  logDir: string;
+  node: NodeIdentity;
+  uploads: Readonly<Omit<ParsedConfig['uploads'], 'maxBytes'> & { maxBytes: number }>;
+}>;
 export type ModuleSettings = z.infer<typeof moduleSettingsSchema>;
 export type ArchiveMode = (typeof ARCHIVE_MODES)[number];

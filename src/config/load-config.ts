@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from './config-schema.js';
+import { nodeIdentity } from './node-identity.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.json', import.meta.url));
 
@@ -84,12 +85,21 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
-  const config = parsed.data;
-  return deepFreeze({
+  const { nodeName, ...config } = parsed.data;
+  const dataRoot = path.resolve(cwd, config.dataRoot);
+  const resolved: Config = {
     ...config,
-    dataRoot: path.resolve(cwd, config.dataRoot),
-    logDir: config.logDir === null ? path.join(path.resolve(cwd, config.dataRoot), 'log') : path.resolve(cwd, config.logDir),
-  });
+    dataRoot,
+    logDir: config.logDir === null ? path.join(dataRoot, 'log') : path.resolve(cwd, config.logDir),
+    node: nodeIdentity({ configured: nodeName, dataRoot, sharedDataRoot: config.sharedDataRoot }),
+    uploads: {
+      ...config.uploads,
+      // Both ways in take the same files unless an operator says otherwise.
+      maxBytes: config.uploads.maxBytes ?? config.s3.maxObjectBytes,
+      presign: { ...config.uploads.presign, endpoint: config.uploads.presign.endpoint ?? config.s3.endpoint },
+    },
+  };
+  return deepFreeze(resolved);
 }
 
 function readJsonFile(file: string): Record<string, unknown> {

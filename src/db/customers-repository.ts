@@ -18,7 +18,7 @@ export interface NewCustomer {
  */
 export async function addCustomer(db: Kysely<Database>, customer: NewCustomer, options: RouteCheckOptions = {}): Promise<CustomerRow> {
   const created = await addCustomerIfNew(db, customer, options);
-  if (created === undefined) throw new IngestError('CONFLICT', `a customer "${customer.slug}" exists already`, { expose: true });
+  if (created === undefined) throw new IngestError('CONFLICT', `a customer "${customer.slug}" exists already`);
   return created;
 }
 
@@ -110,7 +110,7 @@ async function writeCustomer(
     });
   } catch (error) {
     if ((error as { code?: unknown }).code === UNIQUE_VIOLATION && (error as { constraint?: unknown }).constraint === 'customer_routes_pkey') {
-      throw new IngestError('ROUTE_TAKEN', `a route of customer "${slug}" was just given to another customer; look at the customers and try again`, { expose: true, cause: error });
+      throw new IngestError('ROUTE_TAKEN', `a route of customer "${slug}" was just given to another customer; look at the customers and try again`, { cause: error });
     }
     throw error;
   }
@@ -130,7 +130,7 @@ function routeTaken(slug: string, clash: RouteClash, row: CustomerRow): IngestEr
   const message = field === 'slug'
     ? `slug: mail to ${JSON.stringify(clash.route)} would reach "${slug}" by its slug, but that address is routed to customer ${holderText}`
     : `${field}: ${JSON.stringify(clash.route)} is already routed to customer ${holderText}`;
-  return new IngestError('ROUTE_TAKEN', message, { expose: true, details: { field, route: clash.route, holders } });
+  return new IngestError('ROUTE_TAKEN', message, { details: { field, route: clash.route, holders } });
 }
 
 /** Removes a customer and (by cascade) its API keys. Its jobs stay: they name the slug, not the row. */

@@ -19,7 +19,7 @@ export function requireApiKey(db: Kysely<Database>): Middleware<AuthState> {
   return async (ctx, next) => {
     const presented = ctx.get('X-Api-Key');
     const caller = presented === '' || presented.length > MAX_KEY_LENGTH ? undefined : await findActiveApiKey(db, presented);
-    if (caller === undefined) throw new IngestError('UNAUTHORIZED', 'a valid X-Api-Key header is required', { expose: true });
+    if (caller === undefined) throw new IngestError('UNAUTHORIZED', 'a valid X-Api-Key header is required');
     ctx.state.caller = caller;
     await next();
   };

@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     db: deps.db, config: deps.config, prefix: API_PREFIX, accept: deps.accept, progress: new UploadProgressRegistry(),
     ...(deps.moduleKeys === undefined ? {} : { moduleKeys: deps.moduleKeys }),
     // Signing only: this client never opens a connection, so it needs no shutdown.
-    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint ?? deps.config.s3.endpoint }) : null,
+    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint }) : null,
   };
   // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
   // so the request stream reaches it untouched; it applies the same key check and rate limit.
@@ -127,8 +127,8 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
 function rejectBody(limitBytes: number): (error: Error) => never {
   return (error) => {
     const status = (error as { status?: unknown }).status;
-    if (status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limitBytes} bytes`, { expose: true });
-    if (status === 415) throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding; send UTF-8 JSON', { expose: true });
-    throw new IngestError('BAD_REQUEST', 'body: is not valid JSON', { expose: true, details: { field: 'body' } });
+    if (status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${limitBytes} bytes`);
+    if (status === 415) throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: unsupported encoding; send UTF-8 JSON');
+    throw new IngestError('BAD_REQUEST', 'body: is not valid JSON', { details: { field: 'body' } });
   };
 }

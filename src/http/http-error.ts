@@ -1,24 +1,5 @@
+import { errorCodeSpec, type ErrorCode } from '../core/error-codes.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
-
-/** HTTP status for each error code the API can meet; anything else is a 500 with a generic message. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  BAD_REQUEST: 400,
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  ROUTE_TAKEN: 409,
-  METHOD_NOT_ALLOWED: 405,
-  REQUEST_TIMEOUT: 408,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  RATE_LIMITED: 429,
-  CUSTOMER_UNKNOWN: 400,
-  MODULE_UNKNOWN: 400,
-  ARRIVAL_TOO_LARGE: 413,
-  ARRIVAL_IN_PROGRESS: 409,
-  DATABASE_UNAVAILABLE: 503,
-};
 
 export interface ErrorResponse {
   readonly status: number;
@@ -32,10 +13,12 @@ export function errorResponse(thrown: unknown): ErrorResponse {
   const code = (thrown as { code?: unknown } | null)?.code;
   const error = !(thrown instanceof IngestError) && typeof code === 'string' && (thrown as { status?: unknown }).status === undefined ? toIngestError(thrown) : thrown;
   if (error instanceof IngestError) {
-    const status = STATUS_BY_CODE[error.code] ?? (error.transient ? 503 : 500);
+    // The catalogue's status for the code; a code without one is not a client answer: 503 or 500.
+    const ownStatus = errorCodeSpec(error.code)?.http;
+    const status = ownStatus ?? (error.transient ? 503 : 500);
     const message = error.expose ? error.message : status === 503 ? 'the service is temporarily unavailable; try again' : 'internal error';
     // Internal codes (SYSTEM_ECONNREFUSED, DATABASE_ERROR…) name internals: clients get a generic one.
-    const code = error.expose || STATUS_BY_CODE[error.code] !== undefined ? error.code : status === 503 ? 'UNAVAILABLE' : 'INTERNAL';
+    const code = error.expose || ownStatus !== undefined ? error.code : status === 503 ? 'UNAVAILABLE' : 'INTERNAL';
     return { status, body: { error: { code, message } } };
   }
   const httpStatus = (error as { status?: unknown }).status;
@@ -47,27 +30,27 @@ export function errorResponse(thrown: unknown): ErrorResponse {
 }
 
 export function badRequest(field: string, message: string): IngestError {
-  return new IngestError('BAD_REQUEST', `${field}: ${message}`, { expose: true, details: { field } });
+  return new IngestError('BAD_REQUEST', `${field}: ${message}`, { details: { field } });
 }
 
 export function notFound(what: string): IngestError {
-  return new IngestError('NOT_FOUND', `${what} not found`, { expose: true });
+  return new IngestError('NOT_FOUND', `${what} not found`);
 }
 
 export function conflict(message: string, details?: Readonly<Record<string, unknown>>): IngestError {
-  return new IngestError('CONFLICT', message, { expose: true, ...(details === undefined ? {} : { details }) });
+  return new IngestError('CONFLICT', message, details === undefined ? {} : { details });
 }
 
 export function forbidden(message: string): IngestError {
-  return new IngestError('FORBIDDEN', message, { expose: true });
+  return new IngestError('FORBIDDEN', message);
 }
 
 /** The code for a bare status (Koa's own errors such as a malformed JSON body, the router's 405/501). */
-const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 501: 'NOT_IMPLEMENTED', 503: 'UNAVAILABLE',
 };
 
-export function codeForStatus(status: number): string {
+export function codeForStatus(status: number): ErrorCode {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
 }

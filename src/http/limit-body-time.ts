@@ -21,7 +21,7 @@ export function limitBodyTime(args: { readonly limitMs: number; readonly isStrea
         return;
       }
       const seconds = Math.round(args.limitMs / 100) / 10;
-      const { status, body } = errorResponse(new IngestError('REQUEST_TIMEOUT', `body: not received within ${seconds} s (http.timeouts.bodySeconds); send the whole request at once`, { expose: true }));
+      const { status, body } = errorResponse(new IngestError('REQUEST_TIMEOUT', `body: not received within ${seconds} s (http.timeouts.bodySeconds); send the whole request at once`));
       res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(body), close);
     }, args.limitMs);

@@ -48,7 +48,7 @@ export function jsonBodyOf(ctx: ParameterizedContext): unknown {
   const body = (ctx.request as { body?: unknown }).body;
   const hasBody = ctx.get('Transfer-Encoding') !== '' || Number(ctx.get('Content-Length') || '0') > 0;
   if (hasBody && !ctx.is('application/json')) {
-    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: send JSON with Content-Type: application/json', { expose: true });
+    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'body: send JSON with Content-Type: application/json');
   }
   return body ?? {};
 }

@@ -20,7 +20,7 @@ export function rateLimitPerKey(pointsPerSecond: number): Middleware<AuthState> 
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfterSeconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
       ctx.set('Retry-After', String(retryAfterSeconds));
-      throw new IngestError('RATE_LIMITED', `too many requests for this key: at most ${pointsPerSecond} per second; retry after ${retryAfterSeconds} s`, { expose: true });
+      throw new IngestError('RATE_LIMITED', `too many requests for this key: at most ${pointsPerSecond} per second; retry after ${retryAfterSeconds} s`);
     }
     await next();
   };

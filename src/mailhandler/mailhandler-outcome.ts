@@ -1,4 +1,5 @@
 import type { AcceptResult } from '../pipeline/accept.js';
+import { errorCodeSpec, SYSEXITS } from '../core/error-codes.js';
 import { toIngestError } from '../core/ingest-error.js';
 import { replyForError } from '../smtp/reply-for-error.js';
 import { acceptedReplyText } from '../smtp/smtp-envelope.js';
@@ -7,14 +8,7 @@ import { acceptedReplyText } from '../smtp/smtp-envelope.js';
  * sysexits.h codes, the only statuses Postfix pipe(8) interprets: 75 defers, the others bounce,
  * and so does any code outside 64–78 (a plain `exit 1` would bounce mail for good).
  */
-export const MAILHANDLER_EXIT = {
-  ok: 0,
-  dataError: 65,
-  noUser: 67,
-  unavailable: 69,
-  tempFail: 75,
-  noPermission: 77,
-} as const;
+export const MAILHANDLER_EXIT = SYSEXITS;
 
 /** What the command prints (one line) and exits with. */
 export interface MailhandlerOutcome {
@@ -23,18 +17,7 @@ export interface MailhandlerOutcome {
   readonly line: string;
 }
 
-/** Permanent refusals with their own status; any other permanent one is EX_UNAVAILABLE. */
-const PERMANENT_EXIT_CODES: ReadonlyMap<string, number> = new Map([
-  ['RECIPIENT_UNKNOWN', MAILHANDLER_EXIT.noUser],
-  ['RELAY_DENIED', MAILHANDLER_EXIT.noPermission],
-  ['SENDER_NOT_ALLOWED', MAILHANDLER_EXIT.noPermission],
-  ['MESSAGE_TOO_LARGE', MAILHANDLER_EXIT.dataError],
-  ['ARRIVAL_TOO_LARGE', MAILHANDLER_EXIT.dataError],
-  ['MESSAGE_MALFORMED', MAILHANDLER_EXIT.dataError],
-]);
-
-/** Local set-up problems (master.cf, config, schema): deferred with X.3.5 "system incorrectly configured". */
-const LOCAL_SETUP_CODES: ReadonlySet<string> = new Set(['MAILHANDLER_USAGE', 'CONFIG_INVALID', 'DATABASE_SCHEMA_OUTDATED', 'EMBEDDED_DATABASE_UNAVAILABLE']);
+/** Local set-up problems (master.cf, config, schema) are deferred with X.3.5 "system incorrectly configured". */
 const LOCAL_SETUP_STATUS = '4.3.5';
 
 /**
@@ -50,10 +33,11 @@ export function mailhandlerOutcomeForError(error: unknown): MailhandlerOutcome {
   const status = reply.message.slice(0, space);
   const text = reply.message.slice(space + 1);
   if (reply.responseCode < 500) {
-    const localStatus = LOCAL_SETUP_CODES.has(ingestError.code) ? LOCAL_SETUP_STATUS : status;
+    const localStatus = errorCodeSpec(ingestError.code)?.localSetup === true ? LOCAL_SETUP_STATUS : status;
     return { exitCode: MAILHANDLER_EXIT.tempFail, line: `${localStatus} ${text} (${ingestError.code})` };
   }
-  return { exitCode: PERMANENT_EXIT_CODES.get(ingestError.code) ?? MAILHANDLER_EXIT.unavailable, line: `${status} ${text} (${ingestError.code})` };
+  // A permanent refusal exits with the code's own status from the catalogue, else EX_UNAVAILABLE.
+  return { exitCode: errorCodeSpec(ingestError.code)?.exit ?? MAILHANDLER_EXIT.unavailable, line: `${status} ${text} (${ingestError.code})` };
 }
 
 /** `2.0.0 Ok: queued as <job id>…`, the line Postfix logs with the delivery. */

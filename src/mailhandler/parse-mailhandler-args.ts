@@ -98,5 +98,5 @@ function isValueOption(name: string): name is ValueOption {
 }
 
 function usageError(problem: string): IngestError {
-  return new IngestError('MAILHANDLER_USAGE', `${problem}; usage: ${MAILHANDLER_USAGE}`, { transient: true, expose: true });
+  return new IngestError('MAILHANDLER_USAGE', `${problem}; usage: ${MAILHANDLER_USAGE}`);
 }

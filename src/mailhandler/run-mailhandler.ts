@@ -13,7 +13,7 @@ import { IngestError, toIngestError } from '../core/ingest-error.js';
 import { acceptMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
-import { resolveNodeName } from '../pipeline/resolve-node-name.js';
+import { settleNodeName } from '../config/node-identity.js';
 import { mailhandlerOutcomeForError, mailhandlerOutcomeForResults, type MailhandlerOutcome } from './mailhandler-outcome.js';
 import { parseMailhandlerArgs, type MailhandlerArgs } from './parse-mailhandler-args.js';
 import { routePipedRecipients } from './route-piped-recipients.js';
@@ -58,7 +58,7 @@ export async function runMailhandler(args: RunMailhandlerArgs): Promise<Mailhand
     envelope = parseMailhandlerArgs(args.argv);
     const loaded = loadConfigForMailhandler(args.loadConfig);
     // The name `serve` uses on this data root, so that its worker runs the jobs staged here.
-    const config: Config = Object.freeze({ ...loaded, nodeName: await resolveNodeName({ configured: loaded.nodeName, dataRoot: loaded.dataRoot, sharedDataRoot: loaded.sharedDataRoot }) });
+    const config = await settleNodeName(loaded);
     logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: false });
     logger = logging.for('mailhandler');
     const url = config.database.url ?? await embeddedDatabaseUrl({ dataRoot: config.dataRoot, port: config.database.embeddedPort });
@@ -96,7 +96,7 @@ async function deliver(args: {
   const db = args.db.db;
   const pending = await findPendingMigrations(db).catch((error: unknown) => { throw toIngestError(error); });
   if (pending.length > 0) {
-    throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`, { transient: true, expose: true });
+    throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`);
   }
   const customers = (await listCustomers(db).catch((error: unknown) => { throw toIngestError(error); }))
     .map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders }));
@@ -127,7 +127,7 @@ function loadConfigForMailhandler(load: () => Config): Config {
     return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new IngestError('CONFIG_INVALID', error.message, { transient: true, expose: true, cause: error });
+    throw new IngestError('CONFIG_INVALID', error.message, { cause: error });
   }
 }
 

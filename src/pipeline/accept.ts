@@ -118,7 +118,7 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
     group,
     classified: module !== undefined,
     receivedAt: (arrival.receivedAt ?? new Date()).toISOString(),
-    node: deps.config.nodeName ?? 'local',
+    node: deps.config.node.name,
     files: withoutNul(folder.files) as StagedManifest['files'],
   };
 }

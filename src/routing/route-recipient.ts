@@ -146,10 +146,10 @@ function ambiguousRecipient(address: string, customers: readonly string[]): Inge
   const names = [...customers].sort().map((slug) => JSON.stringify(slug)).join(' and ');
   // Not exposed: the sender must not learn customer names; the log and the job record get them.
   return new IngestError('RECIPIENT_AMBIGUOUS', `recipient ${quote(address)} is routed to customers ${names}; refused until an admin gives it to one of them`, {
-    transient: true, expose: false, details: { address, customers: [...customers].sort() },
+    details: { address, customers: [...customers].sort() },
   });
 }
 
 function recipientError(code: 'RECIPIENT_UNKNOWN' | 'RELAY_DENIED', message: string, address: string): IngestError {
-  return new IngestError(code, message, { transient: false, expose: true, details: { address } });
+  return new IngestError(code, message, { details: { address } });
 }

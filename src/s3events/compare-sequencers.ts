@@ -38,9 +38,6 @@ function hexDigitOrder(sequencer: string, index: number): number {
 
 function assertSequencer(value: string): void {
   if (!isSequencer(value)) {
-    throw new IngestError('SEQUENCER_INVALID', `sequencer ${JSON.stringify(value.slice(0, 64))} is not a hex string`, {
-      transient: false,
-      expose: true,
-    });
+    throw new IngestError('SEQUENCER_INVALID', `sequencer ${JSON.stringify(value.slice(0, 64))} is not a hex string`);
   }
 }

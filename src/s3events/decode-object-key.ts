@@ -19,8 +19,6 @@ export function decodeObjectKey(encodedKey: string): string {
     return decodeURIComponent(spaced);
   } catch (cause) {
     throw new IngestError('NOTIFICATION_MALFORMED', describeDecodeFailure(encodedKey), {
-      transient: false,
-      expose: true,
       cause,
       details: { encodedKey },
     });

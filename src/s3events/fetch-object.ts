@@ -76,7 +76,7 @@ export async function fetchObjectInto(args: ObjectLocation & {
   }
   const body = response.Body as Readable | undefined;
   const version = versionOf(response);
-  if (body === undefined) throw new IngestError('S3_EMPTY_RESPONSE', `S3 returned no body for ${where}`, { transient: true });
+  if (body === undefined) throw new IngestError('S3_EMPTY_RESPONSE', `S3 returned no body for ${where}`);
   if (response.ContentLength !== undefined && response.ContentLength > args.maxBytes) {
     body.destroy();
     throw tooLarge(where, response.ContentLength, args.maxBytes);
@@ -106,10 +106,10 @@ export async function fetchObjectInto(args: ObjectLocation & {
     if (error instanceof IngestError && error.code === 'ARRIVAL_TOO_LARGE') throw tooLarge(where, undefined, args.maxBytes);
     // Disk full, connection reset…: the system code says more than our wording would.
     if (typeof (error as { code?: unknown }).code === 'string') throw toIngestError(error);
-    throw new IngestError('OBJECT_READ_FAILED', `reading ${where} failed part-way: ${(error as Error).message}`, { transient: true, cause: error });
+    throw new IngestError('OBJECT_READ_FAILED', `reading ${where} failed part-way: ${(error as Error).message}`, { cause: error });
   }
   if (response.ContentLength !== undefined && staged.size !== response.ContentLength) {
-    throw new IngestError('OBJECT_TRUNCATED', `${where}: received ${staged.size} bytes, Content-Length said ${response.ContentLength}`, { transient: true, expose: true });
+    throw new IngestError('OBJECT_TRUNCATED', `${where}: received ${staged.size} bytes, Content-Length said ${response.ContentLength}`);
   }
   return { ...version, size: staged.size, stagedName };
 }
@@ -138,11 +138,11 @@ function describeLocation(location: { readonly bucket: string; readonly key: str
 
 function tooLarge(where: string, size: number | undefined, limit: number): IngestError {
   const what = size === undefined ? 'is larger than' : `has ${size} bytes, more than`;
-  return new IngestError('ARRIVAL_TOO_LARGE', `${where} ${what} the limit of ${limit} bytes (s3.maxObjectBytes)`, { expose: true, details: { limitBytes: limit, ...(size === undefined ? {} : { sizeBytes: size }) } });
+  return new IngestError('ARRIVAL_TOO_LARGE', `${where} ${what} the limit of ${limit} bytes (s3.maxObjectBytes)`, { details: { limitBytes: limit, ...(size === undefined ? {} : { sizeBytes: size }) } });
 }
 
 function changed(where: string, why: string): IngestError {
-  return new IngestError('OBJECT_CHANGED', `${where} changed since the event: ${why}`, { transient: true, expose: true });
+  return new IngestError('OBJECT_CHANGED', `${where} changed since the event: ${why}`);
 }
 
 /** S3's answers mapped once: missing, changed, refused (permanent) or unavailable (retry later). */
@@ -151,15 +151,15 @@ function s3Error(error: unknown, location: { readonly bucket: string; readonly k
   if (error instanceof S3ServiceException) {
     const status = error.$metadata.httpStatusCode;
     if (error.name === 'NoSuchKey' || (error.name === 'NotFound' && status === 404)) {
-      return new IngestError('OBJECT_MISSING', `${where} does not exist (deleted after the upload was announced?)`, { expose: true, cause: error });
+      return new IngestError('OBJECT_MISSING', `${where} does not exist (deleted after the upload was announced?)`, { cause: error });
     }
     if (error.name === 'PreconditionFailed' || status === 412) return changed(where, 'S3 reports a different ETag (overwritten)');
     if (error.$fault === 'server' || status === 429 || status === 503 || error.name === 'SlowDown') {
-      return new IngestError('S3_UNAVAILABLE', `S3 could not serve ${where} (${error.name}); will retry`, { transient: true, cause: error });
+      return new IngestError('S3_UNAVAILABLE', `S3 could not serve ${where} (${error.name}); will retry`, { cause: error });
     }
     const code = status === 403 ? 'S3_ACCESS_DENIED' : 'S3_REQUEST_REJECTED';
-    return new IngestError(code, `S3 refused ${where}: ${error.name}${status === undefined ? '' : ` (HTTP ${status})`}`, { expose: true, cause: error, details: { s3Error: error.name } });
+    return new IngestError(code, `S3 refused ${where}: ${error.name}${status === undefined ? '' : ` (HTTP ${status})`}`, { cause: error, details: { s3Error: error.name } });
   }
-  if ((error as Error | undefined)?.name === 'AbortError') return new IngestError('S3_ABORTED', `reading ${where} was stopped (shutdown)`, { transient: true, cause: error });
+  if ((error as Error | undefined)?.name === 'AbortError') return new IngestError('S3_ABORTED', `reading ${where} was stopped (shutdown)`, { cause: error });
   return toIngestError(error);
 }

@@ -210,7 +210,7 @@ function assertSupportedVersion(eventVersion: string, where: string): void {
     throw new IngestError(
       'NOTIFICATION_VERSION_UNSUPPORTED',
       `S3 notification ${where}.eventVersion ${JSON.stringify(eventVersion)} is not supported (expected ${SUPPORTED_EVENT_VERSION_MAJOR}.x)`,
-      { transient: false, expose: true, details: { eventVersion } },
+      { details: { eventVersion } },
     );
   }
 }
@@ -260,8 +260,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function malformed(problem: string, cause?: unknown): IngestError {
   return new IngestError('NOTIFICATION_MALFORMED', `S3 notification is malformed: ${problem}`, {
-    transient: false,
-    expose: true,
     cause,
   });
 }

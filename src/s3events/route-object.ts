@@ -120,8 +120,6 @@ function segmentProblem(segment: string): string | undefined {
 function unroutable(bucket: string, key: string, problem: string): IngestError {
   const quotedKey = JSON.stringify(key.slice(0, MAX_QUOTED_KEY_CHARS));
   return new IngestError('OBJECT_UNROUTABLE', `object ${quotedKey} in bucket ${JSON.stringify(bucket)} cannot be routed: ${problem}`, {
-    transient: false,
-    expose: true,
     details: { bucket, key },
   });
 }

@@ -27,14 +27,14 @@ export function checkRecipient(args: CheckRecipientArgs): string {
   const slug = routeRecipient({ address: args.address, customers: args.customers, ingestDomains: args.ingestDomains });
   if (args.authenticated !== undefined) {
     if (args.authenticated.customer !== null && args.authenticated.customer !== slug) {
-      throw new IngestError('SENDER_NOT_ALLOWED', `the authenticated user may not send to ${quote(args.address)}`, { expose: true, details: { address: args.address } });
+      throw new IngestError('SENDER_NOT_ALLOWED', `the authenticated user may not send to ${quote(args.address)}`, { details: { address: args.address } });
     }
     return slug;
   }
   const allowedSenders = args.customers.find((customer) => customer.slug === slug)?.allowedSenders ?? [];
   if (!senderAllowed({ sender: args.sender, allowedSenders })) {
     throw new IngestError('SENDER_NOT_ALLOWED', `sender ${quote(args.sender ?? '')} is not allowed to send to ${quote(args.address)}`, {
-      expose: true, details: { address: args.address, sender: args.sender },
+      details: { address: args.address, sender: args.sender },
     });
   }
   return slug;

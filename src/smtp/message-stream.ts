@@ -53,5 +53,5 @@ async function* chunksUnderDeadline(stream: SMTPServerDataStream, idle?: DataIdl
 }
 
 function tooLarge(maxBytes: number): IngestError {
-  return new IngestError('MESSAGE_TOO_LARGE', `message exceeds the maximum size of ${maxBytes} bytes`, { expose: true, details: { limitBytes: maxBytes } });
+  return new IngestError('MESSAGE_TOO_LARGE', `message exceeds the maximum size of ${maxBytes} bytes`, { details: { limitBytes: maxBytes } });
 }

@@ -1,3 +1,4 @@
+import { ERROR_CODE_LIST, ERROR_CODES, STORAGE_FULL_REPLY } from '../core/error-codes.js';
 import { toIngestError } from '../core/ingest-error.js';
 import type { IngestError } from '../core/ingest-error.js';
 
@@ -11,10 +12,11 @@ import type { IngestError } from '../core/ingest-error.js';
  * 1. `STORAGE_LOW`, `SYSTEM_ENOSPC`, `SYSTEM_EDQUOT`, or any error caused by ENOSPC/EDQUOT (the
  *    spool wraps its write failures) → 452 4.3.1 (running out of space is never permanent,
  *    whatever the flag says).
- * 2. transient limits with their own reply (`TOO_MANY_RECIPIENTS` → 452 4.5.3,
- *    `TOO_MANY_CONNECTIONS` → 421 4.7.0); any other transient error → 451 4.3.0.
- * 3. known policy codes → their 5xx (table below), exposed or not.
- * 4. any other non-transient error → 554 5.0.0 when `expose`, else 451 4.3.0: an unknown internal
+ * 2. a code's own reply from the catalogue (src/core/error-codes.ts), when it fits the error:
+ *    a 4xx one (`TOO_MANY_RECIPIENTS` → 452 4.5.3) only if the error is transient, a 5xx one
+ *    (`RECIPIENT_UNKNOWN` → 550 5.1.1) only if it is permanent, exposed or not; any other
+ *    transient error → 451 4.3.0.
+ * 3. any other non-transient error → 554 5.0.0 when `expose`, else 451 4.3.0: an unknown internal
  *    fault must never bounce mail for good (the Haraka #3386 class of bug).
  *
  * The text is the error's own message only when `expose`, sanitised to printable ASCII without
@@ -42,32 +44,21 @@ const TEMPORARY_FAILURE: ReplyRule = {
   enhancedStatus: '4.3.0',
   genericText: 'Temporary local problem, please try again later',
 };
-const STORAGE_FULL: ReplyRule = {
-  responseCode: 452,
-  enhancedStatus: '4.3.1',
-  genericText: 'Insufficient system storage, please try again later',
-};
 const PERMANENT_FAILURE: ReplyRule = { responseCode: 554, enhancedStatus: '5.0.0', genericText: 'Message rejected' };
+const STORAGE_FULL = parseReplyRule(STORAGE_FULL_REPLY);
 
-const STORAGE_CODES: ReadonlySet<string> = new Set(['STORAGE_LOW', 'SYSTEM_ENOSPC', 'SYSTEM_EDQUOT', 'ENOSPC', 'EDQUOT']);
+/** The catalogue's own replies (`<code> <enhanced status> <text>`), parsed once. */
+const OWN_RULES: ReadonlyMap<string, ReplyRule> = new Map(
+  ERROR_CODE_LIST.flatMap((code) => {
+    const reply = ERROR_CODES[code].smtp;
+    return reply === undefined ? [] : [[code, parseReplyRule(reply)] as const];
+  }),
+);
+
+/** Codes whose own reply is "insufficient storage", plus the raw system codes a wrapped cause may carry. */
+const STORAGE_CODES: ReadonlySet<string> = new Set([...ERROR_CODE_LIST.filter((code) => ERROR_CODES[code].smtp === STORAGE_FULL_REPLY), 'ENOSPC', 'EDQUOT']);
 /** How deep the `cause` chain is searched for a full disk (wrappers of wrappers are rare). */
 const MAX_CAUSE_DEPTH = 5;
-
-/** Transient refusals with a more telling reply than 451 (applied only when the error is transient). */
-const TRANSIENT_RULES: ReadonlyMap<string, ReplyRule> = new Map([
-  ['TOO_MANY_RECIPIENTS', { responseCode: 452, enhancedStatus: '4.5.3', genericText: 'Too many recipients' }],
-  ['TOO_MANY_CONNECTIONS', { responseCode: 421, enhancedStatus: '4.7.0', genericText: 'Too many connections, try again later' }],
-]);
-
-const POLICY_RULES: ReadonlyMap<string, ReplyRule> = new Map([
-  ['MESSAGE_TOO_LARGE', { responseCode: 552, enhancedStatus: '5.3.4', genericText: 'Message size exceeds fixed maximum message size' }],
-  // The staging writer's own cap (stage.ts), reached when a transport does not count bytes itself.
-  ['ARRIVAL_TOO_LARGE', { responseCode: 552, enhancedStatus: '5.3.4', genericText: 'Message size exceeds fixed maximum message size' }],
-  ['RECIPIENT_UNKNOWN', { responseCode: 550, enhancedStatus: '5.1.1', genericText: 'Recipient address rejected: user unknown' }],
-  ['RELAY_DENIED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Relay access denied' }],
-  ['SENDER_NOT_ALLOWED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Sender address rejected: not allowed' }],
-  ['MESSAGE_MALFORMED', { responseCode: 554, enhancedStatus: '5.6.0', genericText: 'Message content rejected: malformed message' }],
-]);
 
 /** Accepts anything thrown: non-IngestErrors go through `toIngestError` (unknown → transient). */
 export function replyForError(error: unknown): SmtpReply {
@@ -88,8 +79,16 @@ export function smtpErrorFor(error: unknown): Error & { responseCode: number } {
 
 function chooseRule(error: IngestError): ReplyRule {
   if (isStorageFull(error)) return STORAGE_FULL;
-  if (error.transient) return TRANSIENT_RULES.get(error.code) ?? TEMPORARY_FAILURE;
-  return POLICY_RULES.get(error.code) ?? (error.expose ? PERMANENT_FAILURE : TEMPORARY_FAILURE);
+  // A code's own 4xx reply fits only a transient error, its own 5xx only a permanent one.
+  const own = OWN_RULES.get(error.code);
+  if (own !== undefined && (own.responseCode < 500) === error.transient) return own;
+  if (error.transient) return TEMPORARY_FAILURE;
+  return error.expose ? PERMANENT_FAILURE : TEMPORARY_FAILURE;
+}
+
+function parseReplyRule(reply: string): ReplyRule {
+  const [responseCode = '', enhancedStatus = '', ...text] = reply.split(' ');
+  return { responseCode: Number(responseCode), enhancedStatus, genericText: text.join(' ') };
 }
 
 /** True when the error, or one that caused it, says the disk or the quota is full. */

@@ -42,7 +42,7 @@ export class SessionLimits {
     const count = this.#perAddress.get(address) ?? 0;
     if (count >= this.#args.maxPerAddress && !this.#args.exempt(session.remoteAddress)) {
       throw new IngestError('TOO_MANY_CONNECTIONS', 'too many connections from your address, try again later', {
-        transient: true, expose: true, details: { address: session.remoteAddress, countedAs: address, limit: this.#args.maxPerAddress },
+        details: { address: session.remoteAddress, countedAs: address, limit: this.#args.maxPerAddress },
       });
     }
     this.#perAddress.set(address, count + 1);

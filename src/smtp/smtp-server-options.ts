@@ -18,7 +18,7 @@ export async function smtpServerOptions(config: Config): Promise<SMTPServerOptio
     : undefined;
   const relays = smtp.trustedRelays.length > 0 ? [...smtp.trustedRelays] : false;
   return {
-    name: smtp.hostname ?? config.nodeName ?? undefined,
+    name: smtp.hostname ?? config.node.name,
     banner: 'DataProcessor ingest',
     size: smtp.maxMessageBytes,
     maxClients: smtp.maxClients,

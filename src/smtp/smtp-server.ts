@@ -101,7 +101,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       const routed = recipientsByEnvelope.get(session.envelope) ?? new Map<string, RoutedRecipient>();
       const key = address.address.toLowerCase();
       if (routed.size >= smtp.maxRecipients && !routed.has(key)) {
-        throw new IngestError('TOO_MANY_RECIPIENTS', `at most ${smtp.maxRecipients} recipients per message`, { transient: true, expose: true });
+        throw new IngestError('TOO_MANY_RECIPIENTS', `at most ${smtp.maxRecipients} recipients per message`);
       }
       const user = authenticatedUser(session);
       const customer = checkRecipient({
@@ -125,7 +125,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       onIdle: () => {
         closeSession(session.id, 'DATA idle', (name) => `4.4.2 ${name} Timeout waiting for message data, closing connection`);
         // The reader stops at once, so the partial message is removed now, not when the socket closes.
-        stream.destroy(new IngestError('DATA_TIMEOUT', `less than ${PROGRESS_BYTES} bytes of message data in ${smtp.dataIdleSeconds} s`, { transient: true }));
+        stream.destroy(new IngestError('DATA_TIMEOUT', `less than ${PROGRESS_BYTES} bytes of message data in ${smtp.dataIdleSeconds} s`));
       },
     });
     const routed = [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])];

@@ -47,6 +47,20 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ env: {}, overrides: { s3: { routes: [{ ...route, prefix: 'in/' }, { ...route, type: 'other', prefix: '/in' }] } } }), /s3\.routes\.1: routes 0 and 1 both map bucket "veritas2hview"/);
   });
 
+  it('resolves the values that default to other values once: node, upload limit, presign endpoint', () => {
+    const defaults = loadConfig({ env: {}, cwd: '/srv/dp' });
+    assert.equal(defaults.uploads.maxBytes, defaults.s3.maxObjectBytes, 'uploads take what S3 takes unless set');
+    assert.equal(defaults.uploads.presign.endpoint, defaults.s3.endpoint);
+    assert.equal(defaults.node.configured, false);
+    assert.ok(defaults.node.name !== '' && Object.isFrozen(defaults.node));
+    assert.equal('nodeName' in defaults, false, 'only the resolved node is handed out');
+    const set = loadConfig({ env: { DP_NODE_NAME: 'ingest-1', DP_S3_ENDPOINT: 'http://minio:9000', DP_UPLOADS_MAX_BYTES: '1000' } });
+    assert.deepEqual(set.node, { name: 'ingest-1', configured: true });
+    assert.equal(set.uploads.maxBytes, 1000);
+    assert.equal(set.uploads.presign.endpoint, 'http://minio:9000');
+    assert.equal(loadConfig({ env: { DP_S3_ENDPOINT: 'http://minio:9000', DP_UPLOADS_PRESIGN_ENDPOINT: 'https://s3.example.com' } }).uploads.presign.endpoint, 'https://s3.example.com');
+  });
+
   it('reports a missing or broken DP_CONFIG file clearly', async () => {
     assert.throws(() => loadConfig({ env: { DP_CONFIG: '/nonexistent/config.json' } }), /cannot read config file \/nonexistent\/config.json/);
     const dir = await mkdtemp(path.join(tmpdir(), 'dp-config-'));

@@ -47,7 +47,7 @@ describe('pipeline robustness', function () {
       await folder.writeFile({ name: 'instruction.json', source: `{"rows":1,"tag":"r${n}"}` });
       await folder.complete({
         manifestVersion: 1, stagingId: folder.id, idempotencyKey: `recover:${n}`, source: 'api', sourceRef: {}, hints: {}, customer: 'bobs_burgers',
-        category: 'test', type: 'echo', group: 'g', classified: true, receivedAt: new Date().toISOString(), node: t.config.nodeName ?? 'local',
+        category: 'test', type: 'echo', group: 'g', classified: true, receivedAt: new Date().toISOString(), node: t.config.node.name,
       });
       folders.push(folder);
     }

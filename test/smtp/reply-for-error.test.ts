@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
+import type { ErrorCode } from '../../src/core/error-codes.js';
 import { IngestError, toIngestError } from '../../src/core/ingest-error.js';
 import { MAX_REPLY_TEXT_BYTES, replyForError, sanitizeReplyText, smtpErrorFor } from '../../src/smtp/reply-for-error.js';
 
@@ -14,8 +15,9 @@ interface ReplyCase {
   readonly message: string | RegExp;
 }
 
+/** Flags as given (false when left out), not the catalogue's; any string, since codes outside the catalogue (an old job row's) must map safely too. */
 function ingest(code: string, options: { transient?: boolean; expose?: boolean }, message = `${code} happened`): IngestError {
-  return new IngestError(code, message, options);
+  return new IngestError(code as ErrorCode, message, { transient: options.transient ?? false, expose: options.expose ?? false });
 }
 
 const CASES: readonly ReplyCase[] = [
@@ -97,7 +99,7 @@ describe('replyForError', () => {
     };
     for (let round = 0; round < 500; round += 1) {
       const text = String.fromCharCode(...Array.from({ length: nextByte() * 3 }, nextByte));
-      const error = new IngestError(codes[round % codes.length] ?? '', text, { transient: round % 3 === 0, expose: round % 2 === 0 });
+      const error = new IngestError((codes[round % codes.length] ?? '') as ErrorCode, text, { transient: round % 3 === 0, expose: round % 2 === 0 });
       const reply = replyForError(error);
       const line = `${reply.responseCode} ${reply.message}`;
       assert.doesNotMatch(line, /[\r\n\u0000]/);

@@ -2,7 +2,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { IngestModule } from '../../src/modules/types.js';
+import type { ErrorCode } from '../../src/core/error-codes.js';
 import { IngestError } from '../../src/core/ingest-error.js';
+
+/** The echo module's own codes, kept out of the product catalogue: job rows hold codes as plain text. */
+const echoCode = (code: `ECHO_${string}`): ErrorCode => code as ErrorCode;
 
 /**
  * A small module for pipeline tests (`test/echo`). Its one input file is JSON telling it what to
@@ -33,7 +37,7 @@ export const echoModule = {
   group: (facts) => facts.hints.group ?? 'default',
   async parse(context) {
     const file = context.files[0];
-    if (file === undefined) throw new IngestError('ECHO_NO_INPUT', 'no input file');
+    if (file === undefined) throw new IngestError(echoCode('ECHO_NO_INPUT'), 'no input file');
     const instruction = JSON.parse(await readFile(path.join(context.workDir, file.name), 'utf8')) as EchoInstruction;
     const sleepUntil = Date.now() + (instruction.sleepMs ?? 0);
     while (Date.now() < sleepUntil) {
@@ -47,9 +51,9 @@ export const echoModule = {
     const failed = transientFailures.get(context.jobId) ?? 0;
     if (failed < (instruction.failTransientTimes ?? 0)) {
       transientFailures.set(context.jobId, failed + 1);
-      throw new IngestError('ECHO_TRANSIENT', `planned transient failure ${failed + 1}`, { transient: true });
+      throw new IngestError(echoCode('ECHO_TRANSIENT'), `planned transient failure ${failed + 1}`, { transient: true });
     }
-    if (instruction.failPermanent === true) throw new IngestError('ECHO_BAD_INPUT', instruction.failMessage ?? 'planned permanent failure', { expose: true });
+    if (instruction.failPermanent === true) throw new IngestError(echoCode('ECHO_BAD_INPUT'), instruction.failMessage ?? 'planned permanent failure', { expose: true });
     return { rows: instruction.rows ?? 1, sha: file.sha256 };
   },
   async upsert(trx, parsed, context) {

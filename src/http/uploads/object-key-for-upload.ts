@@ -24,7 +24,7 @@ export function objectKeyForUpload(args: {
   const moduleKey = `${args.category}/${args.type}`;
   const candidates = args.routes.filter((route) => route.category === args.category && route.type === args.type);
   if (candidates.length === 0) {
-    throw new IngestError('OBJECT_UNROUTABLE', `no bucket is configured for ${moduleKey} (s3.routes)`, { expose: true });
+    throw new IngestError('OBJECT_UNROUTABLE', `no bucket is configured for ${moduleKey} (s3.routes)`);
   }
   let problem: IngestError | undefined;
   for (const route of candidates) {
@@ -34,11 +34,11 @@ export function objectKeyForUpload(args: {
       const routed = routeObject({ bucket: route.bucket, key, routes: args.routes });
       const same = routed.category === args.category && routed.type === args.type && routed.customer === args.customer && routed.group === args.group && routed.fileName === args.fileName;
       if (same) return { bucket: route.bucket, key };
-      problem ??= new IngestError('OBJECT_UNROUTABLE', `s3://${route.bucket}/${key} would be routed to ${routed.category}/${routed.type}, not ${moduleKey}`, { expose: true });
+      problem ??= new IngestError('OBJECT_UNROUTABLE', `s3://${route.bucket}/${key} would be routed to ${routed.category}/${routed.type}, not ${moduleKey}`);
     } catch (error) {
       if (!(error instanceof IngestError) || error.code !== 'OBJECT_UNROUTABLE') throw error;
       problem ??= error;
     }
   }
-  throw problem ?? new IngestError('OBJECT_UNROUTABLE', `no usable bucket for ${moduleKey}`, { expose: true });
+  throw problem ?? new IngestError('OBJECT_UNROUTABLE', `no usable bucket for ${moduleKey}`);
 }

@@ -78,7 +78,7 @@ export async function presignPutUrl(args: PresignPutArgs): Promise<PresignedPut>
   } catch (error) {
     const name = (error as Error | undefined)?.name ?? '';
     if (name === 'CredentialsProviderError' || /credential/i.test((error as Error | undefined)?.message ?? '')) {
-      throw new IngestError('S3_CREDENTIALS_MISSING', 'presigning is unavailable: the service has no S3 credentials', { transient: true, expose: true, cause: error });
+      throw new IngestError('S3_CREDENTIALS_MISSING', 'presigning is unavailable: the service has no S3 credentials', { cause: error });
     }
     throw error;
   }

@@ -40,7 +40,7 @@ export function s3EventsRoutes(deps: S3EventsRoutesDeps): Router<AuthState> {
     extendTypes: { text: NOTIFICATION_TYPES },
     textLimit: deps.bodyLimitBytes,
     onError: (error) => {
-      if ((error as { status?: unknown }).status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${deps.bodyLimitBytes} bytes`, { expose: true });
+      if ((error as { status?: unknown }).status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${deps.bodyLimitBytes} bytes`);
       throw badRequest('body', 'could not be read as UTF-8 text');
     },
   });
@@ -48,7 +48,7 @@ export function s3EventsRoutes(deps: S3EventsRoutesDeps): Router<AuthState> {
   router.post('/s3/events', requireWebhookToken(deps.token), readBody, async (ctx) => {
     const body = ctx.request.body;
     if (typeof body !== 'string') {
-      throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: send the notification as ${NOTIFICATION_TYPES.join(' or ')}`, { expose: true });
+      throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: send the notification as ${NOTIFICATION_TYPES.join(' or ')}`);
     }
     if (jsonTextHasNul(body)) throw badRequest('body', NUL_MESSAGE);
     const result = await handleNotificationBody(deps.objectJobs, { body, source: 'webhook' }).catch((error: unknown) => { throw asRequestError(error); });
@@ -65,7 +65,7 @@ function requireWebhookToken(token: string): Middleware<AuthState> {
     const presented = presentedToken(ctx.get('Authorization'));
     if (presented === undefined || !timingSafeEqual(sha256(presented), expected)) {
       ctx.set('WWW-Authenticate', 'Bearer realm="s3-events"');
-      throw new IngestError('UNAUTHORIZED', 'a valid webhook token is required (Authorization: Bearer <token>)', { expose: true });
+      throw new IngestError('UNAUTHORIZED', 'a valid webhook token is required (Authorization: Bearer <token>)');
     }
     await next();
   };

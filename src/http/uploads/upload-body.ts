@@ -109,7 +109,7 @@ function openMultipartFile(req: IncomingMessage): Promise<UploadBody> {
  */
 export function watchUploadIdle(req: IncomingMessage, idleMs: number): () => void {
   const onIdle = (): void => {
-    req.destroy(new IngestError('UPLOAD_STALLED', `no bytes received for ${Math.round(idleMs / 1000)} s`, { expose: true }));
+    req.destroy(new IngestError('UPLOAD_STALLED', `no bytes received for ${Math.round(idleMs / 1000)} s`));
   };
   req.setTimeout(idleMs);
   req.on('timeout', onIdle);

@@ -132,7 +132,7 @@ function asRequestError(error: unknown, target: RoutedSeedPath): IngestError {
     case 'OBJECT_CHANGED':
       return conflict(`${where} changed while it was being read; try again`);
     case 'S3_ACCESS_DENIED':
-      return new IngestError('S3_ACCESS_DENIED', `the service may not read ${where}`, { expose: true, transient: false });
+      return new IngestError('S3_ACCESS_DENIED', `the service may not read ${where}`);
     default:
       return ingestError;
   }

@@ -63,7 +63,7 @@ export function archiveLimitExceeded(args: {
 }): IngestError {
   const details: Record<string, unknown> = { budget: args.budget, limit: args.limit, observed: args.observed };
   if (args.entry !== undefined) details['entry'] = args.entry;
-  return new IngestError('ARCHIVE_LIMIT_EXCEEDED', args.message, { transient: false, expose: true, details });
+  return new IngestError('ARCHIVE_LIMIT_EXCEEDED', args.message, { details });
 }
 
 export function formatBytes(bytes: number): string {

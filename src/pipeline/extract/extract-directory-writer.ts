@@ -101,6 +101,6 @@ function destinationError(error: unknown, relativePath: string): unknown {
   return new IngestError(
     'ARCHIVE_DESTINATION_CONFLICT',
     `cannot extract ${JSON.stringify(relativePath)}: something already exists at that path in the extraction directory`,
-    { transient: false, expose: false, cause: error },
+    { cause: error },
   );
 }

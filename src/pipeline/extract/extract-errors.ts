@@ -15,14 +15,12 @@ export function archiveUnsupported(firstBytes: Buffer): IngestError {
   return new IngestError(
     'ARCHIVE_UNSUPPORTED',
     'The file is not a .tar.gz/.tgz or .zip archive (its content does not start with a gzip or zip signature)',
-    { transient: false, expose: true, details: { firstBytes: hex } },
+    { details: { firstBytes: hex } },
   );
 }
 
 export function archiveCorrupt(reason: string, cause?: unknown): IngestError {
   return new IngestError('ARCHIVE_CORRUPT', `The archive is corrupt or truncated: ${reason}`, {
-    transient: false,
-    expose: true,
     cause,
     details: { reason },
   });
@@ -37,7 +35,7 @@ export function archiveUnsafeEntries(skipped: readonly SkippedEntry[]): IngestEr
   return new IngestError(
     'ARCHIVE_UNSAFE_ENTRIES',
     `The archive contains ${skipped.length} unsafe or unsupported entr${skipped.length === 1 ? 'y' : 'ies'}: ${listed}${more}`,
-    { transient: false, expose: true, details: { skipped } },
+    { details: { skipped } },
   );
 }
 
@@ -45,8 +43,6 @@ export function archiveUnsafeEntries(skipped: readonly SkippedEntry[]): IngestEr
 export function archiveAborted(reason: unknown): IngestError {
   if (reason instanceof IngestError) return reason;
   return new IngestError('ARCHIVE_ABORTED', 'Reading the archive was cancelled', {
-    transient: true,
-    expose: true,
     cause: reason,
   });
 }

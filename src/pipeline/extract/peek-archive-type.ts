@@ -48,7 +48,7 @@ export async function peekArchiveType(source: AsyncIterable<Uint8Array>): Promis
       peeked.push(next.value);
       peekedBytes += next.value.byteLength;
     }
-    if (peekedBytes === 0) throw new IngestError('EMPTY_UPLOAD', 'the upload is empty (0 bytes)', { expose: true });
+    if (peekedBytes === 0) throw new IngestError('EMPTY_UPLOAD', 'the upload is empty (0 bytes)');
     const head = Buffer.concat(peeked.map((chunk) => chunk.subarray(0, ARCHIVE_SIGNATURE_BYTES))).subarray(0, ARCHIVE_SIGNATURE_BYTES);
     const type = archiveTypeOfHead(head);
     if (type === undefined) throw archiveUnsupported(head);

@@ -24,7 +24,7 @@ export class Worker {
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
     this.#stopRequested = new Promise((resolve) => { this.#requestStop = resolve; });
-    this.#instance = `${deps.config.nodeName}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.#instance = `${deps.config.node.name}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
   start(): void {
@@ -71,7 +71,7 @@ export class Worker {
         slot += 1;
         claimed = await claimNextJob(this.#deps.db, {
           owner: `${this.#instance}:${slot}`,
-          node: config.nodeName ?? 'local',
+          node: config.node.name,
           anyNode: config.sharedDataRoot,
           leaseSeconds: config.worker.leaseSeconds,
           moduleKeys: this.#deps.registry.keys(),

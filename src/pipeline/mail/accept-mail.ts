@@ -44,7 +44,7 @@ export type ReceivedMail = Omit<AcceptMailArgs, 'accept' | 'spool'>;
  */
 export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> {
   const [first, ...others] = args.customers;
-  if (first === undefined) throw new IngestError('RECIPIENT_MISSING', 'the message has no recipient', { expose: true });
+  if (first === undefined) throw new IngestError('RECIPIENT_MISSING', 'the message has no recipient');
   const arrivalFor = (customer: string): Pick<Arrival, 'source' | 'customer' | 'receivedAt' | 'sourceRef'> => ({
     source: args.source, customer, receivedAt: args.receivedAt, sourceRef: args.sourceRefFor(customer),
   });

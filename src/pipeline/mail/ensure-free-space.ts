@@ -11,7 +11,7 @@ export async function ensureFreeSpace(args: { readonly dir: string; readonly nee
   const available = await recentAvailableBytes(path.resolve(args.dir)).catch((error: unknown) => { throw toIngestError(error); });
   if (available < args.neededBytes) {
     throw new IngestError('STORAGE_LOW', `only ${available} bytes free for ${args.dir}, ${args.neededBytes} needed`, {
-      transient: true, details: { availableBytes: available, neededBytes: args.neededBytes },
+      details: { availableBytes: available, neededBytes: args.neededBytes },
     });
   }
 }

@@ -133,7 +133,7 @@ function malformed(error: Error): IngestError {
   const code = (error as { code?: unknown }).code;
   const reason = code === 'EMAXLEN' ? `a MIME limit was exceeded (${error.message})` : error.message;
   return new IngestError('MESSAGE_MALFORMED', `the message's MIME structure could not be read: ${reason}`, {
-    transient: false, expose: true, cause: error, details: { parserCode: typeof code === 'string' ? code : null },
+    cause: error, details: { parserCode: typeof code === 'string' ? code : null },
   });
 }
 

@@ -24,7 +24,7 @@ export class MemoryFolder implements StagingFolder {
     for await (const chunk of toChunks(args.source)) {
       size += chunk.byteLength;
       if (args.maxBytes !== undefined && size > args.maxBytes) {
-        throw new IngestError('ARRIVAL_TOO_LARGE', `the file is larger than the limit of ${args.maxBytes} bytes`, { expose: true, details: { limitBytes: args.maxBytes } });
+        throw new IngestError('ARRIVAL_TOO_LARGE', `the file is larger than the limit of ${args.maxBytes} bytes`, { details: { limitBytes: args.maxBytes } });
       }
       hash.update(chunk);
       chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));

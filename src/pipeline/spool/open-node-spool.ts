@@ -8,9 +8,9 @@ import { Spool } from './spool.js';
  * owner again. It is opened even when it takes none, to replay what an earlier run left, except
  * by one-shot commands (no housekeeping: CLI ingest), which leave that to the service.
  */
-export async function openNodeSpool(deps: PipelineDeps, args: { readonly nodeNameConfigured: boolean; readonly housekeeping: boolean }): Promise<Spool | undefined> {
+export async function openNodeSpool(deps: PipelineDeps, args: { readonly housekeeping: boolean }): Promise<Spool | undefined> {
   const { config } = deps;
-  const stableNode = !config.sharedDataRoot || args.nodeNameConfigured;
+  const stableNode = !config.sharedDataRoot || config.node.configured;
   const accept = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
   if (config.smtp.enabled && config.spool.enabled && !stableNode) deps.logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
   if (!accept && !args.housekeeping) return undefined;

@@ -80,7 +80,7 @@ export class Spool implements ArrivalSpool {
    * instance holds this node's spool (arrivals then take the folder path).
    */
   static async open(deps: PipelineDeps, settings: SpoolSettings): Promise<Spool | undefined> {
-    const node = deps.config.nodeName ?? 'local';
+    const node = deps.config.node.name;
     // The lock exists before the spool it reports to.
     const opened: { spool?: Spool } = {};
     const lock = await holdSpoolLock({

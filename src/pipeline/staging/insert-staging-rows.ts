@@ -49,7 +49,7 @@ export async function insertStagingRows(deps: PipelineDeps, inputs: readonly Sta
         const taken = await countJobsInSameSecond(deps.db, { ...input.manifest, receivedAt: new Date(input.manifest.receivedAt) });
         if (taken >= attempt) attempt = skipTo(base, taken + 1);
       }
-      if (attempt > MAX_PATH_SUFFIX + 1) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second', { transient: true });
+      if (attempt > MAX_PATH_SUFFIX + 1) throw new IngestError('STAGING_PATH_EXHAUSTED', 'too many arrivals for one folder in one second');
       attempts[index] = attempt;
       retry.push(index);
     }

@@ -19,14 +19,14 @@ export function stagedFilesOf(job: JobRow): readonly StagedFile[] {
  */
 export async function openStagedFile(args: { readonly dataRoot: string; readonly job: JobRow; readonly name: string }): Promise<{ readonly file: StagedFile; readonly size: number; readonly stream: ReadStream }> {
   const file = stagedFilesOf(args.job).find((candidate) => candidate.name === args.name);
-  if (file === undefined) throw new IngestError('NOT_FOUND', 'file not found', { expose: true });
+  if (file === undefined) throw new IngestError('NOT_FOUND', 'file not found');
   const fullPath = path.join(areaPath(args.dataRoot, 'inbox', args.job.relative_path), file.name);
   let handle;
   try {
     handle = await open(fullPath, 'r');
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') {
-      throw new IngestError('NOT_FOUND', 'file not found on this node (another node staged it, or retention removed it)', { expose: true });
+      throw new IngestError('NOT_FOUND', 'file not found on this node (another node staged it, or retention removed it)');
     }
     throw error;
   }

@@ -34,7 +34,7 @@ type Outcome = 'recorded' | 'completed' | 'dropped' | 'nothing';
 export async function recoverStaging(deps: PipelineDeps, args: { readonly olderThanSeconds?: number } = {}): Promise<RecoveryReport> {
   const olderThanSeconds = args.olderThanSeconds ?? ABANDONED_AFTER_SECONDS;
   const counts: Record<Outcome, number> = { recorded: 0, completed: 0, dropped: 0, nothing: 0 };
-  const node = deps.config.sharedDataRoot ? null : deps.config.nodeName ?? 'local';
+  const node = deps.config.sharedDataRoot ? null : deps.config.node.name;
   for (const job of await findAbandonedStagingJobs(deps.db, { node, olderThanSeconds })) {
     counts[await guarded(deps, { jobId: job.id }, () => recoverStagingRow(deps, job))] += 1;
   }

@@ -59,7 +59,7 @@ export async function replayJobs(deps: ReplayJobsDeps, args: { readonly filter: 
   const replayed: ReplayedJob[] = [];
   const skipped: SkippedJob[] = [];
   for (const job of jobs) {
-    const plan = await replayArrival({ dataRoot: config.dataRoot, nodeName: config.nodeName ?? 'local', sharedDataRoot: config.sharedDataRoot, job, batch });
+    const plan = await replayArrival({ dataRoot: config.dataRoot, nodeName: config.node.name, sharedDataRoot: config.sharedDataRoot, job, batch });
     if ('skipped' in plan) {
       skipped.push({ jobId: job.id, ...plan.skipped });
       continue;

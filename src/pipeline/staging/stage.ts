@@ -43,7 +43,7 @@ export class IncomingFolder implements StagingFolder {
       for await (const chunk of toChunks(args.source)) {
         size += chunk.byteLength;
         if (args.maxBytes !== undefined && size > args.maxBytes) {
-          throw new IngestError('ARRIVAL_TOO_LARGE', `the file is larger than the limit of ${args.maxBytes} bytes`, { expose: true, details: { limitBytes: args.maxBytes } });
+          throw new IngestError('ARRIVAL_TOO_LARGE', `the file is larger than the limit of ${args.maxBytes} bytes`, { details: { limitBytes: args.maxBytes } });
         }
         hash.update(chunk);
         await writeFully(handle, chunk);
@@ -52,7 +52,7 @@ export class IncomingFolder implements StagingFolder {
       await handle.sync();
       // A full disk can end a write short without an error: never trust a size we did not see on disk.
       const written = (await handle.stat()).size;
-      if (written !== size) throw new IngestError('STORAGE_LOW', `only ${written} of ${size} bytes reached the disk`, { transient: true });
+      if (written !== size) throw new IngestError('STORAGE_LOW', `only ${written} of ${size} bytes reached the disk`);
     } catch (error) {
       await handle.close().catch(() => undefined);
       await rm(partPath, { force: true });
@@ -139,7 +139,7 @@ async function writeFully(handle: FileHandle, chunk: Uint8Array): Promise<void> 
   let offset = 0;
   while (offset < chunk.byteLength) {
     const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-    if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes', { transient: true });
+    if (bytesWritten === 0) throw new IngestError('STORAGE_LOW', 'the disk accepted no more bytes');
     offset += bytesWritten;
   }
 }

@@ -267,7 +267,7 @@ describe('readArchiveEntries', () => {
         }),
         'ARCHIVE_ABORTED',
       );
-      const timeout = new IngestError('JOB_TIMED_OUT', 'job timed out', { transient: false, expose: true });
+      const timeout = new IngestError('JOB_TIMEOUT', 'job timed out');
       await assert.rejects(
         readArchiveEntries({ archivePath, signal: AbortSignal.abort(timeout), onEntry: async () => undefined }),
         (error) => error === timeout,

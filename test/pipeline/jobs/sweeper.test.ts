@@ -31,7 +31,7 @@ describe('sweeper: expired leases and timeouts', () => {
   /** A job claimed by a worker that is then left alone (the test plays that worker). */
   async function claimedJob(): Promise<JobRow> {
     const { job } = await t.service.accept(t.echoArrival({ rows: 1 }));
-    const claimed = await claimNextJob(deps.db, { owner, node: t.config.nodeName ?? 'local', anyNode: false, leaseSeconds: 60, moduleKeys: ['test/echo'] });
+    const claimed = await claimNextJob(deps.db, { owner, node: t.config.node.name, anyNode: false, leaseSeconds: 60, moduleKeys: ['test/echo'] });
     assert.equal(claimed?.id, job.id);
     return claimed;
   }

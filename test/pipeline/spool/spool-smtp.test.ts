@@ -69,7 +69,7 @@ describe('spooled SMTP acceptance (real server, real client, real PostgreSQL)', 
     t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxArrivalBytes: MAX_ARRIVAL_BYTES }, smtp: { maxConnectionsPerAddress: 40 } } });
     assert.ok(t.service.spool !== null, 'the spool is open');
     port = t.service.smtpAddress?.port as number;
-    spoolDir = path.join(t.dataRoot, 'spool', sanitizeSegment(t.config.nodeName as string));
+    spoolDir = path.join(t.dataRoot, 'spool', sanitizeSegment(t.config.node.name));
   });
   after(async () => { await t?.stop(); });
 

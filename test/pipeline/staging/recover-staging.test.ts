@@ -30,7 +30,7 @@ describe('start-up recovery', () => {
     const manifest: StagedManifest = {
       manifestVersion: 1, stagingId: folder.id, idempotencyKey: `test:${tag}`, source: 'api', sourceRef: {}, hints: {},
       customer: 'bobs_burgers', category: 'test', type: 'echo', group: 'g', classified: true,
-      receivedAt: '2023-01-13T12:00:00.000Z', node: t.config.nodeName ?? 'local', files: [],
+      receivedAt: '2023-01-13T12:00:00.000Z', node: t.config.node.name, files: [],
     };
     await folder.complete(manifest);
     return folder;
@@ -64,7 +64,7 @@ describe('start-up recovery', () => {
     const { job } = await t.service.accept(t.echoArrival({ rows: 1, tag: 'interrupted' }));
     await sql`UPDATE jobs SET status = 'staging', created_at = now() - interval '1 hour' WHERE id = ${job.id}`.execute(deps.db);
     await sql`INSERT INTO jobs (idempotency_key, source, customer, category, type, group_name, status, max_attempts, timeout_seconds, relative_path, staging_id, node, received_at, created_at)
-      VALUES ('test:lost', 'api', 'bobs_burgers', 'test', 'echo', 'g', 'staging', 3, 60, 'bobs_burgers/test/echo/g/19990101_000000', 'no-such-folder', ${t.config.nodeName}, now(), now() - interval '1 hour')`.execute(deps.db);
+      VALUES ('test:lost', 'api', 'bobs_burgers', 'test', 'echo', 'g', 'staging', 3, 60, 'bobs_burgers/test/echo/g/19990101_000000', 'no-such-folder', ${t.config.node.name}, now(), now() - interval '1 hour')`.execute(deps.db);
     const report = await recoverStaging(deps, { olderThanSeconds: 60 });
     assert.deepEqual(report, { recordedFolders: 0, completedJobs: 1, droppedPartial: 1 });
     assert.equal((await t.waitForStatus(job.id, ['queued'])).status, 'queued');

@@ -33,6 +33,6 @@ export async function lockGridForAlert(trx: Transaction<Database>, args: {
     WHERE customer = ${typedValue(args.customer, 'text')} AND serial_number = ${typedValue(args.serialNumber, 'text')}
     FOR UPDATE`.execute(trx);
   const grid = locked.rows[0];
-  if (grid === undefined) throw new IngestError('HYDRASTOR_GRID_MISSING', `grid ${args.serialNumber} vanished while its alert was stored`, { transient: true });
+  if (grid === undefined) throw new IngestError('HYDRASTOR_GRID_MISSING', `grid ${args.serialNumber} vanished while its alert was stored`);
   return { id: grid.id, timezone: grid.timezone, created: inserted.rows.length > 0 };
 }

@@ -28,8 +28,6 @@ function readBody(text: string | undefined, html: string | false | undefined): M
 
 function incomplete(missing: string, details: Record<string, unknown>): IngestError {
   return new IngestError('HYDRASTOR_ALERT_INCOMPLETE', `HYDRAstor alert mail has no readable ${missing} (neither body nor subject)`, {
-    transient: false,
-    expose: true,
     details,
   });
 }

@@ -62,6 +62,6 @@ export async function upsertAlertRow(trx: Transaction<Database>, args: {
       AND coalesce(node_name, '-') = ${typedValue(alert.node ?? GRID_WIDE_NODE, 'text')}
       AND occurred_at = ${typedValue(args.occurredAt, 'timestamptz')}`.execute(trx);
   const row = existing.rows[0];
-  if (row === undefined) throw new IngestError('HYDRASTOR_ALERT_MISSING', `alert ${alert.eventId} vanished during its own upsert`, { transient: true });
+  if (row === undefined) throw new IngestError('HYDRASTOR_ALERT_MISSING', `alert ${alert.eventId} vanished during its own upsert`);
   return { id: row.id, written: false };
 }

@@ -57,8 +57,6 @@ export function applyTimezone(naive: Date, timeZone: string | null | undefined):
   }
   if (!isKnownTimeZone(timeZone)) {
     throw new IngestError('UNKNOWN_TIMEZONE', `Unknown time zone "${timeZone}" (expected an IANA name such as Asia/Tokyo)`, {
-      transient: false,
-      expose: true,
       details: { timeZone },
     });
   }

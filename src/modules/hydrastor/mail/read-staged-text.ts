@@ -18,8 +18,6 @@ export async function readStagedText(args: { readonly dir: string; readonly file
     const { size } = await handle.stat();
     if (size > args.maxBytes) {
       throw new IngestError('HYDRASTOR_BODY_TOO_LARGE', `${args.file.name} is ${size} bytes, more than the ${args.maxBytes} a HYDRAstor mail body can be`, {
-        transient: false,
-        expose: true,
         details: { file: args.file.name, size, limit: args.maxBytes },
       });
     }

@@ -52,6 +52,6 @@ export function refuseUndecodedText(args: { readonly record: unknown; readonly s
   throw new IngestError(
     'HYDRASTOR_TEXT_UNDECODABLE',
     `${args.source} holds text that could not be decoded (U+FFFD in ${found.path}: ${JSON.stringify(shown)}): its charset is missing, wrong or unknown; nothing was loaded`,
-    { transient: false, expose: true, details: { source: args.source, path: found.path, value: shown } },
+    { details: { source: args.source, path: found.path, value: shown } },
   );
 }

@@ -52,8 +52,6 @@ export function buildReportSystem(args: {
       reportTime === null ? 'report time' : null,
     ].filter((field) => field !== null);
     throw new IngestError('HYDRASTOR_REPORT_INCOMPLETE', `${where(reader)}: system report lacks a readable ${missing.join(', ')}`, {
-      transient: false,
-      expose: true,
       details: { file: reader.source.file, line: reader.source.line, missing },
     });
   }

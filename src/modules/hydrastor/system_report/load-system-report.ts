@@ -51,8 +51,6 @@ export async function loadSystemReport(context: ModuleContext): Promise<ParsedSy
     const body = await readMailBody({ dir: context.workDir, files: context.files });
     if ((body.text ?? '').trim() === '' && (body.html ?? '').trim() === '') {
       throw new IngestError('HYDRASTOR_REPORT_NO_CONTENT', 'The system report mail has neither a report attachment (.tar.gz, .tgz, .zip) nor a body', {
-        transient: false,
-        expose: true,
         details: { files: context.files.map((file) => ({ name: file.name, role: file.role ?? null, originalName: file.originalName ?? null })) },
       });
     }

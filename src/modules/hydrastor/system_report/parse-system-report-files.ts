@@ -55,14 +55,12 @@ export function parseSystemReportFiles(args: {
 
   if (!texts.has('system')) {
     throw new IngestError('HYDRASTOR_REPORT_NO_SYSTEM_CSV', `The system report attachment has no ${REPORT_FILES.system}`, {
-      transient: false,
-      expose: true,
       details: { files: [...args.files.keys()] },
     });
   }
   const [system, ...extraSystemRows] = recordsOf('system');
   if (system === undefined) {
-    throw new IngestError('HYDRASTOR_REPORT_INCOMPLETE', `${REPORT_FILES.system} has no data row`, { transient: false, expose: true });
+    throw new IngestError('HYDRASTOR_REPORT_INCOMPLETE', `${REPORT_FILES.system} has no data row`);
   }
   for (const extra of extraSystemRows) {
     issues.push({ file: extra.file, line: extra.line, reason: 'more than one system row; the first one is used' });

@@ -65,6 +65,6 @@ export async function upsertGridFromReport(trx: Transaction<Database>, args: {
     SELECT id FROM hydrastor_grids
     WHERE customer = ${typedValue(args.customer, 'text')} AND serial_number = ${typedValue(system.serialNumber, 'text')}`.execute(trx);
   const row = existing.rows[0];
-  if (row === undefined) throw new IngestError('HYDRASTOR_GRID_MISSING', `grid ${system.serialNumber} vanished during its own upsert`, { transient: true });
+  if (row === undefined) throw new IngestError('HYDRASTOR_GRID_MISSING', `grid ${system.serialNumber} vanished during its own upsert`);
   return { gridId: row.id, written: false };
 }

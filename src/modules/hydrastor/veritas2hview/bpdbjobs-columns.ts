@@ -75,8 +75,6 @@ export function resolveBpdbjobsLayout(columns?: readonly string[]): BpdbjobsLayo
     const problem = findBpdbjobsColumnsProblem(columns);
     if (problem !== null) {
       throw new IngestError('MANIFEST_INVALID', `manifest.json: bpdbjobsColumns ${problem}`, {
-        transient: false,
-        expose: true,
         details: { field: 'bpdbjobsColumns' },
       });
     }

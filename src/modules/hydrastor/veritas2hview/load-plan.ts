@@ -100,7 +100,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
       const earlier = read.get(kind);
       if (earlier !== undefined) {
         throw new IngestError('EXPORT_FILE_TWICE', `the archive holds ${EXPORT_FILES[kind].fileName} twice (${earlier.path} and ${entry.path})`, {
-          expose: true, details: { file: EXPORT_FILES[kind].fileName, paths: [earlier.path, entry.path] },
+          details: { file: EXPORT_FILES[kind].fileName, paths: [earlier.path, entry.path] },
         });
       }
       read.set(kind, await readEntry({ kind, path: entry.path, stream: entry.stream }));
@@ -110,7 +110,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
   const missing = missingRequiredExportFiles(new Set(read.keys()));
   if (missing.length > 0) {
     const names = missing.map((kind) => EXPORT_FILES[kind].fileName);
-    throw new IngestError('EXPORT_FILE_MISSING', `the archive has no ${names.join(', ')} (required)`, { expose: true, details: { missing: names } });
+    throw new IngestError('EXPORT_FILE_MISSING', `the archive has no ${names.join(', ')} (required)`, { details: { missing: names } });
   }
   const manifestFile = read.get('manifest');
   const manifest = manifestFile === undefined ? null : parseManifest(manifestFile.text);
@@ -158,7 +158,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
 function archiveFileOf(files: readonly StagedFile[]): StagedFile {
   const file = files.find((candidate) => candidate.role === 'object') ?? (files.length === 1 ? files[0] : undefined);
   if (file === undefined) {
-    throw new IngestError('EXPORT_ARCHIVE_MISSING', `expected one uploaded archive (role "object"), found ${files.length} staged file(s)`, { expose: true });
+    throw new IngestError('EXPORT_ARCHIVE_MISSING', `expected one uploaded archive (role "object"), found ${files.length} staged file(s)`);
   }
   return file;
 }
@@ -176,7 +176,7 @@ async function readEntry(args: { readonly kind: ExportFileKind; readonly path: s
     bytes += chunk.length;
     if (!large && bytes > MAX_SMALL_FILE_BYTES) {
       throw new IngestError('EXPORT_FILE_TOO_LARGE', `${args.path} is larger than ${MAX_SMALL_FILE_BYTES} bytes; the export tool never writes it that large`, {
-        expose: true, details: { file: args.path, limitBytes: MAX_SMALL_FILE_BYTES },
+        details: { file: args.path, limitBytes: MAX_SMALL_FILE_BYTES },
       });
     }
     tail?.push(chunk);
@@ -209,7 +209,7 @@ function checkDigests(manifest: Veritas2HviewManifest, read: ReadonlyMap<ExportF
   for (const [kind, { fileName }] of Object.entries(EXPORT_FILES) as [ExportFileKind, { fileName: string }][]) {
     if (kind === 'manifest' || read.has(kind) || expectedSha256(manifest, fileName) === null) continue;
     throw new IngestError('EXPORT_FILE_MISSING', `manifest.json lists ${fileName} with a SHA-256, but the archive does not contain it (incomplete upload?)`, {
-      expose: true, details: { missing: [fileName] },
+      details: { missing: [fileName] },
     });
   }
 }
@@ -222,9 +222,7 @@ async function masterServerOfFirstJob(head: string, columns: readonly string[] |
     const named = batch.records.find((record) => record.masterServer !== null);
     if (named?.masterServer != null) return named.masterServer;
   }
-  throw new IngestError('EXPORT_MASTER_UNKNOWN', 'no manifest.json and the first jobs of bpdbjobs_most_columns.csv name no master server: cannot tell whose jobs these are', {
-    expose: true,
-  });
+  throw new IngestError('EXPORT_MASTER_UNKNOWN', 'no manifest.json and the first jobs of bpdbjobs_most_columns.csv name no master server: cannot tell whose jobs these are');
 }
 
 function contentDigest(files: readonly ExportFileFacts[]): string {

@@ -79,7 +79,7 @@ export class BpdbjobsRecordParser {
       throw new IngestError('BPDBJOBS_ALL_COLUMNS', `${this.#file} line ${line} (job ${this.#raw(at.jobid).slice(0, 20)}): ${lists}, `
         + 'as `bpdbjobs -report -all_columns` writes them; they shift every later field, so nothing was loaded. '
         + 'Export with `bpdbjobs -report -most_columns` instead', {
-        transient: false, expose: true, details: { file: this.#file, line, exportedWith: '-all_columns', exportWith: '-most_columns' },
+        details: { file: this.#file, line, exportedWith: '-all_columns', exportWith: '-most_columns' },
       });
     }
 

@@ -87,7 +87,7 @@ export function parseManifest(text: string, options: { readonly file?: string } 
     json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new IngestError('MANIFEST_INVALID', `${file} is not valid JSON: ${reason}`, { transient: false, expose: true, cause });
+    throw new IngestError('MANIFEST_INVALID', `${file} is not valid JSON: ${reason}`, { cause });
   }
   const result = manifestSchema.safeParse(json);
   if (result.success) return result.data;
@@ -99,8 +99,6 @@ export function parseManifest(text: string, options: { readonly file?: string } 
   const listed = problems.slice(0, MAX_PROBLEMS_IN_MESSAGE).map((problem) => `field "${problem.field}" ${problem.message}`);
   const more = problems.length > MAX_PROBLEMS_IN_MESSAGE ? ` (and ${problems.length - MAX_PROBLEMS_IN_MESSAGE} more)` : '';
   throw new IngestError('MANIFEST_INVALID', `${file}: ${listed.join('; ')}${more}`, {
-    transient: false,
-    expose: true,
     details: { file, problems },
   });
 }
@@ -128,7 +126,7 @@ export function checkManifestDigest(args: {
   return new IngestError(
     'MANIFEST_DIGEST_MISMATCH',
     `${baseName(args.fileName)}: SHA-256 is ${actual} but manifest.json says ${expected} (file altered or truncated)`,
-    { transient: false, expose: true, details: { file: baseName(args.fileName), expected, actual } },
+    { details: { file: baseName(args.fileName), expected, actual } },
   );
 }
 

@@ -44,6 +44,6 @@ export async function upsertMasterServer(trx: Transaction<Database>, args: {
   const existing = await sql<{ id: string }>`
     SELECT id FROM veritas_master_servers WHERE customer = ${args.customer} AND lower(name) = lower(${name})`.execute(trx);
   const row = existing.rows[0];
-  if (row === undefined) throw new IngestError('VERITAS_MASTER_MISSING', `master server ${name} vanished during its own upsert`, { transient: true });
+  if (row === undefined) throw new IngestError('VERITAS_MASTER_MISSING', `master server ${name} vanished during its own upsert`);
   return { id: row.id, written: false };
 }
