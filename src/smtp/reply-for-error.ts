@@ -65,6 +65,8 @@ const POLICY_RULES: ReadonlyMap<string, ReplyRule> = new Map([
   ['ARRIVAL_TOO_LARGE', { responseCode: 552, enhancedStatus: '5.3.4', genericText: 'Message size exceeds fixed maximum message size' }],
   ['RECIPIENT_UNKNOWN', { responseCode: 550, enhancedStatus: '5.1.1', genericText: 'Recipient address rejected: user unknown' }],
   ['RELAY_DENIED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Relay access denied' }],
+  // RFC 3463 X.2.1 "mailbox disabled, not accepting messages": the customer is offboarded or paused.
+  ['CUSTOMER_DISABLED', { responseCode: 550, enhancedStatus: '5.2.1', genericText: 'Mailbox disabled, not accepting messages' }],
   ['SENDER_NOT_ALLOWED', { responseCode: 550, enhancedStatus: '5.7.1', genericText: 'Sender address rejected: not allowed' }],
   ['MESSAGE_MALFORMED', { responseCode: 554, enhancedStatus: '5.6.0', genericText: 'Message content rejected: malformed message' }],
 ]);

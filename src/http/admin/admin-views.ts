@@ -11,6 +11,8 @@ export function customerView(row: CustomerRow) {
     s3Prefixes: row.s3_prefixes,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    disabled: row.disabled_at !== null,
+    disabledAt: row.disabled_at?.toISOString() ?? null,
   };
 }
 

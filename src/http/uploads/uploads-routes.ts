@@ -153,7 +153,9 @@ async function checkModuleAndCustomer(deps: UploadsRoutesDeps, args: { readonly 
   if (deps.moduleKeys !== undefined && !deps.moduleKeys.includes(moduleKey)) {
     throw new IngestError('MODULE_UNKNOWN', `no module "${moduleKey}"; known: ${deps.moduleKeys.join(', ') || 'none'}`, { expose: true });
   }
-  if ((await findCustomerBySlug(deps.db, args.customer)) === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${args.customer}"`, { expose: true });
+  const customer = await findCustomerBySlug(deps.db, args.customer);
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${args.customer}"`, { expose: true });
+  if (customer.disabled_at !== null) throw new IngestError('CUSTOMER_DISABLED', `customer "${args.customer}" is disabled`, { expose: true });
 }
 
 /** A repeated Idempotency-Key must come with the same customer, module, group and file. */
