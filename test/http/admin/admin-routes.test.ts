@@ -19,7 +19,7 @@ describe('customers and API keys (admin routes)', () => {
     });
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('location'), '/api/1.0/customers/bobs_burgers');
-    assert.deepEqual(Object.keys(created.body).sort(), ['allowedSenders', 'createdAt', 'ingestAddresses', 'name', 's3Prefixes', 'slug', 'updatedAt']);
+    assert.deepEqual(Object.keys(created.body).sort(), ['allowedSenders', 'createdAt', 'disabled', 'disabledAt', 'ingestAddresses', 'name', 's3Prefixes', 'slug', 'updatedAt']);
     assert.deepEqual(created.body.ingestAddresses, ['reports@bobs.example']);
 
     const minimal = await api.post('/api/1.0/customers', { slug: 'krusty_krab' });
