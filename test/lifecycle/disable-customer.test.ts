@@ -19,7 +19,7 @@ describe('a disabled customer (DELETE /customers/:slug without purge)', function
 
   before(async () => {
     t = await startTestService({ modules: [...builtInModules, echoModule], customers: [SLUG, 'krusty_krab'], overrides: { smtp: { ingestDomains: [INGEST_DOMAIN], customerCacheSeconds: 0 } } });
-    admin = apiClient(t.service.httpUrl, TEST_ADMIN_KEY);
+    admin = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     customerKey = (await admin.post('/api/1.0/api-keys', { customer: SLUG, label: 'uploads' })).body.key;
   });
   after(async () => { await t?.stop(); });

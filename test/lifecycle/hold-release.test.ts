@@ -15,7 +15,7 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
 
   before(async () => {
     t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], overrides: { worker: { concurrency: 2, backoffBaseSeconds: 4, backoffMaxSeconds: 4 } } });
-    api = apiClient(t.service.httpUrl, TEST_ADMIN_KEY);
+    api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
   after(async () => { await t?.stop(); });
 

@@ -48,7 +48,7 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
         modules: { 'test/echo': { archive: 'copy' }, 'hydrastor/system_report': { archive: 'tar.gz' } },
       },
     });
-    api = apiClient(t.service.httpUrl, TEST_ADMIN_KEY);
+    api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     await populate(GONE);
     await populate(KEPT);
   });
