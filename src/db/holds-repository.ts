@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { IngestError } from '../core/ingest-error.js';
 import type { Database, HoldRow } from './database-schema.js';
 
 /** What a hold matches; an absent field matches anything (at least one must be given). */
@@ -18,9 +19,13 @@ export interface HoldWithCount {
 /**
  * Places a hold and holds the matching jobs that are queued now; from then on the trigger of
  * migration 0011 holds every matching job that becomes queued. Running jobs finish their run.
+ * An unknown customer is refused (`CUSTOMER_UNKNOWN`): a typo would otherwise hold nothing, silently.
  */
 export async function addHold(db: Kysely<Database>, args: HoldScope & { readonly reason: string; readonly createdBy: string }): Promise<HoldWithCount> {
   return db.transaction().execute(async (trx) => {
+    if (args.customer !== undefined && (await trx.selectFrom('customers').select('id').where('slug', '=', args.customer).executeTakeFirst()) === undefined) {
+      throw new IngestError('CUSTOMER_UNKNOWN', `customer: no customer "${args.customer}"`, { expose: true });
+    }
     const hold = await trx.insertInto('holds').values({
       customer: args.customer ?? null, category: args.category ?? null, type: args.type ?? null, group_name: args.group ?? null,
       reason: args.reason, created_by: args.createdBy,

@@ -26,6 +26,7 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
     assert.equal(byCustomer.status, 201);
     const byGroup = await api.post('/api/1.0/holds', { group: 'special' });
     assert.equal((await api.post('/api/1.0/holds', { reason: 'matches everything' })).status, 400, 'a hold must name something');
+    assert.equal((await api.post('/api/1.0/holds', { customer: 'bobs_burger' })).body.error?.code, 'CUSTOMER_UNKNOWN', 'a typo is refused');
 
     // Staged in the reverse of their arrival order: the release must follow received_at, not the order rows were queued.
     const base = Date.now() - 60_000;

@@ -25,7 +25,7 @@ export function registerAdminPaths(registry: OpenAPIRegistry, prefix: string): v
     responses: { 200: { description: 'The customer', content: json(customerSchema) }, ...adminErrors({ 404: 'No such customer' }) },
   });
   registry.registerPath({
-    method: 'patch', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Change a customer’s name, addresses, senders or S3 prefixes',
+    method: 'patch', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Change a customer’s name, addresses, senders or S3 prefixes, or disable or enable it',
     request: { params: customerSlugParams, body: { content: json(customerUpdateSchema), required: true } },
     responses: { 200: { description: 'The updated customer', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 404: 'No such customer', 409: 'An address or S3 prefix is another customer’s (ROUTE_TAKEN, naming the holder)' }) },
   });
