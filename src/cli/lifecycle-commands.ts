@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { updateCustomer } from '../db/customers-repository.js';
 import type { Database } from '../db/database-schema.js';
 import { addHold, listHolds, releaseHold } from '../db/holds-repository.js';
-import { holdView } from '../http/admin/holds-routes.js';
+import { holdView } from '../http/admin/admin-views.js';
 import { planOffboarding, purgeCustomer } from '../lifecycle/offboard-customer.js';
 import { UsageError } from './usage-error.js';
 

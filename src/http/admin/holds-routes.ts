@@ -1,10 +1,11 @@
 import Router from '@koa/router';
 import type { Kysely } from 'kysely';
-import type { Database, HoldRow } from '../../db/database-schema.js';
+import type { Database } from '../../db/database-schema.js';
 import { addHold, findHold, listHolds, releaseHold } from '../../db/holds-repository.js';
 import { requireAdmin, type AuthState } from '../auth.js';
 import { notFound } from '../http-error.js';
 import { jsonBodyOf, parseInput } from '../parse-input.js';
+import { holdView } from './admin-views.js';
 import { holdCreateSchema } from './offboard-schemas.js';
 
 /**
@@ -42,11 +43,4 @@ export function holdsRoutes(db: Kysely<Database>): Router<AuthState> {
   });
 
   return router;
-}
-
-export function holdView(hold: HoldRow, heldJobs: number) {
-  return {
-    id: hold.id, customer: hold.customer, category: hold.category, type: hold.type, group: hold.group_name,
-    reason: hold.reason, createdBy: hold.created_by, createdAt: hold.created_at.toISOString(), heldJobs,
-  };
 }
