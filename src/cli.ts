@@ -14,6 +14,8 @@ import { jobDetailView } from './http/jobs/job-view.js';
 import { Logging } from './logging/logging.js';
 import { writeMailFiles } from './pipeline/mail/write-mail-files.js';
 import { sanitizeSegment } from './pipeline/paths.js';
+import { customerLifecycleCommand, holdCommand } from './cli/lifecycle-commands.js';
+import { UsageError } from './cli/usage-error.js';
 
 const USAGE = `usage: dataprocessor <command> [options]
 
@@ -24,6 +26,11 @@ commands:
   customer update <slug> [--name N] [--address ADDR]... [--allow-sender PATTERN]... [--s3-prefix P]...
                                           lists given replace the stored ones
   customer list
+  customer disable <slug> | customer enable <slug>   refuse (keep data) or accept its arrivals and keys again
+  customer purge <slug> [--confirm TOKEN]  without --confirm a dry run (counts, token); with it, remove the
+                                          disabled customer's files, jobs, keys and module rows for good
+  hold [--customer S] [--category C] [--type T] [--group G] [--reason R]   stage matching arrivals, run none
+  hold list | release <id>                release: the held jobs run, in arrival order
   apikey create [--customer SLUG] [--label L]   admin key when no customer is given
   apikey list [--customer SLUG]
   apikey revoke <id>
@@ -54,6 +61,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     });
     case 'customer': return customerCommand(config, rest);
+    case 'hold':
+    case 'release': return holdCommand(command, rest, (run) => withDatabase(config, run));
     case 'apikey': return apikeyCommand(config, rest);
     case 'ingest': return ingestCommand(config, rest);
     default:
@@ -109,7 +118,8 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
     });
   }
   if (sub === 'update') return customerUpdateCommand(config, rest);
-  if (sub !== 'add') throw new UsageError('customer needs "add", "update" or "list"');
+  if (sub === 'disable' || sub === 'enable' || sub === 'purge') return customerLifecycleCommand(sub, rest, (run) => withDatabase(config, run), config.dataRoot);
+  if (sub !== 'add') throw new UsageError('customer needs "add", "update", "list", "disable", "enable" or "purge"');
   const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: {
     name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true },
   } });
@@ -235,8 +245,6 @@ async function mailhandlerCommand(args: readonly string[]): Promise<number> {
   (outcome.exitCode === 0 ? process.stdout : process.stderr).write(`${outcome.line}\n`);
   return outcome.exitCode;
 }
-
-class UsageError extends Error {}
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
   if (error instanceof ConfigError || error instanceof UsageError) {

@@ -168,7 +168,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       smtpListener = createSmtpListener({
         config,
         acceptMail: (mail) => acceptMail({ ...mail, accept, ...(spool === undefined ? {} : { spool }) }),
-        findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders })),
+        findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null })),
         logger: logging.for('smtp'),
         observe: {
           sessionOpened: () => { metrics.smtpSessions.inc(); metrics.smtpActiveSessions.inc(); },

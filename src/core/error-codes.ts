@@ -72,6 +72,12 @@ const CATALOGUE = {
   S3_CREDENTIALS_MISSING: { meaning: 'Presigning needs S3 credentials the service does not have', transient: true, expose: true },
   // Arrivals (every transport).
   CUSTOMER_UNKNOWN: { meaning: 'No customer with that slug', transient: false, expose: true, http: 400 },
+  CUSTOMER_DISABLED: { meaning: 'The customer is disabled (offboarded or paused): mail, uploads and its keys are refused; enable it again to resume', transient: false, expose: true, http: 403, smtp: '550 5.2.1 Mailbox disabled, not accepting messages' },
+  CUSTOMER_ENABLED: { meaning: 'Only a disabled customer can be purged: disable it first', transient: false, expose: true, http: 409 },
+  CUSTOMER_BUSY: { meaning: 'The customer has a job being staged or running; purge again once it ends (or cancel it)', transient: false, expose: true, http: 409 },
+  CONFIRMATION_REQUIRED: { meaning: 'A purge needs the confirmation token of its dry run', transient: false, expose: true, http: 400 },
+  CONFIRMATION_INVALID: { meaning: 'The confirmation token is not one a dry run of this customer gave', transient: false, expose: true, http: 400 },
+  CONFIRMATION_STALE: { meaning: 'The confirmation token expired or the data changed since the dry run: run the dry run again', transient: false, expose: true, http: 409 },
   MODULE_UNKNOWN: { meaning: 'No module with that key is installed on this node', transient: false, expose: true, http: 400 },
   ARRIVAL_TOO_LARGE: { meaning: 'The arrival is larger than the staging limit of its transport', transient: false, expose: true, http: 413, smtp: TOO_LARGE, exit: SYSEXITS.dataError },
   ARRIVAL_IN_PROGRESS: { meaning: 'The same arrival is being stored right now; retry shortly', transient: true, expose: true, http: 409 },

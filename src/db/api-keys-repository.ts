@@ -16,6 +16,8 @@ export interface ApiKeyIdentity {
   /** The customer's slug for customer keys; null for admin keys. */
   readonly customer: string | null;
   readonly label: string;
+  /** A customer key whose customer is disabled (migration 0011): the API refuses it. */
+  readonly customerDisabled: boolean;
 }
 
 export async function createApiKey(db: Kysely<Database>, args: { readonly customerId: string | null; readonly label: string; readonly key?: string }): Promise<{ key: string; id: string }> {
@@ -37,11 +39,11 @@ export async function createApiKey(db: Kysely<Database>, args: { readonly custom
 export async function findActiveApiKey(db: Kysely<Database>, presentedKey: string): Promise<ApiKeyIdentity | undefined> {
   const presentedHash = hashApiKey(presentedKey);
   const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
-    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.key_hash', 'customers.slug'])
+    .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.key_hash', 'customers.slug', 'customers.disabled_at'])
     .where('api_keys.key_hash', '=', presentedHash).where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
   if (row === undefined || !digestsEqual(row.key_hash, presentedHash)) return undefined;
-  return { keyId: row.id, role: row.role, customer: row.slug ?? null, label: row.label };
+  return { keyId: row.id, role: row.role, customer: row.slug ?? null, label: row.label, customerDisabled: row.disabled_at != null };
 }
 
 /** Constant-time equality of two SHA-256 digests; anything not 32 bytes long is simply unequal. */

@@ -54,6 +54,8 @@ export interface CustomerChanges {
   readonly ingestAddresses?: readonly string[] | undefined;
   readonly allowedSenders?: readonly string[] | undefined;
   readonly s3Prefixes?: readonly string[] | undefined;
+  /** True disables the customer (arrivals and its API keys refused, data kept; disabling twice keeps the first time); false enables it. */
+  readonly disabled?: boolean | undefined;
 }
 
 /** Changes a customer; undefined when there is none. Throws `ROUTE_TAKEN` when a new route is another customer's. */
@@ -64,6 +66,7 @@ export async function updateCustomer(db: Kysely<Database>, slug: string, changes
     ...(changes.ingestAddresses === undefined ? {} : { ingest_addresses: [...changes.ingestAddresses] }),
     ...(changes.allowedSenders === undefined ? {} : { allowed_senders: [...changes.allowedSenders] }),
     ...(changes.s3Prefixes === undefined ? {} : { s3_prefixes: [...changes.s3Prefixes] }),
+    ...(changes.disabled === undefined ? {} : { disabled_at: changes.disabled ? sql<Date>`coalesce(disabled_at, now())` : null }),
   }).where('slug', '=', slug).returningAll().executeTakeFirst());
 }
 
@@ -131,10 +134,4 @@ function routeTaken(slug: string, clash: RouteClash, row: CustomerRow): IngestEr
     ? `slug: mail to ${JSON.stringify(clash.route)} would reach "${slug}" by its slug, but that address is routed to customer ${holderText}`
     : `${field}: ${JSON.stringify(clash.route)} is already routed to customer ${holderText}`;
   return new IngestError('ROUTE_TAKEN', message, { details: { field, route: clash.route, holders } });
-}
-
-/** Removes a customer and (by cascade) its API keys. Its jobs stay: they name the slug, not the row. */
-export async function deleteCustomer(db: Kysely<Database>, slug: string): Promise<boolean> {
-  const row = await db.deleteFrom('customers').where('slug', '=', slug).returning('id').executeTakeFirst();
-  return row !== undefined;
 }

@@ -21,6 +21,8 @@ export interface CustomersTable {
   s3_prefixes: ColumnType<string[], string[] | undefined, string[]>;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  /** Set while the customer is disabled (migration 0011): arrivals and its keys refused, data kept. */
+  disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** One row per listed address or S3 prefix: the primary key makes each route one customer's. */
@@ -88,8 +90,21 @@ export interface JobEventsTable {
   data: ColumnType<unknown, string | undefined, string>;
 }
 
+/** An operator's hold (migration 0011): matching jobs become `held` instead of `queued`; NULL fields match anything. */
+export interface HoldsTable {
+  id: Generated<string>;
+  customer: string | null;
+  category: string | null;
+  type: string | null;
+  group_name: string | null;
+  reason: ColumnType<string, string | undefined, string>;
+  created_by: ColumnType<string, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   customers: CustomersTable;
+  holds: HoldsTable;
   customer_routes: CustomerRoutesTable;
   api_keys: ApiKeysTable;
   jobs: JobsTable;
@@ -102,3 +117,4 @@ export type JobUpdate = Updateable<JobsTable>;
 export type JobEventRow = Selectable<JobEventsTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type HoldRow = Selectable<HoldsTable>;

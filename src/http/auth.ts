@@ -13,13 +13,16 @@ const MAX_KEY_LENGTH = 512;
 
 /**
  * `X-Api-Key` (the seed's header) for every /api route. A missing, unknown or revoked key gets the
- * same 401 body whatever its length, so the answer leaks nothing. Keys are never logged.
+ * same 401 body whatever its length, so the answer leaks nothing. Keys are never logged. A key of
+ * a disabled customer gets 403 `CUSTOMER_DISABLED` (uploads included).
  */
 export function requireApiKey(db: Kysely<Database>): Middleware<AuthState> {
   return async (ctx, next) => {
     const presented = ctx.get('X-Api-Key');
     const caller = presented === '' || presented.length > MAX_KEY_LENGTH ? undefined : await findActiveApiKey(db, presented);
-    if (caller === undefined) throw new IngestError('UNAUTHORIZED', 'a valid X-Api-Key header is required');
+    if (caller === undefined) throw new IngestError('UNAUTHORIZED', 'a valid X-Api-Key header is required', { expose: true });
+    // A disabled customer keeps its keys (enabling it again restores them) but cannot use them.
+    if (caller.customerDisabled) throw new IngestError('CUSTOMER_DISABLED', `customer "${caller.customer ?? ''}" is disabled`, { expose: true });
     ctx.state.caller = caller;
     await next();
   };

@@ -18,6 +18,7 @@ import { rateLimitPerKey } from './rate-limit.js';
 import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-characters.js';
 import { apiKeysRoutes } from './admin/api-keys-routes.js';
 import { customersRoutes } from './admin/customers-routes.js';
+import { holdsRoutes } from './admin/holds-routes.js';
 import { docsRoutes } from './ops/docs-routes.js';
 import { jobActionsRoutes } from './jobs/job-actions-routes.js';
 import { jobFilesRoutes } from './jobs/job-files-routes.js';
@@ -110,7 +111,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
-    customersRoutes(deps.db, deps.config.smtp.ingestDomains), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot), holdsRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 

@@ -99,7 +99,7 @@ async function deliver(args: {
     throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`);
   }
   const customers = (await listCustomers(db).catch((error: unknown) => { throw toIngestError(error); }))
-    .map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders }));
+    .map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null }));
   const routed = routePipedRecipients({ sender: envelope.sender, recipients: envelope.recipients, customers, ingestDomains: config.smtp.ingestDomains });
   const maxBytes = config.smtp.maxMessageBytes;
   await ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(maxBytes * FREE_SPACE_FACTOR) });

@@ -7,6 +7,8 @@ export interface RecipientCustomer {
   readonly ingestAddresses: readonly string[];
   /** Patterns as documented on `senderAllowed`; empty = any sender. */
   readonly allowedSenders: readonly string[];
+  /** A disabled customer (data kept, arrivals refused): its recipients are refused with `CUSTOMER_DISABLED`. */
+  readonly disabled?: boolean;
 }
 
 /** RFC 5321 path limit: the most of an address an error message quotes. */

@@ -17,7 +17,7 @@ export interface CheckRecipientArgs {
 /**
  * The RCPT TO decision: the customer slug this recipient delivers to, or an IngestError whose
  * code maps to the reply (`RECIPIENT_UNKNOWN` 550 5.1.1, `RELAY_DENIED` 550 5.7.1,
- * `SENDER_NOT_ALLOWED` 550 5.7.1).
+ * `SENDER_NOT_ALLOWED` 550 5.7.1, `CUSTOMER_DISABLED` 550 5.2.1).
  *
  * An AUTHenticated session skips the customers' sender allow-lists (a password is stronger
  * proof than an envelope address anyone can write), but a user bound to a customer may deliver
@@ -25,6 +25,9 @@ export interface CheckRecipientArgs {
  */
 export function checkRecipient(args: CheckRecipientArgs): string {
   const slug = routeRecipient({ address: args.address, customers: args.customers, ingestDomains: args.ingestDomains });
+  if (args.customers.find((customer) => customer.slug === slug)?.disabled === true) {
+    throw new IngestError('CUSTOMER_DISABLED', `recipient ${quote(args.address)} is disabled`, { expose: true, details: { address: args.address } });
+  }
   if (args.authenticated !== undefined) {
     if (args.authenticated.customer !== null && args.authenticated.customer !== slug) {
       throw new IngestError('SENDER_NOT_ALLOWED', `the authenticated user may not send to ${quote(args.address)}`, { details: { address: args.address } });

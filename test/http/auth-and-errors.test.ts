@@ -64,6 +64,11 @@ describe('API auth, scoping of admin routes and error answers', () => {
       ['GET /api-keys/:id', () => api.get('/api/1.0/api-keys/1', customerKey)],
       ['DELETE /api-keys/:id', () => api.delete('/api/1.0/api-keys/1', customerKey)],
       ['POST /jobs/replay', () => api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers' }, dry_run: true }, customerKey)],
+      ['DELETE /customers/:slug?purge=true', () => api.delete('/api/1.0/customers/bobs_burgers?purge=true&dryRun=true', customerKey)],
+      ['GET /holds', () => api.get('/api/1.0/holds', customerKey)],
+      ['POST /holds', () => api.post('/api/1.0/holds', { customer: 'bobs_burgers' }, customerKey)],
+      ['GET /holds/:id', () => api.get('/api/1.0/holds/1', customerKey)],
+      ['DELETE /holds/:id', () => api.delete('/api/1.0/holds/1', customerKey)],
     ];
     for (const [name, attempt] of attempts) {
       const response = await attempt();

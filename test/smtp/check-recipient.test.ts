@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { IngestError } from '../../src/core/ingest-error.js';
 import type { RecipientCustomer } from '../../src/routing/route-recipient.js';
 import { checkRecipient } from '../../src/smtp/check-recipient.js';
+import { replyForError } from '../../src/smtp/reply-for-error.js';
 
 const CUSTOMERS: readonly RecipientCustomer[] = [
   { slug: 'bobs_burgers', ingestAddresses: [], allowedSenders: [] },
   { slug: 'locked_co', ingestAddresses: ['reports@locked.example'], allowedSenders: ['@hydrastor.example'] },
+  { slug: 'gone_co', ingestAddresses: ['reports@gone.example'], allowedSenders: [], disabled: true },
 ];
 const base = { customers: CUSTOMERS, ingestDomains: ['ingest.hview.example'] };
 
@@ -38,5 +40,15 @@ describe('checkRecipient', () => {
     assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: null, authenticated: { customer: null } }), 'locked_co');
     assert.equal(code(() => checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'a@b.example', authenticated: { customer: 'locked_co' } })), 'SENDER_NOT_ALLOWED');
     assert.equal(code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example', authenticated: { customer: null } })), 'RELAY_DENIED', 'never an open relay, even when authenticated');
+  });
+
+  it('refuses a disabled customer, authenticated or not, with a reply of 550 5.2.1', () => {
+    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@gone.example', sender: 'a@b.example' })), 'CUSTOMER_DISABLED');
+    assert.equal(code(() => checkRecipient({ ...base, address: 'gone_co@ingest.hview.example', sender: null, authenticated: { customer: null } })), 'CUSTOMER_DISABLED');
+    try {
+      checkRecipient({ ...base, address: 'reports@gone.example', sender: 'a@b.example' });
+    } catch (error) {
+      assert.deepEqual(replyForError(error), { responseCode: 550, message: '5.2.1 recipient <reports@gone.example> is disabled' });
+    }
   });
 });

@@ -46,7 +46,8 @@ const CASES: readonly ReplyCase[] = [
   { name: 'MESSAGE_MALFORMED', error: ingest('MESSAGE_MALFORMED', { expose: true }, 'too many MIME parts'), responseCode: 554, message: '5.6.0 too many MIME parts' },
   { name: 'MESSAGE_MALFORMED, not exposed', error: ingest('MESSAGE_MALFORMED', {}), responseCode: 554, message: /^5\.6\.0 / },
   // Other permanent errors: 5xx only when exposed.
-  { name: 'other permanent, exposed', error: ingest('CUSTOMER_DISABLED', { expose: true }, 'customer is disabled'), responseCode: 554, message: '5.0.0 customer is disabled' },
+  { name: 'other permanent, exposed', error: ingest('POLICY_REFUSED', { expose: true }, 'refused by policy'), responseCode: 554, message: '5.0.0 refused by policy' },
+  { name: 'disabled customer', error: ingest('CUSTOMER_DISABLED', { expose: true }, 'recipient <a@b> is disabled'), responseCode: 550, message: '5.2.1 recipient <a@b> is disabled' },
   { name: 'other permanent, not exposed', error: ingest('DATABASE_ERROR', {}, 'relation "jobs" does not exist'), responseCode: 451, message: GENERIC_TEMPORARY },
   // Anything thrown that is not an IngestError: never a 5xx, never its message.
   { name: 'plain Error', error: new Error('secret internal detail'), responseCode: 451, message: GENERIC_TEMPORARY },
@@ -58,7 +59,7 @@ const CASES: readonly ReplyCase[] = [
   { name: 'PostgreSQL permanent error', error: Object.assign(new Error('null value in column'), { code: '23502' }), responseCode: 451, message: GENERIC_TEMPORARY },
   // Hostile exposed text is sanitised.
   { name: 'hostile exposed text', error: ingest('RECIPIENT_UNKNOWN', { expose: true }, HOSTILE), responseCode: 550, message: '5.1.1 bad 250 OK [31m <evil@x>? ??' },
-  { name: 'exposed text that sanitises to nothing', error: ingest('CUSTOMER_DISABLED', { expose: true }, '\r\n\u0000 '), responseCode: 554, message: '5.0.0 Message rejected' },
+  { name: 'exposed text that sanitises to nothing', error: ingest('POLICY_REFUSED', { expose: true }, '\r\n\u0000 '), responseCode: 554, message: '5.0.0 Message rejected' },
   { name: 'huge exposed text', error: ingest('MESSAGE_MALFORMED', { expose: true }, 'x'.repeat(100_000)), responseCode: 554, message: /^5\.6\.0 x+\.\.\.$/ },
 ];
 

@@ -3,6 +3,7 @@ import {
   apiKeyCreatedSchema, apiKeyCreateSchema, apiKeyIdParams, apiKeyListQuerySchema, apiKeyListSchema, apiKeySchema,
   customerCreateSchema, customerListSchema, customerSchema, customerSlugParams, customerUpdateSchema,
 } from './admin-schemas.js';
+import { customerDeleteQuerySchema, holdCreateSchema, holdIdParams, holdListSchema, holdReleasedSchema, holdSchema, offboardPlanSchema, offboardResultSchema } from './offboard-schemas.js';
 import { standardErrors } from '../common-schemas.js';
 
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
@@ -24,13 +25,42 @@ export function registerAdminPaths(registry: OpenAPIRegistry, prefix: string): v
     responses: { 200: { description: 'The customer', content: json(customerSchema) }, ...adminErrors({ 404: 'No such customer' }) },
   });
   registry.registerPath({
-    method: 'patch', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Change a customer’s name, addresses, senders or S3 prefixes',
+    method: 'patch', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Change a customer’s name, addresses, senders or S3 prefixes, or disable or enable it',
     request: { params: customerSlugParams, body: { content: json(customerUpdateSchema), required: true } },
     responses: { 200: { description: 'The updated customer', content: json(customerSchema) }, ...adminErrors({ ...bodyErrors, 404: 'No such customer', 409: 'An address or S3 prefix is another customer’s (ROUTE_TAKEN, naming the holder)' }) },
   });
   registry.registerPath({
-    method: 'delete', path: `${prefix}/customers/{slug}`, ...customers, summary: 'Remove a customer and its API keys (its jobs stay)', request: { params: customerSlugParams },
-    responses: { 204: { description: 'Removed' }, ...adminErrors({ 404: 'No such customer' }) },
+    method: 'delete', path: `${prefix}/customers/{slug}`, ...customers,
+    summary: 'Disable a customer (data kept); with purge=true, dry-run or remove it with all its data',
+    description: 'Without purge: the customer is disabled (mail 550 5.2.1, uploads and its keys 403), its data kept; PATCH `disabled: false` enables it again. '
+      + 'purge=true&dryRun=true counts what a purge removes (rows per table, files per area) and returns a token; purge=true&confirm=<token> removes it: '
+      + 'the customer must be disabled, none of its jobs staged or running, and the rows unchanged since the dry run.',
+    request: { params: customerSlugParams, query: customerDeleteQuerySchema },
+    responses: {
+      200: { description: 'The dry run (dryRun: true) or what the purge removed (dryRun: false)', content: json(offboardPlanSchema.or(offboardResultSchema)) },
+      204: { description: 'Disabled' },
+      ...adminErrors({
+        400: 'A parameter is invalid, or purge without dryRun or confirm (CONFIRMATION_REQUIRED), or a token that is not one (CONFIRMATION_INVALID)',
+        404: 'No such customer',
+        409: 'The customer is enabled (CUSTOMER_ENABLED), a job of it is staged or running (CUSTOMER_BUSY), or the data changed since the dry run or the token expired (CONFIRMATION_STALE)',
+      }),
+    },
+  });
+
+  const holds = { tags: ['holds'], security };
+  registry.registerPath({ method: 'get', path: `${prefix}/holds`, ...holds, summary: 'List holds', responses: { 200: { description: 'Every hold', content: json(holdListSchema) }, ...adminErrors() } });
+  registry.registerPath({
+    method: 'post', path: `${prefix}/holds`, ...holds, summary: 'Hold arrivals of a customer, module or group (accepted and staged, not processed)',
+    request: { body: { content: json(holdCreateSchema), required: true } },
+    responses: { 201: { description: 'Placed; queued jobs it matches are held now', content: json(holdSchema) }, ...adminErrors(bodyErrors) },
+  });
+  registry.registerPath({
+    method: 'get', path: `${prefix}/holds/{id}`, ...holds, summary: 'One hold', request: { params: holdIdParams },
+    responses: { 200: { description: 'The hold', content: json(holdSchema) }, ...adminErrors({ 404: 'No such hold' }) },
+  });
+  registry.registerPath({
+    method: 'delete', path: `${prefix}/holds/{id}`, ...holds, summary: 'Release a hold: its held jobs are queued again, in arrival order', request: { params: holdIdParams },
+    responses: { 200: { description: 'Released', content: json(holdReleasedSchema) }, ...adminErrors({ 404: 'No such hold' }) },
   });
 
   const keys = { tags: ['api-keys'], security };

@@ -21,6 +21,8 @@ export const customerSchema = z.object({
   ...customerFields,
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
+  disabled: z.boolean().openapi({ description: 'A disabled customer gets no arrivals (SMTP 550 5.2.1, uploads 403) and its API keys are refused; its data is kept' }),
+  disabledAt: isoDateTime.nullable(),
 }).openapi('Customer');
 
 export const customerListSchema = z.object({ customers: z.array(customerSchema) }).openapi('CustomerList');
@@ -38,6 +40,7 @@ export const customerUpdateSchema = z.strictObject({
   ingestAddresses: customerFields.ingestAddresses.optional(),
   allowedSenders: customerFields.allowedSenders.optional(),
   s3Prefixes: customerFields.s3Prefixes.optional(),
+  disabled: z.boolean().optional().openapi({ description: 'true disables the customer (like DELETE without purge), false enables it again' }),
 }).openapi('CustomerUpdate', { description: 'Only the fields given change; lists are replaced whole. The slug never changes.' });
 
 export const customerSlugParams = z.object({ slug: slugSchema });

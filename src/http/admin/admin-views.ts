@@ -1,5 +1,5 @@
 import type { ApiKeyInfo } from '../../db/api-keys-repository.js';
-import type { CustomerRow } from '../../db/database-schema.js';
+import type { CustomerRow, HoldRow } from '../../db/database-schema.js';
 
 /** The public shape of a customer (an allow-list: the numeric row id stays internal). */
 export function customerView(row: CustomerRow) {
@@ -11,6 +11,8 @@ export function customerView(row: CustomerRow) {
     s3Prefixes: row.s3_prefixes,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+    disabled: row.disabled_at !== null,
+    disabledAt: row.disabled_at?.toISOString() ?? null,
   };
 }
 
@@ -23,5 +25,13 @@ export function apiKeyView(key: ApiKeyInfo) {
     label: key.label,
     createdAt: key.createdAt.toISOString(),
     revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** A hold as the admin API and the CLI show it, with the number of jobs it holds now. */
+export function holdView(hold: HoldRow, heldJobs: number) {
+  return {
+    id: hold.id, customer: hold.customer, category: hold.category, type: hold.type, group: hold.group_name,
+    reason: hold.reason, createdBy: hold.created_by, createdAt: hold.created_at.toISOString(), heldJobs,
   };
 }

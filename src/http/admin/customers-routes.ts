@@ -1,19 +1,23 @@
 import Router from '@koa/router';
 import type { Kysely } from 'kysely';
-import { addCustomerIfNew, deleteCustomer, findCustomerBySlug, listCustomers, updateCustomer } from '../../db/customers-repository.js';
+import { addCustomerIfNew, findCustomerBySlug, listCustomers, updateCustomer } from '../../db/customers-repository.js';
 import type { Database } from '../../db/database-schema.js';
+import { IngestError } from '../../core/ingest-error.js';
+import { planOffboarding, purgeCustomer } from '../../lifecycle/offboard-customer.js';
 import { customerView } from './admin-views.js';
 import { requireAdmin, type AuthState } from '../auth.js';
 import { conflict, notFound } from '../http-error.js';
-import { jsonBodyOf, parseInput } from '../parse-input.js';
+import { jsonBodyOf, parseInput, queryOf } from '../parse-input.js';
 import { customerCreateSchema, customerUpdateSchema } from './admin-schemas.js';
+import { customerDeleteQuerySchema } from './offboard-schemas.js';
 
 /**
  * Customers CRUD for admins (what `dataprocessor customer …` does), for HView's frontend. A
  * route (address, `<slug>@`/`+<slug>@` in `ingestDomains`, S3 prefix) another customer holds is
- * a 409 `ROUTE_TAKEN` naming the holder.
+ * a 409 `ROUTE_TAKEN` naming the holder. DELETE disables (data kept, PATCH `disabled: false`
+ * enables again); DELETE with `purge=true` removes everything, after a dry run.
  */
-export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly string[]): Router<AuthState> {
+export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly string[], dataRoot: string): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.get('/customers', requireAdmin, async (ctx) => {
@@ -43,8 +47,25 @@ export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly st
   });
 
   router.delete('/customers/:slug', requireAdmin, async (ctx) => {
-    if (!(await deleteCustomer(db, ctx.params.slug ?? ''))) throw notFound('customer');
-    ctx.status = 204;
+    const slug = ctx.params.slug ?? '';
+    const query = parseInput(customerDeleteQuerySchema, queryOf(ctx), 'query');
+    if (query.purge !== 'true') {
+      if ((await updateCustomer(db, slug, { disabled: true })) === undefined) throw notFound('customer');
+      ctx.status = 204;
+      return;
+    }
+    if (query.dryRun === 'true') {
+      const plan = await planOffboarding({ db, dataRoot }, slug);
+      if (plan === undefined) throw notFound('customer');
+      ctx.body = { ...plan, dryRun: true, expiresAt: plan.expiresAt.toISOString() };
+      return;
+    }
+    if (query.confirm === undefined) {
+      throw new IngestError('CONFIRMATION_REQUIRED', 'confirm: a purge needs the token of a dry run: call with purge=true&dryRun=true first, then purge=true&confirm=<token>', { expose: true });
+    }
+    const result = await purgeCustomer({ db, dataRoot }, { slug, token: query.confirm });
+    if (result === undefined) throw notFound('customer');
+    ctx.body = { ...result, dryRun: false };
   });
 
   return router;

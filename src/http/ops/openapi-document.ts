@@ -37,6 +37,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'jobs', description: 'Ingest jobs: list, inspect, download originals, retry, cancel, replay' },
       { name: 'customers', description: 'Customers (admin)' },
       { name: 'api-keys', description: 'API keys (admin)' },
+      { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },
       { name: 'operations', description: 'Health, readiness, metrics, this document' },

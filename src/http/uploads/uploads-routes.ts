@@ -54,7 +54,7 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
 
   router.post('/uploads/:category/:type', async (ctx) => {
     const request = parseUploadRequest(ctx);
-    const maxBytes = deps.config.uploads.maxBytes;
+    const maxBytes = deps.config.uploads.maxBytes ?? deps.config.s3.maxObjectBytes;
     await checkBeforeBody({ deps, request, req: ctx.req, maxBytes, contentEncoding: ctx.get('Content-Encoding') });
 
     const tracker = deps.progress.begin({
@@ -102,7 +102,7 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.post('/uploads/presign', async (ctx) => {
-    if (deps.presignClient === null) throw new IngestError('NOT_FOUND', 'presigned uploads are turned off on this service (uploads.presign.enabled)');
+    if (deps.presignClient === null) throw new IngestError('NOT_FOUND', 'presigned uploads are turned off on this service (uploads.presign.enabled)', { expose: true });
     const body = parseInput(presignRequestSchema, jsonBodyOf(ctx), 'body');
     const customer = scopedCustomer(ctx.state.caller, body.customer);
     await checkModuleAndCustomer(deps, { category: body.category, type: body.type, customer });
@@ -139,7 +139,7 @@ async function checkBeforeBody(args: { readonly deps: UploadsRoutesDeps; readonl
   const { request, maxBytes } = args;
   await checkModuleAndCustomer(args.deps, request);
   if (args.contentEncoding !== '' && args.contentEncoding.toLowerCase() !== 'identity') {
-    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'Content-Encoding: send the file as it is (a .tar.gz is already compressed)');
+    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', 'Content-Encoding: send the file as it is (a .tar.gz is already compressed)', { expose: true });
   }
   if (request.contentLength === 0) throw badRequest('body', 'is empty: send the file');
   const allowance = isMultipart(args.req) ? MULTIPART_OVERHEAD_BYTES : 0;
@@ -151,9 +151,11 @@ async function checkBeforeBody(args: { readonly deps: UploadsRoutesDeps; readonl
 async function checkModuleAndCustomer(deps: UploadsRoutesDeps, args: { readonly category: string; readonly type: string; readonly customer: string }): Promise<void> {
   const moduleKey = `${args.category}/${args.type}`;
   if (deps.moduleKeys !== undefined && !deps.moduleKeys.includes(moduleKey)) {
-    throw new IngestError('MODULE_UNKNOWN', `no module "${moduleKey}"; known: ${deps.moduleKeys.join(', ') || 'none'}`);
+    throw new IngestError('MODULE_UNKNOWN', `no module "${moduleKey}"; known: ${deps.moduleKeys.join(', ') || 'none'}`, { expose: true });
   }
-  if ((await findCustomerBySlug(deps.db, args.customer)) === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${args.customer}"`);
+  const customer = await findCustomerBySlug(deps.db, args.customer);
+  if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${args.customer}"`, { expose: true });
+  if (customer.disabled_at !== null) throw new IngestError('CUSTOMER_DISABLED', `customer "${args.customer}" is disabled`, { expose: true });
 }
 
 /** A repeated Idempotency-Key must come with the same customer, module, group and file. */
@@ -172,7 +174,7 @@ function asUploadError(error: unknown, args: { readonly req: IncomingMessage; re
     case 'ARRIVAL_TOO_LARGE':
       return tooLarge({ maxBytes: args.maxBytes, setting: 'uploads.maxBytes' });
     case 'ARCHIVE_UNSUPPORTED':
-      return new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: ${ingestError.message}; the type is read from the content, not from the name`, { details: ingestError.details ?? {} });
+      return new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: ${ingestError.message}; the type is read from the content, not from the name`, { expose: true, details: ingestError.details ?? {} });
     case 'EMPTY_UPLOAD':
       return badRequest('body', 'is empty: send the file');
     case 'UPLOAD_STALLED':
@@ -185,7 +187,7 @@ function asUploadError(error: unknown, args: { readonly req: IncomingMessage; re
 
 function tooLarge(args: { readonly maxBytes: number; readonly setting: string; readonly size?: number }): IngestError {
   const what = args.size === undefined ? 'the file is larger than' : `${args.size} bytes is more than`;
-  return new IngestError('PAYLOAD_TOO_LARGE', `${what} the limit of ${args.maxBytes} bytes (${args.setting})`, { details: { limitBytes: args.maxBytes } });
+  return new IngestError('PAYLOAD_TOO_LARGE', `${what} the limit of ${args.maxBytes} bytes (${args.setting})`, { expose: true, details: { limitBytes: args.maxBytes } });
 }
 
 function uploadProgressView(upload: UploadProgress) {

@@ -19,7 +19,7 @@ describe('customers and API keys (admin routes)', () => {
     });
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('location'), '/api/1.0/customers/bobs_burgers');
-    assert.deepEqual(Object.keys(created.body).sort(), ['allowedSenders', 'createdAt', 'ingestAddresses', 'name', 's3Prefixes', 'slug', 'updatedAt']);
+    assert.deepEqual(Object.keys(created.body).sort(), ['allowedSenders', 'createdAt', 'disabled', 'disabledAt', 'ingestAddresses', 'name', 's3Prefixes', 'slug', 'updatedAt']);
     assert.deepEqual(created.body.ingestAddresses, ['reports@bobs.example']);
 
     const minimal = await api.post('/api/1.0/customers', { slug: 'krusty_krab' });
@@ -41,7 +41,7 @@ describe('customers and API keys (admin routes)', () => {
     assert.match(slugChange.body.error.message, /^slug: is not a field/);
 
     assert.equal((await api.delete('/api/1.0/customers/krusty_krab')).status, 204);
-    assert.equal((await api.get('/api/1.0/customers/krusty_krab')).status, 404);
+    assert.equal((await api.get('/api/1.0/customers/krusty_krab')).body.disabled, true, 'DELETE without purge disables and keeps the customer');
   });
 
   it('answers 409 for a taken slug and 404 for unknown customers', async () => {
@@ -105,6 +105,8 @@ describe('customers and API keys (admin routes)', () => {
     const key = await api.post('/api/1.0/api-keys', { customer: 'temp' });
     assert.equal((await api.get('/api/1.0/jobs', key.body.key)).status, 200);
     assert.equal((await api.delete('/api/1.0/customers/temp')).status, 204);
-    assert.equal((await api.get('/api/1.0/jobs', key.body.key)).status, 401, 'its keys went with it');
+    const refused = await api.get('/api/1.0/jobs', key.body.key);
+    assert.equal(refused.status, 403, 'a disabled customer’s keys are refused');
+    assert.equal(refused.body.error.code, 'CUSTOMER_DISABLED');
   });
 });
