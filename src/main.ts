@@ -72,7 +72,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const nodeName = await resolveNodeName({ configured: options.config.nodeName, dataRoot: options.config.dataRoot, sharedDataRoot: options.config.sharedDataRoot });
   const config: Config = Object.freeze({ ...options.config, nodeName });
   const housekeeping = options.housekeeping ?? true;
-  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
+  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true, consoleFormat: config.logFormat, rotation: config.logRotation });
   const logger = logging.for('main');
   const registry = new ModuleRegistry(options.modules ?? builtInModules);
   const database = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: config.database.poolSize, logger: logging.for('database') });
