@@ -17,7 +17,7 @@ export class ConfigError extends Error {
 
 type EnvKind = 'string' | 'int' | 'bool';
 /** Environment overrides: variable → config path. The seed's names first, then ours. */
-const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind: EnvKind }> = [
+export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind: EnvKind }> = [
   { env: 'DATABASE_URL', path: ['database', 'url'], kind: 'string' },
   { env: 'DP_DATA_ROOT', path: ['dataRoot'], kind: 'string' },
   { env: 'DP_LOG_DIR', path: ['logDir'], kind: 'string' },
