@@ -46,8 +46,8 @@ EXPOSE 25025 2525
 # reported healthy. The port is read through the same configuration as the service's.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "-e", "import('./dist/src/config/load-config.js').then(({ loadConfig }) => fetch(`http://127.0.0.1:${loadConfig().http.port}/readyz`)).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# docker stop waits 10 s by default, less than shutdown.graceSeconds (30): run with
-# --stop-timeout 60 (compose: stop_grace_period: 60s).
+# docker stop waits 10 s by default; the shutdown may take 3 × shutdown.graceSeconds (30): run
+# with --stop-timeout 100 (compose: stop_grace_period: 100s).
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["tini", "--", "node", "bin/dataprocessor.js"]
 CMD ["serve"]

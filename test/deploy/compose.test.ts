@@ -79,7 +79,8 @@ describe('compose.yaml', () => {
       assert.ok(source !== undefined && source in compose.volumes, `a named volume at ${target}`);
     }
     assert.match(service.healthcheck?.test.join(' ') ?? '', /\/readyz/);
-    assert.ok(Number.parseInt(service.stop_grace_period ?? '0', 10) >= config.shutdown.graceSeconds + 10, 'docker stop waits longer than the shutdown grace');
+    // Spool, S3 consumer and worker each get the grace, one after the other (src/main.ts, stopAll).
+    assert.ok(Number.parseInt(service.stop_grace_period ?? '0', 10) >= 3 * config.shutdown.graceSeconds + 10, 'docker stop waits for the whole shutdown');
   });
 
   it('starts after PostgreSQL and MinIO are healthy', () => {
