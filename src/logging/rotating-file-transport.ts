@@ -75,7 +75,8 @@ export class RotatingFileTransport extends TransportStream {
     const ours = fstatSync(this.#fd ?? this.#open());
     const live = statSync(this.#filename, { throwIfNoEntry: false });
     this.close();
-    // Another process rotated since we opened: the file we hold is already a rotated one.
+    // Rotate only while the file we hold is still the live one: when another process has rotated
+    // it meanwhile, ours is already a rotated file and opening the new live one is enough.
     if (live !== undefined && live.ino === ours.ino && live.dev === ours.dev) {
       const ext = path.extname(this.#filename);
       const base = this.#filename.slice(0, this.#filename.length - ext.length);
@@ -86,7 +87,6 @@ export class RotatingFileTransport extends TransportStream {
     this.#open();
   }
 }
-
 
 function renameIfPresent(from: string, to: string): void {
   try {

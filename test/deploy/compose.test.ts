@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import type { Config } from '../../src/config/config-schema.js';
 import { ENV_OVERRIDES, loadConfig } from '../../src/config/load-config.js';
 import { buildOpenApiDocument } from '../../src/http/ops/openapi-document.js';
-import { REPO_ROOT } from './dockerfile-lines.js';
+import { REPO_ROOT } from './dockerfile-stages.js';
 
 interface ComposeService {
   image?: string;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load-config.js';
-import { REPO_ROOT } from './dockerfile-lines.js';
+import { REPO_ROOT } from './dockerfile-stages.js';
 
 /** How the image finds its configuration: the seed's /app/config.json, over the image's own defaults. */
 describe('config file lookup (the container layout)', () => {

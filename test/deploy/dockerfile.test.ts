@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ENV_OVERRIDES, loadConfig } from '../../src/config/load-config.js';
-import { REPO_ROOT, dockerfileStages, type DockerInstruction } from './dockerfile-lines.js';
+import { REPO_ROOT, dockerfileStages, type DockerInstruction } from './dockerfile-stages.js';
 
 /** No engine runs here: the image is checked by reading its Dockerfile (docs/operations.md, "Containers"). */
 describe('Dockerfile', () => {
