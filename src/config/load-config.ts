@@ -56,8 +56,8 @@ export interface LoadConfigArgs {
 
 /**
  * Builds the one validated, frozen configuration: defaults ← DP_CONFIG_BASE file ← DP_CONFIG
- * file (else ./config.json) ← environment ← overrides. Every problem is reported at once, naming the key, where the value came from and
- * what is allowed.
+ * file (else ./config.json) ← environment ← overrides. Every problem is reported at once, naming
+ * the key, where the value came from and what is allowed.
  */
 export function loadConfig(args: LoadConfigArgs = {}): Config {
   const env = args.env ?? process.env;
