@@ -73,7 +73,7 @@ export interface RunningService {
 export async function startService(options: StartOptions): Promise<RunningService> {
   const config = await settleNodeName(options.config);
   const housekeeping = options.housekeeping ?? true;
-  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true });
+  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true, consoleFormat: config.logFormat, rotation: config.logRotation });
   const logger = logging.for('main');
   const registry = new ModuleRegistry(options.modules ?? builtInModules);
   const database = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: config.database.poolSize, logger: logging.for('database') });

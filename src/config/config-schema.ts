@@ -132,6 +132,10 @@ export const configSchema = z.strictObject({
   /** null = `<dataRoot>/log`. */
   logDir: z.string().min(1).nullable(),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']),
+  /** Lines on stdout: JSON like the files, or one readable line each (`text`). Files are always JSON. */
+  logFormat: z.enum(['json', 'text']),
+  /** Each log file is rotated at maxBytes and maxFiles rotated files are kept beside it. */
+  logRotation: z.strictObject({ maxBytes: positiveInt.min(1024), maxFiles: positiveInt.max(1000) }),
   /** Name recorded on the jobs this instance stages; defaults to the host name. */
   nodeName: z.string().min(1).max(100).nullable(),
   /** True when every instance sees the same data root (NFS/EFS): any node may run any job. */

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config } from './config-schema.js';
 import { nodeIdentity } from './node-identity.js';
 
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+/** Read from the working directory when DP_CONFIG is not set: where the seed kept it (`/app`). */
+const SEED_CONFIG_FILE = 'config.json';
 
 /** Raised for any configuration problem; the CLI prints the message and exits non-zero. */
 export class ConfigError extends Error {
@@ -16,11 +18,12 @@ export class ConfigError extends Error {
 
 type EnvKind = 'string' | 'int' | 'bool';
 /** Environment overrides: variable → config path. The seed's names first, then ours. */
-const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind: EnvKind }> = [
+export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]; kind: EnvKind }> = [
   { env: 'DATABASE_URL', path: ['database', 'url'], kind: 'string' },
   { env: 'DP_DATA_ROOT', path: ['dataRoot'], kind: 'string' },
   { env: 'DP_LOG_DIR', path: ['logDir'], kind: 'string' },
   { env: 'DP_LOG_LEVEL', path: ['logLevel'], kind: 'string' },
+  { env: 'DP_LOG_FORMAT', path: ['logFormat'], kind: 'string' },
   { env: 'DP_NODE_NAME', path: ['nodeName'], kind: 'string' },
   { env: 'DP_HTTP_HOST', path: ['http', 'host'], kind: 'string' },
   { env: 'DP_HTTP_PORT', path: ['http', 'port'], kind: 'int' },
@@ -53,19 +56,18 @@ export interface LoadConfigArgs {
 }
 
 /**
- * Builds the one validated, frozen configuration: defaults ← DP_CONFIG file ← environment ←
- * overrides. Every problem is reported at once, naming the key, where the value came from and
- * what is allowed.
+ * Builds the one validated, frozen configuration: defaults ← DP_CONFIG_BASE file ← DP_CONFIG
+ * file (else ./config.json) ← environment ← overrides. Every problem is reported at once, naming
+ * the key, where the value came from and what is allowed.
  */
 export function loadConfig(args: LoadConfigArgs = {}): Config {
   const env = args.env ?? process.env;
   const cwd = args.cwd ?? process.cwd();
   const sources = new Map<string, string>();
   let merged = readJsonFile(DEFAULT_CONFIG_PATH);
-  const configFile = env.DP_CONFIG;
-  if (configFile !== undefined && configFile !== '') {
+  for (const configFile of configFiles(env, cwd)) {
     const fileConfig = readJsonFile(path.resolve(cwd, configFile));
-    recordSources(fileConfig, [], `${configFile}`, sources);
+    recordSources(fileConfig, [], configFile, sources);
     merged = deepMerge(merged, fileConfig);
   }
   for (const { env: name, path: keyPath, kind } of ENV_OVERRIDES) {
@@ -100,6 +102,19 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
     },
   };
   return deepFreeze(resolved);
+}
+
+/**
+ * The files layered over the defaults, weakest first: `DP_CONFIG_BASE` (the Docker image's own
+ * defaults, so that the operator's file wins over them), then `DP_CONFIG`, else the seed's
+ * `config.json` in the working directory when there is one (`/app/config.json` in the image).
+ */
+function configFiles(env: Readonly<Record<string, string | undefined>>, cwd: string): string[] {
+  const files: string[] = [];
+  if (env.DP_CONFIG_BASE !== undefined && env.DP_CONFIG_BASE !== '') files.push(env.DP_CONFIG_BASE);
+  if (env.DP_CONFIG !== undefined && env.DP_CONFIG !== '') files.push(env.DP_CONFIG);
+  else if (existsSync(path.join(cwd, SEED_CONFIG_FILE))) files.push(path.join(cwd, SEED_CONFIG_FILE));
+  return files;
 }
 
 function readJsonFile(file: string): Record<string, unknown> {

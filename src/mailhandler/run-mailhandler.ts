@@ -59,7 +59,7 @@ export async function runMailhandler(args: RunMailhandlerArgs): Promise<Mailhand
     const loaded = loadConfigForMailhandler(args.loadConfig);
     // The name `serve` uses on this data root, so that its worker runs the jobs staged here.
     const config = await settleNodeName(loaded);
-    logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: false });
+    logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: false, rotation: config.logRotation });
     logger = logging.for('mailhandler');
     const url = config.database.url ?? await embeddedDatabaseUrl({ dataRoot: config.dataRoot, port: config.database.embeddedPort });
     database = await openDatabase({ url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: MAILHANDLER_POOL_SIZE, logger });

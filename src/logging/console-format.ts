@@ -1,0 +1,18 @@
+import winston from 'winston';
+
+/** `json`: the same lines as the files (for log collectors); `text`: one readable line each. */
+export type ConsoleFormat = 'json' | 'text';
+
+/**
+ * The stdout format. `text` puts the time, level and component first and the remaining fields
+ * as JSON after the message, so nothing a JSON line carries is lost.
+ */
+export function consoleFormat(kind: ConsoleFormat): winston.Logform.Format {
+  if (kind === 'json') return winston.format.json();
+  return winston.format.printf((info) => {
+    const { timestamp, level, message, component, stack, ...rest } = info;
+    const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+    const trace = typeof stack === 'string' ? `\n${stack}` : '';
+    return `${String(timestamp)} ${level.toUpperCase().padEnd(5)} [${String(component)}] ${String(message)}${fields}${trace}`;
+  });
+}
