@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { findMailParts } from '../../../../src/modules/hydrastor/mail/find-mail-parts.js';
-import { findUndecodedText, refuseUndecodedText } from '../../../../src/modules/hydrastor/mail/refuse-undecoded-text.js';
+import { findMailParts } from '../../../../src/modules/shared/mail/find-mail-parts.js';
+import { findUndecodedText, refuseUndecodedText } from '../../../../src/modules/hydrastor/common/refuse-undecoded-text.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
-import type { StagedFile } from '../../../../src/modules/types.js';
+import type { StagedFile } from '../../../../src/core/staged-file.js';
 
 function file(name: string, role: string, contentType?: string): StagedFile {
   return { name, size: 1, sha256: '0'.repeat(64), role, ...(contentType === undefined ? {} : { contentType }) };
@@ -49,7 +49,7 @@ describe('findUndecodedText / refuseUndecodedText', () => {
     const record = {
       system: { name: 'K\u00fchlschrank_grid', reportTime: new Date(0), extra: {} },
       nodes: [{ name: 'n\u0153ud-1', disks: 3n }, { name: 'n\uFFFDud-2' }],
-      issues: [{ reason: 'value "K\uFFFDhl" is odd' }],
+      issues: [{ message: 'value "K\uFFFDhl" is odd' }],
     };
     assert.deepEqual(findUndecodedText(record), { path: 'nodes[1].name', value: 'n\uFFFDud-2' });
     assert.deepEqual(findUndecodedText({ extra: { 'K\uFFFDhl': 'x' } }), { path: 'extra.K\uFFFDhl', value: 'K\uFFFDhl' });

@@ -1,8 +1,8 @@
-import type { ParseIssue } from './parse-issue.js';
-import { parseAlertSeverity, type AlertSeverity } from './alert-severity.js';
-import { parseByteSize } from './parse-byte-size.js';
-import { parseDedupeRatio } from './parse-dedupe-ratio.js';
-import { parseTimestamp, type ParsedTimestamp } from './parse-timestamp.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { parseAlertSeverity, type AlertSeverity } from '../../hydrastor/common/alert-severity.js';
+import { parseByteSize } from '../values/parse-byte-size.js';
+import { parseDedupeRatio } from '../../hydrastor/common/parse-dedupe-ratio.js';
+import { parseTimestamp, type ParsedTimestamp } from '../values/parse-timestamp.js';
 
 /** One record keyed by canonical column name (CSV header, or a body label mapped to it). */
 export interface FieldSource {
@@ -47,7 +47,7 @@ export function createFieldReader(source: FieldSource, issues: ParseIssue[]): Fi
   const unreadable = new Map<string, string>();
   const issue = (reason: string, column?: string, raw?: string): void => {
     const line = column === undefined ? source.line : source.lineOfColumn?.get(column) ?? source.line;
-    issues.push({ file: source.file, line, reason, ...(raw === undefined ? {} : { raw }) });
+    issues.push({ file: source.file, line, message: reason, ...(raw === undefined ? {} : { raw }) });
   };
   const text = (column: string): string | null => {
     const value = source.values.get(column)?.trim();

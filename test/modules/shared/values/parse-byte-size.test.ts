@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { gibToBytes, parseByteSize } from '../../../../src/modules/hydrastor/common/parse-byte-size.js';
+import { gibToBytes, parseByteSize } from '../../../../src/modules/shared/values/parse-byte-size.js';
 import { parseDedupeRatio } from '../../../../src/modules/hydrastor/common/parse-dedupe-ratio.js';
 
 const GIB = 1n << 30n;

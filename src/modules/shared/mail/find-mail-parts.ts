@@ -1,13 +1,13 @@
-import type { StagedFile } from '../../types.js';
+import type { StagedFile } from '../../../core/staged-file.js';
 
-/** The names the mail transport gives a message's parts (src/pipeline/mail). */
+/** The names the mail transport gives a message's parts when it splits a mail into staged files. */
 export const MESSAGE_FILE = 'message.eml';
 export const TEXT_BODY_FILE = 'body.txt';
 export const HTML_BODY_FILE = 'body.html';
 /**
  * A mail forwarded as an attachment gets its parts staged beside the outer mail's, each name
  * prefixed once per level of forwarding (`forwarded-body.txt`), with the forwarded message's
- * header block as `<prefix>headers.txt` (see src/pipeline/mail/unwrap-forwarded-mail.ts).
+ * header block as `<prefix>headers.txt` (the transport's unwrapForwardedMail).
  */
 export const FORWARDED_PREFIX = 'forwarded-';
 export const FORWARDED_HEADERS_FILE = 'headers.txt';
