@@ -1,5 +1,6 @@
 import { isKnownTimeZone } from '../../shared/values/apply-timezone.js';
-import { createFieldReader, type FieldReader, type FieldSource } from '../../shared/text/field-reader.js';
+import { createFieldReader, type FieldReader } from '../common/field-reader.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
 import type { ParseIssue } from '../../parse-issue.js';
 import {
   buildReportActiveAlert, buildReportCapacity, buildReportFilesystem, buildReportNode, buildReportReplication,

@@ -1,5 +1,5 @@
 import { IngestError } from '../../../core/ingest-error.js';
-import type { FieldReader } from '../../shared/text/field-reader.js';
+import type { FieldReader } from '../common/field-reader.js';
 import { FILESYSTEM_PROTOCOLS, KNOWN_REPORT_COLUMNS, NODE_TYPES } from './system-report-columns.js';
 import type { ReportTimeResolver } from './report-time-resolver.js';
 import type {

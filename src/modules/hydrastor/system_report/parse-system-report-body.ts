@@ -1,4 +1,4 @@
-import type { FieldSource } from '../../shared/text/field-reader.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
 import { htmlToText } from '../../shared/text/html-to-text.js';
 import { normalizeLabel } from '../../shared/text/normalize-label.js';
 import { toNumberedLines, type NumberedLine } from '../../shared/text/numbered-line.js';

@@ -1,5 +1,5 @@
 import { IngestError } from '../../../core/ingest-error.js';
-import type { FieldSource } from '../../shared/text/field-reader.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
 import type { ParseIssue } from '../../parse-issue.js';
 import { readCsvRecords } from '../../shared/csv/read-csv-records.js';
 import { assembleSystemReport } from './assemble-system-report.js';

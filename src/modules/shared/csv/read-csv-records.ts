@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { FieldSource } from '../text/field-reader.js';
+import type { FieldSource } from '../text/field-source.js';
 import type { ParseIssue } from '../../parse-issue.js';
 
 /** `Node Name`, `node-name` and `node_name` are one column. */

@@ -1,17 +1,9 @@
 import type { ParseIssue } from '../../parse-issue.js';
-import { parseAlertSeverity, type AlertSeverity } from '../../hydrastor/common/alert-severity.js';
-import { parseByteSize } from '../values/parse-byte-size.js';
-import { parseDedupeRatio } from '../../hydrastor/common/parse-dedupe-ratio.js';
-import { parseTimestamp, type ParsedTimestamp } from '../values/parse-timestamp.js';
-
-/** One record keyed by canonical column name (CSV header, or a body label mapped to it). */
-export interface FieldSource {
-  readonly file: string;
-  readonly line: number | null;
-  readonly values: ReadonlyMap<string, string>;
-  /** Where a value came from when the record spans lines ("Label : value" blocks). */
-  readonly lineOfColumn?: ReadonlyMap<string, number>;
-}
+import type { FieldSource } from '../../shared/text/field-source.js';
+import { parseAlertSeverity, type AlertSeverity } from './alert-severity.js';
+import { parseByteSize } from '../../shared/values/parse-byte-size.js';
+import { parseDedupeRatio } from './parse-dedupe-ratio.js';
+import { parseTimestamp, type ParsedTimestamp } from '../../shared/values/parse-timestamp.js';
 
 /**
  * Typed reads of one record. A value that is present but unreadable becomes null and an issue
