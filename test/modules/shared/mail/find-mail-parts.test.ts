@@ -15,7 +15,7 @@ describe('findMailParts', () => {
 
   it('a mail that came directly: its own parts', () => {
     const parts = findMailParts(outer);
-    assert.deepEqual([parts.message?.name, parts.text?.name, parts.html, parts.attachments.map((part) => part.name), parts.forwarded], ['message.eml', 'body.txt', undefined, ['attachment-1.bin'], 0]);
+    assert.deepEqual([parts.text?.name, parts.html, parts.attachments.map((part) => part.name), parts.forwarded], ['body.txt', undefined, ['attachment-1.bin'], 0]);
   });
 
   it('a forwarded mail: the innermost forwarded message\'s parts, never the outer ones', () => {
@@ -29,14 +29,14 @@ describe('findMailParts', () => {
     ];
     const parts = findMailParts(once);
     assert.deepEqual(
-      [parts.message?.name, parts.text?.name, parts.html?.name, parts.attachments.map((part) => part.name), parts.forwarded],
-      ['forwarded-headers.txt', 'forwarded-body.txt', 'forwarded-body.html', ['forwarded-attachment-1.bin', 'forwarded-attachment-2.bin'], 1],
+      [parts.text?.name, parts.html?.name, parts.attachments.map((part) => part.name), parts.forwarded],
+      ['forwarded-body.txt', 'forwarded-body.html', ['forwarded-attachment-1.bin', 'forwarded-attachment-2.bin'], 1],
     );
     const twice = [...once, file('forwarded-forwarded-headers.txt', 'forwarded-headers'), file('forwarded-forwarded-attachment-1.bin', 'forwarded-attachment')];
     const deeper = findMailParts(twice);
     assert.deepEqual(
-      [deeper.message?.name, deeper.text, deeper.html, deeper.attachments.map((part) => part.name), deeper.forwarded],
-      ['forwarded-forwarded-headers.txt', undefined, undefined, ['forwarded-forwarded-attachment-1.bin'], 2],
+      [deeper.text, deeper.html, deeper.attachments.map((part) => part.name), deeper.forwarded],
+      [undefined, undefined, ['forwarded-forwarded-attachment-1.bin'], 2],
       'a level without a body has none: the level above is not borrowed from',
     );
   });
