@@ -18,8 +18,8 @@ export async function loadAlert(context: ModuleContext): Promise<ParseResult<Hyd
   const { forwarded } = findMailParts(context.files);
   if (forwarded > 0) context.logger.info('alert read from a forwarded message', { forwarded });
   const body = await readMailBody({ dir: context.workDir, files: context.files });
-  const sent = context.hints['date'];
-  const alert = parseAlert({ subject: context.hints['subject'], text: body.text, html: body.html, sentAt: sent === undefined ? undefined : new Date(sent) });
+  const sent = Date.parse(context.hints['date'] ?? '');
+  const alert = parseAlert({ subject: context.hints['subject'], text: body.text, html: body.html, sentAt: Number.isFinite(sent) ? new Date(sent) : undefined });
   refuseUndecodedText({ record: alert, source: 'the alert mail' });
   return parseResult(alert, alert.issues);
 }
