@@ -19,7 +19,6 @@ async function reportInKnownZone(trx: Transaction<Database>, parsed: ParsedSyste
   return grid?.timezone === null || grid?.timezone === undefined ? parsed.report : readSystemReport(parsed.input, grid.timezone);
 }
 
-
 /**
  * Stores one system report in the job's transaction: the grid (by serial), its nodes, a capacity
  * snapshot, its file systems (OST LSUs among them), replication pairs and active alerts. Counts
