@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StagedFile } from '../modules/types.js';
+import type { StagedFile } from '../core/staged-file.js';
 import type { JobRow } from './database-schema.js';
 
 /** One original as recorded in a manifest: its generated name, size and hash, the client's facts as data. */

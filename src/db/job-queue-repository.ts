@@ -76,7 +76,7 @@ export interface FinishJobArgs {
   readonly error?: { readonly code: string; readonly message: string } | null;
   readonly message: string;
   readonly data?: Readonly<Record<string, unknown>>;
-  /** The run's parse issues (`ModuleContext.reportIssue`); left as they were when undefined. */
+  /** The run's parse issues (what the module's parse returned, and upsert added); left as they were when undefined. */
   readonly parseIssues?: JobParseIssues;
 }
 

@@ -1,10 +1,7 @@
+import type { ParseIssue } from './parse-issue.js';
 import { cutText } from './storable-text.js';
 
-/**
- * One problem a module met in its input that it did not fail the job for: a value kept raw, a
- * line skipped, a file left out. Shown in the job's API detail, so an operator can see what was
- * not loaded as given without reading logs.
- */
+/** One issue as stored with the job and shown in its API detail (`parseIssues.items`). */
 export interface JobParseIssue {
   /** The input file (archive entry, CSV name, `body`, `subject`). */
   readonly file: string;
@@ -14,19 +11,6 @@ export interface JobParseIssue {
   readonly what: string;
   /** The offending text as found (cut to `MAX_RAW_CHARS`), or null. */
   readonly raw: string | null;
-}
-
-/** What a module passes to `reportIssue`; `line` and `raw` may be left out. */
-export interface ParseIssueReport {
-  readonly file: string;
-  readonly line?: number | null;
-  readonly what: string;
-  readonly raw?: string | null;
-  /**
-   * Set when this entry only closes a parser's own capped list ("N more issues not listed"):
-   * the N issues are counted, the entry itself is not listed.
-   */
-  readonly unlisted?: number;
 }
 
 /** What is stored with the job and shown by the API. */
@@ -43,36 +27,61 @@ export const MAX_LISTED_PARSE_ISSUES = 200;
 export const MAX_RAW_CHARS = 200;
 const MAX_WHAT_CHARS = 500;
 
-/** Collects one run's issues: the first ones listed, all of them counted. */
+/**
+ * The issues of one parse, as `parse` returns them (`ParseResult.issues`): the first ones kept,
+ * all of them counted, so memory stays bounded whatever the input. A streaming module's
+ * `upsert` keeps adding to the same log while it reads; the pipeline stores the log with the
+ * job once `upsert` has ended, committed or failed.
+ */
 export class ParseIssueLog {
-  readonly #items: JobParseIssue[] = [];
-  readonly #maxListed: number;
+  #listed: ParseIssue[] = [];
   #count = 0;
+  readonly #maxListed: number;
 
-  constructor(maxListed = MAX_LISTED_PARSE_ISSUES) {
+  constructor(issues: Iterable<ParseIssue> = [], maxListed = MAX_LISTED_PARSE_ISSUES) {
     this.#maxListed = maxListed;
+    for (const issue of issues) this.add(issue);
   }
 
-  readonly report = (issue: ParseIssueReport): void => {
+  readonly add = (issue: ParseIssue): void => {
     if (issue.unlisted !== undefined) {
       this.#count += Math.max(0, Math.trunc(issue.unlisted));
       return;
     }
     this.#count += 1;
-    if (this.#items.length >= this.#maxListed) return;
-    this.#items.push({
-      file: cutText(issue.file, MAX_WHAT_CHARS),
-      line: issue.line ?? null,
-      what: cutText(issue.what, MAX_WHAT_CHARS),
-      raw: issue.raw === undefined || issue.raw === null ? null : cutText(issue.raw, MAX_RAW_CHARS),
-    });
+    if (this.#listed.length < this.#maxListed) this.#listed.push(issue);
   };
 
+  /**
+   * Starts over with `issues`: for a module that reads its input again knowing more (a report
+   * re-read in its grid's time zone says "read as Asia/Tokyo", no longer "read as UTC").
+   */
+  replaceAll(issues: Iterable<ParseIssue>): void {
+    this.#listed = [];
+    this.#count = 0;
+    for (const issue of issues) this.add(issue);
+  }
+
+  /** Every issue added, listed or not. */
   get count(): number {
     return this.#count;
   }
 
+  /** The first issues, in the order added (a capped list's closing entries are counted, not listed). */
+  get listed(): readonly ParseIssue[] {
+    return this.#listed;
+  }
+
+  /** The stored form: text made storable (no NUL, no lone surrogate) and cut to bounded lengths. */
   snapshot(): JobParseIssues {
-    return { count: this.#count, items: [...this.#items] };
+    return {
+      count: this.#count,
+      items: this.#listed.map((issue) => ({
+        file: cutText(issue.file, MAX_WHAT_CHARS),
+        line: issue.line,
+        what: cutText(issue.message, MAX_WHAT_CHARS),
+        raw: issue.raw === undefined ? null : cutText(issue.raw, MAX_RAW_CHARS),
+      })),
+    };
   }
 }

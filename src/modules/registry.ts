@@ -1,7 +1,8 @@
 import { alertModule } from './hydrastor/alert/index.js';
 import { systemReportModule } from './hydrastor/system_report/index.js';
 import { veritas2hviewModule } from './hydrastor/veritas2hview/index.js';
-import type { AnyIngestModule, ArrivalFacts } from './types.js';
+import type { ArrivalFacts } from '../core/arrival-facts.js';
+import type { AnyIngestModule } from './types.js';
 
 export function moduleKey(module: { readonly category: string; readonly type: string }): string {
   return `${module.category}/${module.type}`;
@@ -31,8 +32,8 @@ export class ModuleRegistry {
   }
 
   /** The first module (in registration order) that claims an arrival without a type hint. */
-  classify(facts: ArrivalFacts): AnyIngestModule | undefined {
-    for (const module of this.#modules.values()) if (module.matches?.(facts) === true) return module;
+  async classify(facts: ArrivalFacts): Promise<AnyIngestModule | undefined> {
+    for (const module of this.#modules.values()) if ((await module.matches?.(facts)) === true) return module;
     return undefined;
   }
 }

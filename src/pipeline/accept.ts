@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { JobSource } from '../db/database-schema.js';
 import { findCustomerBySlug } from '../db/customers-repository.js';
-import type { ArrivalFacts, StagedFile } from '../modules/types.js';
+import type { ArrivalFacts } from '../core/arrival-facts.js';
+import type { StagedFile } from '../core/staged-file.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { recordFailedArrival } from './staging/record-failed-arrival.js';
@@ -93,10 +94,10 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
   const hints = { ...arrival.hints, ...(learnt ?? {}) };
   const facts: ArrivalFacts = {
     source: arrival.source, customer: arrival.customer, files: folder.files, hints,
-    readHead: (file, maxBytes) => folder.readHead(file.name, maxBytes),
+    readHead: async (file, maxBytes) => folder.readHead(file.name, maxBytes),
   };
   const failure = arrival.failure;
-  const module = failure !== undefined ? undefined : arrival.moduleKey === undefined ? deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
+  const module = failure !== undefined ? undefined : arrival.moduleKey === undefined ? await deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
   if (failure === undefined && arrival.moduleKey !== undefined && module === undefined) {
     throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
   }

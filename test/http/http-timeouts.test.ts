@@ -5,6 +5,7 @@ import { echoModule } from '../support/echo-module.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
 import { apiClient } from '../support/http-client.js';
 import { gzipLike, startStreamingUpload, storedState, waitUntil } from '../support/upload-test-client.js';
+import { parseResult } from '../../src/modules/parse-result.js';
 
 const HEADERS_SECONDS = 0.6;
 const BODY_SECONDS = 0.6;
@@ -12,7 +13,7 @@ const UPLOAD_IDLE_SECONDS = 1;
 const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => ({}), upsert: async () => ({}),
+  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

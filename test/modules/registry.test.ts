@@ -16,10 +16,10 @@ describe('module registry', () => {
     assert.equal(registry.keys().length, builtInModules.length);
   });
 
-  it('classifies by the first module that claims an arrival', () => {
+  it('classifies by the first module that claims an arrival', async () => {
     const registry = new ModuleRegistry([echoModule]);
-    const facts = { source: 'smtp' as const, customer: 'c', files: [], readHead: () => undefined, hints: { subject: '[echo] x' } };
-    assert.equal(registry.classify(facts)?.type, 'echo');
-    assert.equal(registry.classify({ ...facts, hints: { subject: 'other' } }), undefined);
+    const facts = { source: 'smtp' as const, customer: 'c', files: [], readHead: async () => undefined, hints: { subject: '[echo] x' } };
+    assert.equal((await registry.classify(facts))?.type, 'echo');
+    assert.equal(await registry.classify({ ...facts, hints: { subject: 'other' } }), undefined);
   });
 });

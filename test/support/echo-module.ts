@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import type { ParseIssue } from '../../src/modules/parse-issue.js';
+import { parseResult } from '../../src/modules/parse-result.js';
 import type { IngestModule } from '../../src/modules/types.js';
 import type { ErrorCode } from '../../src/core/error-codes.js';
 import { IngestError } from '../../src/core/ingest-error.js';
@@ -21,7 +23,7 @@ export interface EchoInstruction {
   readonly failMessage?: string;
   readonly group?: string;
   readonly tag?: string;
-  /** Parse issues to report (`ModuleContext.reportIssue`), one per line `1..n`. */
+  /** Parse issues to return with the records, one per line `1..n`. */
   readonly parseIssues?: number;
   /** The raw text of the first planned issue, in place of the default one. */
   readonly issueRaw?: string;
@@ -45,24 +47,33 @@ export const echoModule = {
       context.reportProgress({ remainingMs: sleepUntil - Date.now() });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const issues: ParseIssue[] = [];
     for (let n = 1; n <= (instruction.parseIssues ?? 0); n += 1) {
-      context.reportIssue({ file: 'instruction.json', line: n, what: `planned issue ${n}`, raw: n === 1 ? instruction.issueRaw ?? `raw\u0000${'x'.repeat(300)}` : String(n) });
+      issues.push({ file: 'instruction.json', line: n, message: `planned issue ${n}`, raw: n === 1 ? instruction.issueRaw ?? `raw\u0000${'x'.repeat(300)}` : String(n) });
     }
     const failed = transientFailures.get(context.jobId) ?? 0;
     if (failed < (instruction.failTransientTimes ?? 0)) {
       transientFailures.set(context.jobId, failed + 1);
       throw new IngestError(echoCode('ECHO_TRANSIENT'), `planned transient failure ${failed + 1}`, { transient: true });
     }
-    if (instruction.failPermanent === true) throw new IngestError(echoCode('ECHO_BAD_INPUT'), instruction.failMessage ?? 'planned permanent failure', { expose: true });
-    return { rows: instruction.rows ?? 1, sha: file.sha256 };
+    return parseResult({ rows: instruction.rows ?? 1, sha: file.sha256, failPermanent: instruction.failPermanent === true, failMessage: instruction.failMessage }, issues);
   },
-  async upsert(trx, parsed, context) {
-    for (let n = 0; n < parsed.rows; n += 1) {
-      await sql`INSERT INTO test_echo_rows (job_id, n, content_sha, pid) VALUES (${context.jobId}, ${n}, ${parsed.sha}, ${process.pid})`.execute(trx);
+  async upsert(trx, { records }, context) {
+    for (let n = 0; n < records.rows; n += 1) {
+      await sql`INSERT INTO test_echo_rows (job_id, n, content_sha, pid) VALUES (${context.jobId}, ${n}, ${records.sha}, ${process.pid})`.execute(trx);
     }
-    return { test_echo_rows: parsed.rows };
+    // Fails where real modules usually do, after writing began: the rows roll back, the parse issues stay with the job.
+    if (records.failPermanent) throw new IngestError(echoCode('ECHO_BAD_INPUT'), records.failMessage ?? 'planned permanent failure', { expose: true });
+    return { test_echo_rows: records.rows };
   },
-} satisfies IngestModule<{ rows: number; sha: string }>;
+} satisfies IngestModule<EchoRecords>;
+
+interface EchoRecords {
+  readonly rows: number;
+  readonly sha: string;
+  readonly failPermanent: boolean;
+  readonly failMessage: string | undefined;
+}
 
 /** The echo module's table; a real module brings its tables in a migration. */
 export async function createEchoTable(db: Kysely<never> | Kysely<any>): Promise<void> {

@@ -1,4 +1,4 @@
-import { readFixtureMail, readReportFiles } from '../modules/hydrastor/common/mail-fixtures.js';
+import { readFixtureMail, readReportFiles } from '../modules/hydrastor/support/mail-fixtures.js';
 
 /**
  * One CSV file of a report fixture's attachment (`.tar.gz` or `.zip`), as records keyed by the

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { parseResult } from '../../src/modules/parse-result.js';
 import type { IngestModule } from '../../src/modules/types.js';
 import type { Arrival } from '../../src/pipeline/accept.js';
 
@@ -23,9 +24,9 @@ export const reportModule = {
   group: (facts) => facts.hints.grid ?? 'grid',
   async parse(context) {
     const file = context.files[0]!;
-    return JSON.parse(await readFile(path.join(context.workDir, file.name), 'utf8')) as GridReport;
+    return parseResult(JSON.parse(await readFile(path.join(context.workDir, file.name), 'utf8')) as GridReport);
   },
-  async upsert(trx, report, context) {
+  async upsert(trx, { records: report }, context) {
     await sql`
       INSERT INTO test_report_grids (customer, grid, capacity_bytes, report_time, last_job_id)
       VALUES (${context.customer}, ${report.grid}, ${report.capacityBytes}, ${report.reportTime}, ${context.jobId})

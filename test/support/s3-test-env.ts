@@ -14,6 +14,7 @@ import { objectArrivals } from '../../src/pipeline/arrivals/object-arrivals.js';
 import type { PipelineDeps } from '../../src/pipeline/pipeline-deps.js';
 import type { ObjectJobDeps } from '../../src/s3events/start-object-job.js';
 import type { TestService } from './start-test-service.js';
+import { parseResult } from '../../src/modules/parse-result.js';
 
 export const BUCKET = 'veritas2hview';
 export const REGION = 'us-east-1';
@@ -32,7 +33,7 @@ export const veritasStubModule = {
   type: 'veritas2hview',
   version: 1,
   group: () => 'none',
-  parse: async () => ({}),
+  parse: async () => parseResult({}),
   upsert: async () => ({}),
 } satisfies IngestModule<object>;
 

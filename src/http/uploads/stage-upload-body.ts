@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import { cleanOriginalName } from '../../pipeline/mail/clean-original-name.js';
 import { peekArchiveType } from '../../pipeline/extract/peek-archive-type.js';
 import type { StagingFolder } from '../../pipeline/staging/staging-folder.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../config/config-schema.js';
 import { findCustomerBySlug } from '../../db/customers-repository.js';
 import type { Database, JobRow } from '../../db/database-schema.js';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import type { AcceptResult, Arrival } from '../../pipeline/accept.js';
 import { IngestError, toIngestError } from '../../core/ingest-error.js';
 import { stagedFilesOf } from '../../pipeline/staging/open-staged-file.js';

@@ -2,8 +2,11 @@ import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../../db/database-schema.js';
 import { extendLease, finishJob, releaseJob, scheduleRetry } from '../../db/job-queue-repository.js';
-import { ParseIssueLog } from '../../modules/parse-issue-log.js';
-import type { ModuleContext, StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
+import { formatParseIssue } from '../../modules/parse-issue.js';
+import type { ParseIssueLog } from '../../modules/parse-issue-log.js';
+import type { ModuleContext, ParseResult } from '../../modules/types.js';
+import { readArchiveEntries } from '../extract/extract.js';
 import { archiveJobFolder } from './archive.js';
 import { copyJobFolder } from './copy-job-folder.js';
 import { IngestError, toIngestError } from '../../core/ingest-error.js';
@@ -13,6 +16,8 @@ import type { PipelineDeps } from '../pipeline-deps.js';
 
 /** setTimeout's largest delay (about 24.8 days); longer ones would fire at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Parse issues written to the job log one by one; the job's API detail lists more, the count has them all. */
+const MAX_LOGGED_PARSE_ISSUES = 50;
 
 /** Why a running job was stopped from outside its module. */
 export type StopReason = 'cancelled' | 'timed_out' | 'lease_lost' | 'shutdown';
@@ -68,10 +73,11 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   // One folder per attempt, so a worker that lost its lease never touches its successor's copy.
   const jobTmpDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
   const workDir = path.join(jobTmpDir, `attempt-${job.attempts}`);
-  const files = (job.manifest as { files?: StagedFile[] }).files ?? [];
+  const manifest = job.manifest as { files?: StagedFile[]; hints?: Record<string, string> };
+  const files = manifest.files ?? [];
   const startedAt = Date.now();
-  // One log per attempt: a retry parses again and reports again.
-  const issueLog = new ParseIssueLog();
+  /** What parse returned, once it has: its issues are stored however the run ends. */
+  let parsed: ParseResult<unknown> | undefined;
   /** The job's final status if this run ended it (null when it goes back to the queue). */
   let outcome: string | null = null;
   const throwIfStopped = (): void => {
@@ -89,30 +95,34 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       group: job.group_name,
       workDir,
       files,
+      hints: manifest.hints ?? {},
       logger,
       signal: controller.signal,
       reportProgress: (value) => { progress = { ...value }; },
-      reportIssue: issueLog.report,
+      readArchiveEntries,
     };
-    const parsed: unknown = await module.parse(context);
+    const result: ParseResult<unknown> = await module.parse(context);
+    parsed = result;
     throwIfStopped();
     const archived = await archiveJobFolder({ dataRoot: config.dataRoot, relativePath: job.relative_path, mode: settings.archive });
     throwIfStopped();
     const stats = await deps.db.transaction().execute(async (trx) => {
-      const written = await module.upsert(trx, parsed, context);
+      const written = await module.upsert(trx, result, context);
       throwIfStopped();
+      // Read only now: a streaming module adds the issues it meets while it writes.
       const finished = await finishJob(trx, {
-        jobId: job.id, owner, status: 'succeeded', stats: written, error: null, parseIssues: issueLog.snapshot(),
+        jobId: job.id, owner, status: 'succeeded', stats: written, error: null, parseIssues: result.issues.snapshot(),
         message: `succeeded: ${describeStats(written)}`, data: { stats: written, moduleVersion: module.version, archived: archived !== null },
       });
       // Fenced on the lease: if another worker or the sweeper took the job, our rows roll back.
       if (!finished) throw new StopSignal('lease_lost');
       return written;
     });
+    logParseIssues(logger, result.issues);
     logger.info('job succeeded', { stats });
     outcome = 'succeeded';
   } catch (error) {
-    outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger, issueLog });
+    outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger, issues: parsed?.issues });
   } finally {
     if (outcome !== null) deps.onJobFinished?.({ category: job.category, type: job.type, status: outcome, durationSeconds: (Date.now() - startedAt) / 1000 });
     clearInterval(heartbeat);
@@ -125,7 +135,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
 }
 
 /** Records how a failed or stopped run ends; returns the job's final status, or null when it will run again. */
-async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger']; issueLog: ParseIssueLog }): Promise<string | null> {
+async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger']; issues: ParseIssueLog | undefined }): Promise<string | null> {
   const { job, owner, logger } = args;
   const stopped = args.error instanceof StopSignal ? args.error.reason : undefined;
   try {
@@ -159,9 +169,10 @@ async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: str
       return null;
     }
     // The issues met before the failure are kept too: they often explain it.
+    if (args.issues !== undefined) logParseIssues(logger, args.issues);
     await finishJob(deps.db, {
       jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {},
-      parseIssues: args.issueLog.snapshot(),
+      parseIssues: args.issues?.snapshot() ?? { count: 0, items: [] },
     });
     logger.error('job failed', { error: failure, details: error.details });
     return 'failed';
@@ -170,6 +181,15 @@ async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: str
     logger.error('could not record the job outcome', { error: String(recordError), outcome: String(args.error) });
     return null;
   }
+}
+
+/** The first issues of a run, in the job log (the job's API detail lists them too). */
+function logParseIssues(logger: PipelineDeps['logger'], issues: ParseIssueLog): void {
+  if (issues.count === 0) return;
+  logger.warn(`${issues.count} parse issue(s)`, {
+    count: issues.count,
+    first: issues.listed.slice(0, MAX_LOGGED_PARSE_ISSUES).map(formatParseIssue),
+  });
 }
 
 /** Exponential backoff with full jitter in [half, full], capped. */

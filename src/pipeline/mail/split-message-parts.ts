@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import { IngestError } from '../../core/ingest-error.js';
 import type { StagingFolder } from '../staging/staging-folder.js';
 import { cleanOriginalName } from './clean-original-name.js';

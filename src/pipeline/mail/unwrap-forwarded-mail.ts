@@ -1,5 +1,5 @@
 import { simpleParser } from 'mailparser';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import type { IngestError } from '../../core/ingest-error.js';
 import type { StagingFolder } from '../staging/staging-folder.js';
 import { mailHints } from './mail-hints.js';

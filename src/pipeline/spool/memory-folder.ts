@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from '../staging/staging-folder.js';
 

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../../db/database-schema.js';
 import { readJobManifest } from '../../db/job-manifest.js';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { areaPath } from '../paths.js';
 

@@ -3,7 +3,7 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { StagedFile } from '../../modules/types.js';
+import type { StagedFile } from '../../core/staged-file.js';
 import { IngestError } from '../../core/ingest-error.js';
 import { INCOMING_FOLDER, areaPath } from '../paths.js';
 import { MANIFEST_FILE, checkStagedFileName, decodeHead, stagedFileRecord, toChunks, type StagingFolder, type WriteStagedFileArgs } from './staging-folder.js';

@@ -3,7 +3,7 @@ import { MAX_LISTED_PARSE_ISSUES, MAX_RAW_CHARS } from '../../../src/modules/par
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
 import { apiClient, type ApiClient } from '../../support/http-client.js';
 
-/** GET /jobs/:id `parseIssues`: what a module reported through ModuleContext.reportIssue, stored with the job. */
+/** GET /jobs/:id `parseIssues`: the issues a module's parse returned (ParseResult.issues), stored with the job. */
 describe('job parse issues in the API detail', function () {
   this.timeout(60_000);
   let t: TestService;

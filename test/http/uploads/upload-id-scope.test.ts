@@ -4,12 +4,13 @@ import { echoModule } from '../../support/echo-module.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
 import { apiClient, type ApiClient } from '../../support/http-client.js';
 import { gzipLike, startStreamingUpload, waitUntil } from '../../support/upload-test-client.js';
+import { parseResult } from '../../../src/modules/parse-result.js';
 
 const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 /** The worker is off: the job only has to exist under the module's key. */
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => ({}), upsert: async () => ({}),
+  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 describe('Upload-Id is scoped to the key’s customer', () => {

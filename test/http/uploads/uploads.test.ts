@@ -8,6 +8,7 @@ import { echoModule } from '../../support/echo-module.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
 import { apiClient, type ApiClient, type ApiResponse } from '../../support/http-client.js';
 import { gzipLike, startStreamingUpload, storedState, waitUntil } from '../../support/upload-test-client.js';
+import { parseResult } from '../../../src/modules/parse-result.js';
 
 const TAR_GZ = new URL('../../fixtures/upload/veritas2hview_small.tar.gz', import.meta.url);
 const ZIP = new URL('../../fixtures/upload/veritas2hview_small.zip', import.meta.url);
@@ -17,7 +18,7 @@ const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 /** The worker is off: the job only has to exist under the module's key. */
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => ({}), upsert: async () => ({}),
+  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { StagedFile } from '../../../src/modules/types.js';
+import type { StagedFile } from '../../../src/core/staged-file.js';
 import { FORWARD_NOT_READ_HINT, FORWARDED_HINT, MIME_PROBLEM_HINT } from '../../../src/pipeline/mail/split-staged-mail.js';
 import { writeMailFiles } from '../../../src/pipeline/mail/write-mail-files.js';
 import { MemoryFolder } from '../../../src/pipeline/spool/memory-folder.js';

@@ -1,4 +1,4 @@
-import { labelTable } from '../common/normalize-label.js';
+import { labelTable } from '../../shared/text/normalize-label.js';
 import type { AlertEventType } from './alert-types.js';
 
 /**

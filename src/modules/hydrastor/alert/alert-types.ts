@@ -1,5 +1,5 @@
 import type { AlertSeverity } from '../common/alert-severity.js';
-import type { ParseIssue } from '../common/parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 export type AlertEventType = 'Occurred' | 'Recovered';
 

@@ -1,5 +1,6 @@
-import type { ArrivalFacts, IngestModule } from '../../types.js';
-import { readMailBodyHead } from '../mail/read-mail-body.js';
+import type { ArrivalFacts } from '../../../core/arrival-facts.js';
+import type { IngestModule } from '../../types.js';
+import { readMailBodyHead } from '../../shared/mail/read-mail-body.js';
 import { alertGroup } from './alert-group.js';
 import { nodeOrGridWide } from './alert-labels.js';
 import type { HydrastorAlert } from './alert-types.js';
@@ -13,7 +14,7 @@ export const UNKNOWN_ALERT_GROUP = 'unknown';
 
 /** Node (grid-wide events: the grid), from the body first: subjects get cut off and rewritten. */
 async function groupOf(facts: ArrivalFacts): Promise<string> {
-  const { fields } = readAlertBodyLabels(readMailBodyHead(facts));
+  const { fields } = readAlertBodyLabels(await readMailBodyHead(facts));
   const subject = matchAlertSubject(facts.hints['subject'] ?? '');
   const grid = fields.grid?.value.trim() || subject?.grid || UNKNOWN_ALERT_GROUP;
   const node = fields.node !== undefined ? nodeOrGridWide(fields.node.value) : nodeOrGridWide(subject?.node);
@@ -25,8 +26,8 @@ export const alertModule = {
   category: 'hydrastor',
   type: 'alert',
   version: 1,
-  matches: (facts) =>
-    matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(readMailBodyHead(facts)),
+  matches: async (facts) =>
+    matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(await readMailBodyHead(facts)),
   group: groupOf,
   parse: loadAlert,
   upsert: upsertAlert,

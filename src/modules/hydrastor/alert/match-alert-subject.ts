@@ -1,5 +1,5 @@
 import { parseAlertSeverity, type AlertSeverity } from '../common/alert-severity.js';
-import { normalizeSubject } from '../common/normalize-subject.js';
+import { normalizeSubject } from '../../shared/text/normalize-subject.js';
 
 export interface AlertSubject {
   readonly severity: AlertSeverity;

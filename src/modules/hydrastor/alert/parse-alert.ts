@@ -1,9 +1,9 @@
 import { IngestError } from '../../../core/ingest-error.js';
 import { parseAlertSeverity } from '../common/alert-severity.js';
-import { htmlToText } from '../common/html-to-text.js';
-import type { ParseIssue } from '../common/parse-issue.js';
-import { parseTimestamp, type ParsedTimestamp } from '../common/parse-timestamp.js';
-import { mapLabelledLines, readLabelledLines, type MappedLabels } from '../common/read-labelled-lines.js';
+import { htmlToText } from '../../shared/text/html-to-text.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { parseTimestamp, type ParsedTimestamp } from '../../shared/values/parse-timestamp.js';
+import { mapLabelledLines, readLabelledLines, type MappedLabels } from '../../shared/text/read-labelled-lines.js';
 import { ALERT_LABELS, EVENT_TYPES, nodeOrGridWide, type AlertField } from './alert-labels.js';
 import type { AlertEventType, HydrastorAlert } from './alert-types.js';
 import { matchAlertSubject } from './match-alert-subject.js';
@@ -52,7 +52,7 @@ export function parseAlert(args: {
     return value === undefined || value === '' ? null : value;
   };
   const bodyIssue = (field: AlertField, reason: string): void => {
-    issues.push({ file: BODY, line: fields[field]?.line ?? null, reason });
+    issues.push({ file: BODY, line: fields[field]?.line ?? null, message: reason });
   };
   const context = { subject: args.subject ?? null, labels: Object.keys(fields) };
 
@@ -72,7 +72,7 @@ export function parseAlert(args: {
 
   let grid = bodyValue('grid') ?? subject?.grid ?? null;
   if (grid === null) {
-    issues.push({ file: BODY, line: null, reason: 'no System Name in body or subject; the serial number stands in for the grid name' });
+    issues.push({ file: BODY, line: null, message: 'no System Name in body or subject; the serial number stands in for the grid name' });
     grid = serial;
   }
 
@@ -105,7 +105,7 @@ export function parseAlert(args: {
     node = nodeOrGridWide(subject.node);
   } else {
     node = null;
-    issues.push({ file: SUBJECT, line: null, reason: 'no Node in body or subject; taken as grid-wide' });
+    issues.push({ file: SUBJECT, line: null, message: 'no Node in body or subject; taken as grid-wide' });
   }
 
   return {

@@ -1,6 +1,6 @@
-import { htmlToText } from '../common/html-to-text.js';
-import { mapLabelledLines, readLabelledLines, type MappedLabels } from '../common/read-labelled-lines.js';
-import type { MailBody } from '../mail/read-mail-body.js';
+import { htmlToText } from '../../shared/text/html-to-text.js';
+import { mapLabelledLines, readLabelledLines, type MappedLabels } from '../../shared/text/read-labelled-lines.js';
+import type { MailBody } from '../../shared/mail/read-mail-body.js';
 import { ALERT_LABELS, type AlertField } from './alert-labels.js';
 
 /** The alert labels of a body: the text part, or the HTML part's text when that reads more of them. */

@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
-import type { ModuleContext, UpsertStats } from '../../types.js';
-import { applyTimezone } from '../common/apply-timezone.js';
-import { formatParseIssue, toIssueReport } from '../common/parse-issue.js';
+import type { ModuleContext, ParseResult, UpsertStats } from '../../types.js';
+import { applyTimezone } from '../../shared/values/apply-timezone.js';
 import type { HydrastorAlert } from './alert-types.js';
 import { applyPendingClear, clearOpenAlerts } from './apply-alert-clears.js';
 import { lockGridForAlert } from './lock-grid-for-alert.js';
@@ -28,18 +27,15 @@ function resolveOccurredAt(alert: HydrastorAlert, gridTimezone: string | null): 
  * offset is read in the grid's zone (known from its system reports), else UTC, and the job log
  * and stats say which.
  */
-export async function upsertAlert(trx: Transaction<Database>, alert: HydrastorAlert, context: ModuleContext): Promise<UpsertStats> {
+export async function upsertAlert(trx: Transaction<Database>, parsed: ParseResult<HydrastorAlert>, context: ModuleContext): Promise<UpsertStats> {
+  const alert = parsed.records;
   const grid = await lockGridForAlert(trx, { customer: context.customer, serialNumber: alert.serial, gridName: alert.grid, jobId: context.jobId });
   const time = resolveOccurredAt(alert, grid.timezone);
-  const issues = alert.issues.map(formatParseIssue);
-  for (const issue of alert.issues) context.reportIssue(toIssueReport(issue));
   if (time.zoneAssumed !== null) {
+    // Found only now: the zone is the grid's, known from the database.
     const reason = grid.timezone === null ? `no time zone is known for grid ${alert.serial}` : `the grid's time zone`;
-    const what = `Date/Time has no UTC offset; read as ${time.zoneAssumed} (${reason})`;
-    issues.push(`body: ${what}`);
-    context.reportIssue({ file: 'body', what });
+    parsed.issues.add({ file: 'body', line: null, message: `Date/Time has no UTC offset; read as ${time.zoneAssumed} (${reason})` });
   }
-  if (issues.length > 0) context.logger.warn(`alert ${alert.eventId}: ${issues.length} issue(s)`, { issues });
 
   const row = await upsertAlertRow(trx, { gridId: grid.id, alert, occurredAt: time.occurredAt, zoneAssumed: time.zoneAssumed, jobId: context.jobId });
   let cleared = 0;
@@ -59,7 +55,7 @@ export async function upsertAlert(trx: Transaction<Database>, alert: HydrastorAl
     hydrastor_grids: grid.created ? 1 : 0,
     hydrastor_alerts: row.written ? 1 : 0,
     hydrastor_alerts_cleared: cleared,
-    parse_issues: issues.length,
+    parse_issues: parsed.issues.count,
     ...(time.zoneAssumed === null ? {} : grid.timezone === null ? { times_read_as_utc: 1 } : { times_read_in_grid_timezone: 1 }),
   };
 }

@@ -1,17 +1,9 @@
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
 import { parseAlertSeverity, type AlertSeverity } from './alert-severity.js';
-import { parseByteSize } from './parse-byte-size.js';
+import { parseByteSize } from '../../shared/values/parse-byte-size.js';
 import { parseDedupeRatio } from './parse-dedupe-ratio.js';
-import { parseTimestamp, type ParsedTimestamp } from './parse-timestamp.js';
-
-/** One record keyed by canonical column name (CSV header, or a body label mapped to it). */
-export interface FieldSource {
-  readonly file: string;
-  readonly line: number | null;
-  readonly values: ReadonlyMap<string, string>;
-  /** Where a value came from when the record spans lines ("Label : value" blocks). */
-  readonly lineOfColumn?: ReadonlyMap<string, number>;
-}
+import { parseTimestamp, type ParsedTimestamp } from '../../shared/values/parse-timestamp.js';
 
 /**
  * Typed reads of one record. A value that is present but unreadable becomes null and an issue
@@ -47,7 +39,7 @@ export function createFieldReader(source: FieldSource, issues: ParseIssue[]): Fi
   const unreadable = new Map<string, string>();
   const issue = (reason: string, column?: string, raw?: string): void => {
     const line = column === undefined ? source.line : source.lineOfColumn?.get(column) ?? source.line;
-    issues.push({ file: source.file, line, reason, ...(raw === undefined ? {} : { raw }) });
+    issues.push({ file: source.file, line, message: reason, ...(raw === undefined ? {} : { raw }) });
   };
   const text = (column: string): string | null => {
     const value = source.values.get(column)?.trim();

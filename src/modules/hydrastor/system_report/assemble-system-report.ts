@@ -1,6 +1,7 @@
-import { isKnownTimeZone } from '../common/apply-timezone.js';
-import { createFieldReader, type FieldReader, type FieldSource } from '../common/field-reader.js';
-import type { ParseIssue } from '../common/parse-issue.js';
+import { isKnownTimeZone } from '../../shared/values/apply-timezone.js';
+import { createFieldReader, type FieldReader } from '../common/field-reader.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import {
   buildReportActiveAlert, buildReportCapacity, buildReportFilesystem, buildReportNode, buildReportReplication,
   buildReportSystem, readReportTimezone,
@@ -63,7 +64,7 @@ export function assembleSystemReport(args: {
 
   const [capacitySource, ...extraCapacity] = records.capacity;
   for (const extra of extraCapacity) {
-    issues.push({ file: extra.file, line: extra.line, reason: 'more than one capacity row; the first one is used' });
+    issues.push({ file: extra.file, line: extra.line, message: 'more than one capacity row; the first one is used' });
   }
   const capacity = capacitySource === undefined
     ? null

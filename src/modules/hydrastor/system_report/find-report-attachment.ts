@@ -1,5 +1,5 @@
-import type { StagedFile } from '../../types.js';
-import { stagedMediaType } from '../mail/find-mail-parts.js';
+import type { StagedFile } from '../../../core/staged-file.js';
+import { stagedMediaType } from '../../shared/mail/find-mail-parts.js';
 
 const ARCHIVE_NAME = /\.(?:tar\.gz|tgz|zip)$/i;
 /** What mail clients and HYDRAstor label a .tar.gz/.tgz/.zip with (the archive reader checks the bytes anyway). */

@@ -1,7 +1,8 @@
-import type { ArrivalFacts, IngestModule } from '../../types.js';
-import { readMailBodyHead } from '../mail/read-mail-body.js';
-import { readLabelledLines, mapLabelledLines } from '../common/read-labelled-lines.js';
-import { htmlToText } from '../common/html-to-text.js';
+import type { ArrivalFacts } from '../../../core/arrival-facts.js';
+import type { IngestModule } from '../../types.js';
+import { readMailBodyHead } from '../../shared/mail/read-mail-body.js';
+import { readLabelledLines, mapLabelledLines } from '../../shared/text/read-labelled-lines.js';
+import { htmlToText } from '../../shared/text/html-to-text.js';
 import { loadSystemReport, type ParsedSystemReport } from './load-system-report.js';
 import { matchSystemReportSubject } from './match-system-report-subject.js';
 import { SYSTEM_LABELS } from './system-report-body-labels.js';
@@ -13,7 +14,7 @@ export const UNKNOWN_GRID_GROUP = 'unknown';
 
 /** The System Name of a report body's header block (the first labelled lines). */
 async function gridNameFromBody(facts: ArrivalFacts): Promise<string | undefined> {
-  const body = readMailBodyHead(facts);
+  const body = await readMailBodyHead(facts);
   for (const text of [body.text, body.html === undefined ? undefined : htmlToText(body.html)]) {
     if (text === undefined) continue;
     const { fields } = mapLabelledLines({ lines: readLabelledLines(text), table: SYSTEM_LABELS });

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { IngestError } from '../../../core/ingest-error.js';
-import type { ModuleContext } from '../../types.js';
-import { findMailParts } from '../mail/find-mail-parts.js';
-import { readMailBody } from '../mail/read-mail-body.js';
-import { refuseUndecodedText } from '../mail/refuse-undecoded-text.js';
+import { parseResult } from '../../parse-result.js';
+import type { ModuleContext, ParseResult } from '../../types.js';
+import { findMailParts } from '../../shared/mail/find-mail-parts.js';
+import { readMailBody } from '../../shared/mail/read-mail-body.js';
+import { refuseUndecodedText } from '../common/refuse-undecoded-text.js';
 import { findReportAttachment } from './find-report-attachment.js';
 import { parseSystemReportBody } from './parse-system-report-body.js';
 import { parseSystemReportFiles } from './parse-system-report-files.js';
@@ -35,13 +36,14 @@ export function readSystemReport(input: SystemReportInput, timezone: string | nu
  * an attachment is read from the forwarded message (see findMailParts). A value that its charset
  * could not decode fails the job (see refuseUndecodedText).
  */
-export async function loadSystemReport(context: ModuleContext): Promise<ParsedSystemReport> {
+export async function loadSystemReport(context: ModuleContext): Promise<ParseResult<ParsedSystemReport>> {
   const parts = findMailParts(context.files);
   const attachment = findReportAttachment(parts.attachments);
   let input: SystemReportInput;
   if (attachment !== undefined) {
     const attachmentName = attachment.originalName ?? attachment.name;
     const files = await readReportArchive({
+      readArchiveEntries: context.readArchiveEntries,
       archivePath: path.join(context.workDir, path.basename(attachment.name)),
       displayName: attachmentName,
       signal: context.signal,
@@ -66,5 +68,5 @@ export async function loadSystemReport(context: ModuleContext): Promise<ParsedSy
     record: report,
     source: input.kind === 'attachment' ? `System report attachment ${JSON.stringify(input.attachmentName)} (its CSV files must be UTF-8)` : 'the system report mail body',
   });
-  return { input, report };
+  return parseResult({ input, report }, report.issues);
 }

@@ -1,5 +1,5 @@
-import { normalizeLabel } from '../common/normalize-label.js';
-import { isByteUnit, parseByteSize } from '../common/parse-byte-size.js';
+import { normalizeLabel } from '../../shared/text/normalize-label.js';
+import { isByteUnit, parseByteSize } from '../../shared/values/parse-byte-size.js';
 
 /** Sizes in the body are GiB unless a label says otherwise. */
 const BODY_DEFAULT_SIZE_UNIT = 'GiB';

@@ -1,4 +1,4 @@
-import { normalizeSubject } from '../common/normalize-subject.js';
+import { normalizeSubject } from '../../shared/text/normalize-subject.js';
 
 export interface SystemReportSubject {
   readonly grid: string;

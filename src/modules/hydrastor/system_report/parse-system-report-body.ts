@@ -1,11 +1,11 @@
-import type { FieldSource } from '../common/field-reader.js';
-import { htmlToText } from '../common/html-to-text.js';
-import { normalizeLabel } from '../common/normalize-label.js';
-import { toNumberedLines, type NumberedLine } from '../common/numbered-line.js';
-import { parseAlignedTable } from '../common/parse-aligned-table.js';
-import type { ParseIssue } from '../common/parse-issue.js';
-import { readLabelledLines } from '../common/read-labelled-lines.js';
-import { splitSections, type TextSection } from '../common/split-sections.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
+import { htmlToText } from '../../shared/text/html-to-text.js';
+import { normalizeLabel } from '../../shared/text/normalize-label.js';
+import { toNumberedLines, type NumberedLine } from '../../shared/text/numbered-line.js';
+import { parseAlignedTable } from '../../shared/text/parse-aligned-table.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { readLabelledLines } from '../../shared/text/read-labelled-lines.js';
+import { splitSections, type TextSection } from '../../shared/text/split-sections.js';
 import { assembleSystemReport } from './assemble-system-report.js';
 import { setBodyValue } from './map-body-values.js';
 import {
@@ -60,7 +60,7 @@ function activeAlertRecords(lines: readonly NumberedLine[], issues: ParseIssue[]
   for (const line of content) {
     const match = ACTIVE_ALERT_ROW.exec(line.text);
     if (match === null) {
-      issues.push({ file: BODY, line: line.line, reason: 'unreadable active alert line; skipped' });
+      issues.push({ file: BODY, line: line.line, message: 'unreadable active alert line; skipped' });
       continue;
     }
     const [, occurredAt = '', severity = '', eventId = '', node = '', message = ''] = match;
@@ -98,7 +98,7 @@ export function parseSystemReportBody(args: {
     else sectionByPart.set(part, section);
   }
   for (const [part, heading] of REQUIRED_BODY_SECTIONS) {
-    if (!sectionByPart.has(part)) issues.push({ file: BODY, line: null, reason: `section [${heading}] missing` });
+    if (!sectionByPart.has(part)) issues.push({ file: BODY, line: null, message: `section [${heading}] missing` });
   }
   const linesOf = (part: string): readonly NumberedLine[] => sectionByPart.get(part)?.lines ?? [];
 

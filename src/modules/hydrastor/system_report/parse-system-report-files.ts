@@ -1,7 +1,7 @@
 import { IngestError } from '../../../core/ingest-error.js';
-import type { FieldSource } from '../common/field-reader.js';
-import type { ParseIssue } from '../common/parse-issue.js';
-import { readCsvRecords } from '../common/read-csv-records.js';
+import type { FieldSource } from '../../shared/text/field-source.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { readCsvRecords } from '../../shared/csv/read-csv-records.js';
 import { assembleSystemReport } from './assemble-system-report.js';
 import { OPTIONAL_REPORT_PARTS, REPORT_FILES, type ReportPart } from './system-report-columns.js';
 import type { SystemReport } from './system-report-types.js';
@@ -35,7 +35,7 @@ export function parseSystemReportFiles(args: {
     if (part === undefined) {
       ignored.push(path);
     } else if (texts.has(part)) {
-      issues.push({ file, line: null, reason: `"${path}" is a second ${file}; ignored` });
+      issues.push({ file, line: null, message: `"${path}" is a second ${file}; ignored` });
       ignored.push(path);
     } else {
       texts.set(part, { file, text });
@@ -46,7 +46,7 @@ export function parseSystemReportFiles(args: {
     const entry = texts.get(part);
     if (entry === undefined) {
       if (!OPTIONAL_REPORT_PARTS.has(part)) {
-        issues.push({ file: REPORT_FILES[part], line: null, reason: 'file missing from the report' });
+        issues.push({ file: REPORT_FILES[part], line: null, message: 'file missing from the report' });
       }
       return [];
     }
@@ -63,7 +63,7 @@ export function parseSystemReportFiles(args: {
     throw new IngestError('HYDRASTOR_REPORT_INCOMPLETE', `${REPORT_FILES.system} has no data row`);
   }
   for (const extra of extraSystemRows) {
-    issues.push({ file: extra.file, line: extra.line, reason: 'more than one system row; the first one is used' });
+    issues.push({ file: extra.file, line: extra.line, message: 'more than one system row; the first one is used' });
   }
 
   return assembleSystemReport({

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { readArchiveEntries, type ArchiveBudgets } from '../../../pipeline/extract/extract.js';
+import type { ArchiveReader, ReadArchiveArgs } from '../../archive-reader.js';
 import { IngestError, toIngestError } from '../../../core/ingest-error.js';
 import { REPORT_FILES } from './system-report-columns.js';
 
 const MIB = 1024 * 1024;
 /** A report attachment is a few KiB of CSV; these budgets leave a large grid room and stop a bomb early. */
-export const REPORT_ARCHIVE_BUDGETS: Partial<ArchiveBudgets> = Object.freeze({
+export const REPORT_ARCHIVE_BUDGETS: NonNullable<ReadArchiveArgs['budgets']> = Object.freeze({
   maxTotalBytes: 256 * MIB,
   maxEntryBytes: 64 * MIB,
   maxEntries: 1000,
@@ -19,11 +19,12 @@ function isReportFile(entryPath: string): boolean {
 
 /**
  * Reads a report attachment (.tar.gz/.tgz/.zip, told apart by its bytes; with or without a
- * top-level folder) through the pipeline's safe archive reader, straight into memory: entry path
+ * top-level folder) through the pipeline's safe archive reader (the job's context lends it), straight into memory: entry path
  * → UTF-8 text, the shape parseSystemReportFiles takes. Unknown entries are listed with empty
  * text (so the report says they were ignored) and never buffered. Errors name the attachment.
  */
 export async function readReportArchive(args: {
+  readonly readArchiveEntries: ArchiveReader;
   readonly archivePath: string;
   /** The attachment's file name as the sender gave it (already cleaned by the transport). */
   readonly displayName: string;
@@ -31,7 +32,7 @@ export async function readReportArchive(args: {
 }): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   try {
-    await readArchiveEntries({
+    await args.readArchiveEntries({
       archivePath: args.archivePath,
       budgets: REPORT_ARCHIVE_BUDGETS,
       ...(args.signal === undefined ? {} : { signal: args.signal }),

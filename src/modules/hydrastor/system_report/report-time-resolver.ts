@@ -1,6 +1,6 @@
-import { applyTimezone } from '../common/apply-timezone.js';
-import type { ParseIssue } from '../common/parse-issue.js';
-import type { ParsedTimestamp } from '../common/parse-timestamp.js';
+import { applyTimezone } from '../../shared/values/apply-timezone.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import type { ParsedTimestamp } from '../../shared/values/parse-timestamp.js';
 
 /** Where a time was read, for the one issue per column that says which zone was assumed. */
 export interface TimeLocation {
@@ -28,7 +28,7 @@ export function createReportTimeResolver(args: {
       args.issues.push({
         file: location.file,
         line: location.line,
-        reason: `${location.column} has no UTC offset; read as ${args.timezone ?? 'UTC'}`,
+        message: `${location.column} has no UTC offset; read as ${args.timezone ?? 'UTC'}`,
       });
     }
     return applyTimezone(parsed.date, args.timezone);

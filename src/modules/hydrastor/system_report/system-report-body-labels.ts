@@ -1,4 +1,4 @@
-import { labelTable } from '../common/normalize-label.js';
+import { labelTable } from '../../shared/text/normalize-label.js';
 import { REPORT_COLUMNS } from './system-report-columns.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AlertSeverity } from '../common/alert-severity.js';
-import type { ParseIssue } from '../common/parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 /**
  * One daily report, the same shape whether it was read from the attachment's CSV files or from

@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
-import type { ModuleContext, UpsertStats } from '../../types.js';
-import { formatParseIssue, toIssueReport } from '../common/parse-issue.js';
+import type { ModuleContext, ParseResult, UpsertStats } from '../../types.js';
 import { findGrid } from '../db/find-grid.js';
 import { upsertReportedRows } from '../db/upsert-reported-rows.js';
 import { readSystemReport, type ParsedSystemReport } from './load-system-report.js';
@@ -9,9 +8,6 @@ import { activeAlertRows, filesystemRows, nodeRows, replicationRows } from './re
 import { upsertCapacitySnapshot } from './upsert-capacity-snapshot.js';
 import { upsertGridFromReport } from './upsert-grid.js';
 import type { SystemReport } from './system-report-types.js';
-
-/** The job log lists this many issues; the count covers them all. */
-export const MAX_LOGGED_ISSUES = 50;
 
 /**
  * A report that names no time zone is read again in the grid's known zone (an earlier report's),
@@ -23,24 +19,16 @@ async function reportInKnownZone(trx: Transaction<Database>, parsed: ParsedSyste
   return grid?.timezone === null || grid?.timezone === undefined ? parsed.report : readSystemReport(parsed.input, grid.timezone);
 }
 
-function logIssues(context: ModuleContext, report: SystemReport): void {
-  if (report.ignored.length > 0) context.logger.info('system report: parts not read', { ignored: report.ignored });
-  if (report.issues.length === 0) return;
-  context.logger.warn(`system report: ${report.issues.length} issue(s)`, {
-    issues: report.issues.slice(0, MAX_LOGGED_ISSUES).map(formatParseIssue),
-    more: Math.max(0, report.issues.length - MAX_LOGGED_ISSUES),
-  });
-}
-
 /**
  * Stores one system report in the job's transaction: the grid (by serial), its nodes, a capacity
  * snapshot, its file systems (OST LSUs among them), replication pairs and active alerts. Counts
  * only rows actually inserted or changed, so ingesting the same report again reports zeros.
  */
-export async function upsertSystemReport(trx: Transaction<Database>, parsed: ParsedSystemReport, context: ModuleContext): Promise<UpsertStats> {
-  const report = await reportInKnownZone(trx, parsed, context.customer);
-  logIssues(context, report);
-  for (const issue of report.issues) context.reportIssue(toIssueReport(issue));
+export async function upsertSystemReport(trx: Transaction<Database>, parsed: ParseResult<ParsedSystemReport>, context: ModuleContext): Promise<UpsertStats> {
+  const report = await reportInKnownZone(trx, parsed.records, context.customer);
+  // Read again in the grid's zone: its issues replace the first reading's ("read as UTC").
+  if (report !== parsed.records.report) parsed.issues.replaceAll(report.issues);
+  if (report.ignored.length > 0) context.logger.info('system report: parts not read', { ignored: report.ignored });
   const grid = await upsertGridFromReport(trx, { customer: context.customer, system: report.system, source: report.source, jobId: context.jobId });
   const listed = { gridId: grid.gridId, reportTime: report.system.reportTime, reportSource: report.source, jobId: context.jobId };
   return {
@@ -50,6 +38,6 @@ export async function upsertSystemReport(trx: Transaction<Database>, parsed: Par
     hydrastor_filesystems: await upsertReportedRows(trx, { ...filesystemRows(report), ...listed }),
     hydrastor_replications: await upsertReportedRows(trx, { ...replicationRows(report), ...listed }),
     hydrastor_active_alerts: await upsertReportedRows(trx, { ...activeAlertRows(report), ...listed }),
-    parse_issues: report.issues.length,
+    parse_issues: parsed.issues.count,
   };
 }

@@ -2,7 +2,7 @@ import { EXPORT_FILES } from './export-entry-kind.js';
 import type { DiskPool } from './parse-disk-pools.js';
 import type { DiskVolume } from './parse-disk-volumes.js';
 import type { HydrastorMapEntry } from './parse-hydrastor-map.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import type { StorageServer } from './parse-storage-servers.js';
 import type { StorageUnit } from './parse-storage-units.js';
 import { hostKey } from './storage-values.js';

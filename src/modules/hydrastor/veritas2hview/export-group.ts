@@ -1,4 +1,4 @@
-import type { ArrivalFacts } from '../../types.js';
+import type { ArrivalFacts } from '../../../core/arrival-facts.js';
 
 /** The group when the arrival names no grid. */
 export const UNKNOWN_GRID_GROUP = 'unknown';

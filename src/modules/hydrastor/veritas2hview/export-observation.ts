@@ -1,5 +1,5 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 /**
  * How far a stated time may lie ahead of the service's clock before it is distrusted: the master

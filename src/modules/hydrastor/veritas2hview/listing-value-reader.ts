@@ -1,4 +1,4 @@
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { labelValue, type LabelRecord } from './parse-label-records.js';
 import { gibibytesToBytes } from './storage-values.js';
 

@@ -10,7 +10,7 @@ import type { LoadResult } from './load-jobs.js';
 import { mergeStage } from './merge-stage.js';
 import { OBSERVED_NO_EARLIER } from './observation-order.js';
 import { parseBpimagelist } from './parse-bpimagelist.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 export interface LoadImagesArgs {
   readonly source: Readable;

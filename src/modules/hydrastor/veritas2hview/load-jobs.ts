@@ -7,7 +7,7 @@ import { copyInRounds } from './copy-stage-rounds.js';
 import { JOB_UPDATE_GUARD, JOBS_TABLE, jobStageTable, type StorageUnitGridLookup } from './job-stage.js';
 import { mergeStage } from './merge-stage.js';
 import { parseBpdbjobs } from './parse-bpdbjobs.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 export interface LoadJobsArgs {
   readonly source: Readable;

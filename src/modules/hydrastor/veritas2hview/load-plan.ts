@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { IngestError } from '../../../core/ingest-error.js';
-import type { ModuleContext, StagedFile } from '../../types.js';
+import type { StagedFile } from '../../../core/staged-file.js';
+import type { ModuleContext, ParseResult } from '../../types.js';
 import { EXPORT_FILES, missingRequiredExportFiles, type ExportFileKind } from './export-entry-kind.js';
 import { newestJobTime } from './newest-job-time.js';
 import { parseBpdbjobs } from './parse-bpdbjobs.js';
 import { parseDiskPools, type DiskPool } from './parse-disk-pools.js';
 import { parseDiskVolumes, type DiskVolume } from './parse-disk-volumes.js';
 import { parseHydrastorMap, type HydrastorMapEntry } from './parse-hydrastor-map.js';
-import { MAX_LISTED_ISSUES, type ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { MAX_LISTED_ISSUES } from './max-listed-issues.js';
 import { checkManifestDigest, expectedSha256, parseManifest, type Veritas2HviewManifest } from './parse-manifest.js';
 import { parseStorageServers, type StorageServer } from './parse-storage-servers.js';
 import { parseStorageUnits, type StorageUnit } from './parse-storage-units.js';
+import { parseResult } from '../../parse-result.js';
 import { readExportArchive } from './read-export-archive.js';
 import { TailBytes } from './tail-bytes.js';
 import { createChunkDecoder, decodeText, detectTextEncoding } from './text-encoding.js';
@@ -57,6 +60,7 @@ export interface ExportPlan {
   readonly diskVolumes: readonly DiskVolume[];
   readonly storageUnits: readonly StorageUnit[];
   readonly mapEntries: readonly HydrastorMapEntry[];
+  /** The issues of this first pass (also in the parse result's log); the export's row keeps the first ones. */
   readonly issues: readonly ParseIssue[];
   /** Without a manifest: the newest job time at either end of bpdbjobs (newest-job-time.ts), else null. */
   readonly newestJobTime: Date | null;
@@ -84,12 +88,14 @@ interface ReadFile extends ExportFileFacts {
  * scratch files; the alternative, spooling bpdbjobs to disk until the manifest shows up, writes
  * gigabytes for the same result.
  */
-export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan> {
+export async function loadExportPlan(context: ModuleContext): Promise<ParseResult<ExportPlan>> {
   const archivePath = path.join(context.workDir, archiveFileOf(context.files).name);
   const read = new Map<ExportFileKind, ReadFile>();
   const issues: ParseIssue[] = [];
 
+  const { readArchiveEntries } = context;
   await readExportArchive({
+    readArchiveEntries,
     archivePath,
     signal: context.signal,
     onEntry: async ({ kind, entry }) => {
@@ -128,7 +134,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
   const bpdbjobsPath = (read.get('bpdbjobs') as ReadFile).path;
   const bpimagelistPath = read.get('bpimagelist')?.path;
   const columns = manifest?.bpdbjobsColumns;
-  return {
+  const plan: ExportPlan = {
     manifest,
     masterServer: manifest?.masterServer ?? (await masterServerOfFirstJob(text('bpdbjobs'), columns)),
     files,
@@ -143,6 +149,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
     hasImages: bpimagelistPath !== undefined,
     async streamLargeFiles(handlers) {
       await readExportArchive({
+        readArchiveEntries,
         archivePath,
         signal: handlers.signal,
         onEntry: async ({ entry }) => {
@@ -152,6 +159,7 @@ export async function loadExportPlan(context: ModuleContext): Promise<ExportPlan
       });
     },
   };
+  return parseResult(plan, issues);
 }
 
 /** The uploaded archive: the staged object (S3, API upload), or the only file there is. */

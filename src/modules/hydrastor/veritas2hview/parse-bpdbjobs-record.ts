@@ -2,7 +2,7 @@ import { IngestError } from '../../../core/ingest-error.js';
 import type { BpdbjobsLayout } from './bpdbjobs-columns.js';
 import { BIGINT, DECIMAL, EPOCH, INT4, KIBIBYTES, NUMERIC, type NumberKind } from './number-kinds.js';
 import type { BpdbjobsRecord, JobState } from './bpdbjobs-record.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 const HIGHEST_JOB_STATE = 5;
 const BACKSLASH = 92;
@@ -334,7 +334,7 @@ export class BpdbjobsRecordParser {
     return extra;
   }
 
-  #issue(line: number, severity: ParseIssue['severity'], message: string): void {
+  #issue(line: number, severity: 'error' | 'warning', message: string): void {
     this.#onIssue({ file: this.#file, line, severity, message });
   }
 }

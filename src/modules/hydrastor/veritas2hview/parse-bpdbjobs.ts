@@ -2,7 +2,8 @@ import { resolveBpdbjobsLayout } from './bpdbjobs-columns.js';
 import type { BpdbjobsRecord } from './bpdbjobs-record.js';
 import { EXPORT_FILES } from './export-entry-kind.js';
 import { BpdbjobsRecordParser } from './parse-bpdbjobs-record.js';
-import { MAX_LISTED_ISSUES, type ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { MAX_LISTED_ISSUES } from './max-listed-issues.js';
 import { readLineBatches, type TextChunkSource } from './read-line-batches.js';
 
 /**

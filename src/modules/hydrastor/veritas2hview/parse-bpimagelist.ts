@@ -1,7 +1,8 @@
 import type { BpimagelistFragment, BpimagelistImage } from './bpimagelist-image.js';
 import { EXPORT_FILES } from './export-entry-kind.js';
 import { BIGINT, DECIMAL, EPOCH, INFINITE_DATE_MS, INT4, KIBIBYTES, NETBACKUP_INFINITY_SECONDS, type NumberKind } from './number-kinds.js';
-import { MAX_LISTED_ISSUES, type ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
+import { MAX_LISTED_ISSUES } from './max-listed-issues.js';
 import { lineCountOf, lineOf, readLineBatches, type TextChunkSource } from './read-line-batches.js';
 
 /** Images per yielded batch (each with its fragments). */
@@ -41,7 +42,7 @@ export async function* parseBpimagelist(
   let images: BpimagelistImage[] = [];
   let issues: ParseIssue[] = [];
   let issueCount = 0;
-  const report = (line: number | null, severity: ParseIssue['severity'], message: string, raw?: string): void => {
+  const report = (line: number | null, severity: 'error' | 'warning', message: string, raw?: string): void => {
     issueCount += 1;
     if (issueCount <= maxListedIssues) issues.push({ file, line, severity, message, ...(raw === undefined ? {} : { raw }) });
   };
@@ -55,7 +56,7 @@ export async function* parseBpimagelist(
   };
 
   for await (const batch of readLineBatches(source, { file })) {
-    for (const issue of batch.issues) report(issue.line, issue.severity, issue.message);
+    for (const issue of batch.issues) report(issue.line, issue.severity ?? 'error', issue.message);
     const count = lineCountOf(batch);
     for (let index = 0; index < count; index += 1) {
       const lineNumber = batch.firstLineNumber + index;

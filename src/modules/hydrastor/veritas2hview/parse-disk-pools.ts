@@ -1,6 +1,6 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
 import { createListingValueReader } from './listing-value-reader.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { labelValue, labelValues, parseLabelRecords, type LabelRecord } from './parse-label-records.js';
 import { isHydrastorType, splitStateSuffix, type NameWithState } from './storage-values.js';
 

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { EXPORT_FILES } from './export-entry-kind.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { hostKey } from './storage-values.js';
 
 /** Columns of the site-maintained `hydrastor_map.csv` (formats spec §3), in their default order. */

@@ -1,4 +1,4 @@
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 /**
  * One "Label : value" record of `nbdevquery … -U` or `bpstulist -U` (formats spec §3.2). Every

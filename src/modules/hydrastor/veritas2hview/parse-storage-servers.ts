@@ -1,5 +1,5 @@
 import { EXPORT_FILES } from './export-entry-kind.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { labelValue, labelValues, parseLabelRecords, type LabelRecord } from './parse-label-records.js';
 import { isHydrastorType } from './storage-values.js';
 

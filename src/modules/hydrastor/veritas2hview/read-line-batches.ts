@@ -1,4 +1,4 @@
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { createChunkDecoder, detectTextEncoding, type ChunkDecoder } from './text-encoding.js';
 
 /** What the streaming parsers read: a file stream, a tar/zip entry, or generated chunks. */

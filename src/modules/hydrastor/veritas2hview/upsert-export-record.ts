@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database-schema.js';
 import { jsonWithoutNul, withoutNul } from './copy-text.js';
 import type { ExportObservation } from './export-observation.js';
 import type { ExportPlan } from './load-plan.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 /** Issues kept on the export row; the job log has the same first ones, the count has them all. */
 export const MAX_STORED_ISSUES = 100;

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../../db/database-schema.js';
-import type { ModuleContext, UpsertStats } from '../../types.js';
+import type { ModuleContext, ParseResult, UpsertStats } from '../../types.js';
 import { completeKeyGridLinks } from './complete-key-grid-links.js';
 import { correlateStorage } from './correlate.js';
 import { UNKNOWN_GRID_GROUP } from './export-group.js';
@@ -10,15 +10,13 @@ import { storageUnitGridLookup } from './job-stage.js';
 import { loadImages } from './load-images.js';
 import { loadJobs } from './load-jobs.js';
 import type { ExportPlan } from './load-plan.js';
-import { formatParseIssue, toIssueReport, type ParseIssue } from './parse-issue.js';
+import type { ParseIssue } from '../../parse-issue.js';
 import { MAX_STORED_ISSUES, upsertExportRecord } from './upsert-export-record.js';
 import { upsertMasterServer } from './upsert-master-server.js';
 import { upsertStorageListings } from './upsert-storage-listings.js';
 
 /** Groups that name no grid: the fallbacks when an arrival has no key (see accept and index). */
 export const NO_GRID_GROUPS: ReadonlySet<string> = new Set(['none', UNKNOWN_GRID_GROUP]);
-/** Issues written to the job log one by one; the rest only as a count. */
-const LOGGED_ISSUES = 20;
 
 /**
  * Loads one export inside the job's transaction: master server, storage configuration with its
@@ -27,7 +25,8 @@ const LOGGED_ISSUES = 20;
  * Every row carries the export's observation time, and an export older than the one a row came
  * from only adds what is missing (docs/operations.md, "Late exports and reports").
  */
-export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan, context: ModuleContext): Promise<UpsertStats> {
+export async function upsertExport(trx: Transaction<Database>, parsed: ParseResult<ExportPlan>, context: ModuleContext): Promise<UpsertStats> {
+  const plan = parsed.records;
   const { jobId, customer, signal } = context;
   const keyGrid = NO_GRID_GROUPS.has(context.group) ? null : context.group;
   const facts = await findGridLinkFacts(trx, { customer, keyGrid });
@@ -43,15 +42,20 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     }),
     facts.keyGridSerial,
   );
-  // Every issue goes to the job (ModuleContext.reportIssue); the export row keeps the first ones.
+  // The export's row keeps the first issues; every issue found while loading also goes to the
+  // job's log (parse put the first pass's there already).
   const issues: ParseIssue[] = [];
   let issueCount = 0;
-  const onIssue = (issue: ParseIssue): void => {
+  const keep = (issue: ParseIssue): void => {
     issueCount += issue.unlisted ?? 1;
     if (issues.length < MAX_STORED_ISSUES) issues.push(issue);
-    context.reportIssue(toIssueReport(issue));
   };
-  for (const issue of [...plan.issues, ...correlation.issues]) onIssue(issue);
+  const onIssue = (issue: ParseIssue): void => {
+    keep(issue);
+    parsed.issues.add(issue);
+  };
+  for (const issue of plan.issues) keep(issue);
+  for (const issue of correlation.issues) onIssue(issue);
   const observation = exportObservation({ generatedAt: plan.manifest?.generatedAt ?? null, newestJobTime: plan.newestJobTime, loadedAt: new Date() });
   if (observation.issue !== null) onIssue(observation.issue);
 
@@ -95,7 +99,6 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
   const exportWritten = await upsertExportRecord(trx, {
     customer, masterServerId: master.id, plan, observation, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount, jobId,
   });
-  logIssues(context, issues, issueCount);
   report({ phase: 'done' });
   return {
     veritas_master_servers: master.written ? 1 : 0,
@@ -108,12 +111,4 @@ export async function upsertExport(trx: Transaction<Database>, plan: ExportPlan,
     images_read: images.read,
     parse_issues: issueCount,
   };
-}
-
-function logIssues(context: ModuleContext, issues: readonly ParseIssue[], count: number): void {
-  if (count === 0) return;
-  context.logger.warn('export has issues', {
-    count,
-    first: issues.slice(0, LOGGED_ISSUES).map(formatParseIssue),
-  });
 }

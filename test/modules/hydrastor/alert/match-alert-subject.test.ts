@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { matchAlertSubject } from '../../../../src/modules/hydrastor/alert/match-alert-subject.js';
-import { readFixtureMail } from '../common/mail-fixtures.js';
+import { readFixtureMail } from '../support/mail-fixtures.js';
 
 const FULL = '[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk failure detected';
 

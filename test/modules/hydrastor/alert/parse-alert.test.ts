@@ -3,10 +3,10 @@ import { simpleParser } from 'mailparser';
 import { alertGroup } from '../../../../src/modules/hydrastor/alert/alert-group.js';
 import type { HydrastorAlert } from '../../../../src/modules/hydrastor/alert/alert-types.js';
 import { parseAlert } from '../../../../src/modules/hydrastor/alert/parse-alert.js';
-import { applyTimezone } from '../../../../src/modules/hydrastor/common/apply-timezone.js';
-import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
+import { applyTimezone } from '../../../../src/modules/shared/values/apply-timezone.js';
+import { formatParseIssue } from '../../../../src/modules/parse-issue.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
-import { readFixtureMail, readFixtureSource } from '../common/mail-fixtures.js';
+import { readFixtureMail, readFixtureSource } from '../support/mail-fixtures.js';
 
 async function fixture(name: string): Promise<{ subject: string; text: string }> {
   const mail = await readFixtureMail(name);

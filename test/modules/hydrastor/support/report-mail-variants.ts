@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { create as createTar } from 'tar';
-import { readFixtureMail, readFixtureSource, readReportFiles } from '../common/mail-fixtures.js';
+import { readFixtureMail, readFixtureSource, readReportFiles } from './mail-fixtures.js';
 
 /** A fixture mail as text (they are 7-bit ASCII). */
 export async function fixtureText(name: string): Promise<string> {

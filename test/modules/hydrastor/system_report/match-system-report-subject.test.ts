@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { matchSystemReportSubject } from '../../../../src/modules/hydrastor/system_report/match-system-report-subject.js';
 import { systemReportGroup } from '../../../../src/modules/hydrastor/system_report/system-report-group.js';
-import { readFixtureMail, readFixtureSource, withHeader } from '../common/mail-fixtures.js';
+import { readFixtureMail, readFixtureSource, withHeader } from '../support/mail-fixtures.js';
 
 const EXPECTED = { grid: 'icecream_machine', serial: '8A5-000123', date: '2023-01-13' };
 

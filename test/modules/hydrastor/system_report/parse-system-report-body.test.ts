@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
+import { formatParseIssue } from '../../../../src/modules/parse-issue.js';
 import { parseSystemReportBody } from '../../../../src/modules/hydrastor/system_report/parse-system-report-body.js';
 import { parseSystemReportFiles } from '../../../../src/modules/hydrastor/system_report/parse-system-report-files.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
-import { readFixtureMail, readReportFiles } from '../common/mail-fixtures.js';
+import { readFixtureMail, readReportFiles } from '../support/mail-fixtures.js';
 
 const GIB = 1n << 30n;
 
@@ -186,7 +186,7 @@ describe('parseSystemReportBody', () => {
     const text = (await bodyOnlyText()).replace('2023-01-15 12:00:00 +0900', '2023-01-15 12:00:00');
     const report = parseSystemReportBody({ text, timezone: 'Asia/Tokyo' });
     assert.equal(report.system.reportTime.toISOString(), '2023-01-15T03:00:00.000Z');
-    assert.match(formatParseIssue(report.issues[0] ?? { file: '', line: null, reason: '' }), /report_time has no UTC offset; read as Asia\/Tokyo/);
+    assert.match(formatParseIssue(report.issues[0] ?? { file: '', line: null, message: '' }), /report_time has no UTC offset; read as Asia\/Tokyo/);
   });
 
   it('stays fast on hostile runs of whitespace', () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
+import { formatParseIssue } from '../../../../src/modules/parse-issue.js';
 import { parseSystemReportFiles } from '../../../../src/modules/hydrastor/system_report/parse-system-report-files.js';
 import { systemReportGroup } from '../../../../src/modules/hydrastor/system_report/system-report-group.js';
 import type { SystemReport } from '../../../../src/modules/hydrastor/system_report/system-report-types.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
-import { readFixtureMail, readReportFiles, unpackReportAttachment } from '../common/mail-fixtures.js';
+import { readFixtureMail, readReportFiles, unpackReportAttachment } from '../support/mail-fixtures.js';
 
 async function fixtureFiles(name = 'system_report.eml'): Promise<Map<string, string>> {
   return readReportFiles(await readFixtureMail(name));

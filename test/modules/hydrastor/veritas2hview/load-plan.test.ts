@@ -3,27 +3,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '../../../../src/logging/logging.js';
 import { loadExportPlan, type ExportPlan } from '../../../../src/modules/hydrastor/veritas2hview/load-plan.js';
 import type { ModuleContext } from '../../../../src/modules/types.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
+import { testModuleContext } from '../../../support/module-context.js';
 import { buildExportArchive } from './support/build-export-archive.js';
 import { readTarGzEntries } from './support/read-archive-entries.js';
 
 const SMALL_TAR_GZ = fileURLToPath(new URL('../../../fixtures/upload/veritas2hview_small.tar.gz', import.meta.url));
 
 function contextFor(archivePath: string, signal = new AbortController().signal): ModuleContext {
-  return {
-    jobId: '00000000-0000-4000-8000-000000000000',
-    customer: 'bobs_burgers',
-    group: 'icecream_machine',
+  return testModuleContext({
     workDir: path.dirname(archivePath),
     files: [{ name: path.basename(archivePath), size: 0, sha256: '', role: 'object' }],
-    logger: {} as Logger,
     signal,
-    reportProgress: () => undefined,
-    reportIssue: () => undefined,
-  };
+  });
+}
+
+/** The plan alone: these tests look at what the first pass read. */
+async function planOf(context: ModuleContext): Promise<ExportPlan> {
+  return (await loadExportPlan(context)).records;
 }
 
 function rejectsWith(code: string, message?: RegExp): (error: unknown) => boolean {
@@ -50,7 +49,7 @@ describe('loadExportPlan (first pass over the archive)', () => {
   const without = (...names: string[]): Array<[string, Buffer]> => [...files].filter(([name]) => !names.includes(name));
 
   it('keeps the small files parsed, hashes the large ones and streams them on demand', async () => {
-    const plan = await loadExportPlan(contextFor(SMALL_TAR_GZ));
+    const plan = await planOf(contextFor(SMALL_TAR_GZ));
     assert.equal(plan.masterServer, 'nbumaster01.acme.local');
     assert.equal(plan.storageUnits.length, 2);
     assert.equal(plan.mapEntries.length, 1);
@@ -69,16 +68,16 @@ describe('loadExportPlan (first pass over the archive)', () => {
 
   it('reads the master server from the first job when there is no manifest, and lists unknown files as ignored', async () => {
     const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'plain.tar.gz', files: [...without('manifest.json'), ['README.txt', 'hello']] });
-    const plan: ExportPlan = await loadExportPlan(contextFor(archivePath));
+    const plan = await planOf(contextFor(archivePath));
     assert.equal(plan.masterServer, 'nbumaster01.acme.local');
     assert.equal(plan.manifest, null);
     assert.deepEqual(plan.issues.map((issue) => issue.file), ['README.txt']);
   });
 
   it('gives the same content digest for the same files in another archive', async () => {
-    const fromFixture = await loadExportPlan(contextFor(SMALL_TAR_GZ));
+    const fromFixture = await planOf(contextFor(SMALL_TAR_GZ));
     const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'same.tar.gz', files: [...files], folder: 'another_folder' });
-    assert.equal((await loadExportPlan(contextFor(archivePath))).contentSha256, fromFixture.contentSha256);
+    assert.equal((await planOf(contextFor(archivePath))).contentSha256, fromFixture.contentSha256);
   });
 
   it('fails when an export file appears twice', async () => {

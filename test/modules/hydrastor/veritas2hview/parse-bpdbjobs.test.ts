@@ -8,7 +8,7 @@ import {
 } from '../../../../src/modules/hydrastor/veritas2hview/generate-bpdbjobs.js';
 import { parseBpdbjobs, type ParseBpdbjobsOptions } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs.js';
 import { MAX_BPDBJOBS_FIELDS } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs-record.js';
-import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
+import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
 import { isIngestError } from '../../../../src/core/ingest-error.js';
 import { chunksOf } from './support/read-archive-entries.js';
 

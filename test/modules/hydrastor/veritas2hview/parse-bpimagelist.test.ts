@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BpimagelistImage } from '../../../../src/modules/hydrastor/veritas2hview/bpimagelist-image.js';
 import { parseBpimagelist } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpimagelist.js';
-import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
+import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
 import { chunksOf } from './support/read-archive-entries.js';
 
 const IMAGE =

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { lineCountOf, lineOf, readLineBatches, type TextChunkSource } from '../../../../src/modules/hydrastor/veritas2hview/read-line-batches.js';
-import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
+import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
 import { chunksOf } from './support/read-archive-entries.js';
 
 async function readAll(source: TextChunkSource, maxLineChars?: number): Promise<{ lines: [number, string][]; issues: ParseIssue[] }> {

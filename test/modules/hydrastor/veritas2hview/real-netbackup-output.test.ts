@@ -6,7 +6,7 @@ import { parseBpdbjobs } from '../../../../src/modules/hydrastor/veritas2hview/p
 import { parseBpimagelist } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpimagelist.js';
 import { parseDiskPools } from '../../../../src/modules/hydrastor/veritas2hview/parse-disk-pools.js';
 import { parseDiskVolumes } from '../../../../src/modules/hydrastor/veritas2hview/parse-disk-volumes.js';
-import type { ParseIssue } from '../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
+import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
 import { parseStorageServers } from '../../../../src/modules/hydrastor/veritas2hview/parse-storage-servers.js';
 import { parseStorageUnits } from '../../../../src/modules/hydrastor/veritas2hview/parse-storage-units.js';
 import { decodeText } from '../../../../src/modules/hydrastor/veritas2hview/text-encoding.js';

@@ -11,7 +11,7 @@ import { parseBpimagelist } from '../../../../../src/modules/hydrastor/veritas2h
 import { parseDiskPools, type DiskPool } from '../../../../../src/modules/hydrastor/veritas2hview/parse-disk-pools.js';
 import { parseDiskVolumes, type DiskVolume } from '../../../../../src/modules/hydrastor/veritas2hview/parse-disk-volumes.js';
 import { parseHydrastorMap, type HydrastorMapEntry } from '../../../../../src/modules/hydrastor/veritas2hview/parse-hydrastor-map.js';
-import type { ParseIssue } from '../../../../../src/modules/hydrastor/veritas2hview/parse-issue.js';
+import type { ParseIssue } from '../../../../../src/modules/parse-issue.js';
 import { parseManifest, type Veritas2HviewManifest } from '../../../../../src/modules/hydrastor/veritas2hview/parse-manifest.js';
 import { parseStorageServers, type StorageServer } from '../../../../../src/modules/hydrastor/veritas2hview/parse-storage-servers.js';
 import { parseStorageUnits, type StorageUnit } from '../../../../../src/modules/hydrastor/veritas2hview/parse-storage-units.js';

@@ -1,13 +1,12 @@
-import type { StagedFile } from '../../types.js';
+import type { StagedFile } from '../../../core/staged-file.js';
 
-/** The names the mail transport gives a message's parts (src/pipeline/mail). */
-export const MESSAGE_FILE = 'message.eml';
+/** The names the mail transport gives a message's parts when it splits a mail into staged files. */
 export const TEXT_BODY_FILE = 'body.txt';
 export const HTML_BODY_FILE = 'body.html';
 /**
  * A mail forwarded as an attachment gets its parts staged beside the outer mail's, each name
  * prefixed once per level of forwarding (`forwarded-body.txt`), with the forwarded message's
- * header block as `<prefix>headers.txt` (see src/pipeline/mail/unwrap-forwarded-mail.ts).
+ * header block as `<prefix>headers.txt` (the transport's unwrapForwardedMail).
  */
 export const FORWARDED_PREFIX = 'forwarded-';
 export const FORWARDED_HEADERS_FILE = 'headers.txt';
@@ -15,8 +14,6 @@ export const FORWARDED_HEADERS_FILE = 'headers.txt';
 const MAX_FORWARD_DEPTH_SEARCHED = 10;
 
 export interface MailParts {
-  /** The raw message, or the header block of the forwarded message read instead (its headers are what matter). */
-  readonly message: StagedFile | undefined;
   readonly text: StagedFile | undefined;
   readonly html: StagedFile | undefined;
   /** In message order. */
@@ -43,7 +40,6 @@ export function findMailParts(files: readonly StagedFile[]): MailParts {
     const prefix = FORWARDED_PREFIX.repeat(forwarded);
     const attachmentName = new RegExp(`^${prefix}attachment-\\d+\\.bin$`);
     return {
-      message: byName(`${prefix}${FORWARDED_HEADERS_FILE}`),
       text: byName(`${prefix}${TEXT_BODY_FILE}`),
       html: byName(`${prefix}${HTML_BODY_FILE}`),
       attachments: files.filter((file) => attachmentName.test(file.name)),
@@ -51,7 +47,6 @@ export function findMailParts(files: readonly StagedFile[]): MailParts {
     };
   }
   return {
-    message: byName(MESSAGE_FILE) ?? files.find((file) => file.role === 'message'),
     text: byName(TEXT_BODY_FILE) ?? files.find((file) => file.role === 'body' && stagedMediaType(file) !== 'text/html'),
     html: byName(HTML_BODY_FILE)
       ?? files.find((file) => file.role === 'body-html' || (file.role === 'body' && stagedMediaType(file) === 'text/html')),

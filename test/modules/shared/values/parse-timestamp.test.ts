@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { applyTimezone, isKnownTimeZone } from '../../../../src/modules/hydrastor/common/apply-timezone.js';
-import { parseTimestamp } from '../../../../src/modules/hydrastor/common/parse-timestamp.js';
+import { applyTimezone, isKnownTimeZone } from '../../../../src/modules/shared/values/apply-timezone.js';
+import { parseTimestamp } from '../../../../src/modules/shared/values/parse-timestamp.js';
 import { IngestError } from '../../../../src/core/ingest-error.js';
 
 describe('parseTimestamp', () => {

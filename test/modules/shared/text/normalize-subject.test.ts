@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { normalizeSubject } from '../../../../src/modules/hydrastor/common/normalize-subject.js';
+import { normalizeSubject } from '../../../../src/modules/shared/text/normalize-subject.js';
 
 const REPORT_SUBJECT = '[HYDRAstor] System Report: icecream_machine (S/N 8A5-000123) 2023-01-13';
 

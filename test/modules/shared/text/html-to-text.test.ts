@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { decodeHtmlEntities, htmlToText } from '../../../../src/modules/hydrastor/common/html-to-text.js';
-import { readLabelledLines } from '../../../../src/modules/hydrastor/common/read-labelled-lines.js';
+import { decodeHtmlEntities, htmlToText } from '../../../../src/modules/shared/text/html-to-text.js';
+import { readLabelledLines } from '../../../../src/modules/shared/text/read-labelled-lines.js';
 
 describe('htmlToText', () => {
   it('drops scripts, styles, the head and comments, with their content', () => {

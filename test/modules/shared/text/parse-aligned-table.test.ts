@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { toNumberedLines } from '../../../../src/modules/hydrastor/common/numbered-line.js';
-import { parseAlignedTable } from '../../../../src/modules/hydrastor/common/parse-aligned-table.js';
+import { toNumberedLines } from '../../../../src/modules/shared/text/numbered-line.js';
+import { parseAlignedTable } from '../../../../src/modules/shared/text/parse-aligned-table.js';
 
 describe('parseAlignedTable', () => {
   it('maps values to multi-word headings in order', () => {

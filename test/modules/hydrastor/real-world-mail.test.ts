@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { TestService } from '../../../support/start-test-service.js';
-import { readFixtureMail } from '../common/mail-fixtures.js';
-import { acceptMail, hydrastorDb, ingestMail, startHydrastorService, toCrlf, waitForJobLog } from '../support/hydrastor-test-service.js';
-import { fixtureText, withAttachment } from '../support/report-mail-variants.js';
+import type { TestService } from '../../support/start-test-service.js';
+import { readFixtureMail } from './support/mail-fixtures.js';
+import { acceptMail, hydrastorDb, ingestMail, startHydrastorService, toCrlf, waitForJobLog } from './support/hydrastor-test-service.js';
+import { fixtureText, withAttachment } from './support/report-mail-variants.js';
 
 const KUEHLSCHRANK = 'K\u00fchlschrank_grid';
 const NOEUD = 'n\u0153ud-3';

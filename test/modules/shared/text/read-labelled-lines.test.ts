@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { labelTable, normalizeLabel } from '../../../../src/modules/hydrastor/common/normalize-label.js';
-import { mapLabelledLines, readLabelledLines } from '../../../../src/modules/hydrastor/common/read-labelled-lines.js';
+import { labelTable, normalizeLabel } from '../../../../src/modules/shared/text/normalize-label.js';
+import { mapLabelledLines, readLabelledLines } from '../../../../src/modules/shared/text/read-labelled-lines.js';
 
 const TABLE = labelTable({
   node: ['Node'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
-import { formatParseIssue } from '../../../../src/modules/hydrastor/common/parse-issue.js';
-import { readCsvRecords } from '../../../../src/modules/hydrastor/common/read-csv-records.js';
+import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
+import { formatParseIssue } from '../../../../src/modules/parse-issue.js';
+import { readCsvRecords } from '../../../../src/modules/shared/csv/read-csv-records.js';
 
 function read(text: string): { records: ReturnType<typeof readCsvRecords>; issues: ParseIssue[] } {
   const issues: ParseIssue[] = [];
@@ -47,6 +47,6 @@ describe('readCsvRecords', () => {
     assert.equal(read('a\n\n1\n\n').records.length, 1);
     const empty = read('');
     assert.deepEqual(empty.records, []);
-    assert.match(empty.issues[0]?.reason ?? '', /no header/);
+    assert.match(empty.issues[0]?.message ?? '', /no header/);
   });
 });

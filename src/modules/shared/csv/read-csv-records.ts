@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import type { FieldSource } from './field-reader.js';
-import type { ParseIssue } from './parse-issue.js';
+import type { FieldSource } from '../text/field-source.js';
+import type { ParseIssue } from '../../parse-issue.js';
 
 /** `Node Name`, `node-name` and `node_name` are one column. */
 export function normalizeColumnName(header: string): string {
@@ -34,22 +34,22 @@ export function readCsvRecords(args: {
     skip_records_with_error: true,
     on_skip: (error) => {
       const line = error?.['lines'];
-      const reason = `unreadable CSV record: ${error?.message ?? 'unknown error'}`;
-      issues.push({ file, line: typeof line === 'number' ? line : null, reason });
+      const message = `unreadable CSV record: ${error?.message ?? 'unknown error'}`;
+      issues.push({ file, line: typeof line === 'number' ? line : null, message });
       return undefined;
     },
   }) as unknown as CsvRecordWithInfo[];
 
   const [header, ...rows] = parsed;
   if (header === undefined) {
-    issues.push({ file, line: null, reason: 'empty file (no header row)' });
+    issues.push({ file, line: null, message: 'empty file (no header row)' });
     return [];
   }
   const columns = header.record.map(normalizeColumnName);
   const seen = new Set<string>();
   columns.forEach((column, index) => {
     if (column !== '' && seen.has(column)) {
-      issues.push({ file, line: header.info.lines, reason: `column "${column}" appears twice; the first one is used` });
+      issues.push({ file, line: header.info.lines, message: `column "${column}" appears twice; the first one is used` });
       columns[index] = '';
     }
     seen.add(column);
@@ -62,7 +62,7 @@ export function readCsvRecords(args: {
         issues.push({
           file,
           line: row.info.lines,
-          reason: `${row.record.length} values for ${columns.length} columns; the values without a heading are ignored`,
+          message: `${row.record.length} values for ${columns.length} columns; the values without a heading are ignored`,
         });
       }
       const values = new Map<string, string>();

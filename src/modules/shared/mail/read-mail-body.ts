@@ -1,4 +1,5 @@
-import type { ArrivalFacts, StagedFile } from '../../types.js';
+import type { ArrivalFacts } from '../../../core/arrival-facts.js';
+import type { StagedFile } from '../../../core/staged-file.js';
 import { findMailParts } from './find-mail-parts.js';
 import { readStagedText } from './read-staged-text.js';
 
@@ -21,8 +22,8 @@ export async function readMailBody(args: { readonly dir: string; readonly files:
 }
 
 /** The first BODY_HEAD_BYTES of each body, for matches() and group(). */
-export function readMailBodyHead(facts: Pick<ArrivalFacts, 'files' | 'readHead'>): MailBody {
+export async function readMailBodyHead(facts: Pick<ArrivalFacts, 'files' | 'readHead'>): Promise<MailBody> {
   const parts = findMailParts(facts.files);
-  const read = (file: StagedFile | undefined): string | undefined => (file === undefined ? undefined : facts.readHead(file, BODY_HEAD_BYTES));
-  return { text: read(parts.text), html: read(parts.html) };
+  const read = async (file: StagedFile | undefined): Promise<string | undefined> => (file === undefined ? undefined : facts.readHead(file, BODY_HEAD_BYTES));
+  return { text: await read(parts.text), html: await read(parts.html) };
 }

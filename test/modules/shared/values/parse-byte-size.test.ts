@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { gibToBytes, parseByteSize } from '../../../../src/modules/hydrastor/common/parse-byte-size.js';
-import { parseDedupeRatio } from '../../../../src/modules/hydrastor/common/parse-dedupe-ratio.js';
+import { gibToBytes, parseByteSize } from '../../../../src/modules/shared/values/parse-byte-size.js';
 
 const GIB = 1n << 30n;
 
@@ -38,19 +37,6 @@ describe('parseByteSize / gibToBytes', () => {
   for (const bad of ['', '-1', 'abc', '12 parsecs', '1.2.3', '1,23']) {
     it(`rejects ${JSON.stringify(bad)}`, () => {
       assert.equal(parseByteSize(bad), null);
-    });
-  }
-});
-
-describe('parseDedupeRatio', () => {
-  for (const [text, ratio] of [['14.90', 14.9], ['14.9 : 1', 14.9], ['14.9:1', 14.9], ['15x', 15], [' 3 ', 3]] as const) {
-    it(`reads ${JSON.stringify(text)} as ${ratio}`, () => {
-      assert.equal(parseDedupeRatio(text), ratio);
-    });
-  }
-  for (const bad of ['', 'n/a', '1:2', '-3']) {
-    it(`rejects ${JSON.stringify(bad)}`, () => {
-      assert.equal(parseDedupeRatio(bad), null);
     });
   }
 });

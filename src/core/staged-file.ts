@@ -1,0 +1,12 @@
+/** One original file kept in the job's inbox folder, as recorded in its manifest. */
+export interface StagedFile {
+  /** Generated name inside the job folder; never derived from client input. */
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** What the client called it (attachment name, S3 key's last segment), kept as data only. */
+  readonly originalName?: string;
+  readonly contentType?: string;
+  /** Role of the file for the module: 'message', 'body', 'attachment', 'object', … */
+  readonly role?: string;
+}
