@@ -89,6 +89,7 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
     ...config,
     dataRoot: path.resolve(cwd, config.dataRoot),
     logDir: config.logDir === null ? path.join(path.resolve(cwd, config.dataRoot), 'log') : path.resolve(cwd, config.logDir),
+    archive: { root: config.archive.root === null ? null : path.resolve(cwd, config.archive.root) },
   });
 }
 
