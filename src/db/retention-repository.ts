@@ -12,7 +12,8 @@ export interface RetentionPolicy {
 
 /** Where a scan of one kind of job stopped: the next scan starts after it (oldest end first). */
 export interface PurgeCursor {
-  readonly endedAt: Date;
+  /** ISO 8601 with microseconds: a Date would drop them, and the scan would find the same row again. */
+  readonly endedAt: string;
   readonly id: string;
 }
 
@@ -25,7 +26,8 @@ export interface PurgeCandidate {
   readonly relativePath: string;
   readonly node: string;
   readonly status: string;
-  readonly endedAt: Date;
+  /** When it ended (unclassified: arrived), exact to the microsecond: the scan's cursor. */
+  readonly endedAt: string;
   /** Days since the job ended (unclassified: since it arrived), by the database's clock. */
   readonly ageDays: number;
   readonly inboxPurged: boolean;
@@ -36,7 +38,8 @@ export interface PurgeCandidate {
   readonly windows: RetentionWindows;
 }
 
-const FIRST_CURSOR: PurgeCursor = { endedAt: new Date(-8.64e15), id: '00000000-0000-0000-0000-000000000000' };
+// No job ended before 1970: the epoch is before every row (and within PostgreSQL's range).
+const FIRST_CURSOR: PurgeCursor = { endedAt: '1970-01-01T00:00:00.000000Z', id: '00000000-0000-0000-0000-000000000000' };
 export const startOfScan = (): PurgeCursor => FIRST_CURSOR;
 
 /**
@@ -58,10 +61,10 @@ export async function releasePurgeLock(connection: Db): Promise<void> {
  */
 export async function scanFinalJobs(db: Db, args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number }): Promise<PurgeCandidate[]> {
   const { rows } = await sql<CandidateRow>`
-    SELECT ${candidateColumns(args.policy)}, j.finished_at AS ended_at, extract(epoch FROM now() - j.finished_at) / 86400 AS age_days
+    SELECT ${candidateColumns(args.policy)}, ${exactTime(sql`j.finished_at`)} AS ended_at, extract(epoch FROM now() - j.finished_at) / 86400 AS age_days
     FROM jobs j
     WHERE j.finished_at IS NOT NULL AND j.status IN (${sql.join([...FINAL_JOB_STATUSES])})
-      AND (j.finished_at, j.id) > (${args.after.endedAt}, ${args.after.id}::uuid) AND j.finished_at < ${args.endedBefore}
+      AND (j.finished_at, j.id) > (${args.after.endedAt}::timestamptz, ${args.after.id}::uuid) AND j.finished_at < ${args.endedBefore}
     ORDER BY j.finished_at, j.id
     LIMIT ${args.limit}`.execute(db);
   return rows.map(toCandidate);
@@ -70,9 +73,9 @@ export async function scanFinalJobs(db: Db, args: { readonly policy: RetentionPo
 /** Like scanFinalJobs for unclassified jobs, by arrival time. */
 export async function scanUnclassifiedJobs(db: Db, args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number }): Promise<PurgeCandidate[]> {
   const { rows } = await sql<CandidateRow>`
-    SELECT ${candidateColumns(args.policy)}, j.received_at AS ended_at, extract(epoch FROM now() - j.received_at) / 86400 AS age_days
+    SELECT ${candidateColumns(args.policy)}, ${exactTime(sql`j.received_at`)} AS ended_at, extract(epoch FROM now() - j.received_at) / 86400 AS age_days
     FROM jobs j
-    WHERE j.status = 'unclassified' AND (j.received_at, j.id) > (${args.after.endedAt}, ${args.after.id}::uuid) AND j.received_at < ${args.endedBefore}
+    WHERE j.status = 'unclassified' AND (j.received_at, j.id) > (${args.after.endedAt}::timestamptz, ${args.after.id}::uuid) AND j.received_at < ${args.endedBefore}
     ORDER BY j.received_at, j.id
     LIMIT ${args.limit}`.execute(db);
   return rows.map(toCandidate);
@@ -84,6 +87,9 @@ export interface LockedJob {
   readonly customer: string;
   readonly relativePath: string;
   readonly node: string;
+  /** As committed now: another runner may have removed the files since the scan. */
+  readonly inboxPurged: boolean;
+  readonly archivePurged: boolean;
 }
 
 /**
@@ -95,18 +101,18 @@ export interface LockedJob {
  */
 export async function lockJobsForPurge(trx: Transaction<Database>, args: { readonly ids: readonly string[]; readonly scope: 'final' | 'unclassified' | 'idle'; readonly endedBefore?: Date }): Promise<LockedJob[]> {
   if (args.ids.length === 0) return [];
-  const before = args.endedBefore ?? new Date(8.64e15);
+  const before = args.endedBefore ?? new Date(Date.now() + 24 * 3600 * 1000);
   const condition = args.scope === 'final'
     ? sql`status IN (${sql.join([...FINAL_JOB_STATUSES])}) AND finished_at < ${before}`
     : args.scope === 'unclassified'
       ? sql`status = 'unclassified' AND received_at < ${before}`
       : sql`status NOT IN ('running', 'staging')`;
-  const { rows } = await sql<{ id: string; customer: string; relative_path: string; node: string }>`
-    SELECT id, customer, relative_path, node FROM jobs
+  const { rows } = await sql<{ id: string; customer: string; relative_path: string; node: string; inbox_purged: boolean; archive_purged: boolean }>`
+    SELECT id, customer, relative_path, node, inbox_purged_at IS NOT NULL AS inbox_purged, archive_purged_at IS NOT NULL AS archive_purged FROM jobs
     WHERE id = ANY(${[...args.ids]}::uuid[]) AND ${condition}
     ORDER BY id
     FOR UPDATE SKIP LOCKED`.execute(trx);
-  return rows.map((row) => ({ id: row.id, customer: row.customer, relativePath: row.relative_path, node: row.node }));
+  return rows.map((row) => ({ id: row.id, customer: row.customer, relativePath: row.relative_path, node: row.node, inboxPurged: row.inbox_purged, archivePurged: row.archive_purged }));
 }
 
 /** Deletes job rows (their events cascade). Module rows keep `last_job_id`: it has no foreign key. */
@@ -172,7 +178,7 @@ interface CandidateRow {
   relative_path: string;
   node: string;
   status: string;
-  ended_at: Date;
+  ended_at: string;
   age_days: string | number;
   inbox_purged: boolean;
   archive_purged: boolean;
@@ -226,6 +232,10 @@ function windowDays(policy: RetentionPolicy, key: keyof RetentionWindows): RawBu
     return sql`WHEN ${sql.join(conditions, sql` AND `)} THEN ${rule[key] ?? null}::float8`;
   });
   return sql<number | null>`(CASE ${sql.join(whens, sql` `)} ELSE ${fallback} END)`;
+}
+
+function exactTime(column: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 }
 
 function toCandidate(row: CandidateRow): PurgeCandidate {

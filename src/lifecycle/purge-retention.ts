@@ -107,13 +107,15 @@ async function applyPlans(deps: PurgeDeps, args: { readonly plans: readonly Plan
     return;
   }
   await deps.db.transaction().execute(async (trx) => {
-    const locked = new Set((await lockJobsForPurge(trx, { ids: partial.map((plan) => plan.job.id), scope: 'final', endedBefore: args.endedBefore })).map((job) => job.id));
+    const locked = new Map((await lockJobsForPurge(trx, { ids: partial.map((plan) => plan.job.id), scope: 'final', endedBefore: args.endedBefore })).map((job) => [job.id, job]));
     const purged: Record<'inbox' | 'archive', string[]> = { inbox: [], archive: [] };
     const removed: { customer: string; kind: RetentionKind; bytes: number }[] = [];
     for (const { job, actions } of partial) {
-      if (!locked.has(job.id)) continue;
+      const now = locked.get(job.id);
+      if (now === undefined) continue;
       for (const action of actions) {
         const area = areaOf(action);
+        if (area === 'inbox' ? now.inboxPurged : now.archivePurged) continue;
         removed.push({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [area]) });
         purged[area].push(job.id);
       }
