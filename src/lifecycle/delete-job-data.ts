@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import { deleteJobRows, lockJobsForPurge } from '../db/retention-repository.js';
-import { removeJobFolders, type JobArea } from './job-folders.js';
+import { mapConcurrently, removeJobFolders, type JobArea } from './job-folders.js';
+
+/** Folders measured and removed at once; beyond libuv's 4 threads more only queue. */
+export const FOLDER_CONCURRENCY = 8;
 
 /** Every area a job may have files in. */
 export const ALL_JOB_AREAS: readonly JobArea[] = ['inbox', 'archive', 'tmp'];
@@ -29,10 +32,9 @@ export async function deleteJobData(
 ): Promise<DeletedJobData[]> {
   return deps.db.transaction().execute(async (trx) => {
     const locked = await lockJobsForPurge(trx, { ids: args.jobIds, scope: args.scope ?? 'idle', ...(args.endedBefore === undefined ? {} : { endedBefore: args.endedBefore }) });
-    const deleted: DeletedJobData[] = [];
-    for (const job of locked) {
-      deleted.push({ id: job.id, customer: job.customer, bytes: await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS) });
-    }
+    const deleted = await mapConcurrently(locked, FOLDER_CONCURRENCY, async (job): Promise<DeletedJobData> => (
+      { id: job.id, customer: job.customer, bytes: await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS) }
+    ));
     await deleteJobRows(trx, locked.map((job) => job.id));
     return deleted;
   });

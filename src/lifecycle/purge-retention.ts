@@ -7,9 +7,9 @@ import {
   lockJobsForPurge, markJobFilesPurged, scanFinalJobs, scanUnclassifiedJobs, startOfScan,
   type PurgeCandidate, type PurgeCursor, type RetentionPolicy,
 } from '../db/retention-repository.js';
-import { ALL_JOB_AREAS, deleteJobData } from './delete-job-data.js';
+import { ALL_JOB_AREAS, FOLDER_CONCURRENCY, deleteJobData } from './delete-job-data.js';
 import { decidePurgeActions, type PurgeAction } from './decide-purge-actions.js';
-import { jobFolder, removeJobFolders } from './job-folders.js';
+import { jobFolder, mapConcurrently, removeJobFolders } from './job-folders.js';
 import type { PurgeTallies } from './purge-tally.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -93,7 +93,8 @@ async function applyPlans(deps: PurgeDeps, args: { readonly plans: readonly Plan
 
   const kindOf = new Map(whole.map((plan) => [plan.job.id, plan.actions[0]?.kind ?? 'jobs']));
   if (args.dryRun) {
-    for (const { job } of whole) args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: await removeJobFolders(config, job.relativePath, ALL_JOB_AREAS, true) });
+    const bytes = await mapConcurrently(whole, FOLDER_CONCURRENCY, ({ job }) => removeJobFolders(config, job.relativePath, ALL_JOB_AREAS, true));
+    whole.forEach(({ job }, index) => args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: bytes[index] ?? 0 }));
   } else if (whole.length > 0) {
     const deleted = await deleteJobData(deps, { jobIds: whole.map((plan) => plan.job.id), scope: args.scope, endedBefore: args.endedBefore });
     for (const job of deleted) args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: job.bytes });
