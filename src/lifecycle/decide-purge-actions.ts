@@ -31,7 +31,8 @@ export function decidePurgeActions(job: PurgeCandidate): PurgeAction[] {
   const inboxWindow = job.inboxPurged ? 0 : archiveCopy ? earliest(windows.inboxDays, windows.inboxDaysWhenArchived) : windows.inboxDays;
   const archiveWindow = archiveCopy ? windows.archiveDays : 0;
   if (windows.jobDays !== null && inboxWindow !== null && archiveWindow !== null && ageDays >= Math.max(windows.jobDays, inboxWindow, archiveWindow)) {
-    return [{ kind: 'jobs', remove: 'job' }];
+    // Its inbox may still be there and allowed to go only for its archive copy, which goes along: that copy must exist.
+    return [{ kind: 'jobs', remove: 'job', ...(job.inboxPurged || due(windows.inboxDays) ? {} : { needsArchiveCopy: true }) }];
   }
   const actions: PurgeAction[] = [];
   if (!job.inboxPurged && due(inboxWindow)) actions.push({ kind: 'inbox', remove: 'inbox', ...(due(windows.inboxDays) ? {} : { needsArchiveCopy: true }) });

@@ -79,17 +79,18 @@ interface Plan {
 
 async function applyPlans(deps: PurgeDeps, args: { readonly plans: readonly Plan[]; readonly scope: 'final' | 'unclassified'; readonly endedBefore: Date; readonly dryRun: boolean; readonly tallies: PurgeTallies }): Promise<void> {
   const { config } = deps;
-  const whole = args.plans.filter((plan) => plan.actions.some((action) => action.remove === 'job'));
-  const partial: Plan[] = [];
-  for (const plan of args.plans.filter((p) => !whole.includes(p))) {
-    // The only copy stays: the inbox goes for its archive copy only if that copy is really there.
+  // The only copy stays: an inbox that may go only for its archive copy goes only if that copy is really there.
+  const checked: Plan[] = [];
+  for (const plan of args.plans) {
     const actions = [];
     for (const action of plan.actions) {
       if (action.needsArchiveCopy === true && !(await exists(jobFolder(config, 'archive', plan.job.relativePath)))) continue;
       actions.push(action);
     }
-    if (actions.length > 0) partial.push({ job: plan.job, actions });
+    if (actions.length > 0) checked.push({ job: plan.job, actions });
   }
+  const whole = checked.filter((plan) => plan.actions.some((action) => action.remove === 'job'));
+  const partial = checked.filter((plan) => !whole.includes(plan));
 
   const kindOf = new Map(whole.map((plan) => [plan.job.id, plan.actions[0]?.kind ?? 'jobs']));
   if (args.dryRun) {

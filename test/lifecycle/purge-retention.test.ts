@@ -28,6 +28,7 @@ describe('the retention purge', function () {
       archivedAncient: await f.finishedJob({ daysAgo: 300 }), // past rows (200), archive (100), inbox (10): everything goes
       archivedMiddle: await f.finishedJob({ daysAgo: 150 }), // inbox and archive copy go, the row stays
       copyMissing: await f.finishedJob({ daysAgo: 20 }), // its archive copy vanished: the inbox is the only copy now
+      copyMissingAncient: await f.finishedJob({ daysAgo: 300 }), // the same, past every window: the row and the inbox stay
       running: await f.runningJob(1000), // not final: never touched
       unclassifiedOld: await f.unclassifiedJob(100), // past 60 days: row and original go
       unclassifiedRecent: await f.unclassifiedJob(10),
@@ -35,6 +36,7 @@ describe('the retention purge', function () {
       refusedRecent: await f.failedArrival(10),
     };
     await f.removeArchiveCopy(jobs.copyMissing);
+    await f.removeArchiveCopy(jobs.copyMissingAncient);
     const before = await remainsOf(jobs);
 
     const dry = await t.service.purge!.run({ trigger: 'manual', dryRun: true });
@@ -64,6 +66,7 @@ describe('the retention purge', function () {
       archivedAncient: GONE,
       archivedMiddle: { ...KEPT, inbox: false, archive: false, inboxPurged: true, archivePurged: true },
       copyMissing: KEPT_UNARCHIVED,
+      copyMissingAncient: KEPT_UNARCHIVED,
       running: KEPT,
       unclassifiedOld: GONE,
       unclassifiedRecent: KEPT_UNARCHIVED,
