@@ -87,6 +87,23 @@ const apiJobsList: Benchmark = async (context) => {
   return rows.length > 0 ? rows : [placeholderRow({ name: '5. API GET /api/1.0/jobs', reference: 'bench/api-jobs-list.ts', target, why: `exited with ${code}, no figures: ${output.trim().split('\n').slice(-3).join(' / ')}` })];
 };
 
+/** 9. bench/purge.ts (retention): purging job rows and folders, and the lock wait it causes to acceptance. Opt-in: it is big. */
+const purge: Benchmark = async (context) => {
+  const jobs = context.full ? 1_000_000 : 200_000;
+  const folders = jobs / 10;
+  const name = `9. Retention purge, ${jobs.toLocaleString('en')} job rows + ${folders.toLocaleString('en')} folders`;
+  const target = 'no lock wait for acceptance; finishes';
+  const { code, output } = await runScript('purge.ts', ['--jobs', String(jobs), '--folders', String(folders), '--database-url', context.serverUrl], process.env);
+  const rate = /purge done: (\d+) jobs, (\d+) bytes in ([\d.]+) s: (\d+) jobs\/s/.exec(output);
+  const during = /acceptor during the purge: .*max ([\d.]+) ms; longest lock wait seen (\d+) ms/.exec(output);
+  if (code !== 0 || rate === null || during === null) return [placeholderRow({ name, reference: 'bench/purge.ts', target, why: `exited with ${code}: ${output.trim().split('\n').slice(-3).join(' / ')}` })];
+  return [{
+    name, reference: 'acceptor alone (same commits without the purge)', referenceValue: null, oursValue: Number(rate[4]), unit: 'jobs/s', ratio: null, target,
+    met: Number(during[2]) === 0, peakRssMiB: null, load: currentLoad(),
+    notes: `${rate[1]} jobs in ${rate[3]} s; acceptance commit max ${during[1]} ms, longest lock wait ${during[2]} ms`,
+  }];
+};
+
 const BENCHMARKS: ReadonlyArray<readonly [string, Benchmark]> = [
   ['smtp-accept', smtpAcceptBenchmark],
   ['mail-processing', mailProcessingBenchmark],
@@ -96,7 +113,10 @@ const BENCHMARKS: ReadonlyArray<readonly [string, Benchmark]> = [
   ['api-jobs-list', apiJobsList],
   ['event-loop', eventLoopBenchmark],
   ['upload-1gib', upload1GiBBenchmark],
+  ['purge', purge],
 ];
+/** Run only when asked for (--purge or --only purge): they take long. */
+const OPT_IN = ['purge'];
 
 const { values } = parseArgs({ options: {
   full: { type: 'boolean', default: false },
@@ -104,6 +124,7 @@ const { values } = parseArgs({ options: {
   'database-url': { type: 'string' },
   profile: { type: 'string' },
   compiled: { type: 'boolean', default: false },
+  purge: { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } });
 if (values.help) {
@@ -114,6 +135,7 @@ if (values.help) {
     `  --only a[,b]        some of them: ${BENCHMARKS.map(([name]) => name).join(', ')}`,
     '  --database-url URL  PostgreSQL to use (else DATABASE_URL, else an embedded server)',
     '  --compiled          run the production build instead of tsx',
+    '  --purge             also the retention purge benchmark (opt-in: 200,000 rows, --full 1,000,000)',
     '  --profile DIR       services write V8 CPU profiles there',
     '  --help              this text',
     '',
@@ -143,6 +165,7 @@ try {
   };
   for (const [name, benchmark] of BENCHMARKS) {
     if (only !== undefined && !only.includes(name)) continue;
+    if (only === undefined && OPT_IN.includes(name) && !values[name as 'purge']) continue;
     console.log(`\n== ${name} (load ${currentLoad()})`);
     const benchStart = performance.now();
     try {

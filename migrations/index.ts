@@ -8,6 +8,7 @@ import * as jobHeartbeat from './0006-job-heartbeat.js';
 import * as uniqueCustomerRoutes from './0007-unique-customer-routes.js';
 import * as jobParseIssues from './0008-job-parse-issues.js';
 import * as newestObservationWins from './0009-newest-observation-wins.js';
+import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
 
 /**
@@ -24,5 +25,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007-unique-customer-routes': uniqueCustomerRoutes,
   '0008-job-parse-issues': jobParseIssues,
   '0009-newest-observation-wins': newestObservationWins,
+  '0010-retention': retention,
   '0011-offboard-hold': offboardHold,
 };

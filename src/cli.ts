@@ -37,6 +37,8 @@ commands:
   ingest <file> --customer SLUG [--type CATEGORY/TYPE] [--group G] [--wait]
   mailhandler --sender S --recipient R [--recipient R]...   accept one message from stdin (Postfix pipe(8));
                                           exit 0 stored, 75 try later, 67 unknown user, 77 denied, 65 too large
+  purge [--dry-run] [--json]              apply the retention windows now (one runner at a time across instances);
+                                          --dry-run lists what would go, per customer and kind, with bytes
 
 configuration: config/default.json, then the file named by DP_CONFIG, then the environment
 (DATABASE_URL, DP_DATA_ROOT, DP_LOG_DIR, DP_HTTP_PORT, DP_SMTP_PORT, DP_ADMIN_API_KEY, ...).`;
@@ -65,6 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'release': return holdCommand(command, rest, (run) => withDatabase(config, run));
     case 'apikey': return apikeyCommand(config, rest);
     case 'ingest': return ingestCommand(config, rest);
+    case 'purge': return purgeCommand(config, rest);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 64;
@@ -229,6 +232,29 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
     return current.status === 'succeeded' ? 0 : 1;
   } finally {
     await service.stop();
+  }
+}
+
+/** The retention purge on request: the same task the service schedules (src/lifecycle/purge-task.ts). */
+async function purgeCommand(config: Config, args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { 'dry-run': { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+  const { PurgeTask } = await import('./lifecycle/purge-task.js');
+  const { formatPurgeReport } = await import('./lifecycle/format-purge-report.js');
+  const { settleNodeName } = await import('./config/node-identity.js');
+  const nodeName = (await settleNodeName(config)).node.name;
+  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: false });
+  try {
+    return await withDatabase(config, async (db) => {
+      const report = await new PurgeTask({ db, config, nodeName, logger: logging.for('retention') }).run({ trigger: 'manual', dryRun: values['dry-run'] });
+      if (report === 'busy') {
+        process.stderr.write('another instance is purging now; try again later\n');
+        return EXIT_TEMPFAIL;
+      }
+      process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatPurgeReport(report));
+      return report.outcome === 'failed' ? 1 : 0;
+    });
+  } finally {
+    await logging.close();
   }
 }
 

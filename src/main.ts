@@ -9,6 +9,8 @@ import { countActiveJobs } from './db/job-summary-repository.js';
 import { createApp } from './http/create-app.js';
 import { Logging } from './logging/logging.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
+import { PurgeTask } from './lifecycle/purge-task.js';
 import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
@@ -63,6 +65,8 @@ export interface RunningService {
   accept(arrival: Arrival): Promise<AcceptResult>;
   readonly worker: Worker | null;
   readonly sweeper: Sweeper | null;
+  /** Retention and the free space checks; null in one-shot commands (housekeeping off). */
+  readonly purge: PurgeTask | null;
   stop(): Promise<void>;
 }
 
@@ -81,6 +85,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let smtpListener: SmtpListener | undefined;
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
+  let purge: PurgeTask | undefined;
   const s3 = createS3Client(config.s3);
   let sqsClient: ReturnType<typeof createSqsClient> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
@@ -96,6 +101,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await reconciler?.stop();
     if (httpServer !== undefined) await closeServer(httpServer);
     await sweeper?.stop();
+    await purge?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     s3.destroy();
     sqsClient?.destroy();
@@ -149,6 +155,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
       }
       sweeper = new Sweeper(workerDeps);
       sweeper.start();
+      purge = new PurgeTask({ db: database.db, config, nodeName: config.node.name, logger: logging.for('retention'), observer: purgeMetricsObserver(metrics) });
+      purge.start();
     }
     if (config.worker.enabled) {
       worker = new Worker(workerDeps);
@@ -156,6 +164,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }
     const app = createApp({
       db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs, moduleKeys: registry.keys(),
+      ...(purge === undefined ? {} : { purge }),
       listeners: () => [
         { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
@@ -196,7 +205,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     let stopping: Promise<void> | undefined;
     return {
-      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null, spool: spool ?? null,
+      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null, purge: purge ?? null, spool: spool ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),
     };

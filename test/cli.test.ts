@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { makeDataRoot } from './support/test-config.js';
 
@@ -21,10 +22,10 @@ describe('command line', function () {
     await rm(dataRoot, { recursive: true, force: true });
   });
 
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...process.env, DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, DP_LOG_LEVEL: 'warn' },
+        env: { ...process.env, DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, DP_LOG_LEVEL: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -80,5 +81,29 @@ describe('command line', function () {
     const result = await run(['frobnicate']);
     assert.equal(result.code, 64);
     assert.match(result.stderr, /usage: dataprocessor/);
+  });
+
+  // Uses the unclassified job of "ingests a local file…" above, aged by 10 days.
+  it('purge --dry-run lists what retention would remove, and purge removes exactly that', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query(`UPDATE jobs SET received_at = now() - interval '10 days' WHERE status = 'unclassified'`);
+    } finally {
+      await client.end();
+    }
+    const configFile = path.join(dataRoot, 'retention.json');
+    await writeFile(configFile, JSON.stringify({ retention: { defaults: { unclassifiedDays: 7 } } }));
+    const env = { DP_CONFIG: configFile };
+    const dry = await run(['purge', '--dry-run', '--json'], env);
+    assert.equal(dry.code, 0, dry.stderr);
+    const planned = JSON.parse(dry.stdout) as { dryRun: boolean; removed: { customer: string; kind: string; count: number }[] };
+    assert.equal(planned.dryRun, true);
+    assert.deepEqual(planned.removed.map(({ customer, kind, count }) => ({ customer, kind, count })), [{ customer: 'bobs_burgers', kind: 'unclassified', count: 1 }]);
+    const real = await run(['purge', '--json'], env);
+    assert.equal(real.code, 0, real.stderr);
+    assert.deepEqual((JSON.parse(real.stdout) as { removed: unknown }).removed, planned.removed);
+    const table = await run(['purge', '--dry-run'], env);
+    assert.match(table.stdout, /^purge dry run \d+: done\ncustomer/);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { archiveSchema, diskSchema, retentionSchema } from './retention-schema.js';
 
 /** How a module keeps a copy of a job's originals under `archive/` (the seed's optional archive). */
 export const ARCHIVE_MODES = ['none', 'copy', 'tar.gz', 'zip'] as const;
@@ -190,6 +191,10 @@ export const configSchema = z.strictObject({
   jobs: z.strictObject({ defaultTimeoutSeconds: positiveInt.max(MAX_TIMEOUT_SECONDS) }),
   modules: z.record(z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'module keys are "<category>/<type>"'), moduleSettingsSchema),
   shutdown: z.strictObject({ graceSeconds: z.number().nonnegative() }),
+  /** Retention, archive placement and disk pressure (src/lifecycle, src/config/retention-schema.ts). */
+  retention: retentionSchema,
+  archive: archiveSchema,
+  disk: diskSchema,
 });
 
 /** Who this instance is: the name it records on the jobs it stages, and whether an operator chose it. */

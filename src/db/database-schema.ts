@@ -78,6 +78,10 @@ export interface JobsTable {
   cancel_requested_at: Date | null;
   /** `{ count, items }` of the last finished run (migration 0008); null before any. */
   parse_issues: ColumnType<unknown, string | null | undefined, string | null>;
+  /** When retention removed the job's inbox/ originals while the row stays (migration 0010). */
+  inbox_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When retention removed the job's archive copy while the row stays (migration 0010). */
+  archive_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface JobEventsTable {
@@ -102,6 +106,19 @@ export interface HoldsTable {
   created_at: CreatedAt;
 }
 
+/** One purge run (src/lifecycle): what it removed, per customer and kind, updated after every batch. */
+export interface PurgeRunsTable {
+  id: Generated<string>;
+  node: string;
+  trigger: 'schedule' | 'pressure' | 'manual';
+  dry_run: boolean;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  outcome: 'done' | 'stopped' | 'failed' | null;
+  error: string | null;
+  removed: Json;
+}
+
 export interface Database {
   customers: CustomersTable;
   holds: HoldsTable;
@@ -109,6 +126,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
+  purge_runs: PurgeRunsTable;
 }
 
 export type JobRow = Selectable<JobsTable>;

@@ -35,6 +35,8 @@ export async function retryJob(db: Kysely<Database>, args: { readonly jobId: str
         lease_owner: null, lease_expires_at: null, progress: null,
       })
       .where('id', '=', args.jobId).where('status', 'in', RETRYABLE_STATUSES)
+      // Retention removed its originals: a run could only fail (replay needs them too).
+      .where('inbox_purged_at', 'is', null)
       .returningAll().executeTakeFirst();
     if (row !== undefined) {
       await addJobEvent(trx, { jobId: row.id, kind: 'retried', status: 'queued', message: `sent back to the queue on request (key ${args.actor.label || args.actor.keyId}); attempts reset`, data: { keyId: args.actor.keyId } });

@@ -19,6 +19,7 @@ import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-chara
 import { apiKeysRoutes } from './admin/api-keys-routes.js';
 import { customersRoutes } from './admin/customers-routes.js';
 import { holdsRoutes } from './admin/holds-routes.js';
+import { purgeRoutes, type PurgeControl } from './admin/purge-routes.js';
 import { docsRoutes } from './ops/docs-routes.js';
 import { jobActionsRoutes } from './jobs/job-actions-routes.js';
 import { jobFilesRoutes } from './jobs/job-files-routes.js';
@@ -45,6 +46,8 @@ export interface AppDeps {
   readonly objectJobs?: ObjectJobDeps;
   /** The modules this instance runs (`<category>/<type>`): uploads of another type are refused before their body is read. */
   readonly moduleKeys?: readonly string[];
+  /** The retention purge (GET/POST /admin/purge); absent in one-shot commands. */
+  readonly purge?: PurgeControl;
 }
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
@@ -113,6 +116,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
     customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot), holdsRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
+    ...(deps.purge === undefined ? [] : [purgeRoutes(deps.purge)]),
   ]) api.use(routes.routes(), routes.allowedMethods());
 
   // Before any route runs (and before the key check: a NUL is refused the same for everyone). The

@@ -45,6 +45,12 @@ export interface Metrics {
   readonly jobsFinished: Counter<'category' | 'type' | 'status'>;
   readonly jobDurationSeconds: Histogram<'category' | 'type' | 'status'>;
   readonly httpRequestDurationSeconds: Histogram<'method' | 'route' | 'status'>;
+  /** Retention (src/lifecycle): what the purge removed, its runs, and free space per root. */
+  readonly purgedItems: Counter<'kind'>;
+  readonly purgedBytes: Counter<'kind'>;
+  readonly purgeRuns: Counter<'trigger' | 'outcome'>;
+  readonly diskFreeBytes: Gauge<'area'>;
+  readonly diskPressure: Gauge<'area'>;
   recordJobFinished(args: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }): void;
   recordAccepted(args: { readonly source: string; readonly bytes: number }): void;
   /** The text exposition format and its content type, for GET /metrics. */
@@ -128,6 +134,11 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
     jobsFinished,
     jobDurationSeconds,
     httpRequestDurationSeconds: new Histogram({ name: 'dataprocessor_http_request_duration_seconds', help: 'REST API requests by route template and status', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_DURATION_BUCKETS_SECONDS, registers }),
+    purgedItems: new Counter({ name: 'dataprocessor_purged_total', help: 'Jobs (rows with their files) or job folders removed by retention, by kind (inbox, archive, jobs, failedArrivals, unclassified)', labelNames: ['kind'] as const, registers }),
+    purgedBytes: new Counter({ name: 'dataprocessor_purged_bytes_total', help: 'Bytes of files removed by retention, by kind', labelNames: ['kind'] as const, registers }),
+    purgeRuns: new Counter({ name: 'dataprocessor_purge_runs_total', help: 'Purge runs of this instance (dry runs not counted), by trigger and outcome', labelNames: ['trigger', 'outcome'] as const, registers }),
+    diskFreeBytes: new Gauge({ name: 'dataprocessor_disk_free_bytes', help: 'Free bytes of the file system holding the data root (area="data") and the archive root (area="archive")', labelNames: ['area'] as const, registers }),
+    diskPressure: new Gauge({ name: 'dataprocessor_disk_pressure', help: '0 ok, 1 below disk.warnFreeBytes (warning), 2 below the refusal threshold (mail refused), per area', labelNames: ['area'] as const, registers }),
     recordJobFinished({ category, type, status, durationSeconds }) {
       jobsFinished.inc({ category, type, status });
       if (Number.isFinite(durationSeconds) && durationSeconds >= 0) jobDurationSeconds.observe({ category, type, status }, durationSeconds);

@@ -69,8 +69,21 @@ export function jobRelativePath(parts: JobPathParts, attempt = 1): string {
  * area, as a last line of defence behind sanitizeSegment.
  */
 export function areaPath(dataRoot: string, area: Area, relativePath: string): string {
-  const base = path.resolve(dataRoot, area);
+  return pathInside(path.resolve(dataRoot, area), relativePath, `${area}/`);
+}
+
+/** The archive area: `archive.root` when set (another mount), else `<dataRoot>/archive`. */
+export function archiveRootOf(config: { readonly dataRoot: string; readonly archive: { readonly root: string | null } }): string {
+  return config.archive.root ?? path.resolve(config.dataRoot, 'archive');
+}
+
+/** A job folder under the archive root, with the same guard as areaPath. */
+export function archivePath(archiveRoot: string, relativePath: string): string {
+  return pathInside(path.resolve(archiveRoot), relativePath, 'the archive root');
+}
+
+function pathInside(base: string, relativePath: string, name: string): string {
   const full = path.resolve(base, relativePath);
-  if (full !== base && !full.startsWith(`${base}${path.sep}`)) throw new Error(`path ${JSON.stringify(relativePath)} escapes ${area}/`);
+  if (full !== base && !full.startsWith(`${base}${path.sep}`)) throw new Error(`path ${JSON.stringify(relativePath)} escapes ${name}`);
   return full;
 }

@@ -97,7 +97,7 @@ describe('pipeline robustness', function () {
   it('archives as a copy, a .tar.gz or a .zip', async () => {
     const { job } = await t.service.accept(t.echoArrival({ tag: 'archive-me' }));
     for (const [mode, expected] of [['copy', ['instruction.json', 'manifest.json']], ['tar.gz', ['original.tar.gz']], ['zip', ['original.zip']]] as const) {
-      const target = await archiveJobFolder({ dataRoot: t.dataRoot, relativePath: job.relative_path, mode });
+      const target = await archiveJobFolder({ dataRoot: t.dataRoot, archiveRoot: path.join(t.dataRoot, 'archive'), relativePath: job.relative_path, mode });
       assert.ok(target !== null);
       assert.deepEqual((await readdir(target)).sort(), [...expected]);
     }

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerAdminPaths } from '../admin/admin-paths.js';
+import { registerPurgePaths } from '../admin/purge-paths.js';
 import { registerJobPaths } from '../jobs/jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
 import { registerS3Paths } from '../uploads/s3-paths.js';
@@ -20,6 +21,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   });
   registerJobPaths(registry, args.prefix);
   registerAdminPaths(registry, args.prefix);
+  registerPurgePaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
   registerUploadPaths(registry, args.prefix);
@@ -38,6 +40,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'customers', description: 'Customers (admin)' },
       { name: 'api-keys', description: 'API keys (admin)' },
       { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
+      { name: 'retention', description: 'The retention purge: runs, dry runs, what was removed (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },
       { name: 'operations', description: 'Health, readiness, metrics, this document' },

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { pingDatabase } from '../../db/ping-database.js';
 import type { Metrics } from '../../metrics/metrics.js';
-import { checkDataRoot } from '../../pipeline/check-data-root.js';
+import { checkDataRoot, type DataRootCheck } from '../../pipeline/check-data-root.js';
 import type { AuthState } from '../auth.js';
 import type { AppDeps } from '../create-app.js';
 
@@ -20,7 +20,7 @@ export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {
   router.get('/readyz', async (ctx) => {
     const [database, dataRoot] = await Promise.all([
       pingDatabase(deps.db, READY_DATABASE_TIMEOUT_MS).then(() => ({ ok: true }), (error: unknown) => ({ ok: false, reason: `database unreachable: ${(error as Error).message}` })),
-      checkDataRoot({ dataRoot: deps.config.dataRoot }).catch((error: unknown) => ({ ok: false, reason: `data root check failed: ${(error as Error).message}` })),
+      checkDataRoot({ dataRoot: deps.config.dataRoot }).then(warnOfLowSpace(deps.config.disk.warnFreeBytes), (error: unknown) => ({ ok: false, reason: `data root check failed: ${(error as Error).message}` })),
     ]);
     const listenerList = deps.listeners?.() ?? [];
     const down = listenerList.filter((listener) => !listener.up).map((listener) => listener.name);
@@ -42,4 +42,14 @@ export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {
   });
 
   return router;
+}
+
+/**
+ * Still ready, but says so while free space is below `disk.warnFreeBytes`: the warning comes
+ * before any mail is refused (dataprocessor_disk_pressure says the same to Prometheus).
+ */
+function warnOfLowSpace(warnFreeBytes: number): (check: DataRootCheck) => DataRootCheck & { warning?: string } {
+  return (check) => (check.ok && check.freeBytes !== undefined && check.freeBytes < warnFreeBytes
+    ? { ...check, warning: `only ${check.freeBytes} bytes free under the data root (warning below ${warnFreeBytes}); free space or let retention purge before mail is refused` }
+    : check);
 }

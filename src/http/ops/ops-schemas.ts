@@ -11,7 +11,10 @@ export const readinessSchema = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({
     database: checkSchema,
-    dataRoot: checkSchema.extend({ freeBytes: z.number().optional() }),
+    dataRoot: checkSchema.extend({
+      freeBytes: z.number().optional(),
+      warning: z.string().optional().openapi({ description: 'Set while free space is below disk.warnFreeBytes: still ready, but mail will be refused if it keeps falling' }),
+    }),
     listeners: checkSchema.extend({ listeners: z.array(z.object({ name: z.string(), up: z.boolean() })) }),
   }),
 }).openapi('Readiness', {

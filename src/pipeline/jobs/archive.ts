@@ -6,18 +6,18 @@ import { pipeline } from 'node:stream/promises';
 import { TarArchive, ZipArchive } from 'archiver';
 import type { ArchiveMode } from '../../config/config-schema.js';
 import { fsyncDirectory } from '../staging/stage.js';
-import { areaPath } from '../paths.js';
+import { archivePath, areaPath } from '../paths.js';
 
 /**
- * Keeps a copy of a job's originals under `archive/<relativePath>` (the seed's optional archive
- * area, which may be mounted on slower storage): a plain copy, or one `.tar.gz`/`.zip` of the
+ * Keeps a copy of a job's originals under `<archiveRoot>/<relativePath>` (the seed's optional
+ * archive area; `archive.root` may put it on another, slower mount): a plain copy, or one `.tar.gz`/`.zip` of the
  * folder. The copy is built under a temporary name and swapped in, so a retry, or a worker that
  * lost its lease, never leaves a partial archive behind.
  */
-export async function archiveJobFolder(args: { readonly dataRoot: string; readonly relativePath: string; readonly mode: ArchiveMode }): Promise<string | null> {
+export async function archiveJobFolder(args: { readonly dataRoot: string; readonly archiveRoot: string; readonly relativePath: string; readonly mode: ArchiveMode }): Promise<string | null> {
   if (args.mode === 'none') return null;
   const source = areaPath(args.dataRoot, 'inbox', args.relativePath);
-  const target = areaPath(args.dataRoot, 'archive', args.relativePath);
+  const target = archivePath(args.archiveRoot, args.relativePath);
   const building = `${target}.building-${randomBytes(4).toString('hex')}`;
   await mkdir(path.dirname(target), { recursive: true });
   try {

@@ -11,7 +11,7 @@ import { archiveJobFolder } from './archive.js';
 import { copyJobFolder } from './copy-job-folder.js';
 import { IngestError, toIngestError } from '../../core/ingest-error.js';
 import { jobSettingsFor } from './job-settings.js';
-import { areaPath } from '../paths.js';
+import { archiveRootOf, areaPath } from '../paths.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
 
 /** setTimeout's largest delay (about 24.8 days); longer ones would fire at once. */
@@ -104,7 +104,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     const result: ParseResult<unknown> = await module.parse(context);
     parsed = result;
     throwIfStopped();
-    const archived = await archiveJobFolder({ dataRoot: config.dataRoot, relativePath: job.relative_path, mode: settings.archive });
+    const archived = await archiveJobFolder({ dataRoot: config.dataRoot, archiveRoot: archiveRootOf(config), relativePath: job.relative_path, mode: settings.archive });
     throwIfStopped();
     const stats = await deps.db.transaction().execute(async (trx) => {
       const written = await module.upsert(trx, result, context);

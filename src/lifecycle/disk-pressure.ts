@@ -1,0 +1,45 @@
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
+import { READY_MIN_FREE_BYTES } from '../pipeline/check-data-root.js';
+
+/**
+ * The SMTP listener and the mailhandler refuse a message (452 / exit 75) when less than this many
+ * times the largest message is free (their own FREE_SPACE_FACTOR; transports are not imported here).
+ */
+const SMTP_FREE_SPACE_FACTOR = 1.5;
+
+export type DiskPressureLevel = 'ok' | 'warning' | 'refusing';
+
+export interface DiskPressure {
+  readonly freeBytes: number;
+  readonly level: DiskPressureLevel;
+  /** Below this, mail is refused or the instance reports itself not ready. */
+  readonly refuseBelowBytes: number;
+  readonly warnBelowBytes: number;
+}
+
+/** Where refusals start: the larger of the SMTP check and the readiness check. */
+export function refusalThresholdBytes(maxMessageBytes: number): number {
+  return Math.max(Math.ceil(maxMessageBytes * SMTP_FREE_SPACE_FACTOR), READY_MIN_FREE_BYTES);
+}
+
+/** Free space under `dir` (nearest existing parent) and how close it is to refusing work. */
+export async function measureDiskPressure(args: { readonly dir: string; readonly warnFreeBytes: number; readonly maxMessageBytes: number }): Promise<DiskPressure> {
+  const freeBytes = await availableBytes(path.resolve(args.dir));
+  const refuseBelowBytes = refusalThresholdBytes(args.maxMessageBytes);
+  // A warning threshold set below the refusal one would never warn first: warn from the refusal one up.
+  const warnBelowBytes = Math.max(args.warnFreeBytes, refuseBelowBytes);
+  const level: DiskPressureLevel = freeBytes < refuseBelowBytes ? 'refusing' : freeBytes < warnBelowBytes ? 'warning' : 'ok';
+  return { freeBytes, level, refuseBelowBytes, warnBelowBytes };
+}
+
+async function availableBytes(dir: string): Promise<number> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      const stats = await statfs(current);
+      return stats.bavail * stats.bsize;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT' || path.dirname(current) === current) throw error;
+    }
+  }
+}
