@@ -2,7 +2,7 @@ import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobRow } from '../../db/database-schema.js';
 import { extendLease, finishJob, releaseJob, scheduleRetry } from '../../db/job-queue-repository.js';
-import type { StagedFile } from '../../core/staged-file.js';
+import { readJobManifest } from '../../db/job-manifest.js';
 import { formatParseIssue } from '../../modules/parse-issue.js';
 import type { ParseIssueLog } from '../../modules/parse-issue-log.js';
 import type { ModuleContext, ParseResult } from '../../modules/types.js';
@@ -73,13 +73,16 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   // One folder per attempt, so a worker that lost its lease never touches its successor's copy.
   const jobTmpDir = areaPath(config.dataRoot, 'tmp', job.relative_path);
   const workDir = path.join(jobTmpDir, `attempt-${job.attempts}`);
-  const manifest = job.manifest as { files?: StagedFile[]; hints?: Record<string, string> };
-  const files = manifest.files ?? [];
   const startedAt = Date.now();
   /** What parse returned, once it has: its issues are stored however the run ends. */
   let parsed: ParseResult<unknown> | undefined;
   /** The job's final status if this run ended it (null when it goes back to the queue). */
   let outcome: string | null = null;
+  const removeAttemptFolders = async (): Promise<void> => {
+    await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn('could not clean tmp', { error: String(error) }));
+    // The job's own tmp folder goes too once no attempt uses it (rmdir fails while another does).
+    await rmdir(jobTmpDir).catch(() => undefined);
+  };
   const throwIfStopped = (): void => {
     if (controller.signal.aborted) throw controller.signal.reason as Error;
   };
@@ -88,6 +91,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     logger.info('job started', { module: moduleKey, attempt: job.attempts, path: job.relative_path });
     // Earlier attempts' folders belong to workers that lost this job: they can no longer commit.
     await rm(jobTmpDir, { recursive: true, force: true });
+    const { files, hints } = readJobManifest(job);
     await copyJobFolder({ from: areaPath(config.dataRoot, 'inbox', job.relative_path), to: workDir, files });
     const context: ModuleContext = {
       jobId: job.id,
@@ -95,7 +99,7 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       group: job.group_name,
       workDir,
       files,
-      hints: manifest.hints ?? {},
+      hints,
       logger,
       signal: controller.signal,
       reportProgress: (value) => { progress = { ...value }; },
@@ -122,15 +126,15 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
     logger.info('job succeeded', { stats });
     outcome = 'succeeded';
   } catch (error) {
+    // tmp/ first: once the job reads as ended, nothing of its attempt is left behind.
+    await removeAttemptFolders();
     outcome = await recordFailure(deps, { job, owner, error, maxAttempts: settings.maxAttempts, logger, issues: parsed?.issues });
   } finally {
     if (outcome !== null) deps.onJobFinished?.({ category: job.category, type: job.type, status: outcome, durationSeconds: (Date.now() - startedAt) / 1000 });
     clearInterval(heartbeat);
     clearTimeout(deadline);
     args.shutdownSignal.removeEventListener('abort', onShutdown);
-    await rm(workDir, { recursive: true, force: true }).catch((error: unknown) => logger.warn('could not clean tmp', { error: String(error) }));
-    // The job's own tmp folder goes too once no attempt uses it (rmdir fails while another does).
-    await rmdir(jobTmpDir).catch(() => undefined);
+    await removeAttemptFolders();
   }
 }
 
