@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { listJobEvents } from '../../src/db/jobs-repository.js';
 import { IngestError } from '../../src/core/ingest-error.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
+import { waitFor } from '../support/s3-test-env.js';
 
 describe('pipeline: accept → stage → claim → run', () => {
   let t: TestService;
@@ -33,7 +34,8 @@ describe('pipeline: accept → stage → claim → run', () => {
     assert.equal(done.status, 'succeeded');
     assert.deepEqual(done.stats, { test_echo_rows: 3 });
     assert.equal(await rowsFor(job.id), 3);
-    assert.equal(existsSync(path.join(t.dataRoot, 'tmp', job.relative_path)), false, 'tmp/ is cleaned');
+    // The worker removes tmp/ right after the commit that a reader may see first.
+    await waitFor('tmp/ cleaned', () => (existsSync(path.join(t.dataRoot, 'tmp', job.relative_path)) ? undefined : true), 5000);
     assert.ok(existsSync(path.join(t.dataRoot, 'archive', job.relative_path, 'original.tar.gz')), 'archived as configured');
     assert.deepEqual((await readdir(inbox)).sort(), ['instruction.json', 'manifest.json'], 'inbox/ untouched');
     const kinds = (await listJobEvents(t.service.database.db, job.id)).map((event) => event.kind);
