@@ -17,6 +17,8 @@ const veritasStub = {
 } satisfies IngestModule<object>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The losing side of a race with a close: unreferenced, so it does not outlive the test (the root hook's leak check). */
+const resolveAfter = <T>(ms: number, value: T): Promise<T> => new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 
 /** A raw connection: the test decides when each byte goes out, and sees the answer and the close. */
 function openRaw(port: number): { socket: net.Socket; closed: Promise<{ text: string; afterMs: number }> } {
@@ -49,7 +51,7 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
   it('closes a connection whose headers stall (http.timeouts.headersSeconds)', async () => {
     const { socket, closed } = openRaw(port);
     socket.write(`GET /api/1.0/jobs HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${TEST_ADMIN_KEY}\r\n`);
-    const { text, afterMs } = await Promise.race([closed, sleep(10_000).then(() => ({ text: 'still open after 10 s', afterMs: Infinity }))]);
+    const { text, afterMs } = await Promise.race([closed, resolveAfter(10_000, { text: 'still open after 10 s', afterMs: Infinity })]);
     socket.destroy();
     assert.match(text, /^HTTP\/1\.1 408 /, text);
     assert.ok(afterMs >= HEADERS_SECONDS * 1000 - 50 && afterMs < 5_000, `closed after ${afterMs} ms`);
@@ -62,7 +64,7 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
       // A byte every 100 ms keeps the socket busy: only a total limit ends it.
       const ticker = trickle ? setInterval(() => socket.write(' '), 100) : undefined;
       try {
-        const { text, afterMs } = await Promise.race([closed, sleep(10_000).then(() => ({ text: 'still open after 10 s', afterMs: Infinity }))]);
+        const { text, afterMs } = await Promise.race([closed, resolveAfter(10_000, { text: 'still open after 10 s', afterMs: Infinity })]);
         assert.match(text, /^HTTP\/1\.1 408 /, text);
         assert.match(text, /"code":"REQUEST_TIMEOUT".*body: not received within 0\.6 s/);
         assert.ok(afterMs >= BODY_SECONDS * 1000 - 50 && afterMs < 5_000, `closed after ${afterMs} ms`);
@@ -98,7 +100,7 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
     await streaming.write(gzipLike(16 * 1024));
     const cut = await Promise.race([
       new Promise<number>((resolve) => streaming.request.once('close', () => resolve(Date.now() - started))),
-      sleep(10_000).then(() => Infinity),
+      resolveAfter(10_000, Infinity),
     ]);
     streaming.request.destroy();
     assert.ok(cut >= UPLOAD_IDLE_SECONDS * 1000 - 50 && cut < 5_000, `cut after ${cut} ms`);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -65,6 +66,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** Whether `child` is the run's embedded server: it belongs to the run, not to the test file that started it. */
+export function isTestServerProcess(child: ChildProcess): boolean {
+  if (state.embedded === undefined) return false;
+  const port = new URL(state.embedded.database.url).port;
+  const at = child.spawnargs.indexOf('-p');
+  return at !== -1 && child.spawnargs[at + 1] === port;
 }
 
 /** Stops the embedded server, if this run started one (root hook, after every test). */
