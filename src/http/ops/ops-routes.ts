@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { pingDatabase } from '../../db/ping-database.js';
+import { pingDatabase } from '../../db/health-repository.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { checkDataRoot, type DataRootCheck } from '../../pipeline/check-data-root.js';
 import type { AuthState } from '../auth.js';
