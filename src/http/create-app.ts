@@ -1,15 +1,10 @@
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Kysely } from 'kysely';
-import type { Config } from '../config/config-schema.js';
-import type { Database } from '../db/database-schema.js';
-import type { Logger } from '../logging/logging.js';
-import { createMetrics, type Metrics } from '../metrics/metrics.js';
-import type { Arrival, AcceptResult } from '../pipeline/accept.js';
+import { createMetrics } from '../metrics/metrics.js';
 import { IngestError } from '../core/ingest-error.js';
 import { createS3Client } from '../s3events/s3-client.js';
-import type { ObjectJobDeps } from '../s3events/start-object-job.js';
+import type { AppDeps } from './app-deps.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
 import { recordRequestMetrics } from './http-metrics.js';
@@ -19,36 +14,18 @@ import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-chara
 import { apiKeysRoutes } from './admin/api-keys-routes.js';
 import { customersRoutes } from './admin/customers-routes.js';
 import { holdsRoutes } from './admin/holds-routes.js';
-import { purgeRoutes, type PurgeControl } from './admin/purge-routes.js';
+import { purgeRoutes } from './admin/purge-routes.js';
 import { docsRoutes } from './ops/docs-routes.js';
 import { jobActionsRoutes } from './jobs/job-actions-routes.js';
 import { jobFilesRoutes } from './jobs/job-files-routes.js';
 import { jobsRoutes } from './jobs/jobs-routes.js';
-import { opsRoutes, type ListenerStatus } from './ops/ops-routes.js';
+import { opsRoutes } from './ops/ops-routes.js';
 import { s3EventsRoutes } from './uploads/s3-events-routes.js';
 import { uploadStreamRoutes, uploadsRoutes, type UploadsRoutesDeps } from './uploads/uploads-routes.js';
 import { veritasTriggerRoutes } from './uploads/veritas-trigger-routes.js';
 import { UploadProgressRegistry } from './uploads/upload-progress.js';
 
 export const API_PREFIX = '/api/1.0';
-
-export interface AppDeps {
-  readonly db: Kysely<Database>;
-  readonly config: Config;
-  readonly logger: Logger;
-  /** The pipeline's entry, for routes that start jobs. */
-  readonly accept: (arrival: Arrival) => Promise<AcceptResult>;
-  /** The process's metrics registry (src/main.ts creates it); a private one when absent. */
-  readonly metrics?: Metrics;
-  /** The ingest listeners and whether each is up, for /readyz. */
-  readonly listeners?: () => readonly ListenerStatus[];
-  /** S3 uploads: the webhook (when `s3.webhook.token` is set) and the veritas2hview trigger need it. */
-  readonly objectJobs?: ObjectJobDeps;
-  /** The modules this instance runs (`<category>/<type>`): uploads of another type are refused before their body is read. */
-  readonly moduleKeys?: readonly string[];
-  /** The retention purge (GET/POST /admin/purge); absent in one-shot commands. */
-  readonly purge?: PurgeControl;
-}
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
 export function createApp(deps: AppDeps): Koa<AuthState> {

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import { CANCEL_AT_ONCE_STATUSES, RETRYABLE_STATUSES, cancelJob, retryJob } from '../../db/job-actions-repository.js';
 import { replayJobs } from '../../pipeline/staging/replay-jobs.js';
 import { requireAdmin, type AuthState } from '../auth.js';
-import type { AppDeps } from '../create-app.js';
+import type { AppDeps } from '../app-deps.js';
 import { badRequest, conflict, notFound } from '../http-error.js';
 import { jobFilterFrom } from './job-filter-params.js';
 import { jobSummaryView } from './job-view.js';

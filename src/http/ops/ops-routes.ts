@@ -3,15 +3,10 @@ import { pingDatabase } from '../../db/health-repository.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { checkDataRoot, type DataRootCheck } from '../../pipeline/check-data-root.js';
 import type { AuthState } from '../auth.js';
-import type { AppDeps } from '../create-app.js';
+import type { AppDeps } from '../app-deps.js';
 
 /** A readiness probe must answer well within a load balancer's timeout even when PostgreSQL hangs. */
 const READY_DATABASE_TIMEOUT_MS = 2_000;
-
-export interface ListenerStatus {
-  readonly name: string;
-  readonly up: boolean;
-}
 
 /** GET /readyz and GET /metrics (no key: probes and Prometheus scrape them). */
 export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {

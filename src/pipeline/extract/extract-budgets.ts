@@ -1,3 +1,4 @@
+import type { ArchiveBudgets } from './archive-budgets.js';
 import { describeEntryName } from './extract-errors.js';
 import { IngestError } from '../../core/ingest-error.js';
 
@@ -15,21 +16,6 @@ export const MAX_COMPRESSION_RATIO = 100;
 export const COMPRESSION_RATIO_CHECK_AFTER_BYTES = 64 * MIB;
 export const MAX_PATH_DEPTH_SEGMENTS = 16;
 export const MAX_PATH_BYTES = 1024;
-
-export interface ArchiveBudgets {
-  /** Uncompressed bytes of the whole archive (for tar.gz: everything gunzip produces). */
-  readonly maxTotalBytes: number;
-  readonly maxEntryBytes: number;
-  /** Every entry counts: files, directories, links and anything skipped. */
-  readonly maxEntries: number;
-  /** Uncompressed : compressed, checked once more than `ratioCheckAfterBytes` came out. */
-  readonly maxCompressionRatio: number;
-  readonly ratioCheckAfterBytes: number;
-  /** Deeper or longer paths are skipped entries (reported), not budget failures. */
-  readonly maxPathDepth: number;
-  /** UTF-8 bytes of the normalized relative path. */
-  readonly maxPathBytes: number;
-}
 
 export const DEFAULT_ARCHIVE_BUDGETS: ArchiveBudgets = Object.freeze({
   maxTotalBytes: MAX_ARCHIVE_TOTAL_BYTES,

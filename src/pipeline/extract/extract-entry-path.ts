@@ -1,4 +1,4 @@
-import type { ArchiveBudgets } from './extract-budgets.js';
+import type { ArchiveBudgets } from './archive-budgets.js';
 import type { SkipReason } from './extract-types.js';
 
 /** NAME_MAX of Linux file systems: a longer segment would fail with ENAMETOOLONG. */

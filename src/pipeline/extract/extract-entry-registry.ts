@@ -1,4 +1,5 @@
-import { type ArchiveBudgets, checkEntryCount } from './extract-budgets.js';
+import type { ArchiveBudgets } from './archive-budgets.js';
+import { checkEntryCount } from './extract-budgets.js';
 import { normalizeEntryPath } from './extract-entry-path.js';
 import { archiveUnsafeEntries } from './extract-errors.js';
 import type { SkipReason, SkippedEntry, UnsafeEntryPolicy } from './extract-types.js';

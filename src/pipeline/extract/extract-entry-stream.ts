@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import { type ArchiveBudgets, checkEntrySize } from './extract-budgets.js';
+import type { ArchiveBudgets } from './archive-budgets.js';
+import { checkEntrySize } from './extract-budgets.js';
 import { toArchiveDecodeError } from './extract-errors.js';
 import type { ArchiveEntry } from './extract-types.js';
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ArchiveBudgets } from './extract-budgets.js';
+import type { ArchiveBudgets } from './archive-budgets.js';
 
 export type ArchiveType = 'tar.gz' | 'zip';
 

@@ -26,8 +26,8 @@ export {
   MAX_COMPRESSION_RATIO,
   MAX_PATH_BYTES,
   MAX_PATH_DEPTH_SEGMENTS,
-  type ArchiveBudgets,
 } from './extract-budgets.js';
+export type { ArchiveBudgets } from './archive-budgets.js';
 export type { ExtractedFile } from './extract-directory-writer.js';
 export { stripCommonTopLevelFolder, type StrippedPaths } from './extract-entry-path.js';
 export type {
