@@ -7,7 +7,7 @@ import {
   GENERATED_HYDRASTOR_STORAGE_UNIT,
 } from '../../../../src/modules/hydrastor/veritas2hview/generate-bpdbjobs.js';
 import { parseBpdbjobs, type ParseBpdbjobsOptions } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs.js';
-import { MAX_BPDBJOBS_FIELDS } from '../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs-record.js';
+import { MAX_BPDBJOBS_FIELDS } from '../../../../src/modules/hydrastor/veritas2hview/bpdbjobs-fields.js';
 import type { ParseIssue } from '../../../../src/modules/parse-issue.js';
 import { isIngestError } from '../../../../src/core/ingest-error.js';
 import { chunksOf } from './support/read-archive-entries.js';
