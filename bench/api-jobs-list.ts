@@ -29,12 +29,14 @@ const CUSTOMERS = 20;
 const MEASURED_CUSTOMER = 'customer_07';
 const WARMUP_REQUESTS = 200;
 
-const { values } = parseArgs({ options: {
-  jobs: { type: 'string', default: '1000000' },
-  requests: { type: 'string', default: '5000' },
-  concurrency: { type: 'string', default: '1,16' },
-  keep: { type: 'boolean', default: false },
-} });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '1000000' },
+    requests: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '1,16' },
+    keep: { type: 'boolean', default: false },
+  },
+});
 const jobCount = Number(values.jobs);
 const requestCount = Number(values.requests);
 const concurrencies = values.concurrency.split(',').map(Number);
@@ -56,7 +58,10 @@ let server: ChildProcess | undefined;
 try {
   await migrateToLatest(db);
   for (let n = 0; n < CUSTOMERS; n += 1) await addCustomer(db, { slug: `customer_${String(n).padStart(2, '0')}`, name: `Customer ${n}` });
-  const { key } = await createApiKey(db, { customerId: (await db.selectFrom('customers').select('id').where('slug', '=', MEASURED_CUSTOMER).executeTakeFirstOrThrow()).id, label: 'bench' });
+  const { key } = await createApiKey(db, {
+    customerId: (await db.selectFrom('customers').select('id').where('slug', '=', MEASURED_CUSTOMER).executeTakeFirstOrThrow()).id,
+    label: 'bench',
+  });
 
   const loadStarted = performance.now();
   // Statuses as in production: mostly succeeded, a few failed/queued/…; one job every 30 s.
@@ -98,13 +103,19 @@ try {
     for (const concurrency of concurrencies) {
       await drive(url, key, WARMUP_REQUESTS, concurrency);
       const result = await drive(url, key, requestCount, concurrency);
-      console.log(`${name}: ${requestCount} requests, concurrency ${concurrency}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p90 ${result.p90.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms`);
+      console.log(
+        `${name}: ${requestCount} requests, concurrency ${concurrency}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p90 ${result.p90.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, max ${result.max.toFixed(2)} ms`,
+      );
     }
   }
   const deep = await deepPage(`${base}?status=failed&limit=100`, key, 20);
   console.log(`deep paging: page 20 of status=failed (limit 100) in ${deep.toFixed(2)} ms`);
 
-  const plan = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM jobs WHERE status != 'staging' AND customer = ${MEASURED_CUSTOMER} AND status IN ('failed') ORDER BY received_at DESC, id DESC LIMIT 51`.execute(db);
+  const plan = await sql<{
+    'QUERY PLAN': string;
+  }>`EXPLAIN (ANALYZE, BUFFERS) SELECT * FROM jobs WHERE status != 'staging' AND customer = ${MEASURED_CUSTOMER} AND status IN ('failed') ORDER BY received_at DESC, id DESC LIMIT 51`.execute(
+    db,
+  );
   console.log(plan.rows.map((row) => `    ${row['QUERY PLAN']}`).join('\n'));
 
   const wrk = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
@@ -126,23 +137,31 @@ try {
   await rm(dataRoot, { recursive: true, force: true });
 }
 
-interface LoadResult { readonly rps: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly max: number }
+interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
 
 /** `total` GETs with at most `inFlight` at once; every answer must be a 200. */
 async function drive(url: string, apiKey: string, total: number, inFlight: number): Promise<LoadResult> {
   const latencies: number[] = [];
   let started = 0;
   const wallStart = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (started < total) {
-      started += 1;
-      const t0 = performance.now();
-      const response = await fetch(url, { headers: { 'X-Api-Key': apiKey } });
-      const body = (await response.json()) as { jobs?: unknown[] };
-      latencies.push(performance.now() - t0);
-      if (response.status !== 200 || !Array.isArray(body.jobs)) throw new Error(`unexpected answer ${response.status}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (started < total) {
+        started += 1;
+        const t0 = performance.now();
+        const response = await fetch(url, { headers: { 'X-Api-Key': apiKey } });
+        const body = (await response.json()) as { jobs?: unknown[] };
+        latencies.push(performance.now() - t0);
+        if (response.status !== 200 || !Array.isArray(body.jobs)) throw new Error(`unexpected answer ${response.status}`);
+      }
+    }),
+  );
   const wallSeconds = (performance.now() - wallStart) / 1000;
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
@@ -171,8 +190,16 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   await writeFile(configFile, JSON.stringify({ http: { rateLimit: { pointsPerSecond: 0 } } }));
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
     env: {
-      ...process.env, DATABASE_URL: databaseUrl, DP_CONFIG: configFile, DP_DATA_ROOT: dataRoot, DP_LOG_DIR: path.join(dataRoot, 'log'), DP_LOG_LEVEL: 'warn',
-      DP_HTTP_HOST: '127.0.0.1', DP_HTTP_PORT: String(port), DP_SMTP_ENABLED: 'false', DP_WORKER_ENABLED: 'false',
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      DP_CONFIG: configFile,
+      DP_DATA_ROOT: dataRoot,
+      DP_LOG_DIR: path.join(dataRoot, 'log'),
+      DP_LOG_LEVEL: 'warn',
+      DP_HTTP_HOST: '127.0.0.1',
+      DP_HTTP_PORT: String(port),
+      DP_SMTP_ENABLED: 'false',
+      DP_WORKER_ENABLED: 'false',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

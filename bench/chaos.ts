@@ -81,7 +81,9 @@ async function main(): Promise<number> {
 
     const database = await ChaosDatabase.start(path.join(workDir, 'pg'));
     cleanups.push(() => database.close());
-    log(`chaos: own PostgreSQL on 127.0.0.1:${database.port}; data root ${dataRoot}${typeof fileSystem === 'string' ? ` (no tmpfs: ${fileSystem})` : ` (tmpfs of ${options.tmpfsMiB} MiB)`}`);
+    log(
+      `chaos: own PostgreSQL on 127.0.0.1:${database.port}; data root ${dataRoot}${typeof fileSystem === 'string' ? ` (no tmpfs: ${fileSystem})` : ` (tmpfs of ${options.tmpfsMiB} MiB)`}`,
+    );
 
     const [httpPort, smtpPort] = [await freePort(), await freePort()];
     const adminKey = randomBytes(24).toString('base64url');
@@ -92,8 +94,16 @@ async function main(): Promise<number> {
       bin: BIN,
       outputFile: path.join(workDir, 'service-output.log'),
       env: {
-        ...inherited, DATABASE_URL: database.url, DP_CONFIG: configFile, DP_DATA_ROOT: dataRoot, DP_LOG_DIR: path.join(workDir, 'log'),
-        DP_LOG_LEVEL: 'warn', DP_HTTP_HOST: '127.0.0.1', DP_HTTP_PORT: String(httpPort), DP_SMTP_HOST: '127.0.0.1', DP_SMTP_PORT: String(smtpPort),
+        ...inherited,
+        DATABASE_URL: database.url,
+        DP_CONFIG: configFile,
+        DP_DATA_ROOT: dataRoot,
+        DP_LOG_DIR: path.join(workDir, 'log'),
+        DP_LOG_LEVEL: 'warn',
+        DP_HTTP_HOST: '127.0.0.1',
+        DP_HTTP_PORT: String(httpPort),
+        DP_SMTP_HOST: '127.0.0.1',
+        DP_SMTP_PORT: String(smtpPort),
         DP_ADMIN_API_KEY: adminKey,
       },
     });
@@ -111,19 +121,43 @@ async function main(): Promise<number> {
       return ledger.addMail(messageIdOf(text), text);
     };
     const mailLoad = new MailLoad({
-      ledger, host: '127.0.0.1', port: smtpPort, from: CHAOS_SENDER, to: CHAOS_RECIPIENT, sessions: options.sessions, ratePerSecond: options.mailRate,
+      ledger,
+      host: '127.0.0.1',
+      port: smtpPort,
+      from: CHAOS_SENDER,
+      to: CHAOS_RECIPIENT,
+      sessions: options.sessions,
+      ratePerSecond: options.mailRate,
       newMail: () => nextMail(),
     });
     let uploads = 0;
     const uploadLoad = new UploadLoad({
-      ledger, httpUrl: `http://127.0.0.1:${httpPort}`, apiKey: adminKey, customer: CHAOS_CUSTOMER, group: CHAOS_GROUP,
-      body: await readFile(UPLOAD_FIXTURE), loops: options.uploadLoops, pauseMs: options.uploadPauseMs,
+      ledger,
+      httpUrl: `http://127.0.0.1:${httpPort}`,
+      apiKey: adminKey,
+      customer: CHAOS_CUSTOMER,
+      group: CHAOS_GROUP,
+      body: await readFile(UPLOAD_FIXTURE),
+      loops: options.uploadLoops,
+      pauseMs: options.uploadPauseMs,
       newToken: () => `chaos-${options.seed}-${(uploads += 1)}`,
     });
     const drains = new DrainMonitor({ database, ledger, boundMs: options.settleSeconds * 1000 });
     const run: ChaosRun = {
-      options, ledger, database, service, mailLoad, uploadLoad, drains, fileSystem, smtpPort, faults: [], skipped: [],
-      random: seededRandom(options.seed), nextMail, log,
+      options,
+      ledger,
+      database,
+      service,
+      mailLoad,
+      uploadLoad,
+      drains,
+      fileSystem,
+      smtpPort,
+      faults: [],
+      skipped: [],
+      random: seededRandom(options.seed),
+      nextMail,
+      log,
     };
     cleanups.push(() => Promise.all([mailLoad.stop(), uploadLoad.stop(), drains.stop()]));
     mailLoad.start();
@@ -132,7 +166,9 @@ async function main(): Promise<number> {
 
     ledger.phase = 'warm-up';
     if ((await waitForAck(run, 'mail', 0, WARM_UP_BOUND_MS)) === null || (await waitForAck(run, 'upload', 0, WARM_UP_BOUND_MS)) === null) {
-      throw new Error(`no 250 or no 202 within ${WARM_UP_BOUND_MS / 1000} s of the first start: ${JSON.stringify(ledger.outcomes)}; see ${workDir}/service-output.log`);
+      throw new Error(
+        `no 250 or no 202 within ${WARM_UP_BOUND_MS / 1000} s of the first start: ${JSON.stringify(ledger.outcomes)}; see ${workDir}/service-output.log`,
+      );
     }
     log(`chaos: warm-up done (${ledger.acked('mail')} mails, ${ledger.acked('upload')} uploads acknowledged); ${options.kills} kill -9 next`);
     await killPhase(run);
@@ -158,7 +194,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
-  console.error(`chaos: the harness failed: ${(error as Error).stack ?? String(error)}`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`chaos: the harness failed: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 2;
+  },
+);

@@ -29,16 +29,28 @@ const TARGET_P95_MS = 1500;
 
 /** An S3 `ObjectCreated:Put` record as S3 sends it to SQS (keys form-encoded, `/` kept). */
 function objectCreatedEvent(args: { readonly key: string; readonly size: number; readonly eTag: string; readonly sequence: number }): string {
-  return JSON.stringify({ Records: [{
-    eventVersion: '2.1', eventSource: 'aws:s3', awsRegion: REGION, eventTime: new Date().toISOString(), eventName: 'ObjectCreated:Put',
-    s3: {
-      s3SchemaVersion: '1.0', configurationId: 'bench', bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
-      object: {
-        key: encodeURIComponent(args.key).replaceAll('%20', '+').replaceAll('%2F', '/'), size: args.size, eTag: args.eTag,
-        sequencer: args.sequence.toString(16).toUpperCase().padStart(18, '0'),
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: REGION,
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'bench',
+          bucket: { name: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+          object: {
+            key: encodeURIComponent(args.key).replaceAll('%20', '+').replaceAll('%2F', '/'),
+            size: args.size,
+            eTag: args.eTag,
+            sequencer: args.sequence.toString(16).toUpperCase().padStart(18, '0'),
+          },
+        },
       },
-    },
-  }] });
+    ],
+  });
 }
 
 interface Timing {
@@ -51,9 +63,13 @@ async function jobTimes(databaseUrl: string, key: string): Promise<{ created: nu
   return withAdmin(databaseUrl, async (client) => {
     const deadline = Date.now() + JOB_WAIT_MS;
     while (Date.now() < deadline) {
-      const row = (await client.query<{ created: number; started: number | null }>(
-        `SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM started_at) * 1000 AS started
-         FROM jobs WHERE source_ref->>'key' = $1 AND started_at IS NOT NULL`, [key])).rows[0];
+      const row = (
+        await client.query<{ created: number; started: number | null }>(
+          `SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM started_at) * 1000 AS started
+         FROM jobs WHERE source_ref->>'key' = $1 AND started_at IS NOT NULL`,
+          [key],
+        )
+      ).rows[0];
       if (row?.started !== undefined && row.started !== null) return { created: Number(row.created), started: Number(row.started) };
       await sleep(POLL_MS);
     }
@@ -70,7 +86,9 @@ export async function eventLatencyBenchmark(context: BenchContext): Promise<Benc
   const sqs = new SQSClient({ endpoint: server.address, region: REGION, credentials: CREDENTIALS });
   const body = await readFile(ARCHIVE);
   const bench = await startBenchService(context, {
-    name: 'event-latency', worker: true, smtp: false,
+    name: 'event-latency',
+    worker: true,
+    smtp: false,
     env: { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey, AWS_REGION: REGION },
     config: { s3: { endpoint: server.address, region: REGION, forcePathStyle: true, sqs: { queueUrl, endpoint: server.address, waitTimeSeconds: 20 } } },
   });
@@ -84,7 +102,12 @@ export async function eventLatencyBenchmark(context: BenchContext): Promise<Benc
       const key = `${BENCH_CUSTOMER}/icecream_machine/Veritas2Hview bench ${String(upload).padStart(4, '0')}.tar.gz`;
       const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
       const uploadedAt = Date.now();
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: objectCreatedEvent({ key, size: body.byteLength, eTag: (put.ETag ?? '').replaceAll('"', ''), sequence: upload }) }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: objectCreatedEvent({ key, size: body.byteLength, eTag: (put.ETag ?? '').replaceAll('"', ''), sequence: upload }),
+        }),
+      );
       const times = await jobTimes(bench.database.url, key);
       if (times === undefined) lost += 1;
       else timings.push({ stagedMs: times.created - uploadedAt, runningMs: times.started - uploadedAt });
@@ -100,15 +123,24 @@ export async function eventLatencyBenchmark(context: BenchContext): Promise<Benc
   const staged = timings.map((timing) => timing.stagedMs).sort((a, b) => a - b);
   const p50 = quantile(running, 0.5);
   const p95 = quantile(running, 0.95);
-  context.log(`event-latency: ${timings.length}/${uploads} uploads; upload → running p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${running.at(-1)?.toFixed(0)} ms; upload → job committed p50 ${quantile(staged, 0.5).toFixed(0)} ms`);
-  return [{
-    name: '4. Event latency: S3 upload → job running (SQS long poll)',
-    reference: `${uploads} sequential uploads of the small export to fauxqs, ObjectCreated record sent on PutObject`,
-    referenceValue: null, oursValue: p95, unit: 'ms (p95)', ratio: null,
-    target: `p95 < ${TARGET_P95_MS} ms`, met: lost === 0 && p95 < TARGET_P95_MS,
-    peakRssMiB, load: currentLoad(),
-    notes: `p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${(running.at(-1) ?? Number.NaN).toFixed(0)} ms; upload → job committed p50 ${quantile(staged, 0.5).toFixed(0)} ms / p95 ${quantile(staged, 0.95).toFixed(0)} ms; ${lost} uploads without a running job after ${JOB_WAIT_MS / 1000} s`,
-  }];
+  context.log(
+    `event-latency: ${timings.length}/${uploads} uploads; upload → running p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${running.at(-1)?.toFixed(0)} ms; upload → job committed p50 ${quantile(staged, 0.5).toFixed(0)} ms`,
+  );
+  return [
+    {
+      name: '4. Event latency: S3 upload → job running (SQS long poll)',
+      reference: `${uploads} sequential uploads of the small export to fauxqs, ObjectCreated record sent on PutObject`,
+      referenceValue: null,
+      oursValue: p95,
+      unit: 'ms (p95)',
+      ratio: null,
+      target: `p95 < ${TARGET_P95_MS} ms`,
+      met: lost === 0 && p95 < TARGET_P95_MS,
+      peakRssMiB,
+      load: currentLoad(),
+      notes: `p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${(running.at(-1) ?? Number.NaN).toFixed(0)} ms; upload → job committed p50 ${quantile(staged, 0.5).toFixed(0)} ms / p95 ${quantile(staged, 0.95).toFixed(0)} ms; ${lost} uploads without a running job after ${JOB_WAIT_MS / 1000} s`,
+    },
+  ];
 }
 
 if (isMain(import.meta.url)) await runStandalone(eventLatencyBenchmark);

@@ -27,7 +27,13 @@ export async function eventLoopBenchmark(context: BenchContext): Promise<BenchRo
   context.log(`event-loop: export with ${jobs.toLocaleString('en')} jobs ready in ${((performance.now() - archiveStart) / 1000).toFixed(1)} s: ${archive}`);
   const bench = await startBenchService(context, { name: 'event-loop', worker: true });
   const smtpArgs = (messages: number): SmtpSourceArgs => ({
-    port: bench.service.smtpPort, sessions: 20, messageBytes: 5120, messages, reuseConnections: true, from: 'a@example.com', to: BENCH_RECIPIENT,
+    port: bench.service.smtpPort,
+    sessions: 20,
+    messageBytes: 5120,
+    messages,
+    reuseConnections: true,
+    from: 'a@example.com',
+    to: BENCH_RECIPIENT,
   });
   try {
     const alone = scrapeEventLoopLag({ httpUrl: bench.service.httpUrl, intervalMs: SCRAPE_INTERVAL_MS });
@@ -40,7 +46,9 @@ export async function eventLoopBenchmark(context: BenchContext): Promise<BenchRo
     await waitUntilRunning(bench, jobId);
     const during = scrapeEventLoopLag({ httpUrl: bench.service.httpUrl, intervalMs: SCRAPE_INTERVAL_MS });
     let exportDone = false;
-    const exportRun = waitForExportJob(bench, jobId).finally(() => { exportDone = true; });
+    const exportRun = waitForExportJob(bench, jobId).finally(() => {
+      exportDone = true;
+    });
     let sent = 0;
     let smtpSeconds = 0;
     const smtpLoad = (async () => {
@@ -54,15 +62,24 @@ export async function eventLoopBenchmark(context: BenchContext): Promise<BenchRo
     const lag = await during.stop();
     await smtpLoad;
     const load = currentLoad();
-    context.log(`event-loop: export ${result.status} in ${result.runSeconds.toFixed(1)} s (run) with ${sent} SMTP messages at ${(sent / smtpSeconds).toFixed(0)} msg/s alongside: ${lagText(lag)}`);
-    return [{
-      name: `6. Event-loop delay: ${jobs.toLocaleString('en')}-job export + SMTP load`,
-      reference: `SMTP load alone (smtp-source -d -s 20 -l 5120): ${lagText(smtpOnly)}`,
-      referenceValue: smtpOnly.worstP99Ms, oursValue: lag.worstP99Ms, unit: 'ms (worst 1-s p99)', ratio: null,
-      target: `< ${TARGET_MS} ms`, met: lag.windows === 0 ? null : result.status === 'succeeded' && lag.worstP99Ms < TARGET_MS,
-      peakRssMiB: bench.service.peakRssMiB(), load,
-      notes: `${lagText(lag)}; export ${result.status} in ${result.runSeconds.toFixed(1)} s (claim → done, ${String(result.stats["veritas_jobs"] ?? "?")} rows), ${sent} SMTP msgs at ${(sent / smtpSeconds).toFixed(0)} msg/s meanwhile (alone: ${baseline.messagesPerSecond.toFixed(0)})${result.error === null ? '' : `; error: ${result.error}`}`,
-    }];
+    context.log(
+      `event-loop: export ${result.status} in ${result.runSeconds.toFixed(1)} s (run) with ${sent} SMTP messages at ${(sent / smtpSeconds).toFixed(0)} msg/s alongside: ${lagText(lag)}`,
+    );
+    return [
+      {
+        name: `6. Event-loop delay: ${jobs.toLocaleString('en')}-job export + SMTP load`,
+        reference: `SMTP load alone (smtp-source -d -s 20 -l 5120): ${lagText(smtpOnly)}`,
+        referenceValue: smtpOnly.worstP99Ms,
+        oursValue: lag.worstP99Ms,
+        unit: 'ms (worst 1-s p99)',
+        ratio: null,
+        target: `< ${TARGET_MS} ms`,
+        met: lag.windows === 0 ? null : result.status === 'succeeded' && lag.worstP99Ms < TARGET_MS,
+        peakRssMiB: bench.service.peakRssMiB(),
+        load,
+        notes: `${lagText(lag)}; export ${result.status} in ${result.runSeconds.toFixed(1)} s (claim → done, ${String(result.stats['veritas_jobs'] ?? '?')} rows), ${sent} SMTP msgs at ${(sent / smtpSeconds).toFixed(0)} msg/s meanwhile (alone: ${baseline.messagesPerSecond.toFixed(0)})${result.error === null ? '' : `; error: ${result.error}`}`,
+      },
+    ];
   } finally {
     await bench.close();
   }

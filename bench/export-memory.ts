@@ -32,13 +32,20 @@ export async function exportMemoryBenchmark(context: BenchContext): Promise<Benc
       const peaks = memoryPeaks(await memory.stop());
       peak = bench.service.peakRssMiB();
       const rows_ = Number(result.stats['veritas_jobs'] ?? Number.NaN);
-      context.log(`export-memory: ${jobs.toLocaleString('en')} jobs ${result.status} in ${result.runSeconds.toFixed(1)} s (${(rows_ / result.runSeconds).toFixed(0)} rows/s), peak RSS ${peak ?? '?'} MiB (idle ${idleRss ?? '?'} MiB); scraped peaks: ${peaks}`);
+      context.log(
+        `export-memory: ${jobs.toLocaleString('en')} jobs ${result.status} in ${result.runSeconds.toFixed(1)} s (${(rows_ / result.runSeconds).toFixed(0)} rows/s), peak RSS ${peak ?? '?'} MiB (idle ${idleRss ?? '?'} MiB); scraped peaks: ${peaks}`,
+      );
       rows.push({
         name: `3b. Export ingest peak RSS, ${jobs.toLocaleString('en')} jobs`,
         reference: `service RSS at rest after start-up: ${idleRss ?? '?'} MiB`,
-        referenceValue: idleRss, oursValue: peak, unit: 'MiB', ratio: null,
-        target: `≤ ${TARGET_RSS_MIB} MiB`, met: result.status === 'succeeded' && peak !== null && peak <= TARGET_RSS_MIB,
-        peakRssMiB: peak, load: currentLoad(),
+        referenceValue: idleRss,
+        oursValue: peak,
+        unit: 'MiB',
+        ratio: null,
+        target: `≤ ${TARGET_RSS_MIB} MiB`,
+        met: result.status === 'succeeded' && peak !== null && peak <= TARGET_RSS_MIB,
+        peakRssMiB: peak,
+        load: currentLoad(),
         notes: `job ${result.status} in ${result.runSeconds.toFixed(1)} s claim → done (${(rows_ / result.runSeconds).toFixed(0)} rows/s), ${result.totalSeconds.toFixed(1)} s from commit; ${rows_} veritas_jobs rows; scraped every ${MEMORY_SCRAPE_MS} ms: ${peaks}${result.error === null ? '' : `; error: ${result.error}`}`,
       });
     } finally {

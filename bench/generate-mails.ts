@@ -39,7 +39,13 @@ const GIB = 1024 ** 3;
 const TOKYO_OFFSET_MS = 9 * 3600 * 1000;
 const SEVERITIES = ['INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
 const COMPONENTS = ['Disk (slot 3)', 'Disk (slot 7)', 'Power supply 2', 'Fan 1', 'Network port eth2', 'Replication'] as const;
-const MESSAGES = ['Disk failure detected. Data rebuild started.', 'Power supply redundancy lost.', 'Fan speed below threshold.', 'Link down on data port.', 'Replication backlog above limit.'] as const;
+const MESSAGES = [
+  'Disk failure detected. Data rebuild started.',
+  'Power supply redundancy lost.',
+  'Fan speed below threshold.',
+  'Link down on data port.',
+  'Replication backlog above limit.',
+] as const;
 /** Every Nth alert is a Recovered mail clearing the previous alert of its grid and node. */
 const RECOVERED_EVERY = 5;
 
@@ -98,7 +104,13 @@ function crlf(lines: readonly string[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-function alertMail(args: { readonly index: number; readonly random: () => number; readonly grid: Grid; readonly to: string; readonly lastOpen: Map<string, string> }): string {
+function alertMail(args: {
+  readonly index: number;
+  readonly random: () => number;
+  readonly grid: Grid;
+  readonly to: string;
+  readonly lastOpen: Map<string, string>;
+}): string {
   const { grid, random } = args;
   const node = random() < 0.1 ? '-' : pick(random, grid.nodes);
   const nodeKey = `${grid.serial}/${node}`;
@@ -140,7 +152,13 @@ function csv(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
   return `${rows.map((row) => row.join(',')).join('\n')}\n`;
 }
 
-function systemReportMail(args: { readonly index: number; readonly random: () => number; readonly grid: Grid; readonly day: number; readonly to: string }): string {
+function systemReportMail(args: {
+  readonly index: number;
+  readonly random: () => number;
+  readonly grid: Grid;
+  readonly day: number;
+  readonly to: string;
+}): string {
   const { grid, random } = args;
   const reportMs = FIRST_REPORT_MS + args.day * DAY_MS;
   const reportTime = isoTokyo(reportMs);
@@ -150,17 +168,85 @@ function systemReportMail(args: { readonly index: number; readonly random: () =>
   const nodes = grid.nodes.map((name, n) => {
     const disks = name.startsWith('AN') ? 2 : 12;
     const ok = random() < 0.05 ? disks - 1 : disks;
-    return [name, name.slice(0, 2), ok === disks ? 'Normal' : 'Degraded', `SN2301${pad(n, 5)}`, 'HS8-5000', '5.5.2', `10.20.${n >> 4}.${n + 1}`, disks, ok, 'OK', 'OK', 'OK'];
+    return [
+      name,
+      name.slice(0, 2),
+      ok === disks ? 'Normal' : 'Degraded',
+      `SN2301${pad(n, 5)}`,
+      'HS8-5000',
+      '5.5.2',
+      `10.20.${n >> 4}.${n + 1}`,
+      disks,
+      ok,
+      'OK',
+      'OK',
+      'OK',
+    ];
   });
   const files: Array<[string, string]> = [
-    ['system.csv', csv([['system_name', 'serial_number', 'model', 'software_version', 'report_time', 'overall_status', 'resiliency_level', 'timezone'], [grid.name, grid.serial, 'HS8-5000', '5.5.2', reportTime, 'Normal', 3, 'Asia/Tokyo']])],
-    ['capacity.csv', csv([['report_time', 'physical_total_bytes', 'physical_used_bytes', 'physical_free_bytes', 'logical_used_bytes', 'dedupe_ratio'],
-      [reportTime, totalGiB * GIB, Math.round(usedGiB * GIB), Math.round((totalGiB - usedGiB) * GIB), Math.round(usedGiB * Number(dedupe) * GIB), dedupe]])],
-    ['nodes.csv', csv([['node_name', 'node_type', 'status', 'serial_number', 'model', 'software_version', 'ip_address', 'disks_total', 'disks_ok', 'cpu_status', 'psu_status', 'fan_status'], ...nodes])],
-    ['filesystems.csv', csv([['fs_name', 'protocol', 'state', 'logical_used_bytes', 'physical_used_bytes', 'dedupe_ratio', 'quota_bytes'],
-      ...[1, 2].map((n) => [`ost_lsu_prod${pad(n)}`, 'OST', 'Normal', Math.round(random() * 3e15), Math.round(random() * 2e14), (10 + random() * 8).toFixed(2), ''])])],
-    ['replication.csv', csv([['source_fs', 'target_system', 'target_serial', 'target_fs', 'state', 'last_sync_time', 'backlog_bytes'], ['ost_lsu_prod01', 'dr_grid', '8A5-000999', 'ost_lsu_prod01', 'Normal', isoTokyo(reportMs - 480_000), 0]])],
-    ['alerts_active.csv', csv([['occurred_at', 'severity', 'event_id', 'node_name', 'component', 'message'], [isoTokyo(reportMs - 64_800_000), 'WARNING', 'HS-E10431', grid.nodes[2] ?? 'SN001', 'Disk (slot 7)', '"Disk failure detected, rebuild started"']])],
+    [
+      'system.csv',
+      csv([
+        ['system_name', 'serial_number', 'model', 'software_version', 'report_time', 'overall_status', 'resiliency_level', 'timezone'],
+        [grid.name, grid.serial, 'HS8-5000', '5.5.2', reportTime, 'Normal', 3, 'Asia/Tokyo'],
+      ]),
+    ],
+    [
+      'capacity.csv',
+      csv([
+        ['report_time', 'physical_total_bytes', 'physical_used_bytes', 'physical_free_bytes', 'logical_used_bytes', 'dedupe_ratio'],
+        [reportTime, totalGiB * GIB, Math.round(usedGiB * GIB), Math.round((totalGiB - usedGiB) * GIB), Math.round(usedGiB * Number(dedupe) * GIB), dedupe],
+      ]),
+    ],
+    [
+      'nodes.csv',
+      csv([
+        [
+          'node_name',
+          'node_type',
+          'status',
+          'serial_number',
+          'model',
+          'software_version',
+          'ip_address',
+          'disks_total',
+          'disks_ok',
+          'cpu_status',
+          'psu_status',
+          'fan_status',
+        ],
+        ...nodes,
+      ]),
+    ],
+    [
+      'filesystems.csv',
+      csv([
+        ['fs_name', 'protocol', 'state', 'logical_used_bytes', 'physical_used_bytes', 'dedupe_ratio', 'quota_bytes'],
+        ...[1, 2].map((n) => [
+          `ost_lsu_prod${pad(n)}`,
+          'OST',
+          'Normal',
+          Math.round(random() * 3e15),
+          Math.round(random() * 2e14),
+          (10 + random() * 8).toFixed(2),
+          '',
+        ]),
+      ]),
+    ],
+    [
+      'replication.csv',
+      csv([
+        ['source_fs', 'target_system', 'target_serial', 'target_fs', 'state', 'last_sync_time', 'backlog_bytes'],
+        ['ost_lsu_prod01', 'dr_grid', '8A5-000999', 'ost_lsu_prod01', 'Normal', isoTokyo(reportMs - 480_000), 0],
+      ]),
+    ],
+    [
+      'alerts_active.csv',
+      csv([
+        ['occurred_at', 'severity', 'event_id', 'node_name', 'component', 'message'],
+        [isoTokyo(reportMs - 64_800_000), 'WARNING', 'HS-E10431', grid.nodes[2] ?? 'SN001', 'Disk (slot 7)', '"Disk failure detected, rebuild started"'],
+      ]),
+    ],
   ];
   const attachment = gzipSync(ustarArchive(files)).toString('base64').replace(/.{76}/g, '$&\r\n').trimEnd().split('\r\n');
   const boundary = `=_bench_${pad(args.index, 8)}`;
@@ -229,17 +315,29 @@ export function* generateMails(options: GenerateMailsOptions): Generator<Generat
 }
 
 if (isMain(import.meta.url)) {
-  const { values } = parseArgs({ options: {
-    kind: { type: 'string', default: 'alert' }, count: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
-    to: { type: 'string', default: 'bench@ingest.bench.example' }, grids: { type: 'string', default: String(DEFAULT_GRIDS) }, out: { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    options: {
+      kind: { type: 'string', default: 'alert' },
+      count: { type: 'string', default: '100' },
+      seed: { type: 'string', default: '1' },
+      to: { type: 'string', default: 'bench@ingest.bench.example' },
+      grids: { type: 'string', default: String(DEFAULT_GRIDS) },
+      out: { type: 'string' },
+    },
+  });
   if (values.out === undefined || !['alert', 'system_report', 'mixed'].includes(values.kind)) {
     console.error('usage: generate-mails.ts --kind alert|system_report|mixed --count N [--seed S] [--to ADDR] [--grids G] --out DIR');
     process.exit(64);
   }
   await mkdir(values.out, { recursive: true });
   let written = 0;
-  for (const mail of generateMails({ kind: values.kind as MailKind, count: Number(values.count), seed: Number(values.seed), to: values.to, grids: Number(values.grids) })) {
+  for (const mail of generateMails({
+    kind: values.kind as MailKind,
+    count: Number(values.count),
+    seed: Number(values.seed),
+    to: values.to,
+    grids: Number(values.grids),
+  })) {
     await writeFile(path.join(values.out, `${pad(mail.index, 7)}-${mail.kind}.eml`), mail.text);
     written += 1;
   }

@@ -29,10 +29,14 @@ import pg from 'pg';
 import { DEFAULT_SERVER_URL, makeWorkRoot } from './support/bench-context.js';
 import { createScratchDatabase } from './support/scratch-database.js';
 
-const { values } = parseArgs({ options: {
-  messages: { type: 'string', default: '4000' }, sessions: { type: 'string', default: '20' },
-  'max-batch': { type: 'string', default: '64' }, 'database-url': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '4000' },
+    sessions: { type: 'string', default: '20' },
+    'max-batch': { type: 'string', default: '64' },
+    'database-url': { type: 'string' },
+  },
+});
 const MESSAGES = Number(values.messages);
 const SESSIONS = Number(values.sessions);
 const MAX_BATCH = Number(values['max-batch']);
@@ -57,7 +61,11 @@ async function fsyncPath(target: string): Promise<void> {
   }
 }
 
-interface Staged { readonly id: string; readonly dir: string; readonly relativePath: string }
+interface Staged {
+  readonly id: string;
+  readonly dir: string;
+  readonly relativePath: string;
+}
 
 async function stageFiles(incoming: string, sync: boolean, sequence: number): Promise<Staged> {
   const id = randomUUID();
@@ -91,7 +99,11 @@ class GroupCommitter {
   #flushing = false;
   readonly batchSizes: number[] = [];
 
-  constructor(private readonly pool: pg.Pool, private readonly inbox: string, private readonly incoming: string) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly inbox: string,
+    private readonly incoming: string,
+  ) {}
 
   commit(staged: Staged): Promise<void> {
     return new Promise((done, failed) => {
@@ -107,9 +119,14 @@ class GroupCommitter {
     this.batchSizes.push(batch.length);
     try {
       const items = batch.map((entry) => entry.staged);
-      await Promise.all(items.flatMap((item) => [...['message.eml', 'body.txt', 'manifest.json'].map((name) => fsyncPath(path.join(item.dir, name))), fsyncPath(item.dir)]));
-      await this.pool.query('INSERT INTO staged (id, relative_path, status) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])',
-        [items.map((item) => item.id), items.map((item) => item.relativePath), items.map(() => 'staging')]);
+      await Promise.all(
+        items.flatMap((item) => [...['message.eml', 'body.txt', 'manifest.json'].map((name) => fsyncPath(path.join(item.dir, name))), fsyncPath(item.dir)]),
+      );
+      await this.pool.query('INSERT INTO staged (id, relative_path, status) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])', [
+        items.map((item) => item.id),
+        items.map((item) => item.relativePath),
+        items.map(() => 'staging'),
+      ]);
       const parents = new Set<string>();
       for (const item of items) {
         const target = path.join(this.inbox, item.relativePath);
@@ -135,7 +152,10 @@ class SpoolCommitter {
   #flushing = false;
   readonly batchSizes: number[] = [];
 
-  private constructor(private readonly pool: pg.Pool, private readonly spool: FileHandle) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly spool: FileHandle,
+  ) {}
 
   static async open(pool: pg.Pool, file: string): Promise<SpoolCommitter> {
     return new SpoolCommitter(pool, await open(file, 'a', 0o600));
@@ -158,8 +178,11 @@ class SpoolCommitter {
     try {
       const items = batch.map((entry) => entry.staged);
       await this.spool.datasync();
-      await this.pool.query('INSERT INTO staged (id, relative_path, status) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])',
-        [items.map((item) => item.id), items.map((item) => item.relativePath), items.map(() => 'queued')]);
+      await this.pool.query('INSERT INTO staged (id, relative_path, status) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])', [
+        items.map((item) => item.id),
+        items.map((item) => item.relativePath),
+        items.map(() => 'queued'),
+      ]);
       for (const entry of batch) entry.done();
     } catch (error) {
       for (const entry of batch) entry.failed(error);
@@ -177,9 +200,11 @@ class SpoolCommitter {
 async function drive(body: (sequence: number) => Promise<void>): Promise<number> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: SESSIONS }, async () => {
-    while (next < MESSAGES) await body(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: SESSIONS }, async () => {
+      while (next < MESSAGES) await body(next++);
+    }),
+  );
   return MESSAGES / ((performance.now() - started) / 1000);
 }
 
@@ -187,7 +212,9 @@ const workRoot = await makeWorkRoot();
 const database = await createScratchDatabase(values['database-url'] ?? process.env.DATABASE_URL ?? DEFAULT_SERVER_URL, 'dp_group_commit');
 const pool = new pg.Pool({ connectionString: database.url, max: 10 });
 try {
-  await pool.query('CREATE TABLE staged (id uuid PRIMARY KEY, relative_path text UNIQUE NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())');
+  await pool.query(
+    'CREATE TABLE staged (id uuid PRIMARY KEY, relative_path text UNIQUE NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())',
+  );
   for (const mode of ['per-message', 'group', 'spool', 'per-message', 'group', 'spool'] as const) {
     const root = path.join(workRoot, `${mode}-${randomUUID()}`);
     const inbox = path.join(root, 'inbox');
@@ -196,15 +223,23 @@ try {
     await pool.query('TRUNCATE staged');
     const committer = new GroupCommitter(pool, inbox, incoming);
     const spool = await SpoolCommitter.open(pool, path.join(root, 'spool.log'));
-    const rate = await drive(mode === 'per-message'
-      ? (sequence) => perMessage({ pool, inbox, incoming, sequence })
-      : mode === 'group'
-        ? async (sequence) => committer.commit(await stageFiles(incoming, false, sequence))
-        : (sequence) => spool.commit({ id: randomUUID(), dir: '', relativePath: `bench/hydrastor/alert/grid_${sequence % 4}/${Math.floor(Date.now() / 1000)}_${sequence}` }, BODY));
+    const rate = await drive(
+      mode === 'per-message'
+        ? (sequence) => perMessage({ pool, inbox, incoming, sequence })
+        : mode === 'group'
+          ? async (sequence) => committer.commit(await stageFiles(incoming, false, sequence))
+          : (sequence) =>
+              spool.commit(
+                { id: randomUUID(), dir: '', relativePath: `bench/hydrastor/alert/grid_${sequence % 4}/${Math.floor(Date.now() / 1000)}_${sequence}` },
+                BODY,
+              ),
+    );
     await spool.close();
     const rows = Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM staged WHERE status = 'queued'")).rows[0]?.n);
     const batches = mode === 'group' ? committer.batchSizes : spool.batchSizes;
-    console.log(`${mode.padEnd(11)} ${rate.toFixed(0).padStart(6)} msg/s  (${MESSAGES} messages, ${SESSIONS} sessions, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}, rows queued ${rows}${batches.length === 0 ? '' : `, ${batches.length} batches, mean ${(MESSAGES / batches.length).toFixed(1)} msgs`})`);
+    console.log(
+      `${mode.padEnd(11)} ${rate.toFixed(0).padStart(6)} msg/s  (${MESSAGES} messages, ${SESSIONS} sessions, UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 4}, rows queued ${rows}${batches.length === 0 ? '' : `, ${batches.length} batches, mean ${(MESSAGES / batches.length).toFixed(1)} msgs`})`,
+    );
     await rm(root, { recursive: true, force: true });
   }
 } finally {

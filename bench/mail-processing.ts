@@ -24,7 +24,11 @@ const FINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled'] as cons
 
 async function sendAlerts(bench: BenchService, count: number): Promise<{ seconds: number; rate: number }> {
   const result = await sendMails({
-    host: '127.0.0.1', port: bench.service.smtpPort, sessions: SESSIONS, from: 'hydrastor@bench.example', to: BENCH_RECIPIENT,
+    host: '127.0.0.1',
+    port: bench.service.smtpPort,
+    sessions: SESSIONS,
+    from: 'hydrastor@bench.example',
+    to: BENCH_RECIPIENT,
     mails: generateMails({ kind: 'alert', count, seed: SEED, to: BENCH_RECIPIENT }),
   });
   if (result.accepted !== count) throw new Error(`only ${result.accepted} of ${count} alert mails were accepted: ${JSON.stringify(result.refused)}`);
@@ -44,7 +48,9 @@ async function waitForFinal(bench: BenchService, count: number): Promise<{ at: n
 }
 
 function describe(counts: Record<string, number>): string {
-  return Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ');
+  return Object.entries(counts)
+    .map(([status, n]) => `${status} ${n}`)
+    .join(', ');
 }
 
 export async function mailProcessingBenchmark(context: BenchContext): Promise<BenchRow[]> {
@@ -57,19 +63,28 @@ export async function mailProcessingBenchmark(context: BenchContext): Promise<Be
     try {
       const accepted = await sendAlerts(backlog, count);
       const acceptLoad = currentLoad();
-      context.log(`mail-processing: ${count} alerts accepted in ${accepted.seconds.toFixed(2)} s (${accepted.rate.toFixed(0)} msg/s), load ${acceptLoad}: ${describe(await backlog.jobCounts())}`);
+      context.log(
+        `mail-processing: ${count} alerts accepted in ${accepted.seconds.toFixed(2)} s (${accepted.rate.toFixed(0)} msg/s), load ${acceptLoad}: ${describe(await backlog.jobCounts())}`,
+      );
       const acceptPeak = await backlog.restart({ worker: true });
       const drainStart = performance.now();
       const drained = await waitForFinal(backlog, count);
       const drainSeconds = (drained.at - drainStart) / 1000;
       const drainRate = count / drainSeconds;
-      context.log(`mail-processing: backlog of ${count} drained by ${concurrency} workers in ${drainSeconds.toFixed(2)} s (${drainRate.toFixed(0)} jobs/s), load ${currentLoad()}: ${describe(drained.counts)}`);
+      context.log(
+        `mail-processing: backlog of ${count} drained by ${concurrency} workers in ${drainSeconds.toFixed(2)} s (${drainRate.toFixed(0)} jobs/s), load ${currentLoad()}: ${describe(drained.counts)}`,
+      );
       rows.push({
         name: `2a. Mail processing: backlog drain (worker concurrency ${concurrency}${concurrency === DEFAULT_WORKER_CONCURRENCY ? ', the default' : ''}) vs SMTP acceptance`,
         reference: `SMTP acceptance of the same ${count.toLocaleString('en')} alert mails, worker off (${accepted.rate.toFixed(0)} msg/s, ${accepted.seconds.toFixed(1)} s)`,
-        referenceValue: accepted.rate, oursValue: drainRate, unit: 'msg/s vs jobs/s', ratio: drainRate / accepted.rate,
-        target: 'processing ≥ acceptance (≥ 1×)', met: drainRate >= accepted.rate && (drained.counts['succeeded'] ?? 0) === count,
-        peakRssMiB: Math.max(acceptPeak ?? 0, backlog.service.peakRssMiB() ?? 0), load: Math.max(acceptLoad, currentLoad()),
+        referenceValue: accepted.rate,
+        oursValue: drainRate,
+        unit: 'msg/s vs jobs/s',
+        ratio: drainRate / accepted.rate,
+        target: 'processing ≥ acceptance (≥ 1×)',
+        met: drainRate >= accepted.rate && (drained.counts['succeeded'] ?? 0) === count,
+        peakRssMiB: Math.max(acceptPeak ?? 0, backlog.service.peakRssMiB() ?? 0),
+        load: Math.max(acceptLoad, currentLoad()),
         notes: `drain ${drainSeconds.toFixed(1)} s; ${describe(drained.counts)}; peak RSS accept ${acceptPeak ?? '?'} MiB / drain ${backlog.service.peakRssMiB() ?? '?'} MiB`,
       });
     } finally {
@@ -85,13 +100,20 @@ export async function mailProcessingBenchmark(context: BenchContext): Promise<Be
     const done = await waitForFinal(live, count);
     const totalSeconds = (done.at - started) / 1000;
     const tailSeconds = totalSeconds - accepted.seconds;
-    context.log(`mail-processing live: accepted in ${accepted.seconds.toFixed(2)} s (${accepted.rate.toFixed(0)} msg/s), all final after ${totalSeconds.toFixed(2)} s: ${describe(done.counts)}`);
+    context.log(
+      `mail-processing live: accepted in ${accepted.seconds.toFixed(2)} s (${accepted.rate.toFixed(0)} msg/s), all final after ${totalSeconds.toFixed(2)} s: ${describe(done.counts)}`,
+    );
     rows.push({
       name: '2b. Mail processing live: accept + process together',
       reference: `time to accept all ${count.toLocaleString('en')} (worker on): ${accepted.seconds.toFixed(1)} s`,
-      referenceValue: accepted.seconds, oursValue: totalSeconds, unit: 's', ratio: accepted.seconds / totalSeconds,
-      target: 'every job succeeded soon after the last 250', met: (done.counts['succeeded'] ?? 0) === count && tailSeconds <= Math.max(5, 0.1 * accepted.seconds),
-      peakRssMiB: live.service.peakRssMiB(), load: currentLoad(),
+      referenceValue: accepted.seconds,
+      oursValue: totalSeconds,
+      unit: 's',
+      ratio: accepted.seconds / totalSeconds,
+      target: 'every job succeeded soon after the last 250',
+      met: (done.counts['succeeded'] ?? 0) === count && tailSeconds <= Math.max(5, 0.1 * accepted.seconds),
+      peakRssMiB: live.service.peakRssMiB(),
+      load: currentLoad(),
       notes: `acceptance ${accepted.rate.toFixed(0)} msg/s, end to end ${(count / totalSeconds).toFixed(0)} jobs/s; last job final ${tailSeconds.toFixed(1)} s after the last 250; ${describe(done.counts)}`,
     });
   } finally {

@@ -25,12 +25,14 @@ import { makeWorkRoot } from './support/bench-context.js';
 import { quantile } from './support/bench-result.js';
 import { createScratchDatabase } from './support/scratch-database.js';
 
-const { values } = parseArgs({ options: {
-  jobs: { type: 'string', default: '1000000' },
-  folders: { type: 'string', default: '100000' },
-  batch: { type: 'string', default: '500' },
-  'database-url': { type: 'string' },
-} });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '1000000' },
+    folders: { type: 'string', default: '100000' },
+    batch: { type: 'string', default: '500' },
+    'database-url': { type: 'string' },
+  },
+});
 const jobCount = Number(values.jobs);
 const folderCount = Math.min(Number(values.folders), jobCount);
 const batchSize = Number(values.batch);
@@ -56,20 +58,35 @@ try {
   const baseline = await accepting(acceptorDb.db, () => new Promise((resolve) => setTimeout(resolve, BASELINE_MS)));
   console.log(`acceptor alone: ${describe(baseline)}`);
 
-  const config = loadConfig({ env: {}, overrides: {
-    dataRoot, database: { url: scratch.url }, sharedDataRoot: true,
-    retention: { enabled: false, batchSize, pauseMs: 0, defaults: { inboxDays: 300, inboxDaysWhenArchived: 300, archiveDays: 300, jobDays: 400, failedArrivalDays: 400, unclassifiedDays: null }, overrides: [] },
-  } });
+  const config = loadConfig({
+    env: {},
+    overrides: {
+      dataRoot,
+      database: { url: scratch.url },
+      sharedDataRoot: true,
+      retention: {
+        enabled: false,
+        batchSize,
+        pauseMs: 0,
+        defaults: { inboxDays: 300, inboxDaysWhenArchived: 300, archiveDays: 300, jobDays: 400, failedArrivalDays: 400, unclassifiedDays: null },
+        overrides: [],
+      },
+    },
+  });
   const task = new PurgeTask({ db, config, nodeName: 'bench', logger: logging.for('retention') });
   const reports: Awaited<ReturnType<PurgeTask['run']>>[] = [];
   started = performance.now();
-  const during = await accepting(acceptorDb.db, async () => { reports.push(await task.run({ trigger: 'manual', dryRun: false })); });
+  const during = await accepting(acceptorDb.db, async () => {
+    reports.push(await task.run({ trigger: 'manual', dryRun: false }));
+  });
   const purgeSeconds = (performance.now() - started) / 1000;
   const report = reports[0];
   if (report === undefined || report === 'busy') throw new Error('the purge lock was taken');
   const { totals, outcome } = report;
   const left = await sql<{ n: string }>`SELECT count(*) AS n FROM jobs WHERE status = 'succeeded' AND idempotency_key LIKE 'bench:%'`.execute(db);
-  console.log(`purge ${outcome}: ${totals.count} jobs, ${totals.bytes} bytes in ${purgeSeconds.toFixed(1)} s: ${(totals.count / purgeSeconds).toFixed(0)} jobs/s (batch ${batchSize}, pause 0); rows left ${left.rows[0]?.n}`);
+  console.log(
+    `purge ${outcome}: ${totals.count} jobs, ${totals.bytes} bytes in ${purgeSeconds.toFixed(1)} s: ${(totals.count / purgeSeconds).toFixed(0)} jobs/s (batch ${batchSize}, pause 0); rows left ${left.rows[0]?.n}`,
+  );
   console.log(`acceptor during the purge: ${describe(during)}`);
 } finally {
   await acceptorDb.close();
@@ -128,13 +145,15 @@ async function accepting(db: Kysely<Database>, during: () => Promise<void>): Pro
   let maxLockWaitMs = 0;
   let waitingSince: number | null = null;
   const sampler = setInterval(() => {
-    void sql<{ waiting: boolean }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = ${pid}`.execute(database.db).then(({ rows }) => {
-      const now = performance.now();
-      if (rows[0]?.waiting === true) {
-        waitingSince ??= now;
-        maxLockWaitMs = Math.max(maxLockWaitMs, now - waitingSince);
-      } else waitingSince = null;
-    });
+    void sql<{ waiting: boolean }>`SELECT wait_event_type = 'Lock' AS waiting FROM pg_stat_activity WHERE pid = ${pid}`
+      .execute(database.db)
+      .then(({ rows }) => {
+        const now = performance.now();
+        if (rows[0]?.waiting === true) {
+          waitingSince ??= now;
+          maxLockWaitMs = Math.max(maxLockWaitMs, now - waitingSince);
+        } else waitingSince = null;
+      });
   }, 10);
   const loop = (async () => {
     for (let i = 0; running; i += 1) {

@@ -38,7 +38,13 @@ export async function smtpAcceptBenchmark(context: BenchContext): Promise<BenchR
   try {
     for (const mode of modes(context.full)) {
       const sourceArgs = (port: number): SmtpSourceArgs => ({
-        port, sessions: SESSIONS, messageBytes: MESSAGE_BYTES, messages: mode.messages, reuseConnections: mode.reuseConnections, from: SENDER, to: BENCH_RECIPIENT,
+        port,
+        sessions: SESSIONS,
+        messageBytes: MESSAGE_BYTES,
+        messages: mode.messages,
+        reuseConnections: mode.reuseConnections,
+        from: SENDER,
+        to: BENCH_RECIPIENT,
       });
       const sinkRates: number[] = [];
       const ourRates: number[] = [];
@@ -53,7 +59,9 @@ export async function smtpAcceptBenchmark(context: BenchContext): Promise<BenchR
         loads.push(currentLoad());
         command = ours.command;
         expectedJobs += mode.messages;
-        context.log(`${mode.name} rep ${rep}: smtp-sink ${reference.messagesPerSecond.toFixed(0)} msg/s (${reference.seconds.toFixed(2)} s), ours ${ours.messagesPerSecond.toFixed(0)} msg/s (${ours.seconds.toFixed(2)} s), load ${currentLoad()}${ours.stderr === '' ? '' : `; smtp-source said: ${ours.stderr.slice(0, 300)}`}`);
+        context.log(
+          `${mode.name} rep ${rep}: smtp-sink ${reference.messagesPerSecond.toFixed(0)} msg/s (${reference.seconds.toFixed(2)} s), ours ${ours.messagesPerSecond.toFixed(0)} msg/s (${ours.seconds.toFixed(2)} s), load ${currentLoad()}${ours.stderr === '' ? '' : `; smtp-source said: ${ours.stderr.slice(0, 300)}`}`,
+        );
       }
       // The ledger: every 250 must be a committed job, nothing lost, nothing doubled.
       const counts = await bench.jobCounts();
@@ -64,12 +72,17 @@ export async function smtpAcceptBenchmark(context: BenchContext): Promise<BenchR
       rows.push({
         name: mode.name,
         reference: `smtp-sink (${command.replace(/127\.0\.0\.1:\d+$/, '<port>')})`,
-        referenceValue, oursValue, unit: 'msg/s', ratio,
+        referenceValue,
+        oursValue,
+        unit: 'msg/s',
+        ratio,
         target: mode.target ? `≥ ${TARGET_RATIO}× smtp-sink` : 'report only',
         met: mode.target ? ratio >= TARGET_RATIO : null,
         peakRssMiB: bench.service.peakRssMiB(),
         load: Math.max(...loads),
-        notes: `median of ${reps}; ledger: ${committed}/${expectedJobs} jobs (${Object.entries(counts).map(([status, n]) => `${status} ${n}`).join(', ')})`,
+        notes: `median of ${reps}; ledger: ${committed}/${expectedJobs} jobs (${Object.entries(counts)
+          .map(([status, n]) => `${status} ${n}`)
+          .join(', ')})`,
       });
     }
   } finally {

@@ -39,7 +39,12 @@ interface UploadRun {
 
 export async function upload1GiBBenchmark(context: BenchContext): Promise<BenchRow[]> {
   const totalBytes = (context.full ? 1024 : 256) * MIB;
-  const bench = await startBenchService(context, { name: 'upload-1gib', worker: false, smtp: false, config: { adminApiKey: ADMIN_KEY, http: { rateLimit: { pointsPerSecond: 0 } } } });
+  const bench = await startBenchService(context, {
+    name: 'upload-1gib',
+    worker: false,
+    smtp: false,
+    config: { adminApiKey: ADMIN_KEY, http: { rateLimit: { pointsPerSecond: 0 } } },
+  });
   const rows: BenchRow[] = [];
   try {
     const { service } = bench;
@@ -50,7 +55,9 @@ export async function upload1GiBBenchmark(context: BenchContext): Promise<BenchR
       const intact = staged.size === totalBytes && staged.sha256 === run.sha256;
       const growth = run.rssMaxMiB - run.rssBeforeMiB;
       const mode = multipart ? 'multipart/form-data' : 'raw octet-stream';
-      context.log(`upload ${mode}: ${totalBytes / MIB} MiB in ${run.seconds.toFixed(1)} s (${(totalBytes / MIB / run.seconds).toFixed(0)} MiB/s); service RSS before ${run.rssBeforeMiB} MiB, at 25/50/75 % ${run.rssByQuarterMiB.join('/')} MiB, max during ${run.rssMaxMiB} MiB (${run.samples} samples), after ${run.rssAfterMiB} MiB; staged ${staged.size} bytes, sha256 ${intact ? 'matches' : 'DIFFERS'}`);
+      context.log(
+        `upload ${mode}: ${totalBytes / MIB} MiB in ${run.seconds.toFixed(1)} s (${(totalBytes / MIB / run.seconds).toFixed(0)} MiB/s); service RSS before ${run.rssBeforeMiB} MiB, at 25/50/75 % ${run.rssByQuarterMiB.join('/')} MiB, max during ${run.rssMaxMiB} MiB (${run.samples} samples), after ${run.rssAfterMiB} MiB; staged ${staged.size} bytes, sha256 ${intact ? 'matches' : 'DIFFERS'}`,
+      );
       rows.push({
         name: `upload: ${totalBytes / MIB} MiB direct, ${mode}`,
         reference: 'service RSS before the upload',
@@ -73,7 +80,13 @@ export async function upload1GiBBenchmark(context: BenchContext): Promise<BenchR
 }
 
 /** Streams `totalBytes` (gzip magic, then a cheap pattern) from a generator: the bench holds 1 MiB at a time, never the file. */
-async function uploadOnce(args: { readonly url: string; readonly pid: number; readonly totalBytes: number; readonly multipart: boolean; readonly seed: number }): Promise<UploadRun> {
+async function uploadOnce(args: {
+  readonly url: string;
+  readonly pid: number;
+  readonly totalBytes: number;
+  readonly multipart: boolean;
+  readonly seed: number;
+}): Promise<UploadRun> {
   const hash = createHash('sha256');
   let bytesSent = 0;
   const chunk = Buffer.alloc(CHUNK_BYTES, 0x41 + args.seed);
@@ -106,15 +119,26 @@ async function uploadOnce(args: { readonly url: string; readonly pid: number; re
   try {
     const target = new URL(`${args.url}/api/1.0/uploads/hydrastor/veritas2hview?customer=${BENCH_CUSTOMER}&group=bench_grid`);
     const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(target, {
-        method: 'POST', agent: false,
-        headers: { 'X-Api-Key': ADMIN_KEY, 'Content-Length': String(contentLength), 'Content-Type': args.multipart ? `multipart/form-data; boundary=${BOUNDARY}` : 'application/octet-stream' },
-      }, (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (part: string) => { text += part; });
-        response.once('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      });
+      const req = request(
+        target,
+        {
+          method: 'POST',
+          agent: false,
+          headers: {
+            'X-Api-Key': ADMIN_KEY,
+            'Content-Length': String(contentLength),
+            'Content-Type': args.multipart ? `multipart/form-data; boundary=${BOUNDARY}` : 'application/octet-stream',
+          },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (part: string) => {
+            text += part;
+          });
+          response.once('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
       req.once('error', reject);
       pipeline(Readable.from(body()), req).catch(reject);
     });
@@ -123,7 +147,16 @@ async function uploadOnce(args: { readonly url: string; readonly pid: number; re
     clearInterval(sampler);
     rssMaxMiB = Math.max(rssMaxMiB, rss());
     const rssByQuarterMiB = [0.25, 0.5, 0.75].map((quarter) => timeline.find((sample) => sample.sent >= quarter * args.totalBytes)?.rssMiB ?? Number.NaN);
-    return { seconds, rssBeforeMiB, rssMaxMiB, rssAfterMiB: rss(), samples: timeline.length, rssByQuarterMiB, jobId: (JSON.parse(answer.text) as { job: { id: string } }).job.id, sha256: hash.digest('hex') };
+    return {
+      seconds,
+      rssBeforeMiB,
+      rssMaxMiB,
+      rssAfterMiB: rss(),
+      samples: timeline.length,
+      rssByQuarterMiB,
+      jobId: (JSON.parse(answer.text) as { job: { id: string } }).job.id,
+      sha256: hash.digest('hex'),
+    };
   } finally {
     clearInterval(sampler);
   }

@@ -61,8 +61,12 @@ async function main(): Promise<void> {
     const config = loadConfig({
       env: {},
       overrides: {
-        dataRoot, logDir: path.join(dataRoot, 'log'), logLevel: 'warn', database: { url: databaseUrl },
-        http: { host: '127.0.0.1', port: 0 }, smtp: { enabled: false },
+        dataRoot,
+        logDir: path.join(dataRoot, 'log'),
+        logLevel: 'warn',
+        database: { url: databaseUrl },
+        http: { host: '127.0.0.1', port: 0 },
+        smtp: { enabled: false },
         worker: { pollIntervalMs: 50, concurrency: 1 },
       },
     });
@@ -90,14 +94,16 @@ async function main(): Promise<void> {
 
     const medianOurs = median(ours);
     const medianReference = median(reference);
-    console.log([
-      '',
-      `jobs: ${JOBS.toLocaleString('en')}, archive: ${archive}`,
-      `ours (service, accept → committed): median ${seconds(medianOurs)} s  [${ours.map(seconds).join(', ')}]; staging the upload ${seconds(median(oursStaged))} s of it`,
-      `reference (tar -xzOf | psql \\copy + INSERT … SELECT … ON CONFLICT): median ${seconds(medianReference)} s  [${reference.map(seconds).join(', ')}]`,
-      `efficiency = reference ÷ ours = ${(medianReference / medianOurs).toFixed(2)}`,
-      `peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (${baselineRssMiB} MiB after generating the archive and starting the service)`,
-    ].join('\n'));
+    console.log(
+      [
+        '',
+        `jobs: ${JOBS.toLocaleString('en')}, archive: ${archive}`,
+        `ours (service, accept → committed): median ${seconds(medianOurs)} s  [${ours.map(seconds).join(', ')}]; staging the upload ${seconds(median(oursStaged))} s of it`,
+        `reference (tar -xzOf | psql \\copy + INSERT … SELECT … ON CONFLICT): median ${seconds(medianReference)} s  [${reference.map(seconds).join(', ')}]`,
+        `efficiency = reference ÷ ours = ${(medianReference / medianOurs).toFixed(2)}`,
+        `peak RSS of this process: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (${baselineRssMiB} MiB after generating the archive and starting the service)`,
+      ].join('\n'),
+    );
   } finally {
     await service?.stop();
     await dropDatabase(options['database-url'], databaseName);
@@ -126,7 +132,10 @@ async function generateArchive(work: string): Promise<string> {
 async function runService(service: RunningService, archive: string): Promise<{ wallMs: number; stagedMs: number; rows: number }> {
   const start = performance.now();
   const { job } = await service.accept({
-    source: 'api', customer: CUSTOMER, moduleKey: 'hydrastor/veritas2hview', group: 'icecream_machine',
+    source: 'api',
+    customer: CUSTOMER,
+    moduleKey: 'hydrastor/veritas2hview',
+    group: 'icecream_machine',
     // Every run is a new arrival, even with the same bytes.
     idempotencyKey: randomUUID(),
     writeFiles: async (folder) => {
@@ -149,10 +158,14 @@ async function runService(service: RunningService, archive: string): Promise<{ w
 /** The same load done by hand, in one psql session and transaction; the master row exists beforehand. */
 async function runReference(db: Kysely<Database>, args: { readonly databaseUrl: string; readonly archive: string }): Promise<number> {
   const master = await sql<{ id: string }>`
-    INSERT INTO veritas_master_servers (customer, name, last_job_id) VALUES (${CUSTOMER}, 'nbumaster01.acme.local', gen_random_uuid()) RETURNING id`.execute(db);
+    INSERT INTO veritas_master_servers (customer, name, last_job_id) VALUES (${CUSTOMER}, 'nbumaster01.acme.local', gen_random_uuid()) RETURNING id`.execute(
+    db,
+  );
   await sql`
     INSERT INTO veritas_storage_units (master_server_id, label, attributes, is_hydrastor, grid_serial, grid_name, grid_link_method, link_outcome, last_job_id)
-    VALUES (${master.rows[0]?.id}::bigint, 'stu_hydra_icecream_machine', '{}', true, '8A5-000123', 'icecream_machine', 'map_file', 'linked', gen_random_uuid())`.execute(db);
+    VALUES (${master.rows[0]?.id}::bigint, 'stu_hydra_icecream_machine', '{}', true, '8A5-000123', 'icecream_machine', 'map_file', 'linked', gen_random_uuid())`.execute(
+    db,
+  );
   const rawColumns = Array.from({ length: GENERATED_FIELDS }, (_, index) => `c${index + 1} text`).join(', ');
   const command = [
     `tar -xzOf ${shellQuote(args.archive)} ${EXPORT_FOLDER}/bpdbjobs_most_columns.csv |`,

@@ -30,7 +30,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       UNIQUE (customer, serial_number)
     )`.execute(db);
   await sql`COMMENT ON COLUMN hydrastor_grids.timezone IS 'IANA zone from the latest system report; used for alert times without an offset'`.execute(db);
-  await sql`COMMENT ON COLUMN hydrastor_grids.last_report_time IS 'Report time of the newest system report seen (last seen); NULL while only alerts were seen'`.execute(db);
+  await sql`COMMENT ON COLUMN hydrastor_grids.last_report_time IS 'Report time of the newest system report seen (last seen); NULL while only alerts were seen'`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE hydrastor_nodes (
@@ -135,7 +137,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE UNIQUE INDEX hydrastor_active_alerts_key
       ON hydrastor_active_alerts (grid_id, event_id, (coalesce(node_name, '-')), occurred_at)
   `.execute(db);
-  await sql`COMMENT ON TABLE hydrastor_active_alerts IS 'Alerts listed as active by system reports; still active when last_report_time equals the grid''s'`.execute(db);
+  await sql`COMMENT ON TABLE hydrastor_active_alerts IS 'Alerts listed as active by system reports; still active when last_report_time equals the grid''s'`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE hydrastor_alerts (
@@ -170,9 +174,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ON hydrastor_alerts (grid_id, clears_event_id, (coalesce(node_name, '-')), occurred_at)
       WHERE event_type = 'Recovered'
   `.execute(db);
-  await sql`CREATE INDEX hydrastor_alerts_open_idx ON hydrastor_alerts (grid_id, occurred_at DESC) WHERE event_type = 'Occurred' AND cleared_at IS NULL`.execute(db);
-  await sql`COMMENT ON COLUMN hydrastor_alerts.occurred_at_zone_assumed IS 'Set when the mail''s Date/Time had no UTC offset: the zone it was read in (the grid''s, or UTC)'`.execute(db);
-  await sql`COMMENT ON COLUMN hydrastor_alerts.cleared_by_alert_id IS 'The Recovered row (same grid, node, Clears Event ID) that closed this alert: the earliest one at or after occurred_at'`.execute(db);
+  await sql`CREATE INDEX hydrastor_alerts_open_idx ON hydrastor_alerts (grid_id, occurred_at DESC) WHERE event_type = 'Occurred' AND cleared_at IS NULL`.execute(
+    db,
+  );
+  await sql`COMMENT ON COLUMN hydrastor_alerts.occurred_at_zone_assumed IS 'Set when the mail''s Date/Time had no UTC offset: the zone it was read in (the grid''s, or UTC)'`.execute(
+    db,
+  );
+  await sql`COMMENT ON COLUMN hydrastor_alerts.cleared_by_alert_id IS 'The Recovered row (same grid, node, Clears Event ID) that closed this alert: the earliest one at or after occurred_at'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -23,7 +23,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (bucket, key)
     )`.execute(db);
-  await sql`COMMENT ON COLUMN s3_objects.sequencer IS 'Newest S3 event sequencer accepted for this key (upper-case hex; compare right-padded with zeros)'`.execute(db);
+  await sql`COMMENT ON COLUMN s3_objects.sequencer IS 'Newest S3 event sequencer accepted for this key (upper-case hex; compare right-padded with zeros)'`.execute(
+    db,
+  );
   await sql`COMMENT ON COLUMN s3_objects.e_tag IS 'ETag (unquoted) of the object version the last job read'`.execute(db);
 }
 

@@ -26,7 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       coalesce(manifest->'hints'->>'key', '') || ' ' ||
       coalesce(manifest->'hints'->>'fileName', '')
   `.execute(db);
-  await sql`COMMENT ON FUNCTION job_search_text(jsonb, jsonb) IS 'Text searched by GET /api/1.0/jobs?q=: subject, sender, Message-ID, S3 key, file name'`.execute(db);
+  await sql`COMMENT ON FUNCTION job_search_text(jsonb, jsonb) IS 'Text searched by GET /api/1.0/jobs?q=: subject, sender, Message-ID, S3 key, file name'`.execute(
+    db,
+  );
   await sql`CREATE INDEX jobs_search_trgm_idx ON jobs USING gin (job_search_text(source_ref, manifest) gin_trgm_ops)`.execute(db);
   await sql`CREATE INDEX jobs_customer_received_idx ON jobs (customer, received_at DESC, id DESC)`.execute(db);
   await sql`CREATE INDEX jobs_type_received_idx ON jobs (category, type, received_at DESC, id DESC)`.execute(db);

@@ -27,7 +27,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   // Host names compare case-insensitively, as the correlation does.
   await sql`CREATE UNIQUE INDEX veritas_grid_mappings_key ON veritas_grid_mappings (customer, lower(storage_server))`.execute(db);
-  await sql`COMMENT ON TABLE veritas_grid_mappings IS 'Storage server → grid links set through the API; used when an export has no hydrastor_map.csv entry for the server'`.execute(db);
+  await sql`COMMENT ON TABLE veritas_grid_mappings IS 'Storage server → grid links set through the API; used when an export has no hydrastor_map.csv entry for the server'`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE veritas_master_servers (
@@ -64,7 +66,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (customer, content_sha256)
     )`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_exports.content_sha256 IS 'SHA-256 over the export files'' kinds and digests: the same export as .zip or .tar.gz is one row'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_exports.content_sha256 IS 'SHA-256 over the export files'' kinds and digests: the same export as .zip or .tar.gz is one row'`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE veritas_storage_servers (
@@ -85,7 +89,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (master_server_id, name)
     )`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_storage_servers.grid_link_method IS 'How the grid was found: map_file (hydrastor_map.csv), database (veritas_grid_mappings) or s3_key (the upload key''s grid segment, by name)'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_storage_servers.grid_link_method IS 'How the grid was found: map_file (hydrastor_map.csv), database (veritas_grid_mappings) or s3_key (the upload key''s grid segment, by name)'`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE veritas_disk_pools (
@@ -142,7 +148,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       PRIMARY KEY (master_server_id, disk_pool, name)
     )`.execute(db);
   await sql`COMMENT ON COLUMN veritas_disk_volumes.disk_pool IS 'Empty when the listing names no pool'`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_disk_volumes.name IS 'Disk Volume Name: for HYDRAstor the OST LSU, which is a file system (fs_name) of the grid'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_disk_volumes.name IS 'Disk Volume Name: for HYDRAstor the OST LSU, which is a file system (fs_name) of the grid'`.execute(
+    db,
+  );
   // bpimagelist fragments name their volume by Disk Media ID.
   await sql`CREATE INDEX veritas_disk_volumes_media_idx ON veritas_disk_volumes (master_server_id, disk_media_id)`.execute(db);
 
@@ -245,8 +253,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (master_server_id, job_id)
     )`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_jobs.state IS '0 queued, 1 active, 2 re-queued, 3 done, 4 suspended, 5 incomplete; a done job is never set back'`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_jobs.grid_serial IS 'Grid the job wrote to (stunit → storage unit → disk pool → HYDRAstor storage server → grid), as resolved when the job was last written'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_jobs.state IS '0 queued, 1 active, 2 re-queued, 3 done, 4 suspended, 5 incomplete; a done job is never set back'`.execute(
+    db,
+  );
+  await sql`COMMENT ON COLUMN veritas_jobs.grid_serial IS 'Grid the job wrote to (stunit → storage unit → disk pool → HYDRAstor storage server → grid), as resolved when the job was last written'`.execute(
+    db,
+  );
   await sql`CREATE INDEX veritas_jobs_grid_idx ON veritas_jobs (grid_serial, started_at) WHERE grid_serial IS NOT NULL`.execute(db);
 
   await sql`
@@ -308,8 +320,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at timestamptz NOT NULL DEFAULT now(),
       PRIMARY KEY (master_server_id, backup_id, copy_number, fragment_number)
     )`.execute(db);
-  await sql`COMMENT ON TABLE veritas_image_fragments IS 'Fragments of veritas_images (same master_server_id, backup_id); an image''s list is replaced by each export that lists the image'`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_image_fragments.media_id IS 'For disk storage the Disk Media ID of the volume (veritas_disk_volumes.disk_media_id)'`.execute(db);
+  await sql`COMMENT ON TABLE veritas_image_fragments IS 'Fragments of veritas_images (same master_server_id, backup_id); an image''s list is replaced by each export that lists the image'`.execute(
+    db,
+  );
+  await sql`COMMENT ON COLUMN veritas_image_fragments.media_id IS 'For disk storage the Disk Media ID of the volume (veritas_disk_volumes.disk_media_id)'`.execute(
+    db,
+  );
 
   // A disk volume (OST LSU) of a HYDRAstor storage server is a file system of the linked grid:
   // same grid (by serial, or by name for a key-only link) and fs_name = LSU.

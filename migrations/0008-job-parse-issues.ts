@@ -9,10 +9,14 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE jobs ADD COLUMN parse_issues jsonb`.execute(db);
-  await sql`COMMENT ON COLUMN jobs.parse_issues IS 'Parse issues of the last finished run: {count, items:[{file,line,what,raw}]} (first items only)'`.execute(db);
+  await sql`COMMENT ON COLUMN jobs.parse_issues IS 'Parse issues of the last finished run: {count, items:[{file,line,what,raw}]} (first items only)'`.execute(
+    db,
+  );
   // bpimagelist values that do not fit their column are kept as written, like bpdbjobs' (veritas_jobs.extra).
   await sql`ALTER TABLE veritas_images ADD COLUMN extra jsonb`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_images.extra IS 'Values of the IMAGE line (field<N>) and its FRAG lines (frag_<copy>_<fragment>_field<N>) that did not fit their column, as written'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_images.extra IS 'Values of the IMAGE line (field<N>) and its FRAG lines (frag_<copy>_<fragment>_field<N>) that did not fit their column, as written'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -30,20 +30,34 @@ const REPORTED_TABLES = ['hydrastor_grids', 'hydrastor_nodes', 'hydrastor_filesy
 export async function up(db: Kysely<unknown>): Promise<void> {
   for (const table of OBSERVED_TABLES) {
     await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN observed_at timestamptz`.execute(db);
-    await sql.raw(`COMMENT ON COLUMN ${table}.observed_at IS 'Generation time of the export whose values the row holds (manifest generatedAt, else estimated from the jobs); NULL = unknown, older than any known time'`).execute(db);
+    await sql
+      .raw(
+        `COMMENT ON COLUMN ${table}.observed_at IS 'Generation time of the export whose values the row holds (manifest generatedAt, else estimated from the jobs); NULL = unknown, older than any known time'`,
+      )
+      .execute(db);
   }
   await sql`
     ALTER TABLE veritas_exports
       ADD COLUMN observed_at timestamptz,
       ADD COLUMN observed_from text CHECK (observed_from IN ('manifest', 'job_times', 'load_time'))`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_exports.observed_at IS 'The time this export''s rows carry as observed_at: its generation time as far as it can be told'`.execute(db);
-  await sql`COMMENT ON COLUMN veritas_exports.observed_from IS 'manifest (generatedAt), job_times (no manifest: the newest job time at the start and end of bpdbjobs), load_time (the time given lay in the future); NULL when undated'`.execute(db);
+  await sql`COMMENT ON COLUMN veritas_exports.observed_at IS 'The time this export''s rows carry as observed_at: its generation time as far as it can be told'`.execute(
+    db,
+  );
+  await sql`COMMENT ON COLUMN veritas_exports.observed_from IS 'manifest (generatedAt), job_times (no manifest: the newest job time at the start and end of bpdbjobs), load_time (the time given lay in the future); NULL when undated'`.execute(
+    db,
+  );
   await sql`COMMENT ON COLUMN veritas_master_servers.last_export_at IS 'observed_at of the newest export loaded for this master server'`.execute(db);
-  await sql`COMMENT ON TABLE veritas_image_fragments IS 'Fragments of veritas_images (same master_server_id, backup_id); an image''s list is replaced by each export that lists the image, unless the image or one of its fragments comes from a newer export'`.execute(db);
+  await sql`COMMENT ON TABLE veritas_image_fragments IS 'Fragments of veritas_images (same master_server_id, backup_id); an image''s list is replaced by each export that lists the image, unless the image or one of its fragments comes from a newer export'`.execute(
+    db,
+  );
 
   for (const table of REPORTED_TABLES) {
     await sql`ALTER TABLE ${sql.table(table)} ADD COLUMN report_source text CHECK (report_source IN ('attachment', 'body'))`.execute(db);
-    await sql.raw(`COMMENT ON COLUMN ${table}.report_source IS 'Part of the report (last_report_time) the values came from; at the same report time the attachment wins over the body. NULL before a report was read (rows from alerts, or older rows)'`).execute(db);
+    await sql
+      .raw(
+        `COMMENT ON COLUMN ${table}.report_source IS 'Part of the report (last_report_time) the values came from; at the same report time the attachment wins over the body. NULL before a report was read (rows from alerts, or older rows)'`,
+      )
+      .execute(db);
   }
 }
 

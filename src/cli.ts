@@ -56,18 +56,25 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === 'mailhandler') return mailhandlerCommand(rest);
   const config = loadConfig();
   switch (command) {
-    case 'serve': return serve(config);
-    case 'migrate': return withDatabase(config, async (db) => {
-      const applied = await migrateToLatest(db);
-      process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
-      return 0;
-    });
-    case 'customer': return customerCommand(config, rest);
+    case 'serve':
+      return serve(config);
+    case 'migrate':
+      return withDatabase(config, async (db) => {
+        const applied = await migrateToLatest(db);
+        process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+        return 0;
+      });
+    case 'customer':
+      return customerCommand(config, rest);
     case 'hold':
-    case 'release': return holdCommand(command, rest, (run) => withDatabase(config, run));
-    case 'apikey': return apikeyCommand(config, rest);
-    case 'ingest': return ingestCommand(config, rest);
-    case 'purge': return purgeCommand(config, rest);
+    case 'release':
+      return holdCommand(command, rest, (run) => withDatabase(config, run));
+    case 'apikey':
+      return apikeyCommand(config, rest);
+    case 'ingest':
+      return ingestCommand(config, rest);
+    case 'purge':
+      return purgeCommand(config, rest);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 64;
@@ -79,10 +86,16 @@ async function serve(config: Config): Promise<number> {
   const service = await startService({ config });
   process.stdout.write(`DataProcessor listening: HTTP ${service.httpUrl} (API under ${service.httpUrl}/api/1.0, health ${service.httpUrl}/healthz)\n`);
   const smtp = service.smtpAddress;
-  process.stdout.write(smtp === null ? 'SMTP: disabled (smtp.enabled is false)\n' : `SMTP: listening on ${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port} (ingest domains: ${config.smtp.ingestDomains.join(', ') || 'none'})\n`);
+  process.stdout.write(
+    smtp === null
+      ? 'SMTP: disabled (smtp.enabled is false)\n'
+      : `SMTP: listening on ${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port} (ingest domains: ${config.smtp.ingestDomains.join(', ') || 'none'})\n`,
+  );
   process.stdout.write(`data root ${config.dataRoot}, logs ${config.logDir}, database ${service.database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}\n`);
   if (service.generatedAdminKey !== null) {
-    process.stdout.write(`\nFirst start: an admin API key was generated. It is shown only this once; only its hash is stored:\n  X-Api-Key: ${service.generatedAdminKey}\n\n`);
+    process.stdout.write(
+      `\nFirst start: an admin API key was generated. It is shown only this once; only its hash is stored:\n  X-Api-Key: ${service.generatedAdminKey}\n\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -100,7 +113,13 @@ async function serve(config: Config): Promise<number> {
 
 async function withDatabase<T>(config: Config, run: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
   const logging = new Logging({ logDir: config.logDir, level: 'warn', console: false });
-  const handle = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: 2, logger: logging.for('cli') });
+  const handle = await openDatabase({
+    url: config.database.url,
+    dataRoot: config.dataRoot,
+    embeddedPort: config.database.embeddedPort,
+    poolSize: 2,
+    logger: logging.for('cli'),
+  });
   try {
     await migrateToLatest(handle.db);
     return await run(handle.db);
@@ -115,7 +134,9 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
   if (sub === 'list') {
     return withDatabase(config, async (db) => {
       for (const customer of await listCustomers(db)) {
-        process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders })}\n`,
+        );
       }
       return 0;
     });
@@ -123,28 +144,53 @@ async function customerCommand(config: Config, args: readonly string[]): Promise
   if (sub === 'update') return customerUpdateCommand(config, rest);
   if (sub === 'disable' || sub === 'enable' || sub === 'purge') return customerLifecycleCommand(sub, rest, (run) => withDatabase(config, run), config.dataRoot);
   if (sub !== 'add') throw new UsageError('customer needs "add", "update", "list", "disable", "enable" or "purge"');
-  const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: {
-    name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true },
-  } });
+  const { values, positionals } = parseArgs({
+    args: [...rest],
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      address: { type: 'string', multiple: true },
+      'allow-sender': { type: 'string', multiple: true },
+    },
+  });
   const slug = positionals[0];
-  if (slug === undefined || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(slug)) throw new UsageError('customer add needs a slug of lower-case letters, digits, _ and - (at most 63)');
+  if (slug === undefined || !/^[a-z0-9][a-z0-9_-]{0,62}$/.test(slug))
+    throw new UsageError('customer add needs a slug of lower-case letters, digits, _ and - (at most 63)');
   return withDatabase(config, async (db) => {
-    const customer = await addCustomer(db, { slug, name: values.name ?? slug, ingestAddresses: values.address ?? [], allowedSenders: values['allow-sender'] ?? [] }, { ingestDomains: config.smtp.ingestDomains });
+    const customer = await addCustomer(
+      db,
+      { slug, name: values.name ?? slug, ingestAddresses: values.address ?? [], allowedSenders: values['allow-sender'] ?? [] },
+      { ingestDomains: config.smtp.ingestDomains },
+    );
     process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name })}\n`);
     return 0;
   });
 }
 
 async function customerUpdateCommand(config: Config, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {
-    name: { type: 'string' }, address: { type: 'string', multiple: true }, 'allow-sender': { type: 'string', multiple: true }, 's3-prefix': { type: 'string', multiple: true },
-  } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      address: { type: 'string', multiple: true },
+      'allow-sender': { type: 'string', multiple: true },
+      's3-prefix': { type: 'string', multiple: true },
+    },
+  });
   const slug = positionals[0];
   if (slug === undefined) throw new UsageError('customer update needs the slug');
   return withDatabase(config, async (db) => {
-    const customer = await updateCustomer(db, slug, { name: values.name, ingestAddresses: values.address, allowedSenders: values['allow-sender'], s3Prefixes: values['s3-prefix'] }, { ingestDomains: config.smtp.ingestDomains });
+    const customer = await updateCustomer(
+      db,
+      slug,
+      { name: values.name, ingestAddresses: values.address, allowedSenders: values['allow-sender'], s3Prefixes: values['s3-prefix'] },
+      { ingestDomains: config.smtp.ingestDomains },
+    );
     if (customer === undefined) throw new UsageError(`no customer "${slug}"`);
-    process.stdout.write(`${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders, s3Prefixes: customer.s3_prefixes })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders, s3Prefixes: customer.s3_prefixes })}\n`,
+    );
     return 0;
   });
 }
@@ -166,7 +212,9 @@ async function apikeyCommand(config: Config, args: readonly string[]): Promise<n
       const customer = values.customer === undefined ? undefined : await findCustomerBySlug(db, values.customer);
       if (values.customer !== undefined && customer === undefined) throw new UsageError(`no customer "${values.customer}"`);
       for (const key of await listApiKeys(db, customer === undefined ? {} : { customerId: customer.id })) {
-        process.stdout.write(`${JSON.stringify({ id: key.id, role: key.role, customer: key.customer, label: key.label, createdAt: key.createdAt.toISOString() })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: key.id, role: key.role, customer: key.customer, label: key.label, createdAt: key.createdAt.toISOString() })}\n`,
+        );
       }
       return 0;
     });
@@ -188,9 +236,16 @@ async function apikeyCommand(config: Config, args: readonly string[]): Promise<n
 }
 
 async function ingestCommand(config: Config, args: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {
-    customer: { type: 'string' }, type: { type: 'string' }, group: { type: 'string' }, wait: { type: 'boolean', default: false },
-  } });
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      customer: { type: 'string' },
+      type: { type: 'string' },
+      group: { type: 'string' },
+      wait: { type: 'boolean', default: false },
+    },
+  });
   const file = positionals[0];
   if (file === undefined || values.customer === undefined) throw new UsageError('ingest needs <file> and --customer SLUG');
   const info = await stat(file).catch(() => undefined);
@@ -198,7 +253,12 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
   // Only `--wait` runs a worker here; otherwise a running service picks the job up.
   const { startService } = await import('./main.js');
   const service = await startService({
-    config: { ...config, http: { ...config.http, port: 0, host: '127.0.0.1' }, smtp: { ...config.smtp, enabled: false }, worker: { ...config.worker, enabled: values.wait } },
+    config: {
+      ...config,
+      http: { ...config.http, port: 0, host: '127.0.0.1' },
+      smtp: { ...config.smtp, enabled: false },
+      worker: { ...config.worker, enabled: values.wait },
+    },
     logToConsole: false,
     housekeeping: false,
   });
@@ -214,7 +274,12 @@ async function ingestCommand(config: Config, args: readonly string[]): Promise<n
         // A saved mail goes through the same split as SMTP (message.eml, body, attachments, hints),
         // so `ingest report.eml` is classified and parsed exactly like the delivered mail.
         if (/\.eml$/i.test(file)) return writeMailFiles({ folder, source: createReadStream(file), maxBytes: config.smtp.maxMessageBytes });
-        await folder.writeFile({ name: `original-${sanitizeSegment(path.basename(file)).slice(0, 80)}`, source: createReadStream(file), originalName: path.basename(file), role: 'original' });
+        await folder.writeFile({
+          name: `original-${sanitizeSegment(path.basename(file)).slice(0, 80)}`,
+          source: createReadStream(file),
+          originalName: path.basename(file),
+          role: 'original',
+        });
         return undefined;
       },
     });
@@ -272,13 +337,18 @@ async function mailhandlerCommand(args: readonly string[]): Promise<number> {
   return outcome.exitCode;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UsageError) {
-    process.stderr.write(`dataprocessor: ${error.message}\n`);
-    process.exitCode = error instanceof ConfigError ? 78 : 64;
-    return;
-  }
-  const transient = (error as { transient?: boolean }).transient === true;
-  process.stderr.write(`dataprocessor: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = transient ? EXIT_TEMPFAIL : 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof UsageError) {
+      process.stderr.write(`dataprocessor: ${error.message}\n`);
+      process.exitCode = error instanceof ConfigError ? 78 : 64;
+      return;
+    }
+    const transient = (error as { transient?: boolean }).transient === true;
+    process.stderr.write(`dataprocessor: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = transient ? EXIT_TEMPFAIL : 1;
+  },
+);

@@ -77,10 +77,22 @@ export interface RunningService {
 export async function startService(options: StartOptions): Promise<RunningService> {
   const config = await settleNodeName(options.config);
   const housekeeping = options.housekeeping ?? true;
-  const logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: options.logToConsole ?? true, consoleFormat: config.logFormat, rotation: config.logRotation });
+  const logging = new Logging({
+    logDir: config.logDir,
+    level: config.logLevel,
+    console: options.logToConsole ?? true,
+    consoleFormat: config.logFormat,
+    rotation: config.logRotation,
+  });
   const logger = logging.for('main');
   const registry = new ModuleRegistry(options.modules ?? builtInModules);
-  const database = await openDatabase({ url: config.database.url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: config.database.poolSize, logger: logging.for('database') });
+  const database = await openDatabase({
+    url: config.database.url,
+    dataRoot: config.dataRoot,
+    embeddedPort: config.database.embeddedPort,
+    poolSize: config.database.poolSize,
+    logger: logging.for('database'),
+  });
   let httpServer: Server | undefined;
   let smtpListener: SmtpListener | undefined;
   let worker: Worker | null = null;
@@ -120,17 +132,29 @@ export async function startService(options: StartOptions): Promise<RunningServic
       ingestDomains: config.smtp.ingestDomains,
     });
     for (const clash of routeClashes) {
-      logger.error(`ambiguous route: ${describeRouteClash(clash)}; nothing is routed by it until an admin gives it to one customer`, { kind: clash.kind, route: clash.route, customers: clash.customers });
+      logger.error(`ambiguous route: ${describeRouteClash(clash)}; nothing is routed by it until an admin gives it to one customer`, {
+        kind: clash.kind,
+        route: clash.route,
+        customers: clash.customers,
+      });
     }
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
     spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { housekeeping });
     const deps: PipelineDeps = {
-      db: database.db, config, registry, logger: pipelineLogger, onJobQueued,
+      db: database.db,
+      config,
+      registry,
+      logger: pipelineLogger,
+      onJobQueued,
       ...(spool === undefined ? {} : { spool }),
     };
-    const metrics = createMetrics({ countActiveJobs: () => countActiveJobs(database.db), spoolBacklog: () => spool?.backlog() ?? 0, spoolLock: () => spool?.lockState() });
+    const metrics = createMetrics({
+      countActiveJobs: () => countActiveJobs(database.db),
+      spoolBacklog: () => spool?.backlog() ?? 0,
+      spoolLock: () => spool?.lockState(),
+    });
     const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {
       const result = await acceptArrival(deps, arrival);
@@ -138,7 +162,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
       return result;
     };
     const objectJobs: ObjectJobDeps = {
-      s3, routes: config.s3.routes, maxObjectBytes: config.s3.maxObjectBytes, logger: logging.for('s3'), objects: objectArrivals(deps, accept),
+      s3,
+      routes: config.s3.routes,
+      maxObjectBytes: config.s3.maxObjectBytes,
+      logger: logging.for('s3'),
+      objects: objectArrivals(deps, accept),
     };
     if (housekeeping) {
       // Recovery problems are logged and retried by every sweep; they never keep the service down.
@@ -163,7 +191,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker.start();
     }
     const app = createApp({
-      db: database.db, config, logger: logging.for('http'), accept, metrics, objectJobs, moduleKeys: registry.keys(),
+      db: database.db,
+      config,
+      logger: logging.for('http'),
+      accept,
+      metrics,
+      objectJobs,
+      moduleKeys: registry.keys(),
       ...(purge === undefined ? {} : { purge }),
       listeners: () => [
         { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
@@ -177,10 +211,19 @@ export async function startService(options: StartOptions): Promise<RunningServic
       smtpListener = createSmtpListener({
         config,
         acceptMail: (mail) => acceptMail({ ...mail, accept, ...(spool === undefined ? {} : { spool }) }),
-        findCustomers: async () => (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null })),
+        findCustomers: async () =>
+          (await listCustomers(database.db)).map((row) => ({
+            slug: row.slug,
+            ingestAddresses: row.ingest_addresses,
+            allowedSenders: row.allowed_senders,
+            disabled: row.disabled_at !== null,
+          })),
         logger: logging.for('smtp'),
         observe: {
-          sessionOpened: () => { metrics.smtpSessions.inc(); metrics.smtpActiveSessions.inc(); },
+          sessionOpened: () => {
+            metrics.smtpSessions.inc();
+            metrics.smtpActiveSessions.inc();
+          },
           sessionClosed: () => metrics.smtpActiveSessions.dec(),
           replied: (code) => metrics.smtpReplies.inc({ code: String(code) }),
         },
@@ -191,8 +234,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (sqsSettings.queueUrl !== null) {
       sqsClient = createSqsClient(config.s3);
       sqsConsumer = new SqsConsumer({
-        sqs: sqsClient, queueUrl: sqsSettings.queueUrl, waitTimeSeconds: sqsSettings.waitTimeSeconds, maxMessages: sqsSettings.maxMessages,
-        concurrency: sqsSettings.concurrency, visibilityTimeoutSeconds: sqsSettings.visibilityTimeoutSeconds, logger: objectJobs.logger, handleMessage: sqsNotificationHandler(objectJobs),
+        sqs: sqsClient,
+        queueUrl: sqsSettings.queueUrl,
+        waitTimeSeconds: sqsSettings.waitTimeSeconds,
+        maxMessages: sqsSettings.maxMessages,
+        concurrency: sqsSettings.concurrency,
+        visibilityTimeoutSeconds: sqsSettings.visibilityTimeoutSeconds,
+        logger: objectJobs.logger,
+        handleMessage: sqsNotificationHandler(objectJobs),
       });
       sqsConsumer.start();
     }
@@ -205,7 +254,17 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     let stopping: Promise<void> | undefined;
     return {
-      config, database, httpUrl, smtpAddress, generatedAdminKey, metrics, httpApp: app, worker, sweeper: sweeper ?? null, purge: purge ?? null, spool: spool ?? null,
+      config,
+      database,
+      httpUrl,
+      smtpAddress,
+      generatedAdminKey,
+      metrics,
+      httpApp: app,
+      worker,
+      sweeper: sweeper ?? null,
+      purge: purge ?? null,
+      spool: spool ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),
     };
@@ -222,22 +281,28 @@ const MAX_CONNECTIONS_CHECK_MS = 30_000;
 const MIN_CONNECTIONS_CHECK_MS = 100;
 
 function listen(handler: Parameters<typeof import('node:http').createServer>[1], settings: Config['http']): Promise<Server> {
-  return import('node:http').then(({ createServer }) => new Promise<Server>((resolve, reject) => {
-    const headersTimeout = settings.timeouts.headersSeconds * 1000;
-    // No requestTimeout: it is a total for the whole body and would end any long upload. JSON
-    // bodies get a total limit from the app (limitBodyTime), uploads an idle one (stageUploadBody).
-    const server = createServer({
-      requestTimeout: 0,
-      headersTimeout,
-      connectionsCheckingInterval: Math.max(MIN_CONNECTIONS_CHECK_MS, Math.min(MAX_CONNECTIONS_CHECK_MS, headersTimeout / 4)),
-    }, handler!);
-    server.timeout = HTTP_IDLE_SOCKET_MS;
-    server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
-  }));
+  return import('node:http').then(
+    ({ createServer }) =>
+      new Promise<Server>((resolve, reject) => {
+        const headersTimeout = settings.timeouts.headersSeconds * 1000;
+        // No requestTimeout: it is a total for the whole body and would end any long upload. JSON
+        // bodies get a total limit from the app (limitBodyTime), uploads an idle one (stageUploadBody).
+        const server = createServer(
+          {
+            requestTimeout: 0,
+            headersTimeout,
+            connectionsCheckingInterval: Math.max(MIN_CONNECTIONS_CHECK_MS, Math.min(MAX_CONNECTIONS_CHECK_MS, headersTimeout / 4)),
+          },
+          handler!,
+        );
+        server.timeout = HTTP_IDLE_SOCKET_MS;
+        server.once('error', reject);
+        server.listen(settings.port, settings.host, () => {
+          server.off('error', reject);
+          resolve(server);
+        });
+      }),
+  );
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -29,8 +29,12 @@ describe('command line: hold, release, customer disable/enable/purge', function 
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       child.once('exit', (code) => resolve({ code, stdout, stderr }));
     });
   }
@@ -62,14 +66,21 @@ describe('command line: hold, release, customer disable/enable/purge', function 
     assert.match(refused.stderr, /is enabled/);
 
     assert.deepEqual(JSON.parse((await run(['customer', 'disable', 'bobs_burgers'])).stdout), { slug: 'bobs_burgers', disabled: true });
-    const plan = JSON.parse((await run(['customer', 'purge', 'bobs_burgers'])).stdout) as { token: string; rows: Record<string, number>; files: { inbox: { files: number } } };
+    const plan = JSON.parse((await run(['customer', 'purge', 'bobs_burgers'])).stdout) as {
+      token: string;
+      rows: Record<string, number>;
+      files: { inbox: { files: number } };
+    };
     assert.equal(plan.rows.jobs, 1);
     assert.equal(plan.rows.customers, 1);
     assert.ok(plan.files.inbox.files >= 1);
     const purged = await run(['customer', 'purge', 'bobs_burgers', '--confirm', plan.token]);
     assert.equal(purged.code, 0, purged.stderr);
     assert.deepEqual((JSON.parse(purged.stdout) as { rows: unknown }).rows, plan.rows);
-    assert.deepEqual((await readdir(path.join(dataRoot, 'inbox'))).filter((name) => name !== '.incoming'), []);
+    assert.deepEqual(
+      (await readdir(path.join(dataRoot, 'inbox'))).filter((name) => name !== '.incoming'),
+      [],
+    );
     assert.equal((await run(['customer', 'enable', 'bobs_burgers'])).code, 64, 'it is gone');
   });
 });

@@ -30,18 +30,37 @@ describe('command line', function () {
       });
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       child.once('exit', (code) => resolve({ code, stdout, stderr }));
     });
   }
 
   it('migrates, adds and lists customers, and creates keys shown once', async () => {
     assert.equal((await run(['migrate'])).code, 0);
-    const added = await run(['customer', 'add', 'bobs_burgers', '--name', "Bob's Burgers", '--address', 'reports@bobs.example', '--allow-sender', '@bobs.example']);
+    const added = await run([
+      'customer',
+      'add',
+      'bobs_burgers',
+      '--name',
+      "Bob's Burgers",
+      '--address',
+      'reports@bobs.example',
+      '--allow-sender',
+      '@bobs.example',
+    ]);
     assert.equal(added.code, 0, added.stderr);
     const listed = await run(['customer', 'list']);
-    assert.deepEqual(JSON.parse(listed.stdout.trim()), { slug: 'bobs_burgers', name: "Bob's Burgers", ingestAddresses: ['reports@bobs.example'], allowedSenders: ['@bobs.example'] });
+    assert.deepEqual(JSON.parse(listed.stdout.trim()), {
+      slug: 'bobs_burgers',
+      name: "Bob's Burgers",
+      ingestAddresses: ['reports@bobs.example'],
+      allowedSenders: ['@bobs.example'],
+    });
     const key = await run(['apikey', 'create', '--customer', 'bobs_burgers', '--label', 'frontend']);
     assert.equal(key.code, 0);
     assert.match(key.stdout.trim(), /^dp_[A-Za-z0-9_-]{43}$/);
@@ -99,7 +118,10 @@ describe('command line', function () {
     assert.equal(dry.code, 0, dry.stderr);
     const planned = JSON.parse(dry.stdout) as { dryRun: boolean; removed: { customer: string; kind: string; count: number }[] };
     assert.equal(planned.dryRun, true);
-    assert.deepEqual(planned.removed.map(({ customer, kind, count }) => ({ customer, kind, count })), [{ customer: 'bobs_burgers', kind: 'unclassified', count: 1 }]);
+    assert.deepEqual(
+      planned.removed.map(({ customer, kind, count }) => ({ customer, kind, count })),
+      [{ customer: 'bobs_burgers', kind: 'unclassified', count: 1 }],
+    );
     const real = await run(['purge', '--json'], env);
     assert.equal(real.code, 0, real.stderr);
     assert.deepEqual((JSON.parse(real.stdout) as { removed: unknown }).removed, planned.removed);

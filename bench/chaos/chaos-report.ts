@@ -21,7 +21,19 @@ function table(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<stri
 }
 
 function ledgerRow(name: string, check: KindCheck): Array<string | number> {
-  return [name, check.sent, check.acknowledged, check.ok, check.lost, check.duplicated, check.stranded, check.failed, check.refused5xx, check.neverAcknowledged, check.storedWithoutAck];
+  return [
+    name,
+    check.sent,
+    check.acknowledged,
+    check.ok,
+    check.lost,
+    check.duplicated,
+    check.stranded,
+    check.failed,
+    check.refused5xx,
+    check.neverAcknowledged,
+    check.storedWithoutAck,
+  ];
 }
 
 /** Failures that make the run fail: acknowledged and lost, stranded, duplicated, failed, or bounced. */
@@ -36,11 +48,25 @@ function problems(check: KindCheck): number {
 function drainCell(run: ChaosRun, fault: Fault): string {
   if (fault.drainMs === null || fault.recoveredAt === null) return fault.drainGaveUp ? `> ${run.options.settleSeconds}` : '-';
   const drainedAt = fault.recoveredAt + fault.drainMs;
-  const restart = run.faults.find((other) => other !== fault && (other.kind === 'kill' || other.kind === 'restart') && other.at > (fault.recoveredAt ?? 0) && other.at < drainedAt);
-  return restart === undefined ? seconds(fault.drainMs) : `${seconds(fault.drainMs)} (after the ${restart.kind === 'restart' ? 'final restart' : 'next kill'} at ${seconds(restart.at)} s)`;
+  const restart = run.faults.find(
+    (other) => other !== fault && (other.kind === 'kill' || other.kind === 'restart') && other.at > (fault.recoveredAt ?? 0) && other.at < drainedAt,
+  );
+  return restart === undefined
+    ? seconds(fault.drainMs)
+    : `${seconds(fault.drainMs)} (after the ${restart.kind === 'restart' ? 'final restart' : 'next kill'} at ${seconds(restart.at)} s)`;
 }
 
-export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; readonly settle: SettleResult; readonly disk: DiskFullResult | null; readonly serviceErrors: ReadonlyArray<{ readonly message: string; readonly count: number }>; readonly durationMs: number; readonly command: string }): ChaosReport {
+export function buildReport(
+  run: ChaosRun,
+  args: {
+    readonly check: LedgerCheck;
+    readonly settle: SettleResult;
+    readonly disk: DiskFullResult | null;
+    readonly serviceErrors: ReadonlyArray<{ readonly message: string; readonly count: number }>;
+    readonly durationMs: number;
+    readonly command: string;
+  },
+): ChaosReport {
   const { ledger, options, faults } = run;
   const { check, settle } = args;
   const kills = faults.filter((fault) => fault.kind === 'kill');
@@ -50,7 +76,9 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
   const lateProbes = probes.filter((probe) => !probe.outcome.startsWith('250') && (probe.replySeconds ?? 0) > PROMPT_REPLY_SECONDS);
   // Not pass conditions of the ledger, but defects all the same: said next to the verdict.
   const warnings = [
-    ...(settle.selfHealMs === null ? [`the backlog needed the final restart (${describeActive(settle.beforeRestart)} after ${options.selfHealSeconds} s without one)`] : []),
+    ...(settle.selfHealMs === null
+      ? [`the backlog needed the final restart (${describeActive(settle.beforeRestart)} after ${options.selfHealSeconds} s without one)`]
+      : []),
     ...(lateProbes.length === 0 ? [] : [`${lateProbes.length} mid-DATA disk-full replies took more than ${PROMPT_REPLY_SECONDS} s`]),
   ];
   const faultRows = faults.map((fault, index) => {
@@ -58,7 +86,10 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
     const firstMail = since === null ? null : ledger.firstAckAfter('mail', since);
     const firstUpload = since === null ? null : ledger.firstAckAfter('upload', since);
     return [
-      index + 1, fault.label, seconds(fault.at), since === null ? '-' : seconds(since - fault.at),
+      index + 1,
+      fault.label,
+      seconds(fault.at),
+      since === null ? '-' : seconds(since - fault.at),
       firstMail === null || since === null ? '-' : seconds(firstMail - since),
       firstUpload === null || since === null ? '-' : seconds(firstUpload - since),
       drainCell(run, fault),
@@ -67,26 +98,52 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
   });
   const phaseRows = Object.entries(ledger.outcomes).map(([phase, byKind]) => [
     phase,
-    Object.entries(byKind['mail'] ?? {}).map(([outcome, n]) => `${outcome}: ${n}`).join(', '),
-    Object.entries(byKind['upload'] ?? {}).map(([outcome, n]) => `${outcome}: ${n}`).join(', '),
-    seconds(ledger.slowest[phase]?.['mail'] ?? null), seconds(ledger.slowest[phase]?.['upload'] ?? null),
+    Object.entries(byKind['mail'] ?? {})
+      .map(([outcome, n]) => `${outcome}: ${n}`)
+      .join(', '),
+    Object.entries(byKind['upload'] ?? {})
+      .map(([outcome, n]) => `${outcome}: ${n}`)
+      .join(', '),
+    seconds(ledger.slowest[phase]?.['mail'] ?? null),
+    seconds(ledger.slowest[phase]?.['upload'] ?? null),
   ]);
   const text = [
     `Chaos benchmark (${options.mode}, seed ${options.seed}): ${args.command}`,
     `${kills.length} kill -9 (${kills.length - groupKills} process, ${groupKills} process group), PostgreSQL outage ${options.outageSeconds} s, disk full ${args.disk === null ? `skipped (${run.skipped.find((skip) => skip.phase === 'disk-full')?.reason ?? '?'})` : 'yes'}; ${seconds(args.durationMs)} s in all`,
     '',
-    table(['ledger', 'sent', 'acknowledged', 'ok (1 job, succeeded)', 'lost', 'duplicated', 'stranded', 'failed', '5xx', 'never acknowledged', 'stored without ack'], [ledgerRow('mails (Message-ID)', check.mails), ledgerRow('uploads (job id)', check.uploads)]),
+    table(
+      [
+        'ledger',
+        'sent',
+        'acknowledged',
+        'ok (1 job, succeeded)',
+        'lost',
+        'duplicated',
+        'stranded',
+        'failed',
+        '5xx',
+        'never acknowledged',
+        'stored without ack',
+      ],
+      [ledgerRow('mails (Message-ID)', check.mails), ledgerRow('uploads (job id)', check.uploads)],
+    ),
     '',
     `Before the final restart (faults over, load stopped) ${settle.selfHealMs === null ? `jobs were still active after ${options.selfHealSeconds} s: ${describeActive(settle.beforeRestart)}` : `every job was final after ${seconds(settle.selfHealMs)} s`}. ` +
-      (probes.length === 0 ? '' : `Disk full mid-DATA: ${probes.length - lateProbes.length} of ${probes.length} answered within ${PROMPT_REPLY_SECONDS} s${lateProbes.length === 0 ? '' : `; late: ${lateProbes.map((probe) => `${probe.outcome} after ${(probe.replySeconds ?? 0).toFixed(1)} s`).join(', ')}`}.`),
-    `Jobs at the end: ${Object.entries(check.jobStatuses).map(([status, n]) => `${status} ${n}`).join(', ')}; jobs matching no ledger item: ${check.unexpectedJobs}; ` +
+      (probes.length === 0
+        ? ''
+        : `Disk full mid-DATA: ${probes.length - lateProbes.length} of ${probes.length} answered within ${PROMPT_REPLY_SECONDS} s${lateProbes.length === 0 ? '' : `; late: ${lateProbes.map((probe) => `${probe.outcome} after ${(probe.replySeconds ?? 0).toFixed(1)} s`).join(', ')}`}.`),
+    `Jobs at the end: ${Object.entries(check.jobStatuses)
+      .map(([status, n]) => `${status} ${n}`)
+      .join(', ')}; jobs matching no ledger item: ${check.unexpectedJobs}; ` +
       `after the final restart every job was final ${settle.settleMs === null ? `NOT within ${options.settleSeconds} s` : `after ${seconds(settle.settleMs)} s`}.`,
     '',
     table(['#', 'fault', 'at (s)', 'down (s)', 'first 250 after (s)', 'first 202 after (s)', 'backlog empty after (s)', 'notes'], faultRows),
     '',
     table(['phase', 'mail attempts', 'upload attempts', 'slowest mail reply (s)', 'slowest upload reply (s)'], phaseRows),
     '',
-    args.serviceErrors.length === 0 ? 'Service log: no error-level lines.' : `Service log, error-level lines by message: ${args.serviceErrors.map((entry) => `${entry.count} × ${entry.message}`).join('; ')}`,
+    args.serviceErrors.length === 0
+      ? 'Service log: no error-level lines.'
+      : `Service log, error-level lines by message: ${args.serviceErrors.map((entry) => `${entry.count} × ${entry.message}`).join('; ')}`,
     ...(settle.stuckBeforeRestart.length === 0 ? [] : [`Still active before the final restart: ${settle.stuckBeforeRestart.join('; ')}`]),
     '',
     `Result: ${passed ? 'PASS' : 'FAIL'} — mails: ${check.mails.lost} lost, ${check.mails.stranded} stranded, ${check.mails.duplicated} duplicated, ${check.mails.failed} failed, ${check.mails.refused5xx} bounced (5xx); ` +
@@ -94,9 +151,21 @@ export function buildReport(run: ChaosRun, args: { readonly check: LedgerCheck; 
       (warnings.length === 0 ? '' : `\nWarnings: ${warnings.join('; ')}`),
   ].join('\n');
   const json = {
-    command: args.command, options, passed, durationSeconds: args.durationMs / 1000, check, settle, faults, skipped: run.skipped,
-    warnings, serviceErrors: args.serviceErrors, selfHealed: settle.selfHealMs !== null, lateMidDataReplies: lateProbes.length,
-    outcomes: ledger.outcomes, slowestMs: ledger.slowest, midDataProbes: args.disk?.probes ?? null,
+    command: args.command,
+    options,
+    passed,
+    durationSeconds: args.durationMs / 1000,
+    check,
+    settle,
+    faults,
+    skipped: run.skipped,
+    warnings,
+    serviceErrors: args.serviceErrors,
+    selfHealed: settle.selfHealMs !== null,
+    lateMidDataReplies: lateProbes.length,
+    outcomes: ledger.outcomes,
+    slowestMs: ledger.slowest,
+    midDataProbes: args.disk?.probes ?? null,
   };
   return { text, passed, json };
 }

@@ -64,10 +64,12 @@ export class ChaosService {
     const child = spawn(process.execPath, [this.#args.bin, 'serve'], { env: this.#args.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid === undefined) throw new Error('could not start the service');
     this.#child = child;
-    this.#exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      this.#output.write(`===== chaos harness: pid ${child.pid} exited (${signal ?? code}) =====\n`);
-      resolve();
-    }));
+    this.#exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.#output.write(`===== chaos harness: pid ${child.pid} exited (${signal ?? code}) =====\n`);
+        resolve();
+      }),
+    );
     child.stdout?.on('data', (chunk: Buffer) => this.#output.write(chunk));
     child.stderr?.on('data', (chunk: Buffer) => this.#output.write(chunk));
     return child;
@@ -87,7 +89,8 @@ export class ChaosService {
         output = (output + chunk.toString()).slice(-KEPT_OUTPUT_CHARS);
         if (output.includes(LISTENING_MARKER)) done();
       };
-      const onExit = (code: number | null, signal: string | null): void => done(new Error(`the service exited (${signal ?? code}) before it listened:\n${output.slice(-3000)}`));
+      const onExit = (code: number | null, signal: string | null): void =>
+        done(new Error(`the service exited (${signal ?? code}) before it listened:\n${output.slice(-3000)}`));
       const timer = setTimeout(() => done(new Error(`the service did not listen within ${START_TIMEOUT_MS} ms:\n${output.slice(-3000)}`)), START_TIMEOUT_MS);
       child.stdout?.on('data', keep);
       child.once('exit', onExit);

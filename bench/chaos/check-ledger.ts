@@ -49,9 +49,17 @@ interface JobFacts {
  * upload must have exactly one job, and it must have succeeded.
  */
 export async function checkLedger(database: Pick<ChaosDatabase, 'query'>, ledger: Ledger): Promise<LedgerCheck> {
-  const rows = await database.query<{ id: string; status: string; error_code: string | null; attempts: number; message_id: string | null; upload_id: string | null }>(
+  const rows = await database.query<{
+    id: string;
+    status: string;
+    error_code: string | null;
+    attempts: number;
+    message_id: string | null;
+    upload_id: string | null;
+  }>(
     `SELECT id, status, error_code, attempts, manifest->'hints'->>'messageId' AS message_id, source_ref->>'uploadId' AS upload_id
-       FROM jobs ORDER BY created_at`);
+       FROM jobs ORDER BY created_at`,
+  );
   const byMessageId = new Map<string, JobFacts[]>();
   const byUploadId = new Map<string, JobFacts[]>();
   const jobStatuses: Record<string, number> = {};
@@ -101,7 +109,10 @@ function checkKind<Item extends MailItem | UploadItem>(items: readonly Item[], j
     // An upload's 202 named its job: that job is the one that must have succeeded.
     const job = item.kind === 'upload' && item.jobId !== null ? jobs.find((candidate) => candidate.id === item.jobId) : jobs[0];
     if (job === undefined) {
-      note('lost', `${item.token}: acknowledged at ${(item.ackedAt / 1000).toFixed(1)} s, no job${item.kind === 'upload' ? ` (202 named ${item.jobId ?? '?'})` : ''}`);
+      note(
+        'lost',
+        `${item.token}: acknowledged at ${(item.ackedAt / 1000).toFixed(1)} s, no job${item.kind === 'upload' ? ` (202 named ${item.jobId ?? '?'})` : ''}`,
+      );
     } else if (jobs.length > 1) {
       // Counted as duplicated above.
     } else if (job.status === 'succeeded') {

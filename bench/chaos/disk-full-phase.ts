@@ -48,7 +48,9 @@ export async function diskFullPhase(run: ChaosRun): Promise<DiskFullResult | nul
   await sleep(STATFS_CACHE_MS);
   const probes = await midDataProbe(run, { large: PROBE_LARGE, small: PROBE_SMALL, fillCompletely: () => fileSystem.fillCompletely() });
   const slowest = Math.max(0, ...probes.map((probe) => probe.replySeconds ?? 0));
-  fault.notes.push(`mid-DATA replies: ${probes.map((probe) => `${probe.outcome} in ${probe.replySeconds === null ? '-' : probe.replySeconds.toFixed(1)} s (${(probe.bytes / 1024).toFixed(0)} KiB)`).join(', ')}`);
+  fault.notes.push(
+    `mid-DATA replies: ${probes.map((probe) => `${probe.outcome} in ${probe.replySeconds === null ? '-' : probe.replySeconds.toFixed(1)} s (${(probe.bytes / 1024).toFixed(0)} KiB)`).join(', ')}`,
+  );
 
   ledger.phase = 'disk-full';
   // The probe may have waited long (a late reply): the full step lasts its own time after it.
@@ -62,9 +64,13 @@ export async function diskFullPhase(run: ChaosRun): Promise<DiskFullResult | nul
     await run.service.start();
   }
   const [firstMail, firstUpload] = await Promise.all([
-    waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS), waitForAck(run, 'upload', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS)]);
+    waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS),
+    waitForAck(run, 'upload', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS),
+  ]);
   if (firstMail === null) fault.notes.push(`no 250 within ${FIRST_ACK_BOUND_MS / 1000} s after space was freed`);
   if (firstUpload === null) fault.notes.push(`no 202 within ${FIRST_ACK_BOUND_MS / 1000} s after space was freed`);
-  run.log(`  ${fault.label}: slowest mid-DATA reply ${slowest.toFixed(1)} s; first 250 ${seconds(firstMail)} s after space was freed; ${fault.notes.join('; ')}`);
+  run.log(
+    `  ${fault.label}: slowest mid-DATA reply ${slowest.toFixed(1)} s; first 250 ${seconds(firstMail)} s after space was freed; ${fault.notes.join('; ')}`,
+  );
   return { probes };
 }

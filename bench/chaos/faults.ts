@@ -82,7 +82,8 @@ export class DrainMonitor {
       try {
         const [row] = await this.#database.query<{ n: string }>(
           `SELECT count(*) AS n FROM jobs WHERE status IN ('staging', 'queued', 'running') AND created_at <= to_timestamp($1::float8 / 1000)`,
-          [fault.recoveredWallMs]);
+          [fault.recoveredWallMs],
+        );
         if (Number(row?.n ?? '1') === 0) fault.drainMs = this.#ledger.now() - fault.recoveredAt;
       } catch {
         // The database is down (outage phase): try again at the next round.

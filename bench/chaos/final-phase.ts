@@ -56,7 +56,9 @@ export async function finalPhase(run: ChaosRun): Promise<SettleResult> {
   ledger.phase = 'self-heal';
   const selfHeal = await waitUntilSettled(run, options.selfHealSeconds * 1000);
   const stuckBeforeRestart = selfHeal.settledMs === null ? await describeStuckJobs(run) : [];
-  run.log(`  without a restart: ${selfHeal.settledMs === null ? `still active after ${options.selfHealSeconds} s: ${describeActive(selfHeal.counts)}` : `every job final after ${seconds(selfHeal.settledMs)} s`}`);
+  run.log(
+    `  without a restart: ${selfHeal.settledMs === null ? `still active after ${options.selfHealSeconds} s: ${describeActive(selfHeal.counts)}` : `every job final after ${seconds(selfHeal.settledMs)} s`}`,
+  );
 
   ledger.phase = 'final-restart';
   const fault = newFault(ledger, 'restart', 'final restart (SIGTERM, start)');
@@ -87,8 +89,12 @@ async function describeStuckJobs(run: ChaosRun): Promise<string[]> {
     const rows = await run.database.query<{ id: string; status: string; source: string; attempts: number; age: number; event: string | null }>(
       `SELECT j.id, j.status, j.source, j.attempts, extract(epoch FROM now() - j.updated_at)::float8 AS age,
               (SELECT kind || ': ' || message FROM job_events WHERE job_id = j.id ORDER BY at DESC, id DESC LIMIT 1) AS event
-         FROM jobs j WHERE j.status IN ('staging', 'queued', 'running') ORDER BY j.created_at LIMIT ${STUCK_JOBS_LISTED}`);
-    return rows.map((row) => `${row.id} ${row.status} (${row.source}, ${row.attempts} attempts, unchanged for ${row.age.toFixed(0)} s${row.event === null ? '' : `, last event "${row.event}"`})`);
+         FROM jobs j WHERE j.status IN ('staging', 'queued', 'running') ORDER BY j.created_at LIMIT ${STUCK_JOBS_LISTED}`,
+    );
+    return rows.map(
+      (row) =>
+        `${row.id} ${row.status} (${row.source}, ${row.attempts} attempts, unchanged for ${row.age.toFixed(0)} s${row.event === null ? '' : `, last event "${row.event}"`})`,
+    );
   } catch (error) {
     return [`could not list them: ${String(error)}`];
   }

@@ -30,7 +30,11 @@ export async function killPhase(run: ChaosRun): Promise<void> {
     const counts = duringStartup ? null : await Promise.race([jobCounts(run), sleep(1000).then(() => null)]);
     const inData = run.mailLoad.inData;
     const uploads = run.uploadLoad.inFlight;
-    const fault = newFault(ledger, 'kill', `kill -9 ${mode === 'group' ? 'process group' : 'process'} #${index + 1}${duringStartup ? ' (during start-up)' : ''}`);
+    const fault = newFault(
+      ledger,
+      'kill',
+      `kill -9 ${mode === 'group' ? 'process group' : 'process'} #${index + 1}${duringStartup ? ' (during start-up)' : ''}`,
+    );
     await service.kill(mode);
     run.faults.push(fault);
     fault.notes.push(`${inData} SMTP DATA and ${uploads} uploads in flight${counts === null ? '' : `, ${counts['running'] ?? 0} jobs running`}`);
@@ -46,7 +50,9 @@ export async function killPhase(run: ChaosRun): Promise<void> {
     if (nextDuringStartup) {
       // The next kill comes before this start completes: no recovery point for this one.
       listened = false;
-      void service.spawnOnly().then(() => { listened = service.running; });
+      void service.spawnOnly().then(() => {
+        listened = service.running;
+      });
       fault.notes.push('killed again during the next start-up');
     } else {
       await service.start();
@@ -54,7 +60,9 @@ export async function killPhase(run: ChaosRun): Promise<void> {
       markRecovered(ledger, fault);
       run.drains.watch(fault);
     }
-    run.log(`  ${fault.label} at ${seconds(fault.at)} s: ${fault.notes.join('; ')}${fault.recoveredAt === null ? '' : `; listening again after ${seconds(fault.recoveredAt - fault.at)} s`}`);
+    run.log(
+      `  ${fault.label} at ${seconds(fault.at)} s: ${fault.notes.join('; ')}${fault.recoveredAt === null ? '' : `; listening again after ${seconds(fault.recoveredAt - fault.at)} s`}`,
+    );
   }
   // The last restart gets its uptime too, so its first 250 and 202 are not the next phase's.
   const last = run.faults.at(-1);

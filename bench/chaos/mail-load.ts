@@ -144,7 +144,11 @@ export class MailLoad {
     item.attempts += 1;
     let inData = false;
     try {
-      for (const [line, expected] of [[`MAIL FROM:<${this.#args.from}>`, '250'], [`RCPT TO:<${this.#args.to}>`, '250'], ['DATA', '354']] as const) {
+      for (const [line, expected] of [
+        [`MAIL FROM:<${this.#args.from}>`, '250'],
+        [`RCPT TO:<${this.#args.to}>`, '250'],
+        ['DATA', '354'],
+      ] as const) {
         const code = replyCode(await conversation.command(line, COMMAND_TIMEOUT_MS));
         if (code !== expected) return await this.#refused(conversation, item, code, line.split(/[ :]/)[0] ?? line);
       }

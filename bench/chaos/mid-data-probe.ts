@@ -42,61 +42,74 @@ export function padMail(text: string, bytes: number): string {
  * 250 only if it is really stored (the ledger decides). A mail not acknowledged is retried by
  * the load once space is back.
  */
-export async function midDataProbe(run: ChaosRun, args: { readonly large: number; readonly small: number; fillCompletely(): Promise<void> }): Promise<ProbeResult[]> {
+export async function midDataProbe(
+  run: ChaosRun,
+  args: { readonly large: number; readonly small: number; fillCompletely(): Promise<void> },
+): Promise<ProbeResult[]> {
   const items: Array<{ item: MailItem; block: string }> = [];
   for (let index = 0; index < args.large + args.small; index += 1) {
     const item = run.nextMail(index < args.large ? LARGE_MESSAGE_BYTES : undefined);
     items.push({ item, block: dataBlock(item.text) });
   }
   const half = (block: string): number => Math.floor(block.length / 2);
-  const opened = await Promise.all(items.map(async ({ item, block }, index) => {
-    const large = index < args.large;
-    item.attempts += 1;
-    try {
-      const conversation = await SmtpConversation.open('127.0.0.1', run.smtpPort, COMMAND_TIMEOUT_MS);
-      for (const [line, expected] of [['', '220'], ['EHLO chaos-probe.example', '250'], [`MAIL FROM:<${CHAOS_SENDER}>`, '250'], [`RCPT TO:<${CHAOS_RECIPIENT}>`, '250'], ['DATA', '354']] as const) {
-        const reply = line === '' ? await conversation.reply(COMMAND_TIMEOUT_MS) : await conversation.command(line, COMMAND_TIMEOUT_MS);
-        if (replyCode(reply) !== expected) {
-          conversation.destroy();
-          return { item, block, conversation: null, outcome: `${replyCode(reply)}@${line.split(/[ :]/)[0] || 'greeting'}` };
+  const opened = await Promise.all(
+    items.map(async ({ item, block }, index) => {
+      const large = index < args.large;
+      item.attempts += 1;
+      try {
+        const conversation = await SmtpConversation.open('127.0.0.1', run.smtpPort, COMMAND_TIMEOUT_MS);
+        for (const [line, expected] of [
+          ['', '220'],
+          ['EHLO chaos-probe.example', '250'],
+          [`MAIL FROM:<${CHAOS_SENDER}>`, '250'],
+          [`RCPT TO:<${CHAOS_RECIPIENT}>`, '250'],
+          ['DATA', '354'],
+        ] as const) {
+          const reply = line === '' ? await conversation.reply(COMMAND_TIMEOUT_MS) : await conversation.command(line, COMMAND_TIMEOUT_MS);
+          if (replyCode(reply) !== expected) {
+            conversation.destroy();
+            return { item, block, conversation: null, outcome: `${replyCode(reply)}@${line.split(/[ :]/)[0] || 'greeting'}` };
+          }
         }
+        if (large) await conversation.write(block.slice(0, half(block)));
+        return { item, block, conversation, outcome: '', large };
+      } catch (error) {
+        if (!(error instanceof ConnectionLost)) throw error;
+        return { item, block, conversation: null, outcome: 'conn-before-data' };
       }
-      if (large) await conversation.write(block.slice(0, half(block)));
-      return { item, block, conversation, outcome: '', large };
-    } catch (error) {
-      if (!(error instanceof ConnectionLost)) throw error;
-      return { item, block, conversation: null, outcome: 'conn-before-data' };
-    }
-  }));
+    }),
+  );
   await sleep(FIRST_HALF_SETTLE_MS);
   await args.fillCompletely();
 
-  return Promise.all(opened.map(async (entry, index): Promise<ProbeResult> => {
-    const large = index < args.large;
-    const bytes = entry.item.text.length;
-    const { conversation } = entry;
-    if (conversation === null) {
-      run.ledger.count('mail', `probe-${entry.outcome}`);
-      run.mailLoad.retryLater(entry.item);
-      return { token: entry.item.token, bytes, outcome: entry.outcome, replySeconds: null };
-    }
-    const started = performance.now();
-    try {
-      await conversation.write(large ? entry.block.slice(half(entry.block)) : entry.block);
-      const code = replyCode(await conversation.reply(REPLY_TIMEOUT_MS));
-      const replySeconds = (performance.now() - started) / 1000;
-      run.ledger.count('mail', `probe-${code}`);
-      if (code === '250') run.ledger.acknowledge(entry.item);
-      else if (code.startsWith('5')) entry.item.refused = `${code} at DATA (disk full mid-DATA)`;
-      else run.mailLoad.retryLater(entry.item);
-      return { token: entry.item.token, bytes, outcome: code, replySeconds };
-    } catch (error) {
-      if (!(error instanceof ConnectionLost)) throw error;
-      run.ledger.count('mail', 'probe-conn-lost');
-      run.mailLoad.retryLater(entry.item);
-      return { token: entry.item.token, bytes, outcome: `conn (${error.message})`, replySeconds: (performance.now() - started) / 1000 };
-    } finally {
-      conversation.destroy();
-    }
-  }));
+  return Promise.all(
+    opened.map(async (entry, index): Promise<ProbeResult> => {
+      const large = index < args.large;
+      const bytes = entry.item.text.length;
+      const { conversation } = entry;
+      if (conversation === null) {
+        run.ledger.count('mail', `probe-${entry.outcome}`);
+        run.mailLoad.retryLater(entry.item);
+        return { token: entry.item.token, bytes, outcome: entry.outcome, replySeconds: null };
+      }
+      const started = performance.now();
+      try {
+        await conversation.write(large ? entry.block.slice(half(entry.block)) : entry.block);
+        const code = replyCode(await conversation.reply(REPLY_TIMEOUT_MS));
+        const replySeconds = (performance.now() - started) / 1000;
+        run.ledger.count('mail', `probe-${code}`);
+        if (code === '250') run.ledger.acknowledge(entry.item);
+        else if (code.startsWith('5')) entry.item.refused = `${code} at DATA (disk full mid-DATA)`;
+        else run.mailLoad.retryLater(entry.item);
+        return { token: entry.item.token, bytes, outcome: code, replySeconds };
+      } catch (error) {
+        if (!(error instanceof ConnectionLost)) throw error;
+        run.ledger.count('mail', 'probe-conn-lost');
+        run.mailLoad.retryLater(entry.item);
+        return { token: entry.item.token, bytes, outcome: `conn (${error.message})`, replySeconds: (performance.now() - started) / 1000 };
+      } finally {
+        conversation.destroy();
+      }
+    }),
+  );
 }

@@ -28,7 +28,9 @@ export async function outagePhase(run: ChaosRun): Promise<void> {
     await service.start();
   }
   const [firstMail, firstUpload] = await Promise.all([
-    waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS), waitForAck(run, 'upload', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS)]);
+    waitForAck(run, 'mail', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS),
+    waitForAck(run, 'upload', fault.recoveredAt ?? 0, FIRST_ACK_BOUND_MS),
+  ]);
   if (firstMail === null) fault.notes.push(`no 250 within ${FIRST_ACK_BOUND_MS / 1000} s after PostgreSQL was back`);
   if (firstUpload === null) fault.notes.push(`no 202 within ${FIRST_ACK_BOUND_MS / 1000} s after PostgreSQL was back`);
   run.log(`  ${fault.label}: first 250 ${seconds(firstMail)} s after it was back; ${fault.notes.join('; ')}`);

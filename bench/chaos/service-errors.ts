@@ -26,5 +26,8 @@ export async function summarizeServiceErrors(outputFile: string): Promise<Array<
       // A line cut by a kill.
     }
   }
-  return [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, KEPT).map(([message, count]) => ({ message, count }));
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, KEPT)
+    .map(([message, count]) => ({ message, count }));
 }

@@ -28,9 +28,18 @@ export class SmtpConversation {
   static open(host: string, port: number, timeoutMs: number): Promise<SmtpConversation> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
-      const timer = setTimeout(() => { socket.destroy(); reject(new ConnectionLost('connect timeout')); }, timeoutMs);
-      socket.once('error', (error) => { clearTimeout(timer); reject(new ConnectionLost(error.message)); });
-      socket.once('connect', () => { clearTimeout(timer); resolve(new SmtpConversation(socket)); });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ConnectionLost('connect timeout'));
+      }, timeoutMs);
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(new ConnectionLost(error.message));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new SmtpConversation(socket));
+      });
     });
   }
 
@@ -77,8 +86,14 @@ export class SmtpConversation {
         reject(new ConnectionLost(`no reply within ${timeoutMs} ms`));
       }, timeoutMs);
       this.#waiter = {
-        resolve: (reply) => { clearTimeout(timer); resolve(reply); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
       this.#wake();
     });

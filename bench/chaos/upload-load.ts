@@ -110,24 +110,37 @@ export class UploadLoad {
 
   #post(token: string): Promise<{ status: number; body: string }> {
     const args = this.#args;
-    const url = new URL(`/api/1.0/uploads/hydrastor/veritas2hview?customer=${encodeURIComponent(args.customer)}&group=${encodeURIComponent(args.group)}`, args.httpUrl);
+    const url = new URL(
+      `/api/1.0/uploads/hydrastor/veritas2hview?customer=${encodeURIComponent(args.customer)}&group=${encodeURIComponent(args.group)}`,
+      args.httpUrl,
+    );
     return new Promise((resolve, reject) => {
       // A fresh connection each time (agent: false): a kept-alive socket to a killed process
       // would only add noise.
-      const outgoing = request(url, {
-        method: 'POST', agent: false, timeout: RESPONSE_TIMEOUT_MS,
-        headers: {
-          'X-Api-Key': args.apiKey, 'Content-Type': 'application/octet-stream', 'Content-Length': String(args.body.length),
-          'Idempotency-Key': token, 'Upload-Id': token, 'X-File-Name': `${token}.tar.gz`,
+      const outgoing = request(
+        url,
+        {
+          method: 'POST',
+          agent: false,
+          timeout: RESPONSE_TIMEOUT_MS,
+          headers: {
+            'X-Api-Key': args.apiKey,
+            'Content-Type': 'application/octet-stream',
+            'Content-Length': String(args.body.length),
+            'Idempotency-Key': token,
+            'Upload-Id': token,
+            'X-File-Name': `${token}.tar.gz`,
+          },
         },
-      }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('aborted', () => reject(new Error('response aborted')));
-        // Only a complete response counts: `end` fires after the whole body was read.
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('aborted', () => reject(new Error('response aborted')));
+          // Only a complete response counts: `end` fires after the whole body was read.
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
       outgoing.on('timeout', () => outgoing.destroy(new Error('response timeout')));
       outgoing.on('error', reject);
       outgoing.end(args.body);

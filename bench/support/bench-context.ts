@@ -35,13 +35,27 @@ export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
  * The server to use: `--database-url`, else DATABASE_URL, else an embedded PostgreSQL started
  * for this run (like `npm test`), stopped by the returned `close`.
  */
-export async function resolveServer(args: { readonly flag: string | undefined; readonly env: string | undefined; readonly workRoot: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function resolveServer(args: {
+  readonly flag: string | undefined;
+  readonly env: string | undefined;
+  readonly workRoot: string;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const given = args.flag ?? args.env;
   if (given !== undefined && given !== '') return { url: given, close: async () => undefined };
   const dir = path.join(args.workRoot, 'embedded-pg');
   const logging = new Logging({ logDir: path.join(dir, 'log'), level: 'warn', console: false });
-  const database = await startEmbeddedPostgres({ dataRoot: dir, port: EMBEDDED_PORT_BASE + Math.floor(Math.random() * EMBEDDED_PORT_SPREAD), logger: logging.for('bench-db') });
-  return { url: database.url, close: async () => { await database.stop(); await logging.close(); } };
+  const database = await startEmbeddedPostgres({
+    dataRoot: dir,
+    port: EMBEDDED_PORT_BASE + Math.floor(Math.random() * EMBEDDED_PORT_SPREAD),
+    logger: logging.for('bench-db'),
+  });
+  return {
+    url: database.url,
+    close: async () => {
+      await database.stop();
+      await logging.close();
+    },
+  };
 }
 
 /** Whether this module is the script node was started with (a benchmark run on its own). */
@@ -61,17 +75,22 @@ export async function makeWorkRoot(): Promise<string> {
  * [--database-url URL] [--profile DIR] [--compiled]`) and prints its rows.
  */
 export async function runStandalone(benchmark: Benchmark): Promise<void> {
-  const { values } = parseArgs({ options: {
-    full: { type: 'boolean', default: false },
-    'database-url': { type: 'string' },
-    profile: { type: 'string' },
-    compiled: { type: 'boolean', default: false },
-  } });
+  const { values } = parseArgs({
+    options: {
+      full: { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+      profile: { type: 'string' },
+      compiled: { type: 'boolean', default: false },
+    },
+  });
   const workRoot = await makeWorkRoot();
   const server = await resolveServer({ flag: values['database-url'], env: process.env.DATABASE_URL, workRoot });
   try {
     const rows = await benchmark({
-      full: values.full, serverUrl: server.url, workRoot, profileDir: values.profile === undefined ? null : path.resolve(values.profile),
+      full: values.full,
+      serverUrl: server.url,
+      workRoot,
+      profileDir: values.profile === undefined ? null : path.resolve(values.profile),
       bin: values.compiled ? await buildCompiled(workRoot) : BIN,
       log: (line) => console.log(line),
     });

@@ -27,7 +27,19 @@ export function currentLoad(): number {
 
 /** A row for something that could not be measured, saying why. */
 export function placeholderRow(args: { readonly name: string; readonly reference: string; readonly target: string; readonly why: string }): BenchRow {
-  return { name: args.name, reference: args.reference, referenceValue: null, oursValue: null, unit: '', ratio: null, target: args.target, met: null, peakRssMiB: null, load: currentLoad(), notes: args.why };
+  return {
+    name: args.name,
+    reference: args.reference,
+    referenceValue: null,
+    oursValue: null,
+    unit: '',
+    ratio: null,
+    target: args.target,
+    met: null,
+    peakRssMiB: null,
+    load: currentLoad(),
+    notes: args.why,
+  };
 }
 
 export function median(values: readonly number[]): number {
@@ -52,11 +64,20 @@ function formatNumber(value: number | null): string {
 /** The harness table, as Markdown (also readable in a terminal). */
 export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['benchmark', 'reference', 'ref', 'ours', 'unit', 'ratio', 'target', 'met', 'peak RSS', 'load', 'notes'];
-  const lines = rows.map((row) => [
-    row.name, row.reference, formatNumber(row.referenceValue), formatNumber(row.oursValue), row.unit,
-    row.ratio === null ? '—' : `${row.ratio.toFixed(2)}×`, row.target,
-    row.met === null ? '—' : row.met ? 'met' : '**not met**',
-    row.peakRssMiB === null ? '—' : `${row.peakRssMiB} MiB`, row.load.toFixed(2), row.notes,
-  ].map((cell) => cell.replaceAll('|', '\\|')));
+  const lines = rows.map((row) =>
+    [
+      row.name,
+      row.reference,
+      formatNumber(row.referenceValue),
+      formatNumber(row.oursValue),
+      row.unit,
+      row.ratio === null ? '—' : `${row.ratio.toFixed(2)}×`,
+      row.target,
+      row.met === null ? '—' : row.met ? 'met' : '**not met**',
+      row.peakRssMiB === null ? '—' : `${row.peakRssMiB} MiB`,
+      row.load.toFixed(2),
+      row.notes,
+    ].map((cell) => cell.replaceAll('|', '\\|')),
+  );
   return [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

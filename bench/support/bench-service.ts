@@ -32,12 +32,26 @@ export interface BenchService {
  * The real service in its own process on a scratch database, with the bench customer created
  * through the CLI and the ingest domain smtp-source's recipient uses.
  */
-export async function startBenchService(context: BenchContext, args: { readonly name: string; readonly worker: boolean; readonly smtp?: boolean; readonly config?: Readonly<Record<string, unknown>>; readonly env?: Readonly<Record<string, string>>; readonly extraCustomers?: readonly string[] }): Promise<BenchService> {
+export async function startBenchService(
+  context: BenchContext,
+  args: {
+    readonly name: string;
+    readonly worker: boolean;
+    readonly smtp?: boolean;
+    readonly config?: Readonly<Record<string, unknown>>;
+    readonly env?: Readonly<Record<string, string>>;
+    readonly extraCustomers?: readonly string[];
+  },
+): Promise<BenchService> {
   const database = await createScratchDatabase(context.serverUrl);
   const workDir = path.join(context.workRoot, `${args.name}-${database.name}`);
   await mkdir(workDir, { recursive: true });
   const processArgs: ServiceProcessArgs = {
-    databaseUrl: database.url, workDir, smtp: args.smtp ?? true, worker: args.worker, bin: context.bin,
+    databaseUrl: database.url,
+    workDir,
+    smtp: args.smtp ?? true,
+    worker: args.worker,
+    bin: context.bin,
     config: {
       ...args.config,
       smtp: { ingestDomains: [BENCH_INGEST_DOMAIN], maxConnectionsPerAddress: BENCH_MAX_CONNECTIONS_PER_ADDRESS, ...(args.config?.smtp as object | undefined) },
@@ -54,7 +68,9 @@ export async function startBenchService(context: BenchContext, args: { readonly 
     throw error;
   }
   return {
-    get service() { return service; },
+    get service() {
+      return service;
+    },
     database,
     jobCounts: () => countJobs(database.url),
     async restart(restartArgs) {

@@ -17,7 +17,11 @@ export async function buildCompiled(workRoot: string): Promise<string> {
   await mkdir(path.join(root, 'bin'), { recursive: true });
   await new Promise<void>((resolve, reject) => {
     // Type errors in work in progress elsewhere do not stop tsc from emitting.
-    const child = spawn(process.execPath, [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', dist, '--sourceMap', 'false'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO, 'node_modules/typescript/bin/tsc'), '-p', path.join(REPO, 'tsconfig.build.json'), '--outDir', dist, '--sourceMap', 'false'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     child.once('error', reject);
     child.once('exit', () => resolve());
   });

@@ -33,7 +33,10 @@ export async function submitExportJob(bench: BenchService, archive: string): Pro
 export async function waitUntilRunning(bench: BenchService, jobId: string): Promise<void> {
   const deadline = Date.now() + EXPORT_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const status = await withAdmin(bench.database.url, async (client) => (await client.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0]?.status);
+    const status = await withAdmin(
+      bench.database.url,
+      async (client) => (await client.query<{ status: string }>('SELECT status FROM jobs WHERE id = $1', [jobId])).rows[0]?.status,
+    );
     if (status !== undefined && status !== 'queued' && status !== 'staging') return;
     await sleep(POLL_MS / 4);
   }
@@ -46,15 +49,35 @@ export async function waitForExportJob(bench: BenchService, jobId: string): Prom
   for (;;) {
     // The job's own timestamps are transaction start times (now()): finished_at is when the final
     // transaction began, before a long upsert committed. The events carry clock_timestamp().
-    const row = await withAdmin(bench.database.url, async (client) => (await client.query<{
-      status: string; stats: Record<string, unknown>; error_message: string | null; run_s: number | null; total_s: number | null;
-    }>(`SELECT j.status, j.stats, j.error_message,
+    const row = await withAdmin(
+      bench.database.url,
+      async (client) =>
+        (
+          await client.query<{
+            status: string;
+            stats: Record<string, unknown>;
+            error_message: string | null;
+            run_s: number | null;
+            total_s: number | null;
+          }>(
+            `SELECT j.status, j.stats, j.error_message,
           extract(epoch FROM f.at - (SELECT max(at) FROM job_events WHERE job_id = j.id AND kind = 'claimed'))::float8 AS run_s,
           extract(epoch FROM f.at - (SELECT min(at) FROM job_events WHERE job_id = j.id AND kind = 'staged'))::float8 AS total_s
         FROM jobs j LEFT JOIN LATERAL (SELECT max(at) AS at FROM job_events WHERE job_id = j.id AND kind = 'finished') f ON true
-        WHERE j.id = $1`, [jobId])).rows[0]);
+        WHERE j.id = $1`,
+            [jobId],
+          )
+        ).rows[0],
+    );
     if (row !== undefined && ['succeeded', 'failed', 'timed_out', 'cancelled'].includes(row.status)) {
-      return { jobId, status: row.status, runSeconds: row.run_s ?? Number.NaN, totalSeconds: row.total_s ?? Number.NaN, stats: row.stats, error: row.error_message };
+      return {
+        jobId,
+        status: row.status,
+        runSeconds: row.run_s ?? Number.NaN,
+        totalSeconds: row.total_s ?? Number.NaN,
+        stats: row.stats,
+        error: row.error_message,
+      };
     }
     if (Date.now() > deadline) throw new Error(`export job ${jobId} not finished after ${EXPORT_TIMEOUT_MS} ms (${row?.status ?? 'missing'})`);
     await sleep(POLL_MS);

@@ -12,7 +12,9 @@ function run(command: string, args: readonly string[]): string {
 
 /** The box a run happened on, as the benchmark plan's report template asks (one line per fact). */
 export async function describeMachine(serverUrl: string): Promise<string[]> {
-  const pg = await withAdmin(serverUrl, async (client) => (await client.query<{ version: string }>('SELECT version()')).rows[0]?.version ?? 'unknown').catch(() => 'unreachable');
+  const pg = await withAdmin(serverUrl, async (client) => (await client.query<{ version: string }>('SELECT version()')).rows[0]?.version ?? 'unknown').catch(
+    () => 'unreachable',
+  );
   const rootDevice = run('findmnt', ['-n', '-o', 'SOURCE,FSTYPE,OPTIONS', '--target', tmpdir()]);
   return [
     `cpu: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length} (${run('lscpu', []).match(/Hypervisor vendor:\s+(.+)/)?.[1] ?? 'bare metal'} VM)`,

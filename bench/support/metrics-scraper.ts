@@ -19,7 +19,10 @@ export interface MetricsScraper {
 export function scrapeMetrics(args: { readonly httpUrl: string; readonly intervalMs: number; readonly gauges: readonly string[] }): MetricsScraper {
   const values: Record<string, number[]> = Object.fromEntries(args.gauges.map((name) => [name, []]));
   let running = true;
-  const read = (): Promise<string> => fetch(`${args.httpUrl}/metrics`).then((response) => response.text()).catch(() => '');
+  const read = (): Promise<string> =>
+    fetch(`${args.httpUrl}/metrics`)
+      .then((response) => response.text())
+      .catch(() => '');
   const loop = (async () => {
     await read();
     while (running) {
@@ -64,9 +67,16 @@ export function scrapeEventLoopLag(args: { readonly httpUrl: string; readonly in
   };
 }
 
-export const MEMORY_GAUGES = ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes'] as const;
+export const MEMORY_GAUGES = [
+  'process_resident_memory_bytes',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_external_memory_bytes',
+] as const;
 
 /** The largest value of each memory gauge, in MiB: where a peak RSS went (JS heap, external buffers, the rest). */
 export function memoryPeaks(values: Record<string, number[]>): string {
-  return MEMORY_GAUGES.map((name) => `${name.replace(/^(process|nodejs)_/, '').replace(/_bytes$/, '')} ${Math.round(Math.max(0, ...(values[name] ?? [])) / 1024 ** 2)} MiB`).join(', ');
+  return MEMORY_GAUGES.map(
+    (name) => `${name.replace(/^(process|nodejs)_/, '').replace(/_bytes$/, '')} ${Math.round(Math.max(0, ...(values[name] ?? [])) / 1024 ** 2)} MiB`,
+  ).join(', ');
 }

@@ -32,8 +32,17 @@ export interface SmtpSourceResult {
 export function smtpSourceArgs(args: SmtpSourceArgs): string[] {
   return [
     ...(args.reuseConnections ? ['-d'] : []),
-    '-s', String(args.sessions), '-l', String(args.messageBytes), '-m', String(args.messages),
-    '-f', args.from, '-t', args.to, `127.0.0.1:${args.port}`,
+    '-s',
+    String(args.sessions),
+    '-l',
+    String(args.messageBytes),
+    '-m',
+    String(args.messages),
+    '-f',
+    args.from,
+    '-t',
+    args.to,
+    `127.0.0.1:${args.port}`,
   ];
 }
 
@@ -44,7 +53,9 @@ export async function runSmtpSource(args: SmtpSourceArgs): Promise<SmtpSourceRes
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
-    child.stderr.on('data', (chunk: Buffer) => { errors += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
     child.once('error', reject);
     child.once('exit', (exitCode) => resolve({ code: exitCode, stderr: errors }));
   });
@@ -68,7 +79,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   await sleep(SINK_START_MS);
   if (child.exitCode !== null || child.pid === undefined) throw new Error(`smtp-sink exited with ${child.exitCode}`);
   return {
-    port, pid: child.pid, command: `smtp-sink ${argv.join(' ')}`,
+    port,
+    pid: child.pid,
+    command: `smtp-sink ${argv.join(' ')}`,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

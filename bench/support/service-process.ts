@@ -53,9 +53,16 @@ export async function startServiceProcess(args: ServiceProcessArgs): Promise<Ser
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...args.env,
-    DATABASE_URL: args.databaseUrl, DP_CONFIG: configFile, DP_DATA_ROOT: dataRoot, DP_LOG_DIR: path.join(args.workDir, 'log'),
-    DP_LOG_LEVEL: args.logLevel ?? 'info', DP_HTTP_HOST: '127.0.0.1', DP_HTTP_PORT: String(httpPort),
-    DP_SMTP_ENABLED: String(args.smtp ?? true), DP_SMTP_HOST: '127.0.0.1', DP_SMTP_PORT: String(smtpPort),
+    DATABASE_URL: args.databaseUrl,
+    DP_CONFIG: configFile,
+    DP_DATA_ROOT: dataRoot,
+    DP_LOG_DIR: path.join(args.workDir, 'log'),
+    DP_LOG_LEVEL: args.logLevel ?? 'info',
+    DP_HTTP_HOST: '127.0.0.1',
+    DP_HTTP_PORT: String(httpPort),
+    DP_SMTP_ENABLED: String(args.smtp ?? true),
+    DP_SMTP_HOST: '127.0.0.1',
+    DP_SMTP_PORT: String(smtpPort),
     DP_WORKER_ENABLED: String(args.worker ?? true),
   };
   const bin = args.bin ?? BIN;
@@ -70,7 +77,10 @@ export async function startServiceProcess(args: ServiceProcessArgs): Promise<Ser
   };
   await waitForOutput(child, 'DataProcessor listening');
   return {
-    pid, httpUrl: `http://127.0.0.1:${httpPort}`, smtpPort, dataRoot,
+    pid,
+    httpUrl: `http://127.0.0.1:${httpPort}`,
+    smtpPort,
+    dataRoot,
     peakRssMiB: peak,
     cli: runCli,
     async stop() {
@@ -121,8 +131,12 @@ export function runNode(args: readonly string[], env: NodeJS.ProcessEnv): Promis
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`))));
   });

@@ -46,11 +46,19 @@ export function summarizeCpuProfile(profile: CpuProfile, top: number): string {
   }
   const busyUs = totalUs - (byOwner.get('(idle)') ?? 0);
   const line = (label: string, us: number): string => `${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / busyUs).toFixed(1).padStart(5)} %  ${label}`;
-  const sorted = (map: Map<string, number>): Array<[string, number]> => [...map].filter(([label]) => !label.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top);
+  const sorted = (map: Map<string, number>): Array<[string, number]> =>
+    [...map]
+      .filter(([label]) => !label.startsWith('(idle)'))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top);
   return [
     `profile: ${(totalUs / 1e6).toFixed(1)} s, busy (not idle) ${(busyUs / 1e6).toFixed(1)} s; percentages are of busy time`,
-    '', 'self time by package / file:', ...sorted(byOwner).map(([label, us]) => line(label, us)),
-    '', 'self time by function:', ...sorted(byFunction).map(([label, us]) => line(label, us)),
+    '',
+    'self time by package / file:',
+    ...sorted(byOwner).map(([label, us]) => line(label, us)),
+    '',
+    'self time by function:',
+    ...sorted(byFunction).map(([label, us]) => line(label, us)),
   ].join('\n');
 }
 

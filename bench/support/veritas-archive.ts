@@ -17,7 +17,13 @@ const CHUNK_BYTES = 1024 * 1024;
  */
 export async function buildVeritasExport(args: { readonly jobs: number; readonly workRoot: string }): Promise<string> {
   const archive = path.join(args.workRoot, `veritas-${args.jobs}.tar.gz`);
-  if (await access(archive).then(() => true, () => false)) return archive;
+  if (
+    await access(archive).then(
+      () => true,
+      () => false,
+    )
+  )
+    return archive;
   const scratch = path.join(args.workRoot, `veritas-${args.jobs}-src`);
   const source = path.join(scratch, 'fixture');
   const folder = path.join(scratch, EXPORT_FOLDER);

@@ -19,7 +19,12 @@ function print(value: unknown): void {
  * `customer disable|enable <slug>` and `customer purge <slug> [--confirm TOKEN]`: the CLI side of
  * DELETE /customers/:slug. Without --confirm, purge is the dry run (counts and the token).
  */
-export async function customerLifecycleCommand(sub: 'disable' | 'enable' | 'purge', args: readonly string[], withDatabase: WithDatabase, dataRoot: string): Promise<number> {
+export async function customerLifecycleCommand(
+  sub: 'disable' | 'enable' | 'purge',
+  args: readonly string[],
+  withDatabase: WithDatabase,
+  dataRoot: string,
+): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { confirm: { type: 'string' } } });
   const slug = positionals[0];
   if (slug === undefined) throw new UsageError(`customer ${sub} needs the slug`);
@@ -34,9 +39,11 @@ export async function customerLifecycleCommand(sub: 'disable' | 'enable' | 'purg
       const plan = await planOffboarding({ db, dataRoot }, slug);
       if (plan === undefined) throw new UsageError(`no customer "${slug}"`);
       print({ ...plan, dryRun: true });
-      process.stderr.write(plan.disabled
-        ? `to remove all of this: dataprocessor customer purge ${slug} --confirm ${plan.token}\n`
-        : `disable the customer first (dataprocessor customer disable ${slug}), then dry-run again\n`);
+      process.stderr.write(
+        plan.disabled
+          ? `to remove all of this: dataprocessor customer purge ${slug} --confirm ${plan.token}\n`
+          : `disable the customer first (dataprocessor customer disable ${slug}), then dry-run again\n`,
+      );
       return 0;
     }
     const result = await purgeCustomer({ db, dataRoot }, { slug, token: values.confirm });
@@ -64,9 +71,16 @@ export async function holdCommand(command: 'hold' | 'release', args: readonly st
       return 0;
     });
   }
-  const { values } = parseArgs({ args: [...args], options: {
-    customer: { type: 'string' }, category: { type: 'string' }, type: { type: 'string' }, group: { type: 'string' }, reason: { type: 'string' },
-  } });
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      customer: { type: 'string' },
+      category: { type: 'string' },
+      type: { type: 'string' },
+      group: { type: 'string' },
+      reason: { type: 'string' },
+    },
+  });
   if ([values.customer, values.category, values.type, values.group].every((value) => value === undefined)) {
     throw new UsageError('hold needs at least one of --customer, --category, --type, --group');
   }

@@ -19,46 +19,60 @@ const moduleSettingsSchema = z.strictObject({
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256 of the password)');
 
 /** The embedded SMTP listener (src/smtp); every key is documented in docs/configuration.md. */
-const smtpSchema = z.strictObject({
-  enabled: z.boolean(),
-  host: z.string().min(1),
-  port,
-  /** Name in the 220 greeting and the EHLO reply; null = nodeName (the host name). */
-  hostname: z.string().min(1).max(255).regex(/^[A-Za-z0-9.-]+$/, 'must be a host name').nullable(),
-  maxMessageBytes: positiveInt,
-  maxClients: positiveInt,
-  /** Simultaneous connections from one client address (trusted relays are exempt). */
-  maxConnectionsPerAddress: positiveInt,
-  maxRecipients: positiveInt.max(1000),
-  /** Domains whose `<slug>@` and `<anything>+<slug>@` addresses route to customers. */
-  ingestDomains: z.array(z.string().min(1)),
-  disableReverseLookup: z.boolean(),
-  /** Idle time allowed while the server waits for the client. */
-  socketTimeoutSeconds: positiveInt,
-  /** In DATA: waiting time allowed for each 1,000 bytes of the message (a byte trickle counts as idle). */
-  dataIdleSeconds: positiveInt,
-  /** Wall-clock cap of one connection, however active (a 1-byte trickle resets the idle timeout). */
-  sessionMaxSeconds: positiveInt,
-  /** How long the customer list used for RCPT TO is reused; 0 reads it for every recipient. */
-  customerCacheSeconds: z.number().nonnegative(),
-  /** Client addresses (e.g. the local Postfix) allowed XCLIENT/XFORWARD to pass on the original client. */
-  trustedRelays: z.array(z.string().min(1)),
-  /** STARTTLS is offered only when both files are set. */
-  tls: z.strictObject({ certFile: z.string().min(1).nullable(), keyFile: z.string().min(1).nullable() }),
-  /** Optional AUTH (after STARTTLS). A user bound to a customer may deliver only to that customer. */
-  auth: z.strictObject({
+const smtpSchema = z
+  .strictObject({
     enabled: z.boolean(),
-    users: z.array(z.strictObject({ username: z.string().min(1).max(255), passwordSha256: sha256Hex, customer: z.string().min(1).nullable() })),
-  }),
-}).refine((smtp) => (smtp.tls.certFile === null) === (smtp.tls.keyFile === null), {
-  message: 'tls.certFile and tls.keyFile must be set together', path: ['tls'],
-}).refine((smtp) => !smtp.auth.enabled || smtp.tls.certFile !== null, {
-  message: 'auth needs STARTTLS: set tls.certFile and tls.keyFile (passwords never travel in clear text)', path: ['auth', 'enabled'],
-});
+    host: z.string().min(1),
+    port,
+    /** Name in the 220 greeting and the EHLO reply; null = nodeName (the host name). */
+    hostname: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9.-]+$/, 'must be a host name')
+      .nullable(),
+    maxMessageBytes: positiveInt,
+    maxClients: positiveInt,
+    /** Simultaneous connections from one client address (trusted relays are exempt). */
+    maxConnectionsPerAddress: positiveInt,
+    maxRecipients: positiveInt.max(1000),
+    /** Domains whose `<slug>@` and `<anything>+<slug>@` addresses route to customers. */
+    ingestDomains: z.array(z.string().min(1)),
+    disableReverseLookup: z.boolean(),
+    /** Idle time allowed while the server waits for the client. */
+    socketTimeoutSeconds: positiveInt,
+    /** In DATA: waiting time allowed for each 1,000 bytes of the message (a byte trickle counts as idle). */
+    dataIdleSeconds: positiveInt,
+    /** Wall-clock cap of one connection, however active (a 1-byte trickle resets the idle timeout). */
+    sessionMaxSeconds: positiveInt,
+    /** How long the customer list used for RCPT TO is reused; 0 reads it for every recipient. */
+    customerCacheSeconds: z.number().nonnegative(),
+    /** Client addresses (e.g. the local Postfix) allowed XCLIENT/XFORWARD to pass on the original client. */
+    trustedRelays: z.array(z.string().min(1)),
+    /** STARTTLS is offered only when both files are set. */
+    tls: z.strictObject({ certFile: z.string().min(1).nullable(), keyFile: z.string().min(1).nullable() }),
+    /** Optional AUTH (after STARTTLS). A user bound to a customer may deliver only to that customer. */
+    auth: z.strictObject({
+      enabled: z.boolean(),
+      users: z.array(z.strictObject({ username: z.string().min(1).max(255), passwordSha256: sha256Hex, customer: z.string().min(1).nullable() })),
+    }),
+  })
+  .refine((smtp) => (smtp.tls.certFile === null) === (smtp.tls.keyFile === null), {
+    message: 'tls.certFile and tls.keyFile must be set together',
+    path: ['tls'],
+  })
+  .refine((smtp) => !smtp.auth.enabled || smtp.tls.certFile !== null, {
+    message: 'auth needs STARTTLS: set tls.certFile and tls.keyFile (passwords never travel in clear text)',
+    path: ['auth', 'enabled'],
+  });
 
 const moduleSegment = z.string().regex(/^[a-z0-9_]+$/, 'must be lower-case letters, digits and _');
 /** AWS lets buckets be 3–63 characters; MinIO and Ceph follow the same rule. */
-const bucketName = z.string().min(3).max(63).regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be a bucket name (lower-case letters, digits, . and -)');
+const bucketName = z
+  .string()
+  .min(3)
+  .max(63)
+  .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be a bucket name (lower-case letters, digits, . and -)');
 
 /** Uploads through an S3-compatible store (src/s3events); every key is documented in docs/configuration.md. */
 const s3Schema = z.strictObject({
@@ -69,14 +83,20 @@ const s3Schema = z.strictObject({
   /** Path-style URLs (`endpoint/bucket/key`), which MinIO and most self-hosted stores need. */
   forcePathStyle: z.boolean(),
   /** Bucket (and optional key prefix) → module; keys below are `<customer>/<grid>/<file>`. */
-  routes: z.array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() }))
+  routes: z
+    .array(z.strictObject({ bucket: bucketName, category: moduleSegment, type: moduleSegment, prefix: z.string().min(1).max(512).exactOptional() }))
     // Two routes for one bucket and prefix would send its objects to whichever comes first.
     .superRefine((routes, ctx) => {
       const seen = new Map<string, number>();
       routes.forEach((route, index) => {
         const where = `${route.bucket}/${(route.prefix ?? '').replace(/^\/+|\/+$/g, '')}`;
         const first = seen.get(where);
-        if (first !== undefined) ctx.addIssue({ code: 'custom', path: [index], message: `routes ${first} and ${index} both map bucket "${route.bucket}" prefix "${route.prefix ?? ''}": give each bucket and prefix one module` });
+        if (first !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `routes ${first} and ${index} both map bucket "${route.bucket}" prefix "${route.prefix ?? ''}": give each bucket and prefix one module`,
+          });
         else seen.set(where, index);
       });
     }),
@@ -169,24 +189,30 @@ export const configSchema = z.strictObject({
   spool: z.strictObject({
     enabled: z.boolean(),
     /** Messages up to this size are held in memory and spooled; larger ones are streamed into their folder. */
-    maxArrivalBytes: z.number().int().nonnegative().max(16 * 1024 * 1024),
+    maxArrivalBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(16 * 1024 * 1024),
     /** Acknowledged arrivals whose folders are not written yet; beyond it new ones take the folder path. */
     maxBacklog: positiveInt,
   }),
   s3: s3Schema,
   uploads: uploadsSchema,
-  worker: z.strictObject({
-    enabled: z.boolean(),
-    concurrency: positiveInt.max(64),
-    pollIntervalMs: positiveInt,
-    leaseSeconds: positiveInt.max(3600),
-    heartbeatSeconds: positiveInt.max(1800),
-    maxAttempts: positiveInt.max(100),
-    backoffBaseSeconds: z.number().positive(),
-    backoffMaxSeconds: z.number().positive(),
-  }).refine((w) => w.heartbeatSeconds * 2 <= w.leaseSeconds, {
-    message: 'heartbeatSeconds must be at most half of leaseSeconds, or leases expire while a job runs',
-  }),
+  worker: z
+    .strictObject({
+      enabled: z.boolean(),
+      concurrency: positiveInt.max(64),
+      pollIntervalMs: positiveInt,
+      leaseSeconds: positiveInt.max(3600),
+      heartbeatSeconds: positiveInt.max(1800),
+      maxAttempts: positiveInt.max(100),
+      backoffBaseSeconds: z.number().positive(),
+      backoffMaxSeconds: z.number().positive(),
+    })
+    .refine((w) => w.heartbeatSeconds * 2 <= w.leaseSeconds, {
+      message: 'heartbeatSeconds must be at most half of leaseSeconds, or leases expire while a job runs',
+    }),
   sweeper: z.strictObject({ intervalSeconds: positiveInt }),
   jobs: z.strictObject({ defaultTimeoutSeconds: positiveInt.max(MAX_TIMEOUT_SECONDS) }),
   modules: z.record(z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'module keys are "<category>/<type>"'), moduleSettingsSchema),
@@ -211,10 +237,12 @@ type ParsedConfig = z.infer<typeof configSchema>;
  * depends on another value applied once, so nothing after start-up writes `?? default`: the log
  * folder, the node, and the upload limits that fall back to the S3 ones.
  */
-export type Config = Readonly<Omit<ParsedConfig, 'logDir' | 'nodeName' | 'uploads'> & {
-  logDir: string;
-  node: NodeIdentity;
-  uploads: Readonly<Omit<ParsedConfig['uploads'], 'maxBytes'> & { maxBytes: number }>;
-}>;
+export type Config = Readonly<
+  Omit<ParsedConfig, 'logDir' | 'nodeName' | 'uploads'> & {
+    logDir: string;
+    node: NodeIdentity;
+    uploads: Readonly<Omit<ParsedConfig['uploads'], 'maxBytes'> & { maxBytes: number }>;
+  }
+>;
 export type ModuleSettings = z.infer<typeof moduleSettingsSchema>;
 export type ArchiveMode = (typeof ARCHIVE_MODES)[number];

@@ -25,11 +25,18 @@ export const RETENTION_KINDS = ['inbox', 'archive', 'jobs', 'failedArrivals', 'u
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
 
 const retentionWindowsSchema = z.strictObject(windowShape);
-const retentionOverrideSchema = z.strictObject({
-  customer: z.string().min(1).max(63).exactOptional(),
-  module: z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'must be "<category>/<type>"').exactOptional(),
-  ...Object.fromEntries(Object.entries(windowShape).map(([key, schema]) => [key, schema.exactOptional()])) as { [K in keyof typeof windowShape]: ReturnType<(typeof windowShape)[K]['exactOptional']> },
-}).refine((rule) => rule.customer !== undefined || rule.module !== undefined, { message: 'an override names a customer, a module or both' });
+const retentionOverrideSchema = z
+  .strictObject({
+    customer: z.string().min(1).max(63).exactOptional(),
+    module: z
+      .string()
+      .regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'must be "<category>/<type>"')
+      .exactOptional(),
+    ...(Object.fromEntries(Object.entries(windowShape).map(([key, schema]) => [key, schema.exactOptional()])) as {
+      [K in keyof typeof windowShape]: ReturnType<(typeof windowShape)[K]['exactOptional']>;
+    }),
+  })
+  .refine((rule) => rule.customer !== undefined || rule.module !== undefined, { message: 'an override names a customer, a module or both' });
 
 /**
  * `retention`: how long each kind of data is kept, with overrides per customer and module
@@ -38,7 +45,11 @@ const retentionOverrideSchema = z.strictObject({
 export const retentionSchema = z.strictObject({
   /** Runs the purge inside the service on its schedule; the CLI and API run it on request either way. */
   enabled: z.boolean(),
-  intervalSeconds: z.number().int().positive().max(7 * 24 * 3600),
+  intervalSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600),
   /** Jobs handled per transaction: bounds the locks and the I/O of each step. */
   batchSize: z.number().int().positive().max(10_000),
   /** Rest between batches, so a purge never saturates the disk that accepts mail. */

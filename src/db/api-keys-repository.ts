@@ -20,14 +20,21 @@ export interface ApiKeyIdentity {
   readonly customerDisabled: boolean;
 }
 
-export async function createApiKey(db: Kysely<Database>, args: { readonly customerId: string | null; readonly label: string; readonly key?: string }): Promise<{ key: string; id: string }> {
+export async function createApiKey(
+  db: Kysely<Database>,
+  args: { readonly customerId: string | null; readonly label: string; readonly key?: string },
+): Promise<{ key: string; id: string }> {
   const key = args.key ?? `${KEY_PREFIX}${randomBytes(KEY_BYTES).toString('base64url')}`;
-  const row = await db.insertInto('api_keys').values({
-    key_hash: hashApiKey(key),
-    customer_id: args.customerId,
-    role: args.customerId === null ? 'admin' : 'customer',
-    label: args.label,
-  }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('api_keys')
+    .values({
+      key_hash: hashApiKey(key),
+      customer_id: args.customerId,
+      role: args.customerId === null ? 'admin' : 'customer',
+      label: args.label,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return { key, id: row.id };
 }
 
@@ -38,9 +45,12 @@ export async function createApiKey(db: Kysely<Database>, args: { readonly custom
  */
 export async function findActiveApiKey(db: Kysely<Database>, presentedKey: string): Promise<ApiKeyIdentity | undefined> {
   const presentedHash = hashApiKey(presentedKey);
-  const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+  const row = await db
+    .selectFrom('api_keys')
+    .leftJoin('customers', 'customers.id', 'api_keys.customer_id')
     .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.key_hash', 'customers.slug', 'customers.disabled_at'])
-    .where('api_keys.key_hash', '=', presentedHash).where('api_keys.revoked_at', 'is', null)
+    .where('api_keys.key_hash', '=', presentedHash)
+    .where('api_keys.revoked_at', 'is', null)
     .executeTakeFirst();
   if (row === undefined || !digestsEqual(row.key_hash, presentedHash)) return undefined;
   return { keyId: row.id, role: row.role, customer: row.slug ?? null, label: row.label, customerDisabled: row.disabled_at != null };
@@ -64,20 +74,34 @@ export interface ApiKeyInfo {
 }
 
 export async function listApiKeys(db: Kysely<Database>, args: { readonly customerId?: string; readonly includeRevoked?: boolean } = {}): Promise<ApiKeyInfo[]> {
-  let query = db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+  let query = db
+    .selectFrom('api_keys')
+    .leftJoin('customers', 'customers.id', 'api_keys.customer_id')
     .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.created_at', 'api_keys.revoked_at', 'customers.slug']);
   if (args.customerId !== undefined) query = query.where('api_keys.customer_id', '=', args.customerId);
   if (args.includeRevoked !== true) query = query.where('api_keys.revoked_at', 'is', null);
   const rows = await query.orderBy('api_keys.id').execute();
-  return rows.map((row) => ({ id: row.id, role: row.role, customer: row.slug ?? null, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at }));
+  return rows.map((row) => ({
+    id: row.id,
+    role: row.role,
+    customer: row.slug ?? null,
+    label: row.label,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  }));
 }
 
 export async function findApiKeyById(db: Kysely<Database>, id: string): Promise<ApiKeyInfo | undefined> {
   if (!/^\d{1,18}$/.test(id)) return undefined;
-  const row = await db.selectFrom('api_keys').leftJoin('customers', 'customers.id', 'api_keys.customer_id')
+  const row = await db
+    .selectFrom('api_keys')
+    .leftJoin('customers', 'customers.id', 'api_keys.customer_id')
     .select(['api_keys.id', 'api_keys.role', 'api_keys.label', 'api_keys.created_at', 'api_keys.revoked_at', 'customers.slug'])
-    .where('api_keys.id', '=', id).executeTakeFirst();
-  return row === undefined ? undefined : { id: row.id, role: row.role, customer: row.slug ?? null, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at };
+    .where('api_keys.id', '=', id)
+    .executeTakeFirst();
+  return row === undefined
+    ? undefined
+    : { id: row.id, role: row.role, customer: row.slug ?? null, label: row.label, createdAt: row.created_at, revokedAt: row.revoked_at };
 }
 
 export async function hasApiKeyHash(db: Kysely<Database>, key: string): Promise<boolean> {
@@ -86,14 +110,24 @@ export async function hasApiKeyHash(db: Kysely<Database>, key: string): Promise<
 }
 
 export async function countActiveAdminKeys(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('api_keys').select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('role', '=', 'admin').where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('role', '=', 'admin')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
 /** Revocation takes effect on the next request: every request looks the key up again. */
 export async function revokeApiKey(db: Kysely<Database>, id: string): Promise<boolean> {
   if (!/^\d{1,18}$/.test(id)) return false;
-  const row = await db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returning('id').executeTakeFirst();
+  const row = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: new Date() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
   return row !== undefined;
 }

@@ -34,17 +34,25 @@ export async function listCustomers(db: Kysely<Database>): Promise<CustomerRow[]
  * Adds a customer unless the slug is taken; undefined means it was (the API answers 409). Throws
  * `ROUTE_TAKEN` when one of its routes is another customer's.
  */
-export async function addCustomerIfNew(db: Kysely<Database>, customer: CustomerChanges & { readonly slug: string; readonly name: string }, options: RouteCheckOptions = {}): Promise<CustomerRow | undefined> {
+export async function addCustomerIfNew(
+  db: Kysely<Database>,
+  customer: CustomerChanges & { readonly slug: string; readonly name: string },
+  options: RouteCheckOptions = {},
+): Promise<CustomerRow | undefined> {
   return writeCustomer(db, customer.slug, options, async (trx) => {
     const taken = await trx.selectFrom('customers').select('id').where('slug', '=', customer.slug).executeTakeFirst();
     if (taken !== undefined) return undefined;
-    return trx.insertInto('customers').values({
-      slug: customer.slug,
-      name: customer.name,
-      ingest_addresses: [...(customer.ingestAddresses ?? [])],
-      allowed_senders: [...(customer.allowedSenders ?? [])],
-      s3_prefixes: [...(customer.s3Prefixes ?? [])],
-    }).returningAll().executeTakeFirstOrThrow();
+    return trx
+      .insertInto('customers')
+      .values({
+        slug: customer.slug,
+        name: customer.name,
+        ingest_addresses: [...(customer.ingestAddresses ?? [])],
+        allowed_senders: [...(customer.allowedSenders ?? [])],
+        s3_prefixes: [...(customer.s3Prefixes ?? [])],
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   });
 }
 
@@ -59,15 +67,27 @@ export interface CustomerChanges {
 }
 
 /** Changes a customer; undefined when there is none. Throws `ROUTE_TAKEN` when a new route is another customer's. */
-export async function updateCustomer(db: Kysely<Database>, slug: string, changes: CustomerChanges, options: RouteCheckOptions = {}): Promise<CustomerRow | undefined> {
-  return writeCustomer(db, slug, options, (trx) => trx.updateTable('customers').set({
-    updated_at: new Date(),
-    ...(changes.name === undefined ? {} : { name: changes.name }),
-    ...(changes.ingestAddresses === undefined ? {} : { ingest_addresses: [...changes.ingestAddresses] }),
-    ...(changes.allowedSenders === undefined ? {} : { allowed_senders: [...changes.allowedSenders] }),
-    ...(changes.s3Prefixes === undefined ? {} : { s3_prefixes: [...changes.s3Prefixes] }),
-    ...(changes.disabled === undefined ? {} : { disabled_at: changes.disabled ? sql<Date>`coalesce(disabled_at, now())` : null }),
-  }).where('slug', '=', slug).returningAll().executeTakeFirst());
+export async function updateCustomer(
+  db: Kysely<Database>,
+  slug: string,
+  changes: CustomerChanges,
+  options: RouteCheckOptions = {},
+): Promise<CustomerRow | undefined> {
+  return writeCustomer(db, slug, options, (trx) =>
+    trx
+      .updateTable('customers')
+      .set({
+        updated_at: new Date(),
+        ...(changes.name === undefined ? {} : { name: changes.name }),
+        ...(changes.ingestAddresses === undefined ? {} : { ingest_addresses: [...changes.ingestAddresses] }),
+        ...(changes.allowedSenders === undefined ? {} : { allowed_senders: [...changes.allowedSenders] }),
+        ...(changes.s3Prefixes === undefined ? {} : { s3_prefixes: [...changes.s3Prefixes] }),
+        ...(changes.disabled === undefined ? {} : { disabled_at: changes.disabled ? sql<Date>`coalesce(disabled_at, now())` : null }),
+      })
+      .where('slug', '=', slug)
+      .returningAll()
+      .executeTakeFirst(),
+  );
 }
 
 export interface RouteCheckOptions {
@@ -113,7 +133,9 @@ async function writeCustomer(
     });
   } catch (error) {
     if ((error as { code?: unknown }).code === UNIQUE_VIOLATION && (error as { constraint?: unknown }).constraint === 'customer_routes_pkey') {
-      throw new IngestError('ROUTE_TAKEN', `a route of customer "${slug}" was just given to another customer; look at the customers and try again`, { cause: error });
+      throw new IngestError('ROUTE_TAKEN', `a route of customer "${slug}" was just given to another customer; look at the customers and try again`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -130,8 +152,9 @@ function routeTaken(slug: string, clash: RouteClash, row: CustomerRow): IngestEr
     const index = row.ingest_addresses.findIndex((address) => normalizeAddress(address) === clash.route);
     if (index >= 0) field = `ingestAddresses.${index}`;
   }
-  const message = field === 'slug'
-    ? `slug: mail to ${JSON.stringify(clash.route)} would reach "${slug}" by its slug, but that address is routed to customer ${holderText}`
-    : `${field}: ${JSON.stringify(clash.route)} is already routed to customer ${holderText}`;
+  const message =
+    field === 'slug'
+      ? `slug: mail to ${JSON.stringify(clash.route)} would reach "${slug}" by its slug, but that address is routed to customer ${holderText}`
+      : `${field}: ${JSON.stringify(clash.route)} is already routed to customer ${holderText}`;
   return new IngestError('ROUTE_TAKEN', message, { details: { field, route: clash.route, holders } });
 }

@@ -18,9 +18,13 @@ export async function embeddedDatabaseUrl(args: { readonly dataRoot: string; rea
   try {
     password = (await readFile(passwordFile, 'utf8')).trim();
   } catch (error) {
-    throw new IngestError('EMBEDDED_DATABASE_UNAVAILABLE', `no DATABASE_URL and the embedded database's ${passwordFile} cannot be read (${(error as { code?: string }).code ?? 'error'}): start "dataprocessor serve" with this data root first, or run as its user`, {
-      cause: error,
-    });
+    throw new IngestError(
+      'EMBEDDED_DATABASE_UNAVAILABLE',
+      `no DATABASE_URL and the embedded database's ${passwordFile} cannot be read (${(error as { code?: string }).code ?? 'error'}): start "dataprocessor serve" with this data root first, or run as its user`,
+      {
+        cause: error,
+      },
+    );
   }
   return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${args.port}/${EMBEDDED_DATABASE_NAME}`;
 }

@@ -41,7 +41,12 @@ export async function startEmbeddedPostgres(args: {
   await mkdir(args.dataRoot, { recursive: true });
   const password = await readOrCreatePassword(path.join(args.dataRoot, 'pg-password'));
   const account = await serverAccount();
-  const binaries = await reachablePostgresBinaries({ binaries: args.binaries ?? await installedPostgresBinaries(), account, reachableRoot, logger: args.logger });
+  const binaries = await reachablePostgresBinaries({
+    binaries: args.binaries ?? (await installedPostgresBinaries()),
+    account,
+    reachableRoot,
+    logger: args.logger,
+  });
   const databaseDir = await clusterFolder({ dataRoot: args.dataRoot, account, reachableRoot, logger: args.logger });
   const run = { binaries, account, databaseDir, logger: args.logger };
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
@@ -50,7 +55,9 @@ export async function startEmbeddedPostgres(args: {
   }
   await stopStaleServer(databaseDir, args.logger);
   const server = await startServer({ ...run, port: args.port }).catch((error: unknown) => {
-    throw new Error(`embedded PostgreSQL did not start on 127.0.0.1:${args.port} (is the port in use?): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `embedded PostgreSQL did not start on 127.0.0.1:${args.port} (is the port in use?): ${error instanceof Error ? error.message : String(error)}`,
+    );
   });
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${args.port}/${DATABASE_NAME}`;
   try {
@@ -70,9 +77,17 @@ export async function startEmbeddedPostgres(args: {
  * then on: a cluster must never be swapped for a new, empty one because a folder's permissions
  * changed (no customers would mean 5xx for every recipient).
  */
-async function clusterFolder(args: { readonly dataRoot: string; readonly account: ServerAccount | undefined; readonly reachableRoot: string; readonly logger: Logger }): Promise<string> {
+async function clusterFolder(args: {
+  readonly dataRoot: string;
+  readonly account: ServerAccount | undefined;
+  readonly reachableRoot: string;
+  readonly logger: Logger;
+}): Promise<string> {
   const locationFile = path.join(args.dataRoot, 'pg-location');
-  const recorded = await readFile(locationFile, 'utf8').then((text) => text.trim(), () => undefined);
+  const recorded = await readFile(locationFile, 'utf8').then(
+    (text) => text.trim(),
+    () => undefined,
+  );
   const inDataRoot = path.join(args.dataRoot, 'pg');
   let databaseDir: string;
   if (recorded !== undefined && recorded !== '') {
@@ -80,17 +95,25 @@ async function clusterFolder(args: { readonly dataRoot: string; readonly account
   } else if (existsSync(path.join(inDataRoot, 'PG_VERSION')) || canReach(args.account, args.dataRoot)) {
     databaseDir = inDataRoot;
   } else {
-    const id = createHash('sha256').update(await realpath(args.dataRoot)).digest('hex').slice(0, 16);
+    const id = createHash('sha256')
+      .update(await realpath(args.dataRoot))
+      .digest('hex')
+      .slice(0, 16);
     await mkdir(path.join(args.reachableRoot, 'clusters'), { recursive: true, mode: 0o755 });
     databaseDir = path.join(args.reachableRoot, 'clusters', id);
   }
   if (databaseDir !== inDataRoot) {
-    args.logger.info(`embedded PostgreSQL keeps its cluster in ${databaseDir} (the "postgres" account cannot reach ${args.dataRoot}; recorded in ${locationFile})`, { databaseDir });
+    args.logger.info(
+      `embedded PostgreSQL keeps its cluster in ${databaseDir} (the "postgres" account cannot reach ${args.dataRoot}; recorded in ${locationFile})`,
+      { databaseDir },
+    );
   }
   await mkdir(databaseDir, { recursive: true, mode: 0o700 });
   if (args.account !== undefined) await chown(databaseDir, args.account.uid, args.account.gid);
   if (!canReach(args.account, databaseDir)) {
-    throw new Error(`the "postgres" account cannot reach the embedded PostgreSQL cluster in ${databaseDir}: make its parent folders reachable (chmod o+x), or set DATABASE_URL`);
+    throw new Error(
+      `the "postgres" account cannot reach the embedded PostgreSQL cluster in ${databaseDir}: make its parent folders reachable (chmod o+x), or set DATABASE_URL`,
+    );
   }
   if (recorded === undefined) await writeFile(locationFile, `${databaseDir}\n`, { mode: 0o600 });
   return databaseDir;

@@ -9,7 +9,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * statement. Fenced on `unclassified`, the one state no worker claims, so no run can start first.
  * Returns undefined when the job is no longer unclassified (someone acted on it already).
  */
-export async function failUnclassifiedJob(db: Db, args: { readonly jobId: string; readonly code: string; readonly message: string }): Promise<JobRow | undefined> {
+export async function failUnclassifiedJob(
+  db: Db,
+  args: { readonly jobId: string; readonly code: string; readonly message: string },
+): Promise<JobRow | undefined> {
   const result = await sql<JobRow>`
     WITH failed AS (
       UPDATE jobs SET status = 'failed', error_code = ${args.code}, error_message = ${args.message},

@@ -26,10 +26,18 @@ export async function addHold(db: Kysely<Database>, args: HoldScope & { readonly
     if (args.customer !== undefined && (await trx.selectFrom('customers').select('id').where('slug', '=', args.customer).executeTakeFirst()) === undefined) {
       throw new IngestError('CUSTOMER_UNKNOWN', `customer: no customer "${args.customer}"`, { expose: true });
     }
-    const hold = await trx.insertInto('holds').values({
-      customer: args.customer ?? null, category: args.category ?? null, type: args.type ?? null, group_name: args.group ?? null,
-      reason: args.reason, created_by: args.createdBy,
-    }).returningAll().executeTakeFirstOrThrow();
+    const hold = await trx
+      .insertInto('holds')
+      .values({
+        customer: args.customer ?? null,
+        category: args.category ?? null,
+        type: args.type ?? null,
+        group_name: args.group ?? null,
+        reason: args.reason,
+        created_by: args.createdBy,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
     await sql`
       WITH held AS (
         UPDATE jobs SET status = 'held', updated_at = now()
@@ -37,7 +45,9 @@ export async function addHold(db: Kysely<Database>, args: HoldScope & { readonly
         RETURNING id
       )
       INSERT INTO job_events (job_id, kind, status, message, data)
-      SELECT id, 'held', 'held', ${`held by hold ${hold.id}${args.reason === '' ? '' : `: ${args.reason}`}`}, ${JSON.stringify({ holdId: hold.id })}::jsonb FROM held`.execute(trx);
+      SELECT id, 'held', 'held', ${`held by hold ${hold.id}${args.reason === '' ? '' : `: ${args.reason}`}`}, ${JSON.stringify({ holdId: hold.id })}::jsonb FROM held`.execute(
+      trx,
+    );
     return { hold, heldJobs: await countHeldJobs(trx, hold) };
   });
 }
@@ -59,7 +69,10 @@ export async function findHold(db: Kysely<Database>, id: string): Promise<HoldWi
  * a retry still waiting for its backoff keeps its later time). A job another hold still matches
  * stays held (the trigger sees to it). Undefined when there is no such hold.
  */
-export async function releaseHold(db: Kysely<Database>, args: { readonly id: string; readonly releasedBy: string }): Promise<{ hold: HoldRow; released: number } | undefined> {
+export async function releaseHold(
+  db: Kysely<Database>,
+  args: { readonly id: string; readonly releasedBy: string },
+): Promise<{ hold: HoldRow; released: number } | undefined> {
   if (!/^\d{1,18}$/.test(args.id)) return undefined;
   return db.transaction().execute(async (trx) => {
     // The DELETE waits for jobs being queued under this hold right now (they lock it): the

@@ -10,7 +10,10 @@ type Db = Kysely<Database> | Transaction<Database>;
  * Without a shared data root a node only takes the jobs it staged, since only it can read them;
  * and a worker only takes jobs of modules it has (a rolling deploy leaves the others queued).
  */
-export async function claimNextJob(db: Db, args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number; readonly moduleKeys: readonly string[] }): Promise<JobRow | undefined> {
+export async function claimNextJob(
+  db: Db,
+  args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number; readonly moduleKeys: readonly string[] },
+): Promise<JobRow | undefined> {
   if (args.moduleKeys.length === 0) return undefined;
   // Two statements rather than `(anyNode OR node = $1)`, so each can use its own partial index.
   const due = args.anyNode
@@ -55,16 +58,23 @@ function cleanError(error: { readonly code: string; readonly message: string }):
  * Extends the lease while the job runs. Returns what the worker must know: whether it still owns
  * the job, and whether someone asked to cancel it.
  */
-export async function extendLease(db: Db, args: { readonly jobId: string; readonly owner: string; readonly leaseSeconds: number; readonly progress?: unknown }): Promise<{ owned: boolean; cancelRequested: boolean }> {
-  const row = await db.updateTable('jobs')
+export async function extendLease(
+  db: Db,
+  args: { readonly jobId: string; readonly owner: string; readonly leaseSeconds: number; readonly progress?: unknown },
+): Promise<{ owned: boolean; cancelRequested: boolean }> {
+  const row = await db
+    .updateTable('jobs')
     .set({
       lease_expires_at: sql<Date>`now() + make_interval(secs => ${args.leaseSeconds})`,
       heartbeat_at: sql<Date>`now()`,
       updated_at: sql<Date>`now()`,
       ...(args.progress === undefined ? {} : { progress: JSON.stringify(args.progress) }),
     })
-    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
-    .returning(['cancel_requested_at']).executeTakeFirst();
+    .where('id', '=', args.jobId)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', args.owner)
+    .returning(['cancel_requested_at'])
+    .executeTakeFirst();
   return { owned: row !== undefined, cancelRequested: row?.cancel_requested_at != null };
 }
 
@@ -86,7 +96,8 @@ export interface FinishJobArgs {
  * module's transaction rolls its rows back. This is what makes a job's rows commit exactly once.
  */
 export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
-  const row = await db.updateTable('jobs')
+  const row = await db
+    .updateTable('jobs')
     .set({
       status: args.status,
       finished_at: sql<Date>`clock_timestamp()`,
@@ -98,17 +109,38 @@ export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
       ...(args.stats === undefined ? {} : { stats: JSON.stringify(args.stats) }),
       ...(args.parseIssues === undefined ? {} : { parse_issues: JSON.stringify(args.parseIssues) }),
     })
-    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
-    .returning('id').executeTakeFirst();
+    .where('id', '=', args.jobId)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', args.owner)
+    .returning('id')
+    .executeTakeFirst();
   if (row === undefined) return false;
-  await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'finished', status: args.status, message: cleanErrorText(args.message), data: JSON.stringify(args.data ?? {}).replaceAll('\\u0000', '') }).execute();
+  await db
+    .insertInto('job_events')
+    .values({
+      job_id: args.jobId,
+      kind: 'finished',
+      status: args.status,
+      message: cleanErrorText(args.message),
+      data: JSON.stringify(args.data ?? {}).replaceAll('\\u0000', ''),
+    })
+    .execute();
   return true;
 }
 
 /** Puts a failed run back in the queue to try again at `retryInSeconds` (fenced like finishJob). */
-export async function scheduleRetry(db: Db, args: { readonly jobId: string; readonly owner: string; readonly retryInSeconds: number; readonly error: { readonly code: string; readonly message: string } }): Promise<boolean> {
+export async function scheduleRetry(
+  db: Db,
+  args: {
+    readonly jobId: string;
+    readonly owner: string;
+    readonly retryInSeconds: number;
+    readonly error: { readonly code: string; readonly message: string };
+  },
+): Promise<boolean> {
   const error = cleanError(args.error);
-  const row = await db.updateTable('jobs')
+  const row = await db
+    .updateTable('jobs')
     .set({
       status: 'queued',
       run_after: sql<Date>`now() + make_interval(secs => ${args.retryInSeconds})`,
@@ -118,23 +150,42 @@ export async function scheduleRetry(db: Db, args: { readonly jobId: string; read
       error_code: error.code,
       error_message: error.message,
     })
-    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
-    .returning('id').executeTakeFirst();
+    .where('id', '=', args.jobId)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', args.owner)
+    .returning('id')
+    .executeTakeFirst();
   if (row === undefined) return false;
-  await db.insertInto('job_events').values({
-    job_id: args.jobId, kind: 'retry_scheduled', status: 'queued',
-    message: `${error.code}: ${error.message}; retrying in ${Math.round(args.retryInSeconds)} s`,
-    data: JSON.stringify({ retryInSeconds: args.retryInSeconds }),
-  }).execute();
+  await db
+    .insertInto('job_events')
+    .values({
+      job_id: args.jobId,
+      kind: 'retry_scheduled',
+      status: 'queued',
+      message: `${error.code}: ${error.message}; retrying in ${Math.round(args.retryInSeconds)} s`,
+      data: JSON.stringify({ retryInSeconds: args.retryInSeconds }),
+    })
+    .execute();
   return true;
 }
 
 /** Gives a job back untouched (shutdown before it could finish): the attempt does not count. */
 export async function releaseJob(db: Db, args: { readonly jobId: string; readonly owner: string; readonly reason: string }): Promise<boolean> {
-  const row = await db.updateTable('jobs')
-    .set({ status: 'queued', attempts: sql<number>`greatest(attempts - 1, 0)`, run_after: sql<Date>`now()`, updated_at: sql<Date>`now()`, lease_owner: null, lease_expires_at: null })
-    .where('id', '=', args.jobId).where('status', '=', 'running').where('lease_owner', '=', args.owner)
-    .returning('id').executeTakeFirst();
+  const row = await db
+    .updateTable('jobs')
+    .set({
+      status: 'queued',
+      attempts: sql<number>`greatest(attempts - 1, 0)`,
+      run_after: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+      lease_owner: null,
+      lease_expires_at: null,
+    })
+    .where('id', '=', args.jobId)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', args.owner)
+    .returning('id')
+    .executeTakeFirst();
   if (row === undefined) return false;
   await db.insertInto('job_events').values({ job_id: args.jobId, kind: 'released', status: 'queued', message: args.reason, data: '{}' }).execute();
   return true;
@@ -169,7 +220,10 @@ export async function timeOutOverdueJobs(db: Db): Promise<Array<{ id: string }>>
  * or fail with LEASE_EXPIRED once they used all their attempts: never left `running`. Whether
  * the deadline passed meanwhile does not matter (see timeOutOverdueJobs).
  */
-export async function requeueExpiredLeases(db: Db, args: { readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number }): Promise<Array<{ id: string; status: JobStatus }>> {
+export async function requeueExpiredLeases(
+  db: Db,
+  args: { readonly backoffBaseSeconds: number; readonly backoffMaxSeconds: number },
+): Promise<Array<{ id: string; status: JobStatus }>> {
   const result = await sql<{ id: string; status: JobStatus }>`
     WITH expired AS (
       UPDATE jobs SET

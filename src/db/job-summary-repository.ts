@@ -14,7 +14,10 @@ export interface JobSummary {
 export async function summarizeJobs(db: Kysely<Database>, filter: JobListFilter): Promise<JobSummary> {
   const rows = await applyJobFilter(db.selectFrom('jobs'), filter)
     .select([
-      'jobs.status', 'jobs.category', 'jobs.type', 'jobs.customer',
+      'jobs.status',
+      'jobs.category',
+      'jobs.type',
+      'jobs.customer',
       sql<string>`count(*)`.as('count'),
       sql<number>`grouping(jobs.status)`.as('no_status'),
       sql<number>`grouping(jobs.category, jobs.type)`.as('no_type'),
@@ -47,7 +50,10 @@ export async function summarizeJobs(db: Kysely<Database>, filter: JobListFilter)
 export async function countJobs(db: Kysely<Database>, args: { readonly filter: JobListFilter; readonly atMost?: number }): Promise<number> {
   const matching = applyJobFilter(db.selectFrom('jobs'), args.filter).select(sql<number>`1`.as('one'));
   const bounded = args.atMost === undefined ? matching : matching.limit(args.atMost);
-  const row = await db.selectFrom(bounded.as('matching')).select(sql<string>`count(*)`.as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom(bounded.as('matching'))
+    .select(sql<string>`count(*)`.as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 
@@ -55,7 +61,11 @@ export async function countJobs(db: Kysely<Database>, args: { readonly filter: J
 export const ACTIVE_STATUSES = ['queued', 'running', 'held', 'unclassified'] as const satisfies readonly JobStatus[];
 
 export async function countActiveJobs(db: Kysely<Database>): Promise<Array<{ status: string; category: string; type: string; count: number }>> {
-  const rows = await db.selectFrom('jobs').select(['status', 'category', 'type', sql<string>`count(*)`.as('count')])
-    .where('status', 'in', ACTIVE_STATUSES).groupBy(['status', 'category', 'type']).execute();
+  const rows = await db
+    .selectFrom('jobs')
+    .select(['status', 'category', 'type', sql<string>`count(*)`.as('count')])
+    .where('status', 'in', ACTIVE_STATUSES)
+    .groupBy(['status', 'category', 'type'])
+    .execute();
   return rows.map((row) => ({ status: row.status, category: row.category, type: row.type, count: Number(row.count) }));
 }

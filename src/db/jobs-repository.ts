@@ -13,13 +13,16 @@ export interface NewJobEvent {
 }
 
 export async function addJobEvent(db: Db, event: NewJobEvent): Promise<void> {
-  await db.insertInto('job_events').values({
-    job_id: event.jobId,
-    kind: event.kind,
-    status: event.status ?? null,
-    message: event.message,
-    data: JSON.stringify(event.data ?? {}),
-  }).execute();
+  await db
+    .insertInto('job_events')
+    .values({
+      job_id: event.jobId,
+      kind: event.kind,
+      status: event.status ?? null,
+      message: event.message,
+      data: JSON.stringify(event.data ?? {}),
+    })
+    .execute();
 }
 
 /** What inserting one staging row gave: the new job, the earlier job with the same idempotency key, or a folder name already taken. */
@@ -34,12 +37,22 @@ export type StagingInsert = { readonly job: JobRow; readonly duplicate: boolean 
  */
 export async function insertStagingJobs(db: Db, rows: readonly NewJobRow[]): Promise<StagingInsert[]> {
   if (rows.length === 0) return [];
-  const inserted = await db.insertInto('jobs').values(rows.map((row) => ({ ...row, status: 'staging' as const })))
+  const inserted = await db
+    .insertInto('jobs')
+    .values(rows.map((row) => ({ ...row, status: 'staging' as const })))
     .onConflict((conflict) => conflict.doNothing())
-    .returningAll().execute();
+    .returningAll()
+    .execute();
   const byStagingId = new Map(inserted.map((job) => [job.staging_id, job]));
   const skippedKeys = rows.filter((row) => !byStagingId.has(row.staging_id)).map((row) => row.idempotency_key);
-  const existing = skippedKeys.length === 0 ? [] : await db.selectFrom('jobs').selectAll().where('idempotency_key', 'in', [...new Set(skippedKeys)]).execute();
+  const existing =
+    skippedKeys.length === 0
+      ? []
+      : await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('idempotency_key', 'in', [...new Set(skippedKeys)])
+          .execute();
   const byKey = new Map(existing.map((job) => [job.idempotency_key, job]));
   return rows.map((row) => {
     const job = byStagingId.get(row.staging_id);
@@ -54,7 +67,11 @@ export async function insertStagingJobs(db: Db, rows: readonly NewJobRow[]): Pro
  * unclassified). One statement for all of them (update + timeline events), so one round trip and
  * one commit; returns the jobs that were still in staging. Called through queueStagedJobs.
  */
-export async function finishStagingMany(db: Db, items: ReadonlyArray<{ readonly jobId: string; readonly status: 'queued' | 'unclassified'; readonly data?: Readonly<Record<string, unknown>> }>, message: string): Promise<JobRow[]> {
+export async function finishStagingMany(
+  db: Db,
+  items: ReadonlyArray<{ readonly jobId: string; readonly status: 'queued' | 'unclassified'; readonly data?: Readonly<Record<string, unknown>> }>,
+  message: string,
+): Promise<JobRow[]> {
   if (items.length === 0) return [];
   const result = await sql<JobRow>`
     WITH input AS (
@@ -95,7 +112,10 @@ export async function listJobEvents(db: Db, jobId: string): Promise<JobEventRow[
 
 /** Staging rows older than the cut-off (of one node, or of any with a shared data root): their writer crashed or gave up. */
 export async function findAbandonedStagingJobs(db: Db, args: { readonly node: string | null; readonly olderThanSeconds: number }): Promise<JobRow[]> {
-  let query = db.selectFrom('jobs').selectAll().where('status', '=', 'staging')
+  let query = db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('status', '=', 'staging')
     .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${args.olderThanSeconds})`);
   if (args.node !== null) query = query.where('node', '=', args.node);
   return query.execute();
@@ -106,11 +126,20 @@ export async function findAbandonedStagingJobs(db: Db, args: { readonly node: st
  * a good first guess for the `_<n>` suffix of a new job's folder, so bursts don't probe
  * `_2, _3, …` one insert at a time.
  */
-export async function countJobsInSameSecond(db: Db, args: { readonly customer: string; readonly category: string; readonly type: string; readonly group: string; readonly receivedAt: Date }): Promise<number> {
+export async function countJobsInSameSecond(
+  db: Db,
+  args: { readonly customer: string; readonly category: string; readonly type: string; readonly group: string; readonly receivedAt: Date },
+): Promise<number> {
   const second = Math.floor(args.receivedAt.getTime() / 1000) * 1000;
-  const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('count'))
-    .where('received_at', '>=', new Date(second)).where('received_at', '<', new Date(second + 1000))
-    .where('customer', '=', args.customer).where('category', '=', args.category).where('type', '=', args.type).where('group_name', '=', args.group)
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('received_at', '>=', new Date(second))
+    .where('received_at', '<', new Date(second + 1000))
+    .where('customer', '=', args.customer)
+    .where('category', '=', args.category)
+    .where('type', '=', args.type)
+    .where('group_name', '=', args.group)
     .executeTakeFirstOrThrow();
   return Number(row.count);
 }
@@ -127,7 +156,9 @@ export async function findJobsByStagingIds(db: Db, stagingIds: readonly string[]
  * a replay could not read (a damaged segment) that must not be deleted with it.
  */
 export async function countSpooledStagingJobs(db: Db, args: { readonly segment: string; readonly fromOffset: number }): Promise<number> {
-  const row = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('count'))
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('status', '=', 'staging')
     .where(sql<string>`manifest->'spool'->>'segment'`, '=', args.segment)
     .where(sql<number>`(manifest->'spool'->>'offset')::bigint`, '>=', args.fromOffset)

@@ -94,11 +94,16 @@ function deletionOrder(tables: readonly CustomerDataTable[], foreignKeys: Readon
 function belongsTo(entry: CustomerDataTable, slug: string): RawBuilder<boolean> {
   const conditions = entry.links.map((link) => {
     switch (link.kind) {
-      case 'slug': return sql<boolean>`slug = ${slug}`;
-      case 'customer': return sql<boolean>`${sql.ref(link.column)} = ${slug}`;
-      case 'customer_id': return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM customers WHERE slug = ${slug})`;
-      case 'job': return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM jobs WHERE customer = ${slug})`;
-      case 'parent': return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM ${sql.table(link.parent)} WHERE customer = ${slug})`;
+      case 'slug':
+        return sql<boolean>`slug = ${slug}`;
+      case 'customer':
+        return sql<boolean>`${sql.ref(link.column)} = ${slug}`;
+      case 'customer_id':
+        return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM customers WHERE slug = ${slug})`;
+      case 'job':
+        return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM jobs WHERE customer = ${slug})`;
+      case 'parent':
+        return sql<boolean>`${sql.ref(link.column)} IN (SELECT id FROM ${sql.table(link.parent)} WHERE customer = ${slug})`;
     }
   });
   return sql<boolean>`(${sql.join(conditions, sql` OR `)})`;
@@ -126,20 +131,33 @@ const BUSY_STATUSES = ['staging', 'running'];
  * run's token that no longer matches).
  * Undefined when there is no such customer.
  */
-export async function purgeCustomerRows(db: Kysely<Database>, args: {
-  readonly slug: string;
-  readonly confirm: (found: { readonly counts: Readonly<Record<string, number>>; readonly disabled: boolean }) => void;
-}): Promise<Record<string, number> | undefined> {
+export async function purgeCustomerRows(
+  db: Kysely<Database>,
+  args: {
+    readonly slug: string;
+    readonly confirm: (found: { readonly counts: Readonly<Record<string, number>>; readonly disabled: boolean }) => void;
+  },
+): Promise<Record<string, number> | undefined> {
   return db.transaction().execute(async (trx) => {
     const customer = await trx.selectFrom('customers').select(['id', 'disabled_at']).where('slug', '=', args.slug).forUpdate().executeTakeFirst();
     if (customer === undefined) return undefined;
-    const unfinished = await trx.selectFrom('jobs').select(['id', 'status']).where('customer', '=', args.slug)
-      .where('status', 'in', ['staging', 'queued', 'running', 'held']).forUpdate().execute();
+    const unfinished = await trx
+      .selectFrom('jobs')
+      .select(['id', 'status'])
+      .where('customer', '=', args.slug)
+      .where('status', 'in', ['staging', 'queued', 'running', 'held'])
+      .forUpdate()
+      .execute();
     const busy = unfinished.filter((job) => BUSY_STATUSES.includes(job.status));
     if (busy.length > 0) {
-      throw new IngestError('CUSTOMER_BUSY', `${busy.length} job(s) of customer "${args.slug}" are being staged or run (first: ${busy[0]!.id}); cancel them or wait, then dry-run again`, {
-        expose: true, details: { jobIds: busy.slice(0, 20).map((job) => job.id) },
-      });
+      throw new IngestError(
+        'CUSTOMER_BUSY',
+        `${busy.length} job(s) of customer "${args.slug}" are being staged or run (first: ${busy[0]!.id}); cancel them or wait, then dry-run again`,
+        {
+          expose: true,
+          details: { jobIds: busy.slice(0, 20).map((job) => job.id) },
+        },
+      );
     }
     const tables = await findCustomerDataTables(trx);
     args.confirm({ counts: await countCustomerRows(trx, args.slug, tables), disabled: customer.disabled_at !== null });

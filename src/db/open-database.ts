@@ -21,9 +21,7 @@ export interface OpenDatabaseArgs {
 
 /** Connects to DATABASE_URL, or starts the embedded server when none is configured. */
 export async function openDatabase(args: OpenDatabaseArgs): Promise<DatabaseHandle> {
-  const embedded = args.url === null
-    ? await startEmbeddedPostgres({ dataRoot: args.dataRoot, port: args.embeddedPort, logger: args.logger })
-    : null;
+  const embedded = args.url === null ? await startEmbeddedPostgres({ dataRoot: args.dataRoot, port: args.embeddedPort, logger: args.logger }) : null;
   const pool = new pg.Pool({
     connectionString: embedded?.url ?? args.url ?? undefined,
     max: args.poolSize,

@@ -23,7 +23,9 @@ export async function installedPostgresBinaries(): Promise<PostgresBinaries> {
     // The package exports only its entry (`dist/index.js`), not its package.json.
     manifest = path.join(path.dirname(path.dirname(createRequire(import.meta.url).resolve(name))), 'package.json');
   } catch {
-    throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to use a PostgreSQL server instead`);
+    throw new Error(
+      `no PostgreSQL binaries for ${platform()}-${arch()} (npm package ${name} is not installed): set DATABASE_URL to use a PostgreSQL server instead`,
+    );
   }
   const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
   return { root: path.join(path.dirname(manifest), 'native'), version };
@@ -55,7 +57,9 @@ export async function reachablePostgresBinaries(args: {
     await rename(partial, copy.root).catch(async () => rm(partial, { recursive: true, force: true }));
   }
   if (!canReach(account, binPath(copy, 'postgres'))) {
-    throw new Error(`the "postgres" account cannot run the embedded PostgreSQL, neither in ${binaries.root} nor in ${copy.root}: make one of them reachable, or set DATABASE_URL`);
+    throw new Error(
+      `the "postgres" account cannot run the embedded PostgreSQL, neither in ${binaries.root} nor in ${copy.root}: make one of them reachable, or set DATABASE_URL`,
+    );
   }
   args.logger.info(`embedded PostgreSQL runs from ${copy.root} (the "postgres" account cannot reach ${binaries.root})`, { binaries: copy.root });
   return copy;

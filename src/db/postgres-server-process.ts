@@ -17,7 +17,6 @@ interface ServerRun {
   readonly logger: Logger;
 }
 
-
 /**
  * Creates the cluster: UTF-8 with the C locale (the same on every machine, so sorting never
  * depends on where the service first started), password authentication for `postgres`. The
@@ -32,10 +31,19 @@ export async function initialiseCluster(run: ServerRun & { readonly password: st
       await chown(secretDir, run.account.uid, run.account.gid);
       await chown(passwordFile, run.account.uid, run.account.gid);
     }
-    const child = spawn(binPath(run.binaries, 'initdb'), [
-      `--pgdata=${run.databaseDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`,
-      '--encoding=UTF8', '--locale=C', '--lc-messages=C',
-    ], { ...run.account, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      binPath(run.binaries, 'initdb'),
+      [
+        `--pgdata=${run.databaseDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--lc-messages=C',
+      ],
+      { ...run.account, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const output = collectOutput(child, run.logger);
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
@@ -53,11 +61,23 @@ export interface RunningServer {
 
 /** Starts `postgres` and resolves once it accepts connections; rejects with its output if it exits first. */
 export async function startServer(run: ServerRun & { readonly port: number }): Promise<RunningServer> {
-  const child = spawn(binPath(run.binaries, 'postgres'), [
-    '-D', run.databaseDir, '-p', String(run.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=',
-    // Messages in English whatever the machine's locale, so "ready" can be recognised.
-    '-c', 'lc_messages=C',
-  ], { ...run.account, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    binPath(run.binaries, 'postgres'),
+    [
+      '-D',
+      run.databaseDir,
+      '-p',
+      String(run.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      // Messages in English whatever the machine's locale, so "ready" can be recognised.
+      '-c',
+      'lc_messages=C',
+    ],
+    { ...run.account, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const output = collectOutput(child, run.logger);
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {

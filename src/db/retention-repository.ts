@@ -59,7 +59,10 @@ export async function releasePurgeLock(connection: Db): Promise<void> {
  * The next `limit` final jobs that ended before `endedBefore`, oldest end first, after `after`,
  * each with the windows that apply to it. Read only; the purge locks what it acts on.
  */
-export async function scanFinalJobs(db: Db, args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number }): Promise<PurgeCandidate[]> {
+export async function scanFinalJobs(
+  db: Db,
+  args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number },
+): Promise<PurgeCandidate[]> {
   const { rows } = await sql<CandidateRow>`
     SELECT ${candidateColumns(args.policy)}, ${exactTime(sql`j.finished_at`)} AS ended_at, extract(epoch FROM now() - j.finished_at) / 86400 AS age_days
     FROM jobs j
@@ -71,7 +74,10 @@ export async function scanFinalJobs(db: Db, args: { readonly policy: RetentionPo
 }
 
 /** Like scanFinalJobs for unclassified jobs, by arrival time. */
-export async function scanUnclassifiedJobs(db: Db, args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number }): Promise<PurgeCandidate[]> {
+export async function scanUnclassifiedJobs(
+  db: Db,
+  args: { readonly policy: RetentionPolicy; readonly after: PurgeCursor; readonly endedBefore: Date; readonly limit: number },
+): Promise<PurgeCandidate[]> {
   const { rows } = await sql<CandidateRow>`
     SELECT ${candidateColumns(args.policy)}, ${exactTime(sql`j.received_at`)} AS ended_at, extract(epoch FROM now() - j.received_at) / 86400 AS age_days
     FROM jobs j
@@ -99,34 +105,55 @@ export interface LockedJob {
  * - `unclassified`: still unclassified and arrived before `endedBefore`;
  * - `idle`: any job no worker or staging is using (for removals on request, e.g. offboarding).
  */
-export async function lockJobsForPurge(trx: Transaction<Database>, args: { readonly ids: readonly string[]; readonly scope: 'final' | 'unclassified' | 'idle'; readonly endedBefore?: Date }): Promise<LockedJob[]> {
+export async function lockJobsForPurge(
+  trx: Transaction<Database>,
+  args: { readonly ids: readonly string[]; readonly scope: 'final' | 'unclassified' | 'idle'; readonly endedBefore?: Date },
+): Promise<LockedJob[]> {
   if (args.ids.length === 0) return [];
   const before = args.endedBefore ?? new Date(Date.now() + 24 * 3600 * 1000);
-  const condition = args.scope === 'final'
-    ? sql`status IN (${sql.join([...FINAL_JOB_STATUSES])}) AND finished_at < ${before}`
-    : args.scope === 'unclassified'
-      ? sql`status = 'unclassified' AND received_at < ${before}`
-      : sql`status NOT IN ('running', 'staging')`;
+  const condition =
+    args.scope === 'final'
+      ? sql`status IN (${sql.join([...FINAL_JOB_STATUSES])}) AND finished_at < ${before}`
+      : args.scope === 'unclassified'
+        ? sql`status = 'unclassified' AND received_at < ${before}`
+        : sql`status NOT IN ('running', 'staging')`;
   const { rows } = await sql<{ id: string; customer: string; relative_path: string; node: string; inbox_purged: boolean; archive_purged: boolean }>`
     SELECT id, customer, relative_path, node, inbox_purged_at IS NOT NULL AS inbox_purged, archive_purged_at IS NOT NULL AS archive_purged FROM jobs
     WHERE id = ANY(${[...args.ids]}::uuid[]) AND ${condition}
     ORDER BY id
     FOR UPDATE SKIP LOCKED`.execute(trx);
-  return rows.map((row) => ({ id: row.id, customer: row.customer, relativePath: row.relative_path, node: row.node, inboxPurged: row.inbox_purged, archivePurged: row.archive_purged }));
+  return rows.map((row) => ({
+    id: row.id,
+    customer: row.customer,
+    relativePath: row.relative_path,
+    node: row.node,
+    inboxPurged: row.inbox_purged,
+    archivePurged: row.archive_purged,
+  }));
 }
 
 /** Deletes job rows (their events cascade). Module rows keep `last_job_id`: it has no foreign key. */
 export async function deleteJobRows(trx: Transaction<Database>, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const result = await trx.deleteFrom('jobs').where('id', 'in', [...ids]).executeTakeFirst();
+  const result = await trx
+    .deleteFrom('jobs')
+    .where('id', 'in', [...ids])
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
 /** Records that a job's inbox originals or its archive copy were removed while its row stays. */
-export async function markJobFilesPurged(trx: Transaction<Database>, args: { readonly ids: readonly string[]; readonly area: 'inbox' | 'archive' }): Promise<void> {
+export async function markJobFilesPurged(
+  trx: Transaction<Database>,
+  args: { readonly ids: readonly string[]; readonly area: 'inbox' | 'archive' },
+): Promise<void> {
   if (args.ids.length === 0) return;
   const column = args.area === 'inbox' ? 'inbox_purged_at' : 'archive_purged_at';
-  await trx.updateTable('jobs').set({ [column]: sql<Date>`now()` }).where('id', 'in', [...args.ids]).execute();
+  await trx
+    .updateTable('jobs')
+    .set({ [column]: sql<Date>`now()` })
+    .where('id', 'in', [...args.ids])
+    .execute();
 }
 
 /** One line of a purge report: what went (or would go) of one customer's data of one kind. */
@@ -149,24 +176,45 @@ export interface PurgeRunRow {
   readonly removed: readonly PurgeTally[];
 }
 
-export async function insertPurgeRun(db: Db, args: { readonly node: string; readonly trigger: PurgeRunRow['trigger']; readonly dryRun: boolean }): Promise<string> {
-  const row = await db.insertInto('purge_runs').values({ node: args.node, trigger: args.trigger, dry_run: args.dryRun, removed: '[]' }).returning('id').executeTakeFirstOrThrow();
+export async function insertPurgeRun(
+  db: Db,
+  args: { readonly node: string; readonly trigger: PurgeRunRow['trigger']; readonly dryRun: boolean },
+): Promise<string> {
+  const row = await db
+    .insertInto('purge_runs')
+    .values({ node: args.node, trigger: args.trigger, dry_run: args.dryRun, removed: '[]' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
 /** Saves the running totals (after every batch) and, once it ended, how. */
-export async function updatePurgeRun(db: Db, args: { readonly id: string; readonly removed: readonly PurgeTally[]; readonly outcome?: 'done' | 'stopped' | 'failed'; readonly error?: string }): Promise<void> {
-  await db.updateTable('purge_runs').set({
-    removed: JSON.stringify(args.removed),
-    ...(args.outcome === undefined ? {} : { outcome: args.outcome, finished_at: sql<Date>`now()`, error: args.error ?? null }),
-  }).where('id', '=', args.id).execute();
+export async function updatePurgeRun(
+  db: Db,
+  args: { readonly id: string; readonly removed: readonly PurgeTally[]; readonly outcome?: 'done' | 'stopped' | 'failed'; readonly error?: string },
+): Promise<void> {
+  await db
+    .updateTable('purge_runs')
+    .set({
+      removed: JSON.stringify(args.removed),
+      ...(args.outcome === undefined ? {} : { outcome: args.outcome, finished_at: sql<Date>`now()`, error: args.error ?? null }),
+    })
+    .where('id', '=', args.id)
+    .execute();
 }
 
 export async function listPurgeRuns(db: Db, args: { readonly limit: number }): Promise<PurgeRunRow[]> {
   const rows = await db.selectFrom('purge_runs').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc').limit(args.limit).execute();
   return rows.map((row) => ({
-    id: row.id, node: row.node, trigger: row.trigger, dryRun: row.dry_run, startedAt: row.started_at, finishedAt: row.finished_at,
-    outcome: row.outcome, error: row.error, removed: row.removed as PurgeTally[],
+    id: row.id,
+    node: row.node,
+    trigger: row.trigger,
+    dryRun: row.dry_run,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.outcome,
+    error: row.error,
+    removed: row.removed as PurgeTally[],
   }));
 }
 
@@ -202,8 +250,7 @@ const WINDOW_COLUMNS = {
 } as const satisfies Record<keyof RetentionWindows, keyof CandidateRow>;
 
 function candidateColumns(policy: RetentionPolicy): RawBuilder<unknown> {
-  const windows = (Object.keys(WINDOW_COLUMNS) as (keyof RetentionWindows)[])
-    .map((key) => sql`${windowDays(policy, key)} AS ${sql.ref(WINDOW_COLUMNS[key])}`);
+  const windows = (Object.keys(WINDOW_COLUMNS) as (keyof RetentionWindows)[]).map((key) => sql`${windowDays(policy, key)} AS ${sql.ref(WINDOW_COLUMNS[key])}`);
   return sql`j.id, j.customer, j.category, j.type, j.relative_path, j.node, j.status,
     j.inbox_purged_at IS NOT NULL AS inbox_purged, j.archive_purged_at IS NOT NULL AS archive_purged,
     (j.status = 'failed' AND jsonb_exists(j.source_ref, 'failure')) AS failed_arrival,
@@ -239,13 +286,26 @@ function exactTime(column: RawBuilder<unknown>): RawBuilder<string> {
 }
 
 function toCandidate(row: CandidateRow): PurgeCandidate {
-  const windows = Object.fromEntries(Object.entries(WINDOW_COLUMNS).map(([key, column]) => {
-    const value = row[column];
-    return [key, value === null ? null : Number(value)];
-  })) as unknown as RetentionWindows;
+  const windows = Object.fromEntries(
+    Object.entries(WINDOW_COLUMNS).map(([key, column]) => {
+      const value = row[column];
+      return [key, value === null ? null : Number(value)];
+    }),
+  ) as unknown as RetentionWindows;
   return {
-    id: row.id, customer: row.customer, category: row.category, type: row.type, relativePath: row.relative_path, node: row.node,
-    status: row.status, endedAt: row.ended_at, ageDays: Number(row.age_days), inboxPurged: row.inbox_purged, archivePurged: row.archive_purged,
-    archived: row.archived, failedArrival: row.failed_arrival, windows,
+    id: row.id,
+    customer: row.customer,
+    category: row.category,
+    type: row.type,
+    relativePath: row.relative_path,
+    node: row.node,
+    status: row.status,
+    endedAt: row.ended_at,
+    ageDays: Number(row.age_days),
+    inboxPurged: row.inbox_purged,
+    archivePurged: row.archive_purged,
+    archived: row.archived,
+    failedArrival: row.failed_arrival,
+    windows,
   };
 }

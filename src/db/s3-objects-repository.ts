@@ -47,7 +47,10 @@ export type SequencerClaim = { readonly stale: false } | { readonly stale: true;
  * Sequencers are upper-case hex compared after right-padding with zeros (AWS's rule: `…E5` equals
  * `…E500`), in the C collation so digits sort before letters whatever the database's locale.
  */
-export async function claimObjectSequencer(db: Db, args: { readonly bucket: string; readonly key: string; readonly sequencer: string; readonly eventTime?: Date }): Promise<SequencerClaim> {
+export async function claimObjectSequencer(
+  db: Db,
+  args: { readonly bucket: string; readonly key: string; readonly sequencer: string; readonly eventTime?: Date },
+): Promise<SequencerClaim> {
   const sequencer = args.sequencer.toUpperCase();
   const claimed = await sql<{ sequencer: string }>`
     INSERT INTO s3_objects AS o (bucket, key, sequencer, event_time)
@@ -70,24 +73,53 @@ export async function claimObjectSequencer(db: Db, args: { readonly bucket: stri
 
 /** Counts an event that arrived after a newer one for the same key (it is not applied). */
 export async function recordStaleEvent(db: Db, args: { readonly bucket: string; readonly key: string; readonly sequencer: string }): Promise<void> {
-  await objects(db).updateTable('s3_objects')
-    .set({ stale_events: sql<number>`stale_events + 1`, last_stale_sequencer: args.sequencer.toUpperCase(), last_stale_at: sql<Date>`now()`, updated_at: sql<Date>`now()` })
-    .where('bucket', '=', args.bucket).where('key', '=', args.key).execute();
+  await objects(db)
+    .updateTable('s3_objects')
+    .set({
+      stale_events: sql<number>`stale_events + 1`,
+      last_stale_sequencer: args.sequencer.toUpperCase(),
+      last_stale_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('bucket', '=', args.bucket)
+    .where('key', '=', args.key)
+    .execute();
 }
 
 /** Remembers which object version a job read, so the reconciler knows the object was seen. */
-export async function recordObjectJob(db: Db, args: { readonly bucket: string; readonly key: string; readonly eTag: string | null; readonly versionId: string | null; readonly jobId: string }): Promise<void> {
-  await objects(db).insertInto('s3_objects')
-    .values({ bucket: args.bucket, key: args.key, sequencer: null, event_time: null, e_tag: args.eTag, version_id: args.versionId, last_job_id: args.jobId, last_stale_sequencer: null, last_stale_at: null })
-    .onConflict((conflict) => conflict.columns(['bucket', 'key']).doUpdateSet({ e_tag: args.eTag, version_id: args.versionId, last_job_id: args.jobId, updated_at: sql<Date>`now()` }))
+export async function recordObjectJob(
+  db: Db,
+  args: { readonly bucket: string; readonly key: string; readonly eTag: string | null; readonly versionId: string | null; readonly jobId: string },
+): Promise<void> {
+  await objects(db)
+    .insertInto('s3_objects')
+    .values({
+      bucket: args.bucket,
+      key: args.key,
+      sequencer: null,
+      event_time: null,
+      e_tag: args.eTag,
+      version_id: args.versionId,
+      last_job_id: args.jobId,
+      last_stale_sequencer: null,
+      last_stale_at: null,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['bucket', 'key']).doUpdateSet({ e_tag: args.eTag, version_id: args.versionId, last_job_id: args.jobId, updated_at: sql<Date>`now()` }),
+    )
     .execute();
 }
 
 /** The ETag last read for each of `keys` in `bucket` (keys never seen are absent). */
 export async function findSeenETags(db: Db, args: { readonly bucket: string; readonly keys: readonly string[] }): Promise<Map<string, string | null>> {
   if (args.keys.length === 0) return new Map();
-  const rows = await objects(db).selectFrom('s3_objects').select(['key', 'e_tag'])
-    .where('bucket', '=', args.bucket).where('key', 'in', [...args.keys]).where('last_job_id', 'is not', null).execute();
+  const rows = await objects(db)
+    .selectFrom('s3_objects')
+    .select(['key', 'e_tag'])
+    .where('bucket', '=', args.bucket)
+    .where('key', 'in', [...args.keys])
+    .where('last_job_id', 'is not', null)
+    .execute();
   return new Map(rows.map((row) => [row.key, row.e_tag]));
 }
 

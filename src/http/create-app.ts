@@ -49,7 +49,13 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     if (ctx.status >= 400 && (ctx.body === undefined || ctx.body === null)) {
       // The router's 404/405/501 come without a body: every error answer is JSON.
       const status = ctx.status;
-      ctx.body = { error: { code: codeForStatus(status), message: status === 404 ? `no route for ${ctx.method} ${ctx.path}` : status === 405 ? `${ctx.method} is not allowed on ${ctx.path}` : 'request not handled' } };
+      ctx.body = {
+        error: {
+          code: codeForStatus(status),
+          message:
+            status === 404 ? `no route for ${ctx.method} ${ctx.path}` : status === 405 ? `${ctx.method} is not allowed on ${ctx.path}` : 'request not handled',
+        },
+      };
       ctx.status = status;
     }
     // The path only: query strings may carry secrets, and X-Api-Key is never logged.
@@ -57,7 +63,9 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   });
 
   const root = new Router<AuthState>();
-  root.get('/healthz', (ctx) => { ctx.body = { status: 'ok' }; });
+  root.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
   for (const routes of [opsRoutes(deps, metrics), docsRoutes(API_PREFIX)]) root.use(routes.routes());
   // The S3 webhook authenticates with its own token (senders cannot send X-Api-Key), so it sits outside `api`.
   const webhookToken = deps.config.s3.webhook.token;
@@ -70,7 +78,11 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const rateLimit = rateLimitPerKey(deps.config.http.rateLimit.pointsPerSecond);
   const { presign } = deps.config.uploads;
   const uploads: UploadsRoutesDeps = {
-    db: deps.db, config: deps.config, prefix: API_PREFIX, accept: deps.accept, progress: new UploadProgressRegistry(),
+    db: deps.db,
+    config: deps.config,
+    prefix: API_PREFIX,
+    accept: deps.accept,
+    progress: new UploadProgressRegistry(),
     ...(deps.moduleKeys === undefined ? {} : { moduleKeys: deps.moduleKeys }),
     // Signing only: this client never opens a connection, so it needs no shutdown.
     presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint }) : null,
@@ -80,21 +92,32 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   const uploadStream = uploadStreamRoutes(uploads, [authenticate, rateLimit]);
   // Before every router (app middleware runs in order). Direct uploads are exempt: they may
   // stream for hours, and stageUploadBody cuts idle ones instead.
-  app.use(limitBodyTime({
-    limitMs: deps.config.http.timeouts.bodySeconds * 1000,
-    isStreamed: (ctx) => uploadStream.match(ctx.path, ctx.method).route,
-  }));
+  app.use(
+    limitBodyTime({
+      limitMs: deps.config.http.timeouts.bodySeconds * 1000,
+      isStreamed: (ctx) => uploadStream.match(ctx.path, ctx.method).route,
+    }),
+  );
 
   const api = new Router<AuthState>({ prefix: API_PREFIX });
   api.use(authenticate, rateLimit);
-  api.use(bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }), rejectNulInJsonBody);
+  api.use(
+    bodyParser({ enableTypes: ['json'], jsonLimit: deps.config.http.bodyLimitBytes, onError: rejectBody(deps.config.http.bodyLimitBytes) }),
+    rejectNulInJsonBody,
+  );
   // One line per route module; each is a thin translation of HTTP into repository/pipeline calls.
   for (const routes of [
-    jobsRoutes(deps.db), jobFilesRoutes(deps.db, deps.config.dataRoot), jobActionsRoutes(deps),
-    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot), holdsRoutes(deps.db), apiKeysRoutes(deps.db), uploadsRoutes(uploads),
+    jobsRoutes(deps.db),
+    jobFilesRoutes(deps.db, deps.config.dataRoot),
+    jobActionsRoutes(deps),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot),
+    holdsRoutes(deps.db),
+    apiKeysRoutes(deps.db),
+    uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),
     ...(deps.purge === undefined ? [] : [purgeRoutes(deps.purge)]),
-  ]) api.use(routes.routes(), routes.allowedMethods());
+  ])
+    api.use(routes.routes(), routes.allowedMethods());
 
   // Before any route runs (and before the key check: a NUL is refused the same for everyone). The
   // routers (the root one holds the webhook's routes) name the path parameter holding it.

@@ -11,7 +11,8 @@ export function errorResponse(thrown: unknown): ErrorResponse {
   // System and PostgreSQL errors (they carry a string code) say whether a retry may help: a
   // database outage is a 503, not a 500. Their messages are never exposed.
   const code = (thrown as { code?: unknown } | null)?.code;
-  const error = !(thrown instanceof IngestError) && typeof code === 'string' && (thrown as { status?: unknown }).status === undefined ? toIngestError(thrown) : thrown;
+  const error =
+    !(thrown instanceof IngestError) && typeof code === 'string' && (thrown as { status?: unknown }).status === undefined ? toIngestError(thrown) : thrown;
   if (error instanceof IngestError) {
     // The catalogue's status for the code; a code without one is not a client answer: 503 or 500.
     const ownStatus = errorCodeSpec(error.code)?.http;
@@ -47,8 +48,18 @@ export function forbidden(message: string): IngestError {
 
 /** The code for a bare status (Koa's own errors such as a malformed JSON body, the router's 405/501). */
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
-  400: 'BAD_REQUEST', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 408: 'REQUEST_TIMEOUT', 409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED', 501: 'NOT_IMPLEMENTED', 503: 'UNAVAILABLE',
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  501: 'NOT_IMPLEMENTED',
+  503: 'UNAVAILABLE',
 };
 
 export function codeForStatus(status: number): ErrorCode {

@@ -15,13 +15,17 @@ export function limitBodyTime(args: { readonly limitMs: number; readonly isStrea
     if (req.complete || args.isStreamed(ctx)) return next();
     const timer = setTimeout(() => {
       if (req.complete) return;
-      const close = (): void => { req.socket.destroy(); };
+      const close = (): void => {
+        req.socket.destroy();
+      };
       if (res.headersSent) {
         close();
         return;
       }
       const seconds = Math.round(args.limitMs / 100) / 10;
-      const { status, body } = errorResponse(new IngestError('REQUEST_TIMEOUT', `body: not received within ${seconds} s (http.timeouts.bodySeconds); send the whole request at once`));
+      const { status, body } = errorResponse(
+        new IngestError('REQUEST_TIMEOUT', `body: not received within ${seconds} s (http.timeouts.bodySeconds); send the whole request at once`),
+      );
       res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', Connection: 'close', 'Cache-Control': 'no-store' });
       res.end(JSON.stringify(body), close);
     }, args.limitMs);

@@ -11,7 +11,10 @@ const WINDOW_SECONDS = 1;
  * instances each allow the budget, which is fine for a guard against runaway clients. 0 = off.
  */
 export function rateLimitPerKey(pointsPerSecond: number): Middleware<AuthState> {
-  if (pointsPerSecond === 0) return async (_ctx, next) => { await next(); };
+  if (pointsPerSecond === 0)
+    return async (_ctx, next) => {
+      await next();
+    };
   const limiter = new RateLimiterMemory({ points: pointsPerSecond, duration: WINDOW_SECONDS });
   return async (ctx, next) => {
     try {

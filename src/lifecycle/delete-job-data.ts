@@ -31,11 +31,20 @@ export async function deleteJobData(
   args: { readonly jobIds: readonly string[]; readonly scope?: 'final' | 'unclassified' | 'idle'; readonly endedBefore?: Date },
 ): Promise<DeletedJobData[]> {
   return deps.db.transaction().execute(async (trx) => {
-    const locked = await lockJobsForPurge(trx, { ids: args.jobIds, scope: args.scope ?? 'idle', ...(args.endedBefore === undefined ? {} : { endedBefore: args.endedBefore }) });
-    const deleted = await mapConcurrently(locked, FOLDER_CONCURRENCY, async (job): Promise<DeletedJobData> => (
-      { id: job.id, customer: job.customer, bytes: await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS) }
-    ));
-    await deleteJobRows(trx, locked.map((job) => job.id));
+    const locked = await lockJobsForPurge(trx, {
+      ids: args.jobIds,
+      scope: args.scope ?? 'idle',
+      ...(args.endedBefore === undefined ? {} : { endedBefore: args.endedBefore }),
+    });
+    const deleted = await mapConcurrently(locked, FOLDER_CONCURRENCY, async (job): Promise<DeletedJobData> => ({
+      id: job.id,
+      customer: job.customer,
+      bytes: await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS),
+    }));
+    await deleteJobRows(
+      trx,
+      locked.map((job) => job.id),
+    );
     return deleted;
   });
 }

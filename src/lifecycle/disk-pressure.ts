@@ -24,7 +24,11 @@ export function refusalThresholdBytes(maxMessageBytes: number): number {
 }
 
 /** Free space under `dir` (nearest existing parent) and how close it is to refusing work. */
-export async function measureDiskPressure(args: { readonly dir: string; readonly warnFreeBytes: number; readonly maxMessageBytes: number }): Promise<DiskPressure> {
+export async function measureDiskPressure(args: {
+  readonly dir: string;
+  readonly warnFreeBytes: number;
+  readonly maxMessageBytes: number;
+}): Promise<DiskPressure> {
   const freeBytes = await availableBytes(path.resolve(args.dir));
   const refuseBelowBytes = refusalThresholdBytes(args.maxMessageBytes);
   // A warning threshold set below the refusal one would never warn first: warn from the refusal one up.

@@ -34,7 +34,12 @@ export async function folderBytes(dir: string): Promise<number | null> {
  * Empty parent folders stay: staging creates them just before renaming a job folder in, and
  * removing one at that moment would fail the arrival.
  */
-export async function removeJobFolders(config: Pick<Config, 'dataRoot' | 'archive'>, relativePath: string, areas: readonly JobArea[], dryRun = false): Promise<number> {
+export async function removeJobFolders(
+  config: Pick<Config, 'dataRoot' | 'archive'>,
+  relativePath: string,
+  areas: readonly JobArea[],
+  dryRun = false,
+): Promise<number> {
   let bytes = 0;
   for (const area of areas) {
     const dir = jobFolder(config, area, relativePath);

@@ -38,8 +38,12 @@ export async function planOffboarding(deps: OffboardDeps, slug: string): Promise
   const rows = await countCustomerRows(deps.db, slug, await findCustomerDataTables(deps.db));
   const expiresAt = new Date((deps.now?.() ?? new Date()).getTime() + OFFBOARD_TOKEN_TTL_SECONDS * 1000);
   return {
-    slug, disabled: customer.disabled_at !== null, rows, files: await countCustomerFiles(deps.dataRoot, slug),
-    token: offboardToken({ slug, counts: rows, expiresAt }), expiresAt,
+    slug,
+    disabled: customer.disabled_at !== null,
+    rows,
+    files: await countCustomerFiles(deps.dataRoot, slug),
+    token: offboardToken({ slug, counts: rows, expiresAt }),
+    expiresAt,
   };
 }
 
@@ -55,11 +59,21 @@ export async function purgeCustomer(deps: OffboardDeps, args: { readonly slug: s
   const rows = await purgeCustomerRows(deps.db, {
     slug: args.slug,
     confirm: ({ counts, disabled }) => {
-      if (!disabled) throw new IngestError('CUSTOMER_ENABLED', `customer "${args.slug}" is enabled: disable it first (DELETE without purge), so no arrival races the purge`, { expose: true });
+      if (!disabled)
+        throw new IngestError(
+          'CUSTOMER_ENABLED',
+          `customer "${args.slug}" is enabled: disable it first (DELETE without purge), so no arrival races the purge`,
+          { expose: true },
+        );
       const check = checkOffboardToken(args.token, { slug: args.slug, counts, now });
-      if (check === 'malformed') throw new IngestError('CONFIRMATION_INVALID', 'confirm: is not a token from a dry run (purge=true&dryRun=true)', { expose: true });
+      if (check === 'malformed')
+        throw new IngestError('CONFIRMATION_INVALID', 'confirm: is not a token from a dry run (purge=true&dryRun=true)', { expose: true });
       if (check !== 'valid') {
-        throw new IngestError('CONFIRMATION_STALE', `confirm: ${check === 'expired' ? 'the dry run expired' : 'the data changed since the dry run, or the token is another customer’s'}; dry-run again`, { expose: true, details: { counts } });
+        throw new IngestError(
+          'CONFIRMATION_STALE',
+          `confirm: ${check === 'expired' ? 'the dry run expired' : 'the data changed since the dry run, or the token is another customer’s'}; dry-run again`,
+          { expose: true, details: { counts } },
+        );
       }
     },
   });

@@ -17,7 +17,10 @@ export function offboardToken(args: { readonly slug: string; readonly counts: Re
 
 export type OffboardTokenCheck = 'valid' | 'malformed' | 'expired' | 'stale';
 
-export function checkOffboardToken(token: string, args: { readonly slug: string; readonly counts: Readonly<Record<string, number>>; readonly now: Date }): OffboardTokenCheck {
+export function checkOffboardToken(
+  token: string,
+  args: { readonly slug: string; readonly counts: Readonly<Record<string, number>>; readonly now: Date },
+): OffboardTokenCheck {
   const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (match === null) return 'malformed';
   const expiry = Number(match[1]);
@@ -29,5 +32,7 @@ export function checkOffboardToken(token: string, args: { readonly slug: string;
 
 function digest(slug: string, expiry: number, counts: Readonly<Record<string, number>>): string {
   const sorted = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
-  return createHash('sha256').update(JSON.stringify(['offboard-v1', slug, expiry, sorted])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(['offboard-v1', slug, expiry, sorted]))
+    .digest('base64url');
 }

@@ -4,8 +4,14 @@ import type { Config } from '../config/config-schema.js';
 import type { RetentionKind, RetentionWindows } from '../config/retention-schema.js';
 import type { Database } from '../db/database-schema.js';
 import {
-  lockJobsForPurge, markJobFilesPurged, scanFinalJobs, scanUnclassifiedJobs, startOfScan,
-  type PurgeCandidate, type PurgeCursor, type RetentionPolicy,
+  lockJobsForPurge,
+  markJobFilesPurged,
+  scanFinalJobs,
+  scanUnclassifiedJobs,
+  startOfScan,
+  type PurgeCandidate,
+  type PurgeCursor,
+  type RetentionPolicy,
 } from '../db/retention-repository.js';
 import { ALL_JOB_AREAS, FOLDER_CONCURRENCY, deleteJobData } from './delete-job-data.js';
 import { decidePurgeActions, type PurgeAction } from './decide-purge-actions.js';
@@ -45,7 +51,11 @@ export async function purgeRetention(deps: PurgeDeps, args: PurgeRetentionArgs):
   const { retention } = deps.config;
   const policy: RetentionPolicy = { defaults: retention.defaults, overrides: retention.overrides };
   const scans = [
-    { scope: 'final' as const, scan: scanFinalJobs, minDays: shortestWindow(policy, ['inboxDays', 'inboxDaysWhenArchived', 'archiveDays', 'jobDays', 'failedArrivalDays']) },
+    {
+      scope: 'final' as const,
+      scan: scanFinalJobs,
+      minDays: shortestWindow(policy, ['inboxDays', 'inboxDaysWhenArchived', 'archiveDays', 'jobDays', 'failedArrivalDays']),
+    },
     { scope: 'unclassified' as const, scan: scanUnclassifiedJobs, minDays: shortestWindow(policy, ['unclassifiedDays']) },
   ];
   for (const { scope, scan, minDays } of scans) {
@@ -77,7 +87,16 @@ interface Plan {
   readonly actions: readonly PurgeAction[];
 }
 
-async function applyPlans(deps: PurgeDeps, args: { readonly plans: readonly Plan[]; readonly scope: 'final' | 'unclassified'; readonly endedBefore: Date; readonly dryRun: boolean; readonly tallies: PurgeTallies }): Promise<void> {
+async function applyPlans(
+  deps: PurgeDeps,
+  args: {
+    readonly plans: readonly Plan[];
+    readonly scope: 'final' | 'unclassified';
+    readonly endedBefore: Date;
+    readonly dryRun: boolean;
+    readonly tallies: PurgeTallies;
+  },
+): Promise<void> {
   const { config } = deps;
   // The only copy stays: an inbox that may go only for its archive copy goes only if that copy is really there.
   const checked: Plan[] = [];
@@ -104,29 +123,37 @@ async function applyPlans(deps: PurgeDeps, args: { readonly plans: readonly Plan
 
   if (args.dryRun) {
     for (const { job, actions } of partial) {
-      for (const action of actions) args.tallies.add({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [areaOf(action)], true) });
+      for (const action of actions)
+        args.tallies.add({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [areaOf(action)], true) });
     }
     return;
   }
-  await deps.db.transaction().execute(async (trx) => {
-    const locked = new Map((await lockJobsForPurge(trx, { ids: partial.map((plan) => plan.job.id), scope: 'final', endedBefore: args.endedBefore })).map((job) => [job.id, job]));
-    const purged: Record<'inbox' | 'archive', string[]> = { inbox: [], archive: [] };
-    const removed: { customer: string; kind: RetentionKind; bytes: number }[] = [];
-    for (const { job, actions } of partial) {
-      const now = locked.get(job.id);
-      if (now === undefined) continue;
-      for (const action of actions) {
-        const area = areaOf(action);
-        if (area === 'inbox' ? now.inboxPurged : now.archivePurged) continue;
-        removed.push({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [area]) });
-        purged[area].push(job.id);
+  await deps.db
+    .transaction()
+    .execute(async (trx) => {
+      const locked = new Map(
+        (await lockJobsForPurge(trx, { ids: partial.map((plan) => plan.job.id), scope: 'final', endedBefore: args.endedBefore })).map((job) => [job.id, job]),
+      );
+      const purged: Record<'inbox' | 'archive', string[]> = { inbox: [], archive: [] };
+      const removed: { customer: string; kind: RetentionKind; bytes: number }[] = [];
+      for (const { job, actions } of partial) {
+        const now = locked.get(job.id);
+        if (now === undefined) continue;
+        for (const action of actions) {
+          const area = areaOf(action);
+          if (area === 'inbox' ? now.inboxPurged : now.archivePurged) continue;
+          removed.push({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [area]) });
+          purged[area].push(job.id);
+        }
       }
-    }
-    await markJobFilesPurged(trx, { ids: purged.inbox, area: 'inbox' });
-    await markJobFilesPurged(trx, { ids: purged.archive, area: 'archive' });
-    // Counted once committed: a rollback leaves the rows to the next run, which counts them then.
-    return removed;
-  }).then((removed) => { for (const entry of removed) args.tallies.add(entry); });
+      await markJobFilesPurged(trx, { ids: purged.inbox, area: 'inbox' });
+      await markJobFilesPurged(trx, { ids: purged.archive, area: 'archive' });
+      // Counted once committed: a rollback leaves the rows to the next run, which counts them then.
+      return removed;
+    })
+    .then((removed) => {
+      for (const entry of removed) args.tallies.add(entry);
+    });
 }
 
 function areaOf(action: PurgeAction): 'inbox' | 'archive' {
@@ -135,11 +162,15 @@ function areaOf(action: PurgeAction): 'inbox' | 'archive' {
 
 /** The shortest window of the given kinds in the policy; null when all keep for ever (that scan is skipped). */
 function shortestWindow(policy: RetentionPolicy, keys: readonly (keyof RetentionWindows)[]): number | null {
-  const values = [policy.defaults, ...policy.overrides].flatMap((windows) => keys.map((key) => windows[key]))
+  const values = [policy.defaults, ...policy.overrides]
+    .flatMap((windows) => keys.map((key) => windows[key]))
     .filter((value): value is number => typeof value === 'number');
   return values.length === 0 ? null : Math.min(...values);
 }
 
 async function exists(file: string): Promise<boolean> {
-  return access(file).then(() => true, () => false);
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

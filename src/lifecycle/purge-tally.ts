@@ -14,8 +14,7 @@ export class PurgeTallies {
 
   /** Sorted by customer, then kind, so two reports compare line by line. */
   list(): PurgeTally[] {
-    return [...this.#byKey.values()].map((tally) => ({ ...tally }))
-      .sort((a, b) => a.customer.localeCompare(b.customer) || a.kind.localeCompare(b.kind));
+    return [...this.#byKey.values()].map((tally) => ({ ...tally })).sort((a, b) => a.customer.localeCompare(b.customer) || a.kind.localeCompare(b.kind));
   }
 
   totals(): { readonly count: number; readonly bytes: number } {

@@ -1,7 +1,15 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
-import { insertPurgeRun, listPurgeRuns, releasePurgeLock, tryTakePurgeLock, updatePurgeRun, type PurgeRunRow, type PurgeTally } from '../db/retention-repository.js';
+import {
+  insertPurgeRun,
+  listPurgeRuns,
+  releasePurgeLock,
+  tryTakePurgeLock,
+  updatePurgeRun,
+  type PurgeRunRow,
+  type PurgeTally,
+} from '../db/retention-repository.js';
 import type { Logger } from '../logging/logging.js';
 import { archiveRootOf } from '../pipeline/paths.js';
 import { measureDiskPressure, type DiskPressure } from './disk-pressure.js';
@@ -59,7 +67,11 @@ export class PurgeTask {
     if (config.retention.enabled) {
       this.#timers.push(setInterval(() => this.#inBackground('schedule'), config.retention.intervalSeconds * 1000));
     }
-    this.#timers.push(setInterval(() => { void this.checkDisk(); }, config.disk.checkIntervalSeconds * 1000));
+    this.#timers.push(
+      setInterval(() => {
+        void this.checkDisk();
+      }, config.disk.checkIntervalSeconds * 1000),
+    );
     void this.checkDisk();
   }
 
@@ -79,7 +91,10 @@ export class PurgeTask {
       observer?.diskMeasured?.('data', data);
       observer?.diskMeasured?.('archive', archive);
       if (data.level !== 'ok' && this.#lastPressure?.level !== data.level) {
-        logger.warn(`free space under the data root is low (${data.level}): ${data.freeBytes} bytes free, warning below ${data.warnBelowBytes}, mail refused below ${data.refuseBelowBytes}`, { ...data });
+        logger.warn(
+          `free space under the data root is low (${data.level}): ${data.freeBytes} bytes free, warning below ${data.warnBelowBytes}, mail refused below ${data.refuseBelowBytes}`,
+          { ...data },
+        );
       }
       this.#lastPressure = data;
       if (data.level !== 'ok' && config.disk.pressurePurge && Date.now() >= this.#nextPressureRunAt) this.#inBackground('pressure');
@@ -120,7 +135,9 @@ export class PurgeTask {
         else if (trigger === 'pressure' && report.totals.count === 0) this.#nextPressureRunAt = Date.now() + this.#deps.config.retention.intervalSeconds * 1000;
       })
       .catch((error: unknown) => this.#deps.logger.warn('purge failed; the next run retries', { error: String(error) }))
-      .finally(() => { this.#current = undefined; });
+      .finally(() => {
+        this.#current = undefined;
+      });
   }
 
   async #runLocked(args: { readonly trigger: PurgeTrigger; readonly dryRun: boolean; readonly onStarted?: (runId: string) => void }): Promise<PurgeReport> {
@@ -145,26 +162,44 @@ export class PurgeTask {
       const finished = await purgeRetention({ db, config, nodeName }, { dryRun: args.dryRun, tallies, shouldContinue, onBatch });
       report = { runId, dryRun: args.dryRun, trigger: args.trigger, outcome: finished ? 'done' : 'stopped', removed: tallies.list(), totals: tallies.totals() };
     } catch (error) {
-      report = { runId, dryRun: args.dryRun, trigger: args.trigger, outcome: 'failed', removed: tallies.list(), totals: tallies.totals(), error: String(error) };
+      report = {
+        runId,
+        dryRun: args.dryRun,
+        trigger: args.trigger,
+        outcome: 'failed',
+        removed: tallies.list(),
+        totals: tallies.totals(),
+        error: String(error),
+      };
     }
     if (!args.dryRun) observer?.purged?.(difference(report.removed, reported));
     await updatePurgeRun(db, { id: runId, removed: report.removed, outcome: report.outcome, ...(report.error === undefined ? {} : { error: report.error }) });
     observer?.runEnded?.(report);
     const log = report.outcome === 'failed' ? logger.warn.bind(logger) : logger.info.bind(logger);
-    log(`purge ${report.outcome}${args.dryRun ? ' (dry run)' : ''}`, { runId, trigger: args.trigger, ...report.totals, ms: Date.now() - started, ...(report.error === undefined ? {} : { error: report.error }) });
+    log(`purge ${report.outcome}${args.dryRun ? ' (dry run)' : ''}`, {
+      runId,
+      trigger: args.trigger,
+      ...report.totals,
+      ms: Date.now() - started,
+      ...(report.error === undefined ? {} : { error: report.error }),
+    });
     return report;
   }
 
   async checkDiskQuietly(): Promise<DiskPressure | undefined> {
     const { config } = this.#deps;
-    return measureDiskPressure({ dir: config.dataRoot, warnFreeBytes: config.disk.warnFreeBytes, maxMessageBytes: config.smtp.maxMessageBytes }).catch(() => undefined);
+    return measureDiskPressure({ dir: config.dataRoot, warnFreeBytes: config.disk.warnFreeBytes, maxMessageBytes: config.smtp.maxMessageBytes }).catch(
+      () => undefined,
+    );
   }
 }
 
 /** What was added since the last report, for counters that only go up. */
 function difference(now: readonly PurgeTally[], before: readonly PurgeTally[]): PurgeTally[] {
-  return now.map((tally) => {
-    const earlier = before.find((item) => item.customer === tally.customer && item.kind === tally.kind);
-    return { ...tally, count: tally.count - (earlier?.count ?? 0), bytes: tally.bytes - (earlier?.bytes ?? 0) };
-  }).filter((tally) => tally.count > 0 || tally.bytes > 0);
+  return now
+    .map((tally) => {
+      const earlier = before.find((item) => item.customer === tally.customer && item.kind === tally.kind);
+      return { ...tally, count: tally.count - (earlier?.count ?? 0), bytes: tally.bytes - (earlier?.bytes ?? 0) };
+    })
+    .filter((tally) => tally.count > 0 || tally.bytes > 0);
 }

@@ -72,17 +72,27 @@ export class Logging {
    * silent afterwards, so a late event (a pool error during teardown) cannot crash the process.
    */
   async close(): Promise<void> {
-    await Promise.all([...this.#loggers.values()].map(async (logger) => {
-      logger.silent = true;
-      const transports = [...logger.transports];
-      logger.clear();
-      await Promise.all(transports.map((transport) => new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2000);
-        timer.unref();
-        transport.once('finish', () => { clearTimeout(timer); resolve(); });
-        transport.end();
-      })));
-    }));
+    await Promise.all(
+      [...this.#loggers.values()].map(async (logger) => {
+        logger.silent = true;
+        const transports = [...logger.transports];
+        logger.clear();
+        await Promise.all(
+          transports.map(
+            (transport) =>
+              new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, 2000);
+                timer.unref();
+                transport.once('finish', () => {
+                  clearTimeout(timer);
+                  resolve();
+                });
+                transport.end();
+              }),
+          ),
+        );
+      }),
+    );
     this.#loggers.clear();
   }
 }

@@ -62,7 +62,11 @@ export class RotatingFileTransport extends TransportStream {
     if (this.#fd === null) return;
     const fd = this.#fd;
     this.#fd = null;
-    try { closeSync(fd); } catch { /* already closed: nothing left to flush (writes are synchronous) */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed: nothing left to flush (writes are synchronous) */
+    }
   }
 
   #open(): number {

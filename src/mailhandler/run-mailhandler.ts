@@ -61,11 +61,12 @@ export async function runMailhandler(args: RunMailhandlerArgs): Promise<Mailhand
     const config = await settleNodeName(loaded);
     logging = new Logging({ logDir: config.logDir, level: config.logLevel, console: false, rotation: config.logRotation });
     logger = logging.for('mailhandler');
-    const url = config.database.url ?? await embeddedDatabaseUrl({ dataRoot: config.dataRoot, port: config.database.embeddedPort });
+    const url = config.database.url ?? (await embeddedDatabaseUrl({ dataRoot: config.dataRoot, port: config.database.embeddedPort }));
     database = await openDatabase({ url, dataRoot: config.dataRoot, embeddedPort: config.database.embeddedPort, poolSize: MAILHANDLER_POOL_SIZE, logger });
     const results = await deliver({ db: database, config, logger, envelope, receivedAt, message: args.message, modules: args.modules ?? builtInModules });
     logger.info('message accepted', {
-      ...envelopeFacts(envelope), ms: Math.round(performance.now() - started),
+      ...envelopeFacts(envelope),
+      ms: Math.round(performance.now() - started),
       jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
     });
     return { ...mailhandlerOutcomeForResults(results), results };
@@ -73,8 +74,11 @@ export async function runMailhandler(args: RunMailhandlerArgs): Promise<Mailhand
     const ingestError = toIngestError(error);
     const outcome = mailhandlerOutcomeForError(ingestError);
     logger?.[ingestError.transient ? 'warn' : 'info']('message refused', {
-      ...(envelope === undefined ? {} : envelopeFacts(envelope)), ms: Math.round(performance.now() - started),
-      code: ingestError.code, error: ingestError.message, exitCode: outcome.exitCode,
+      ...(envelope === undefined ? {} : envelopeFacts(envelope)),
+      ms: Math.round(performance.now() - started),
+      code: ingestError.code,
+      error: ingestError.message,
+      exitCode: outcome.exitCode,
     });
     return { ...outcome, results: [] };
   } finally {
@@ -94,12 +98,20 @@ async function deliver(args: {
 }): Promise<AcceptResult[]> {
   const { config, envelope } = args;
   const db = args.db.db;
-  const pending = await findPendingMigrations(db).catch((error: unknown) => { throw toIngestError(error); });
+  const pending = await findPendingMigrations(db).catch((error: unknown) => {
+    throw toIngestError(error);
+  });
   if (pending.length > 0) {
-    throw new IngestError('DATABASE_SCHEMA_OUTDATED', `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`);
+    throw new IngestError(
+      'DATABASE_SCHEMA_OUTDATED',
+      `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`,
+    );
   }
-  const customers = (await listCustomers(db).catch((error: unknown) => { throw toIngestError(error); }))
-    .map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null }));
+  const customers = (
+    await listCustomers(db).catch((error: unknown) => {
+      throw toIngestError(error);
+    })
+  ).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null }));
   const routed = routePipedRecipients({ sender: envelope.sender, recipients: envelope.recipients, customers, ingestDomains: config.smtp.ingestDomains });
   const maxBytes = config.smtp.maxMessageBytes;
   await ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(maxBytes * FREE_SPACE_FACTOR) });

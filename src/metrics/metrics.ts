@@ -94,7 +94,7 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
   const { spoolLock } = args;
   new Gauge({
     name: 'dataprocessor_spool_lock_held',
-    help: '1 while this instance holds its node\'s spool lock and uses the spool; 0 after a loss until it is taken again and replayed, or without a spool',
+    help: "1 while this instance holds its node's spool lock and uses the spool; 0 after a loss until it is taken again and replayed, or without a spool",
     registers,
     collect() {
       this.set(spoolLock?.()?.held === true ? 1 : 0);
@@ -119,26 +119,83 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       this.inc(spoolLock?.()?.regains ?? 0);
     },
   });
-  const jobsFinished = new Counter({ name: 'dataprocessor_jobs_finished_total', help: 'Jobs that reached a final state in this process, by status and module', labelNames: ['category', 'type', 'status'] as const, registers });
-  const jobDurationSeconds = new Histogram({ name: 'dataprocessor_job_duration_seconds', help: 'Run time of finished jobs (claim to final state)', labelNames: ['category', 'type', 'status'] as const, buckets: JOB_DURATION_BUCKETS_SECONDS, registers });
-  const bytesIngested = new Counter({ name: 'dataprocessor_ingested_bytes_total', help: 'Bytes of originals staged by new (non-duplicate) arrivals, by source', labelNames: ['source'] as const, registers });
+  const jobsFinished = new Counter({
+    name: 'dataprocessor_jobs_finished_total',
+    help: 'Jobs that reached a final state in this process, by status and module',
+    labelNames: ['category', 'type', 'status'] as const,
+    registers,
+  });
+  const jobDurationSeconds = new Histogram({
+    name: 'dataprocessor_job_duration_seconds',
+    help: 'Run time of finished jobs (claim to final state)',
+    labelNames: ['category', 'type', 'status'] as const,
+    buckets: JOB_DURATION_BUCKETS_SECONDS,
+    registers,
+  });
+  const bytesIngested = new Counter({
+    name: 'dataprocessor_ingested_bytes_total',
+    help: 'Bytes of originals staged by new (non-duplicate) arrivals, by source',
+    labelNames: ['source'] as const,
+    registers,
+  });
 
   return {
     registry,
     smtpSessions: new Counter({ name: 'dataprocessor_smtp_sessions_total', help: 'SMTP connections accepted', registers }),
     smtpActiveSessions: new Gauge({ name: 'dataprocessor_smtp_sessions_active', help: 'SMTP connections open now', registers }),
-    smtpReplies: new Counter({ name: 'dataprocessor_smtp_replies_total', help: 'SMTP replies to DATA and RCPT, by reply code', labelNames: ['code'] as const, registers }),
+    smtpReplies: new Counter({
+      name: 'dataprocessor_smtp_replies_total',
+      help: 'SMTP replies to DATA and RCPT, by reply code',
+      labelNames: ['code'] as const,
+      registers,
+    }),
     sqsReceives: new Counter({ name: 'dataprocessor_sqs_messages_received_total', help: 'SQS messages received', labelNames: ['queue'] as const, registers }),
-    sqsDeletes: new Counter({ name: 'dataprocessor_sqs_messages_deleted_total', help: 'SQS messages deleted after their job was committed', labelNames: ['queue'] as const, registers }),
+    sqsDeletes: new Counter({
+      name: 'dataprocessor_sqs_messages_deleted_total',
+      help: 'SQS messages deleted after their job was committed',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
     bytesIngested,
     jobsFinished,
     jobDurationSeconds,
-    httpRequestDurationSeconds: new Histogram({ name: 'dataprocessor_http_request_duration_seconds', help: 'REST API requests by route template and status', labelNames: ['method', 'route', 'status'] as const, buckets: HTTP_DURATION_BUCKETS_SECONDS, registers }),
-    purgedItems: new Counter({ name: 'dataprocessor_purged_total', help: 'Jobs (rows with their files) or job folders removed by retention, by kind (inbox, archive, jobs, failedArrivals, unclassified)', labelNames: ['kind'] as const, registers }),
-    purgedBytes: new Counter({ name: 'dataprocessor_purged_bytes_total', help: 'Bytes of files removed by retention, by kind', labelNames: ['kind'] as const, registers }),
-    purgeRuns: new Counter({ name: 'dataprocessor_purge_runs_total', help: 'Purge runs of this instance (dry runs not counted), by trigger and outcome', labelNames: ['trigger', 'outcome'] as const, registers }),
-    diskFreeBytes: new Gauge({ name: 'dataprocessor_disk_free_bytes', help: 'Free bytes of the file system holding the data root (area="data") and the archive root (area="archive")', labelNames: ['area'] as const, registers }),
-    diskPressure: new Gauge({ name: 'dataprocessor_disk_pressure', help: '0 ok, 1 below disk.warnFreeBytes (warning), 2 below the refusal threshold (mail refused), per area', labelNames: ['area'] as const, registers }),
+    httpRequestDurationSeconds: new Histogram({
+      name: 'dataprocessor_http_request_duration_seconds',
+      help: 'REST API requests by route template and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: HTTP_DURATION_BUCKETS_SECONDS,
+      registers,
+    }),
+    purgedItems: new Counter({
+      name: 'dataprocessor_purged_total',
+      help: 'Jobs (rows with their files) or job folders removed by retention, by kind (inbox, archive, jobs, failedArrivals, unclassified)',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    purgedBytes: new Counter({
+      name: 'dataprocessor_purged_bytes_total',
+      help: 'Bytes of files removed by retention, by kind',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    purgeRuns: new Counter({
+      name: 'dataprocessor_purge_runs_total',
+      help: 'Purge runs of this instance (dry runs not counted), by trigger and outcome',
+      labelNames: ['trigger', 'outcome'] as const,
+      registers,
+    }),
+    diskFreeBytes: new Gauge({
+      name: 'dataprocessor_disk_free_bytes',
+      help: 'Free bytes of the file system holding the data root (area="data") and the archive root (area="archive")',
+      labelNames: ['area'] as const,
+      registers,
+    }),
+    diskPressure: new Gauge({
+      name: 'dataprocessor_disk_pressure',
+      help: '0 ok, 1 below disk.warnFreeBytes (warning), 2 below the refusal threshold (mail refused), per area',
+      labelNames: ['area'] as const,
+      registers,
+    }),
     recordJobFinished({ category, type, status, durationSeconds }) {
       jobsFinished.inc({ category, type, status });
       if (Number.isFinite(durationSeconds) && durationSeconds >= 0) jobDurationSeconds.observe({ category, type, status }, durationSeconds);

@@ -74,7 +74,9 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
     }
   }
 
-  const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => { throw toIngestError(error); });
+  const folder = await IncomingFolder.create(deps.config.dataRoot).catch((error: unknown) => {
+    throw toIngestError(error);
+  });
   let recorded: AcceptResult;
   try {
     const manifest = await describeArrival(deps, arrival, folder, await arrival.writeFiles(folder));
@@ -90,14 +92,23 @@ export async function acceptArrival(deps: PipelineDeps, arrival: Arrival): Promi
 }
 
 /** Classifies a written arrival and says everything the job row and manifest.json need. */
-async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: StagingFolder, learnt: void | Readonly<Record<string, string>>): Promise<StagedManifest> {
+async function describeArrival(
+  deps: PipelineDeps,
+  arrival: Arrival,
+  folder: StagingFolder,
+  learnt: void | Readonly<Record<string, string>>,
+): Promise<StagedManifest> {
   const hints = { ...arrival.hints, ...(learnt ?? {}) };
   const facts: ArrivalFacts = {
-    source: arrival.source, customer: arrival.customer, files: folder.files, hints,
+    source: arrival.source,
+    customer: arrival.customer,
+    files: folder.files,
+    hints,
     readHead: async (file, maxBytes) => folder.readHead(file.name, maxBytes),
   };
   const failure = arrival.failure;
-  const module = failure !== undefined ? undefined : arrival.moduleKey === undefined ? await deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
+  const module =
+    failure !== undefined ? undefined : arrival.moduleKey === undefined ? await deps.registry.classify(facts) : deps.registry.get(arrival.moduleKey);
   if (failure === undefined && arrival.moduleKey !== undefined && module === undefined) {
     throw new IngestError('MODULE_UNKNOWN', `no module "${arrival.moduleKey}"; known: ${deps.registry.keys().join(', ') || 'none'}`, { expose: true });
   }
@@ -111,7 +122,10 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
     stagingId: folder.id,
     idempotencyKey: withoutNul(arrival.idempotencyKey ?? contentKey(arrival.customer, `${category}/${type}`, folder.files)) as string,
     source: arrival.source,
-    sourceRef: withoutNul({ ...arrival.sourceRef, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) }) as Record<string, unknown>,
+    sourceRef: withoutNul({ ...arrival.sourceRef, ...(failure === undefined ? {} : { failure: { code: failure.code, message: failure.message } }) }) as Record<
+      string,
+      unknown
+    >,
     hints: withoutNul(hints) as Record<string, string>,
     customer: arrival.customer,
     category,
@@ -132,7 +146,9 @@ async function describeArrival(deps: PipelineDeps, arrival: Arrival, folder: Sta
 async function ensureCustomer(deps: PipelineDeps, slug: string): Promise<void> {
   const knownUntil = knownCustomers.get(slug);
   if (knownUntil !== undefined && knownUntil > Date.now()) return;
-  const customer = await findCustomerBySlug(deps.db, slug).catch((error: unknown) => { throw toIngestError(error); });
+  const customer = await findCustomerBySlug(deps.db, slug).catch((error: unknown) => {
+    throw toIngestError(error);
+  });
   if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${slug}"`, { expose: true });
   if (knownCustomers.size > 10_000) knownCustomers.clear();
   knownCustomers.set(slug, Date.now() + CUSTOMER_KNOWN_MS);
@@ -145,7 +161,10 @@ const MAX_GROUP_CHARS = 200;
 
 /** PostgreSQL text and jsonb refuse NUL; control characters have no place in a group name. */
 function cleanText(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, MAX_GROUP_CHARS);
+  return value
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .trim()
+    .slice(0, MAX_GROUP_CHARS);
 }
 
 function withoutNul(value: unknown): unknown {

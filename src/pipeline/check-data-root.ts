@@ -32,6 +32,7 @@ export async function checkDataRoot(args: { readonly dataRoot: string; readonly 
   }
   const stats = await statfs(dir);
   const freeBytes = stats.bavail * stats.bsize;
-  if (freeBytes < minFreeBytes) return { ok: false, reason: `only ${freeBytes} bytes free under ${args.dataRoot} (at least ${minFreeBytes} needed)`, freeBytes };
+  if (freeBytes < minFreeBytes)
+    return { ok: false, reason: `only ${freeBytes} bytes free under ${args.dataRoot} (at least ${minFreeBytes} needed)`, freeBytes };
   return { ok: true, freeBytes };
 }

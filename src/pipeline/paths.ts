@@ -17,7 +17,10 @@ const HASH_SUFFIX_CHARS = 8;
  * hash of the original so distinct long names stay distinct.
  */
 export function sanitizeSegment(value: string): string {
-  let safe = value.normalize('NFC').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, (dots) => '_'.repeat(dots.length));
+  let safe = value
+    .normalize('NFC')
+    .replace(/[^A-Za-z0-9._-]/g, '_')
+    .replace(/^\.+/, (dots) => '_'.repeat(dots.length));
   if (safe === '') safe = '_';
   if (safe.length > MAX_SEGMENT_BYTES) {
     const hash = createHash('sha256').update(value).digest('hex').slice(0, HASH_SUFFIX_CHARS);
@@ -39,7 +42,14 @@ function receiveTimeFormat(timeZone: string): Intl.DateTimeFormat {
   let format = formats.get(timeZone);
   if (format === undefined) {
     format = new Intl.DateTimeFormat('en-GB', {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     if (formats.size > 100) formats.clear();
     formats.set(timeZone, format);
@@ -59,9 +69,7 @@ export interface JobPathParts {
 /** `<customer>/<category>/<type>/<group>/<datetime>`, every segment sanitized; `attempt` > 1 adds `_<n>`. */
 export function jobRelativePath(parts: JobPathParts, attempt = 1): string {
   const stamp = formatReceiveTime(parts.receivedAt, parts.timeZone);
-  return [parts.customer, parts.category, parts.type, parts.group, attempt > 1 ? `${stamp}_${attempt}` : stamp]
-    .map(sanitizeSegment)
-    .join('/');
+  return [parts.customer, parts.category, parts.type, parts.group, attempt > 1 ? `${stamp}_${attempt}` : stamp].map(sanitizeSegment).join('/');
 }
 
 /**

@@ -47,7 +47,11 @@ export function routeRecipient(args: {
   }
 
   if (!args.ingestDomains.some((ingestDomain) => normalizeDomain(ingestDomain) === domain)) {
-    throw recipientError('RELAY_DENIED', `relay access denied: domain ${JSON.stringify(domain.slice(0, MAX_QUOTED_ADDRESS_CHARS))} is not an ingest domain`, address);
+    throw recipientError(
+      'RELAY_DENIED',
+      `relay access denied: domain ${JSON.stringify(domain.slice(0, MAX_QUOTED_ADDRESS_CHARS))} is not an ingest domain`,
+      address,
+    );
   }
   const bySlug = findBySlug(customers, local);
   if (bySlug !== undefined) return bySlug.slug;
@@ -101,7 +105,9 @@ export function addressClaimants(args: {
   if (parts === undefined) return { listed: [], all: [] };
   const { local, domain } = parts;
   const wanted = `${local}@${domain}`;
-  const listed = args.customers.filter((customer) => customer.ingestAddresses.some((listedAddress) => normalizeAddress(listedAddress) === wanted)).map((customer) => customer.slug);
+  const listed = args.customers
+    .filter((customer) => customer.ingestAddresses.some((listedAddress) => normalizeAddress(listedAddress) === wanted))
+    .map((customer) => customer.slug);
   const all = new Set(listed);
   if (args.ingestDomains.some((ingestDomain) => normalizeDomain(ingestDomain) === domain)) {
     const plusAt = local.lastIndexOf('+');
@@ -141,11 +147,17 @@ function normalizeDomain(domain: string): string {
 }
 
 function quote(address: string): string {
-  return `<${address.trim().replace(/^<(.*)>$/, '$1').slice(0, MAX_QUOTED_ADDRESS_CHARS)}>`;
+  return `<${address
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .slice(0, MAX_QUOTED_ADDRESS_CHARS)}>`;
 }
 
 function ambiguousRecipient(address: string, customers: readonly string[]): IngestError {
-  const names = [...customers].sort().map((slug) => JSON.stringify(slug)).join(' and ');
+  const names = [...customers]
+    .sort()
+    .map((slug) => JSON.stringify(slug))
+    .join(' and ');
   // Not exposed: the sender must not learn customer names; the log and the job record get them.
   return new IngestError('RECIPIENT_AMBIGUOUS', `recipient ${quote(address)} is routed to customers ${names}; refused until an admin gives it to one of them`, {
     details: { address, customers: [...customers].sort() },

@@ -56,21 +56,26 @@ export async function describeObject(location: ObjectLocation): Promise<ObjectVe
  * The size limit applies before and while streaming; the byte count must equal Content-Length.
  * The caller's folder makes durable the file; nothing here is acknowledged.
  */
-export async function fetchObjectInto(args: ObjectLocation & {
-  readonly folder: StagingFolder;
-  readonly versionId?: string;
-  readonly eTag?: string;
-  readonly maxBytes: number;
-}): Promise<FetchedObject> {
+export async function fetchObjectInto(
+  args: ObjectLocation & {
+    readonly folder: StagingFolder;
+    readonly versionId?: string;
+    readonly eTag?: string;
+    readonly maxBytes: number;
+  },
+): Promise<FetchedObject> {
   const where = describeLocation(args);
   let response;
   try {
-    response = await args.s3.send(new GetObjectCommand({
-      Bucket: args.bucket,
-      Key: args.key,
-      ...(args.versionId === undefined ? {} : { VersionId: args.versionId }),
-      ...(args.versionId === undefined && args.eTag !== undefined ? { IfMatch: `"${args.eTag}"` } : {}),
-    }), withSignal(args.signal));
+    response = await args.s3.send(
+      new GetObjectCommand({
+        Bucket: args.bucket,
+        Key: args.key,
+        ...(args.versionId === undefined ? {} : { VersionId: args.versionId }),
+        ...(args.versionId === undefined && args.eTag !== undefined ? { IfMatch: `"${args.eTag}"` } : {}),
+      }),
+      withSignal(args.signal),
+    );
   } catch (error) {
     throw s3Error(error, args);
   }
@@ -114,7 +119,12 @@ export async function fetchObjectInto(args: ObjectLocation & {
   return { ...version, size: staged.size, stagedName };
 }
 
-function versionOf(output: { ETag?: string | undefined; VersionId?: string | undefined; ContentLength?: number | undefined; LastModified?: Date | undefined }): ObjectVersion {
+function versionOf(output: {
+  ETag?: string | undefined;
+  VersionId?: string | undefined;
+  ContentLength?: number | undefined;
+  LastModified?: Date | undefined;
+}): ObjectVersion {
   const eTag = output.ETag?.replace(/^"(.*)"$/, '$1');
   return {
     ...(eTag ? { eTag } : {}),
@@ -138,7 +148,9 @@ function describeLocation(location: { readonly bucket: string; readonly key: str
 
 function tooLarge(where: string, size: number | undefined, limit: number): IngestError {
   const what = size === undefined ? 'is larger than' : `has ${size} bytes, more than`;
-  return new IngestError('ARRIVAL_TOO_LARGE', `${where} ${what} the limit of ${limit} bytes (s3.maxObjectBytes)`, { details: { limitBytes: limit, ...(size === undefined ? {} : { sizeBytes: size }) } });
+  return new IngestError('ARRIVAL_TOO_LARGE', `${where} ${what} the limit of ${limit} bytes (s3.maxObjectBytes)`, {
+    details: { limitBytes: limit, ...(size === undefined ? {} : { sizeBytes: size }) },
+  });
 }
 
 function changed(where: string, why: string): IngestError {
@@ -158,7 +170,10 @@ function s3Error(error: unknown, location: { readonly bucket: string; readonly k
       return new IngestError('S3_UNAVAILABLE', `S3 could not serve ${where} (${error.name}); will retry`, { cause: error });
     }
     const code = status === 403 ? 'S3_ACCESS_DENIED' : 'S3_REQUEST_REJECTED';
-    return new IngestError(code, `S3 refused ${where}: ${error.name}${status === undefined ? '' : ` (HTTP ${status})`}`, { cause: error, details: { s3Error: error.name } });
+    return new IngestError(code, `S3 refused ${where}: ${error.name}${status === undefined ? '' : ` (HTTP ${status})`}`, {
+      cause: error,
+      details: { s3Error: error.name },
+    });
   }
   if ((error as Error | undefined)?.name === 'AbortError') return new IngestError('S3_ABORTED', `reading ${where} was stopped (shutdown)`, { cause: error });
   return toIngestError(error);

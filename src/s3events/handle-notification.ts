@@ -26,12 +26,15 @@ export interface NotificationResult {
  * after the other and a failed one does not stop the rest: when the notification comes again,
  * the settled ones are duplicates.
  */
-export async function handleNotificationBody(deps: ObjectJobDeps, args: {
-  readonly body: string;
-  readonly source: 's3' | 'webhook';
-  readonly messageId?: string;
-  readonly signal?: AbortSignal;
-}): Promise<NotificationResult> {
+export async function handleNotificationBody(
+  deps: ObjectJobDeps,
+  args: {
+    readonly body: string;
+    readonly source: 's3' | 'webhook';
+    readonly messageId?: string;
+    readonly signal?: AbortSignal;
+  },
+): Promise<NotificationResult> {
   const logger = deps.logger.child({ source: args.source, ...(args.messageId === undefined ? {} : { messageId: args.messageId }) });
   const notification = parseS3Notification(args.body);
   if (notification.kind === 'test') {
@@ -40,7 +43,10 @@ export async function handleNotificationBody(deps: ObjectJobDeps, args: {
   }
   if (notification.kind === 'subscription-confirmation') {
     // Fetching a URL named by an unauthenticated body would be an SSRF hole: a person confirms it.
-    logger.warn('SNS subscription confirmation received: confirm it by opening SubscribeURL (not fetched automatically)', { topicArn: notification.topicArn, subscribeUrl: notification.subscribeUrl });
+    logger.warn('SNS subscription confirmation received: confirm it by opening SubscribeURL (not fetched automatically)', {
+      topicArn: notification.topicArn,
+      subscribeUrl: notification.subscribeUrl,
+    });
     return { kind: 'subscription-confirmation', acknowledge: true, records: [] };
   }
 
@@ -70,7 +76,13 @@ export async function handleNotificationBody(deps: ObjectJobDeps, args: {
     } catch (error) {
       const ingestError = toIngestError(error);
       firstError ??= ingestError;
-      logger.warn('S3 event not settled; the notification will come again', { bucket: record.bucket, key: record.key, code: ingestError.code, transient: ingestError.transient, error: ingestError.message });
+      logger.warn('S3 event not settled; the notification will come again', {
+        bucket: record.bucket,
+        key: record.key,
+        code: ingestError.code,
+        transient: ingestError.transient,
+        error: ingestError.message,
+      });
       records.push({ bucket: record.bucket, key: record.key, outcome: 'error', reason: `${ingestError.code}: ${ingestError.message}` });
     }
   }
@@ -90,7 +102,10 @@ export function sqsNotificationHandler(deps: ObjectJobDeps): MessageHandler {
     } catch (error) {
       const ingestError = toIngestError(error);
       deps.logger.warn('unreadable S3 notification left for the redrive policy (dead-letter queue)', {
-        messageId: message.messageId, receiveCount: message.receiveCount, code: ingestError.code, error: ingestError.message,
+        messageId: message.messageId,
+        receiveCount: message.receiveCount,
+        code: ingestError.code,
+        error: ingestError.message,
       });
       return 'keep';
     }

@@ -236,9 +236,7 @@ function parseJson(text: string, what: string): unknown {
 function validate<Schema extends z.ZodType>(schema: Schema, value: unknown, where: string): z.infer<Schema> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues
-    .slice(0, MAX_REPORTED_ISSUES)
-    .map((issue) => `${joinPath(where, issue.path)}: ${issue.message}`);
+  const problems = result.error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `${joinPath(where, issue.path)}: ${issue.message}`);
   throw malformed(problems.join('; '), result.error);
 }
 

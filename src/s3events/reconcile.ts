@@ -35,7 +35,10 @@ const HOUR_MS = 3_600_000;
  * one started by the object's notification share one idempotency key. Errors are counted and
  * logged per object; the pass goes on.
  */
-export async function reconcileOnce(deps: ObjectJobDeps, settings: ReconcileSettings & { readonly now?: Date; readonly signal?: AbortSignal }): Promise<ReconcileReport> {
+export async function reconcileOnce(
+  deps: ObjectJobDeps,
+  settings: ReconcileSettings & { readonly now?: Date; readonly signal?: AbortSignal },
+): Promise<ReconcileReport> {
   const now = (settings.now ?? new Date()).getTime();
   const oldest = now - settings.lookbackHours * HOUR_MS;
   const newest = now - settings.settleSeconds * 1000;
@@ -45,11 +48,15 @@ export async function reconcileOnce(deps: ObjectJobDeps, settings: ReconcileSett
     let continuationToken: string | undefined;
     do {
       if (settings.signal?.aborted === true) return counts;
-      const page = await deps.s3.send(new ListObjectsV2Command({
-        Bucket: bucket, MaxKeys: LIST_PAGE_SIZE,
-        ...(prefix === '' ? {} : { Prefix: `${prefix}/` }),
-        ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }),
-      }), settings.signal === undefined ? {} : { abortSignal: settings.signal });
+      const page = await deps.s3.send(
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          MaxKeys: LIST_PAGE_SIZE,
+          ...(prefix === '' ? {} : { Prefix: `${prefix}/` }),
+          ...(continuationToken === undefined ? {} : { ContinuationToken: continuationToken }),
+        }),
+        settings.signal === undefined ? {} : { abortSignal: settings.signal },
+      );
       continuationToken = page.IsTruncated === true ? page.NextContinuationToken : undefined;
       const objects = page.Contents ?? [];
       counts.listed += objects.length;
@@ -73,10 +80,25 @@ export async function reconcileOnce(deps: ObjectJobDeps, settings: ReconcileSett
   return counts;
 }
 
-async function startFor(deps: ObjectJobDeps, args: { readonly bucket: string; readonly key: string; readonly counts: { started: number; duplicates: number; unfetchable: number; errors: number }; readonly signal?: AbortSignal }): Promise<void> {
+async function startFor(
+  deps: ObjectJobDeps,
+  args: {
+    readonly bucket: string;
+    readonly key: string;
+    readonly counts: { started: number; duplicates: number; unfetchable: number; errors: number };
+    readonly signal?: AbortSignal;
+  },
+): Promise<void> {
   const { bucket, key, counts } = args;
   try {
-    const outcome = await startObjectJob(deps, { source: 'reconcile', bucket, key, lookUpVersion: true, mode: 'background', ...(args.signal === undefined ? {} : { signal: args.signal }) });
+    const outcome = await startObjectJob(deps, {
+      source: 'reconcile',
+      bucket,
+      key,
+      lookUpVersion: true,
+      mode: 'background',
+      ...(args.signal === undefined ? {} : { signal: args.signal }),
+    });
     if (outcome.kind === 'created') {
       counts.started += 1;
       deps.logger.info('reconciler started a job for an object no notification announced', { bucket, key, jobId: outcome.job.id });

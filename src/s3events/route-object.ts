@@ -42,11 +42,7 @@ const URL_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
  * segments, an empty, `.` or `..` segment, control characters, or a segment too long to stage.
  * The key is never rewritten to make it fit: a guess would file data under the wrong customer.
  */
-export function routeObject(args: {
-  readonly bucket: string;
-  readonly key: string;
-  readonly routes: readonly S3Route[];
-}): RoutedObject {
+export function routeObject(args: { readonly bucket: string; readonly key: string; readonly routes: readonly S3Route[] }): RoutedObject {
   const { bucket, key } = args;
   const bucketRoutes = args.routes.filter((route) => route.bucket === bucket);
   if (bucketRoutes.length === 0) {
@@ -64,7 +60,11 @@ export function routeObject(args: {
     throw unroutable(bucket, key, `key has ${segments.length} segment(s) after the prefix, expected ${expected}`);
   }
   const [customer = '', group = '', fileName = ''] = segments;
-  for (const [name, segment] of [['customer', customer], ['grid', group], ['file', fileName]] as const) {
+  for (const [name, segment] of [
+    ['customer', customer],
+    ['grid', group],
+    ['file', fileName],
+  ] as const) {
     const problem = segmentProblem(segment);
     if (problem !== undefined) throw unroutable(bucket, key, `${name} segment ${problem}, expected ${expected}`);
   }
@@ -76,11 +76,7 @@ export function routeObject(args: {
  * the bucket name. Leading slashes are tolerated (people type them); URLs are refused so the
  * request cannot point at another bucket or host.
  */
-export function parseSeedS3Path(args: {
-  readonly s3Path: string;
-  readonly bucket: string;
-  readonly routes: readonly S3Route[];
-}): RoutedSeedPath {
+export function parseSeedS3Path(args: { readonly s3Path: string; readonly bucket: string; readonly routes: readonly S3Route[] }): RoutedSeedPath {
   const { s3Path, bucket, routes } = args;
   if (URL_SCHEME.test(s3Path)) {
     throw unroutable(bucket, s3Path, 's3_path must be a path within the bucket, not a URL');
@@ -92,10 +88,7 @@ export function parseSeedS3Path(args: {
   return { ...routeObject({ bucket, key, routes }), bucket, key };
 }
 
-function longestPrefixRoute(
-  routes: readonly S3Route[],
-  key: string,
-): { readonly route: S3Route; readonly prefix: string } | undefined {
+function longestPrefixRoute(routes: readonly S3Route[], key: string): { readonly route: S3Route; readonly prefix: string } | undefined {
   let best: { route: S3Route; prefix: string } | undefined;
   for (const route of routes) {
     const prefix = normalizePrefix(route.prefix);

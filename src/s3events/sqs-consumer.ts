@@ -96,7 +96,9 @@ export class SqsConsumer {
     let failures = 0;
     while (this.#running) {
       if (this.#inFlight.size >= concurrency) {
-        await new Promise<void>((resolve) => { this.#wakeLoop = resolve; });
+        await new Promise<void>((resolve) => {
+          this.#wakeLoop = resolve;
+        });
         continue;
       }
       let messages: Message[];
@@ -120,13 +122,16 @@ export class SqsConsumer {
     const { sqs, queueUrl, waitTimeSeconds, maxMessages, visibilityTimeoutSeconds } = this.#options;
     this.#receiveAbort = new AbortController();
     this.#stats.receiveCalls += 1;
-    const output = await sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queueUrl,
-      MaxNumberOfMessages: Math.min(maxMessages, freeSlots),
-      WaitTimeSeconds: waitTimeSeconds,
-      VisibilityTimeout: visibilityTimeoutSeconds,
-      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-    }), { abortSignal: this.#receiveAbort.signal });
+    const output = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: Math.min(maxMessages, freeSlots),
+        WaitTimeSeconds: waitTimeSeconds,
+        VisibilityTimeout: visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+      { abortSignal: this.#receiveAbort.signal },
+    );
     const messages = output.Messages ?? [];
     this.#stats.received += messages.length;
     return messages;
@@ -147,18 +152,27 @@ export class SqsConsumer {
     const messageId = message.MessageId ?? '(no id)';
     const receiptHandle = message.ReceiptHandle;
     if (receiptHandle === undefined) return;
-    const heartbeat = setInterval(() => {
-      sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeoutSeconds }))
-        .then(() => { this.#stats.visibilityExtensions += 1; })
-        .catch((error: unknown) => logger.warn('could not extend the visibility of an SQS message', { messageId, error: String(error) }));
-    }, (visibilityTimeoutSeconds * 1000) / 2);
+    const heartbeat = setInterval(
+      () => {
+        sqs
+          .send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: visibilityTimeoutSeconds }))
+          .then(() => {
+            this.#stats.visibilityExtensions += 1;
+          })
+          .catch((error: unknown) => logger.warn('could not extend the visibility of an SQS message', { messageId, error: String(error) }));
+      },
+      (visibilityTimeoutSeconds * 1000) / 2,
+    );
     let disposition: MessageDisposition;
     try {
-      disposition = await this.#options.handleMessage({
-        messageId,
-        body: message.Body ?? '',
-        receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
-      }, this.#handlerAbort.signal);
+      disposition = await this.#options.handleMessage(
+        {
+          messageId,
+          body: message.Body ?? '',
+          receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
+        },
+        this.#handlerAbort.signal,
+      );
     } catch (error) {
       logger.error('SQS message handler failed; the message will be delivered again', { messageId, error: String(error), stack: (error as Error).stack });
       disposition = 'keep';
@@ -181,7 +195,10 @@ export class SqsConsumer {
   async #pause(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
-      this.#endPause = () => { clearTimeout(timer); resolve(); };
+      this.#endPause = () => {
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 }

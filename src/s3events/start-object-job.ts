@@ -76,7 +76,12 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
   const routed = routeObject({ bucket, key, routes: deps.routes });
 
   if (request.sequencer !== undefined) {
-    const claim = await deps.objects.claimEvent({ bucket, key, sequencer: request.sequencer, ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime }) });
+    const claim = await deps.objects.claimEvent({
+      bucket,
+      key,
+      sequencer: request.sequencer,
+      ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime }),
+    });
     if (claim.stale) {
       logger.info('stale event recorded, not applied: a newer event for this key was already accepted', { sequencer: request.sequencer, newest: claim.newest });
       return { kind: 'stale', newestSequencer: claim.newest };
@@ -96,7 +101,9 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     hints: { bucket, key, fileName: routed.fileName },
     idempotencyKey,
     sourceRef: {
-      bucket, key, ...version,
+      bucket,
+      key,
+      ...version,
       ...(request.sequencer === undefined ? {} : { sequencer: request.sequencer }),
       ...(request.eventTime === undefined ? {} : { eventTime: request.eventTime.toISOString() }),
       ...(request.eventName === undefined ? {} : { eventName: request.eventName }),
@@ -112,7 +119,14 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
     const { job } = await deps.objects.accept({
       ...arrivalFor(`${idempotencyKey}#unfetchable`, () => version),
       failure: error,
-      writeFiles: async (folder) => { await folder.writeFile({ name: NOTE_NAME_BY_CODE[error.code] ?? 'object-unfetchable.json', source: `${JSON.stringify(note, null, 2)}\n`, role: 'note', contentType: 'application/json' }); },
+      writeFiles: async (folder) => {
+        await folder.writeFile({
+          name: NOTE_NAME_BY_CODE[error.code] ?? 'object-unfetchable.json',
+          source: `${JSON.stringify(note, null, 2)}\n`,
+          role: 'note',
+          contentType: 'application/json',
+        });
+      },
     });
     return { kind: 'failed', job, code: error.code };
   };
@@ -134,15 +148,27 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
         // Checked here, after the door looked for an existing job: an object already read is a
         // duplicate whatever its size. Refused before a byte is downloaded.
         if (version.size !== undefined && version.size > deps.maxObjectBytes) {
-          throw new IngestError('ARRIVAL_TOO_LARGE', `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`, { expose: true });
+          throw new IngestError(
+            'ARRIVAL_TOO_LARGE',
+            `s3://${bucket}/${key} has ${version.size} bytes, more than the limit of ${deps.maxObjectBytes} bytes (s3.maxObjectBytes)`,
+            { expose: true },
+          );
         }
         fetched = await fetchObjectInto({
-          s3: deps.s3, folder, bucket, key, maxBytes: deps.maxObjectBytes,
+          s3: deps.s3,
+          folder,
+          bucket,
+          key,
+          maxBytes: deps.maxObjectBytes,
           ...(version.versionId === undefined ? {} : { versionId: version.versionId }),
           ...(version.eTag === undefined ? {} : { eTag: version.eTag }),
           ...(request.signal === undefined ? {} : { signal: request.signal }),
         });
-        return { ...(fetched.eTag === undefined ? {} : { eTag: fetched.eTag }), ...(fetched.versionId === undefined ? {} : { versionId: fetched.versionId }), size: String(fetched.size) };
+        return {
+          ...(fetched.eTag === undefined ? {} : { eTag: fetched.eTag }),
+          ...(fetched.versionId === undefined ? {} : { versionId: fetched.versionId }),
+          size: String(fetched.size),
+        };
       },
     });
   } catch (error) {

@@ -40,11 +40,14 @@ export class DataIdleDeadline {
   waiting(): void {
     if (this.#fired || this.#waitingSince !== undefined) return;
     this.#waitingSince = Date.now();
-    this.#timer = setTimeout(() => {
-      this.#fired = true;
-      this.#waitingSince = undefined;
-      this.#onIdle();
-    }, Math.max(0, this.#idleMs - this.#waitedMs));
+    this.#timer = setTimeout(
+      () => {
+        this.#fired = true;
+        this.#waitingSince = undefined;
+        this.#onIdle();
+      },
+      Math.max(0, this.#idleMs - this.#waitedMs),
+    );
     this.#timer.unref();
   }
 

@@ -29,7 +29,9 @@ export async function drainMessage(stream: SMTPServerDataStream, idle?: DataIdle
   // The same idle deadline as while reading: a refused message (too large, disk full) must not
   // let its sender trickle the rest and hold the slot until the session cap.
   try {
-    for await (const _chunk of chunksUnderDeadline(stream, idle)) { /* discarded */ }
+    for await (const _chunk of chunksUnderDeadline(stream, idle)) {
+      /* discarded */
+    }
   } catch {
     // The client went away (or the deadline cut it): smtp-server has closed the session, nothing is left to answer.
   }

@@ -81,7 +81,7 @@ function chooseRule(error: IngestError): ReplyRule {
   if (isStorageFull(error)) return STORAGE_FULL;
   // A code's own 4xx reply fits only a transient error, its own 5xx only a permanent one.
   const own = OWN_RULES.get(error.code);
-  if (own !== undefined && (own.responseCode < 500) === error.transient) return own;
+  if (own !== undefined && own.responseCode < 500 === error.transient) return own;
   if (error.transient) return TEMPORARY_FAILURE;
   return error.expose ? PERMANENT_FAILURE : TEMPORARY_FAILURE;
 }

@@ -13,9 +13,8 @@ import type { Config } from '../config/config-schema.js';
  */
 export async function smtpServerOptions(config: Config): Promise<SMTPServerOptions> {
   const smtp = config.smtp;
-  const tls = smtp.tls.certFile !== null && smtp.tls.keyFile !== null
-    ? { cert: await readFile(smtp.tls.certFile), key: await readFile(smtp.tls.keyFile) }
-    : undefined;
+  const tls =
+    smtp.tls.certFile !== null && smtp.tls.keyFile !== null ? { cert: await readFile(smtp.tls.certFile), key: await readFile(smtp.tls.keyFile) } : undefined;
   const relays = smtp.trustedRelays.length > 0 ? [...smtp.trustedRelays] : false;
   return {
     name: smtp.hostname ?? config.node.name,

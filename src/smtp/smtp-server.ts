@@ -1,5 +1,13 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer, type SMTPServerAddress, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerEnvelope, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerEnvelope,
+  type SMTPServerSession,
+} from 'smtp-server';
 import type { Config } from '../config/config-schema.js';
 import type { Logger } from '../logging/logging.js';
 import type { AcceptResult } from '../pipeline/accept.js';
@@ -86,34 +94,44 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
 
   /** Runs a hook body and answers smtp-server's callback with nothing or a mapped error. */
   function settle(session: SMTPServerSession, hook: string, body: () => unknown, callback: (error?: Error | null) => void): void {
-    Promise.resolve().then(body).then(() => callback(), (error: unknown) => {
-      const ingestError = toIngestError(error);
-      const level = ingestError.transient ? 'warn' : 'info';
-      logger[level](`${hook} refused`, { sessionId: session.id, remoteAddress: session.remoteAddress, code: ingestError.code, error: ingestError.message });
-      const reply = smtpErrorFor(ingestError);
-      args.observe?.replied(reply.responseCode);
-      callback(reply);
-    });
+    Promise.resolve()
+      .then(body)
+      .then(
+        () => callback(),
+        (error: unknown) => {
+          const ingestError = toIngestError(error);
+          const level = ingestError.transient ? 'warn' : 'info';
+          logger[level](`${hook} refused`, { sessionId: session.id, remoteAddress: session.remoteAddress, code: ingestError.code, error: ingestError.message });
+          const reply = smtpErrorFor(ingestError);
+          args.observe?.replied(reply.responseCode);
+          callback(reply);
+        },
+      );
   }
 
   function onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (error?: Error | null) => void): void {
-    settle(session, 'RCPT TO', async () => {
-      const routed = recipientsByEnvelope.get(session.envelope) ?? new Map<string, RoutedRecipient>();
-      const key = address.address.toLowerCase();
-      if (routed.size >= smtp.maxRecipients && !routed.has(key)) {
-        throw new IngestError('TOO_MANY_RECIPIENTS', `at most ${smtp.maxRecipients} recipients per message`);
-      }
-      const user = authenticatedUser(session);
-      const customer = checkRecipient({
-        address: address.address,
-        sender: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-        customers: await customers(),
-        ingestDomains: smtp.ingestDomains,
-        ...(user === undefined ? {} : { authenticated: { customer: user.customer } }),
-      });
-      routed.set(key, { address: address.address, customer });
-      recipientsByEnvelope.set(session.envelope, routed);
-    }, callback);
+    settle(
+      session,
+      'RCPT TO',
+      async () => {
+        const routed = recipientsByEnvelope.get(session.envelope) ?? new Map<string, RoutedRecipient>();
+        const key = address.address.toLowerCase();
+        if (routed.size >= smtp.maxRecipients && !routed.has(key)) {
+          throw new IngestError('TOO_MANY_RECIPIENTS', `at most ${smtp.maxRecipients} recipients per message`);
+        }
+        const user = authenticatedUser(session);
+        const customer = checkRecipient({
+          address: address.address,
+          sender: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
+          customers: await customers(),
+          ingestDomains: smtp.ingestDomains,
+          ...(user === undefined ? {} : { authenticated: { customer: user.customer } }),
+        });
+        routed.set(key, { address: address.address, customer });
+        recipientsByEnvelope.set(session.envelope, routed);
+      },
+      callback,
+    );
   }
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
@@ -130,41 +148,63 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
     });
     const routed = [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])];
     const customerSlugs = [...new Set(routed.map((recipient) => recipient.customer))];
-    const delivery = args.acceptMail({
-      customers: customerSlugs,
-      message: limitedMessage(stream, smtp.maxMessageBytes, idle),
-      maxBytes: smtp.maxMessageBytes,
-      source: 'smtp',
-      receivedAt: new Date(),
-      sourceRefFor: (customer) => envelopeSourceRef(session, routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address)),
-    }).then((results) => {
-      logger.info('message accepted', {
-        sessionId: session.id, remoteAddress: session.remoteAddress, bytes: stream.byteLength,
-        jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
-      });
-      args.observe?.replied(250);
-      callback(null, acceptedReplyText(results));
-    }, async (error: unknown) => {
-      const ingestError = toIngestError(error);
-      logger[ingestError.transient ? 'warn' : 'info']('message refused', {
-        sessionId: session.id, remoteAddress: session.remoteAddress, bytes: stream.byteLength, code: ingestError.code, error: ingestError.message,
-      });
-      await drainMessage(stream, idle);
-      const reply = smtpErrorFor(ingestError);
-      // After a DATA timeout the 421 was the reply; this one is never sent.
-      if (!idle.fired) args.observe?.replied(reply.responseCode);
-      callback(reply);
-    });
+    const delivery = args
+      .acceptMail({
+        customers: customerSlugs,
+        message: limitedMessage(stream, smtp.maxMessageBytes, idle),
+        maxBytes: smtp.maxMessageBytes,
+        source: 'smtp',
+        receivedAt: new Date(),
+        sourceRefFor: (customer) =>
+          envelopeSourceRef(
+            session,
+            routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address),
+          ),
+      })
+      .then(
+        (results) => {
+          logger.info('message accepted', {
+            sessionId: session.id,
+            remoteAddress: session.remoteAddress,
+            bytes: stream.byteLength,
+            jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
+          });
+          args.observe?.replied(250);
+          callback(null, acceptedReplyText(results));
+        },
+        async (error: unknown) => {
+          const ingestError = toIngestError(error);
+          logger[ingestError.transient ? 'warn' : 'info']('message refused', {
+            sessionId: session.id,
+            remoteAddress: session.remoteAddress,
+            bytes: stream.byteLength,
+            code: ingestError.code,
+            error: ingestError.message,
+          });
+          await drainMessage(stream, idle);
+          const reply = smtpErrorFor(ingestError);
+          // After a DATA timeout the 421 was the reply; this one is never sent.
+          if (!idle.fired) args.observe?.replied(reply.responseCode);
+          callback(reply);
+        },
+      );
     const tracked = delivery
-      .catch((error: unknown) => { logger.error('reply to DATA failed', { sessionId: session.id, error: (error as Error).message }); })
+      .catch((error: unknown) => {
+        logger.error('reply to DATA failed', { sessionId: session.id, error: (error as Error).message });
+      })
       .finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   }
 
-  function onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): void {
-    const user = auth.method === 'PLAIN' || auth.method === 'LOGIN'
-      ? verifySmtpLogin({ users: smtp.auth.users, username: auth.username ?? '', password: auth.password ?? '' })
-      : undefined;
+  function onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    callback: (error: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const user =
+      auth.method === 'PLAIN' || auth.method === 'LOGIN'
+        ? verifySmtpLogin({ users: smtp.auth.users, username: auth.username ?? '', password: auth.password ?? '' })
+        : undefined;
     if (user === undefined) {
       logger.info('authentication failed', { sessionId: session.id, remoteAddress: session.remoteAddress, method: auth.method });
       callback(null, { message: '5.7.8 Authentication credentials invalid', responseCode: 535 });
@@ -178,14 +218,26 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       const options = await smtpServerOptions(config);
       const instance = new SMTPServer({
         ...options,
-        onConnect: (session, callback) => settle(session, 'connection', () => {
-          limits.admit(session);
-          args.observe?.sessionOpened();
-        }, callback),
+        onConnect: (session, callback) =>
+          settle(
+            session,
+            'connection',
+            () => {
+              limits.admit(session);
+              args.observe?.sessionOpened();
+            },
+            callback,
+          ),
         onClose: (session) => {
           if (limits.release(session.id)) args.observe?.sessionClosed();
         },
-        onMailFrom: (_address, session, callback) => settle(session, 'MAIL FROM', () => ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(smtp.maxMessageBytes * FREE_SPACE_FACTOR) }), callback),
+        onMailFrom: (_address, session, callback) =>
+          settle(
+            session,
+            'MAIL FROM',
+            () => ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(smtp.maxMessageBytes * FREE_SPACE_FACTOR) }),
+            callback,
+          ),
         onRcptTo,
         onData,
         ...(smtp.auth.enabled ? { onAuth } : {}),
@@ -206,7 +258,13 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
       instance.on('error', (error: Error) => logger.debug('smtp connection error', { error: error.message }));
       server = instance;
       const listening = this.address();
-      logger.info('SMTP listening', { ...listening, maxMessageBytes: smtp.maxMessageBytes, ingestDomains: smtp.ingestDomains, tls: options.disabledCommands?.includes('STARTTLS') !== true, auth: smtp.auth.enabled });
+      logger.info('SMTP listening', {
+        ...listening,
+        maxMessageBytes: smtp.maxMessageBytes,
+        ingestDomains: smtp.ingestDomains,
+        tls: options.disabledCommands?.includes('STARTTLS') !== true,
+        auth: smtp.auth.enabled,
+      });
     },
 
     async stop() {
@@ -237,14 +295,19 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
 /** The user this session AUTHenticated as; smtp-server leaves `false` or nothing otherwise (XCLIENT sets false). */
 function authenticatedUser(session: SMTPServerSession): SmtpUser | undefined {
   const user: unknown = session.user;
-  return user !== null && typeof user === 'object' && typeof (user as Partial<SmtpUser>).username === 'string' ? user as SmtpUser : undefined;
+  return user !== null && typeof user === 'object' && typeof (user as Partial<SmtpUser>).username === 'string' ? (user as SmtpUser) : undefined;
 }
 
 /** Waits for `promise`, but no longer than `ms`; the timer never outlives the wait. */
 async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([promise, new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+    await Promise.race([
+      promise,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }

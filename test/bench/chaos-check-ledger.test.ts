@@ -29,7 +29,8 @@ describe('chaos benchmark: the ledger check', () => {
     await database.drop();
   });
 
-  const query = async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<Row[]> => (await pool.query<Row>(text, [...values])).rows;
+  const query = async <Row extends pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<Row[]> =>
+    (await pool.query<Row>(text, [...values])).rows;
 
   async function insertJob(args: { readonly status: string; readonly messageId?: string; readonly uploadId?: string; readonly id?: string }): Promise<string> {
     const id = args.id ?? randomUUID();
@@ -86,10 +87,24 @@ describe('chaos benchmark: the ledger check', () => {
 
     const check = await checkLedger({ query }, ledger);
     assert.deepEqual(
-      { sent: check.mails.sent, acknowledged: check.mails.acknowledged, ok: check.mails.ok, lost: check.mails.lost, duplicated: check.mails.duplicated, stranded: check.mails.stranded, failed: check.mails.failed, refused5xx: check.mails.refused5xx, neverAcknowledged: check.mails.neverAcknowledged, storedWithoutAck: check.mails.storedWithoutAck },
+      {
+        sent: check.mails.sent,
+        acknowledged: check.mails.acknowledged,
+        ok: check.mails.ok,
+        lost: check.mails.lost,
+        duplicated: check.mails.duplicated,
+        stranded: check.mails.stranded,
+        failed: check.mails.failed,
+        refused5xx: check.mails.refused5xx,
+        neverAcknowledged: check.mails.neverAcknowledged,
+        storedWithoutAck: check.mails.storedWithoutAck,
+      },
       { sent: 9, acknowledged: 6, ok: 1, lost: 1, duplicated: 1, stranded: 2, failed: 1, refused5xx: 1, neverAcknowledged: 2, storedWithoutAck: 1 },
     );
-    assert.deepEqual({ ok: check.uploads.ok, lost: check.uploads.lost, stranded: check.uploads.stranded, duplicated: check.uploads.duplicated }, { ok: 1, lost: 1, stranded: 1, duplicated: 0 });
+    assert.deepEqual(
+      { ok: check.uploads.ok, lost: check.uploads.lost, stranded: check.uploads.stranded, duplicated: check.uploads.duplicated },
+      { ok: 1, lost: 1, stranded: 1, duplicated: 0 },
+    );
     assert.equal(check.unexpectedJobs, 1);
     assert.match(check.mails.examples['lost']?.[0] ?? '', /^lost@chaos: acknowledged/);
   });

@@ -23,7 +23,10 @@ describe('configuration', () => {
   it('layers a DP_CONFIG file, then the environment', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'dp-config-'));
     await writeFile(path.join(dir, 'config.json'), JSON.stringify({ http: { port: 8080 }, dataRoot: '/home/mailbox', worker: { concurrency: 3 } }));
-    const config = loadConfig({ env: { DP_CONFIG: 'config.json', DP_HTTP_PORT: '9090', DATABASE_URL: 'postgres://x@y/z', DP_LOG_DIR: '/var/log/hview' }, cwd: dir });
+    const config = loadConfig({
+      env: { DP_CONFIG: 'config.json', DP_HTTP_PORT: '9090', DATABASE_URL: 'postgres://x@y/z', DP_LOG_DIR: '/var/log/hview' },
+      cwd: dir,
+    });
     assert.equal(config.http.port, 9090);
     assert.equal(config.dataRoot, '/home/mailbox');
     assert.equal(config.logDir, '/var/log/hview');
@@ -33,18 +36,35 @@ describe('configuration', () => {
   });
 
   it('names the key, its source and what is allowed for every bad value at once', () => {
-    assert.throws(() => loadConfig({ env: { DP_HTTP_PORT: 'abc', DP_WORKER_ENABLED: 'maybe' } }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /http\.port: .*number.*DP_HTTP_PORT/);
-      assert.match(error.message, /worker\.enabled: .*boolean.*DP_WORKER_ENABLED/);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig({ env: { DP_HTTP_PORT: 'abc', DP_WORKER_ENABLED: 'maybe' } }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /http\.port: .*number.*DP_HTTP_PORT/);
+        assert.match(error.message, /worker\.enabled: .*boolean.*DP_WORKER_ENABLED/);
+        return true;
+      },
+    );
     assert.throws(() => loadConfig({ env: { DP_HTTP_PORT: '70000' } }), /http\.port: .*65535/);
     assert.throws(() => loadConfig({ env: {}, overrides: { worker: { heartbeatSeconds: 40 } } }), /heartbeatSeconds must be at most half of leaseSeconds/);
     assert.throws(() => loadConfig({ env: {}, overrides: { htpp: {} } }), /Unrecognized key.*htpp/);
     assert.throws(() => loadConfig({ env: { DP_ADMIN_API_KEY: 'short' } }), /adminApiKey: must be at least 16 characters/);
     const route = { bucket: 'veritas2hview', category: 'hydrastor', type: 'veritas2hview' };
-    assert.throws(() => loadConfig({ env: {}, overrides: { s3: { routes: [{ ...route, prefix: 'in/' }, { ...route, type: 'other', prefix: '/in' }] } } }), /s3\.routes\.1: routes 0 and 1 both map bucket "veritas2hview"/);
+    assert.throws(
+      () =>
+        loadConfig({
+          env: {},
+          overrides: {
+            s3: {
+              routes: [
+                { ...route, prefix: 'in/' },
+                { ...route, type: 'other', prefix: '/in' },
+              ],
+            },
+          },
+        }),
+      /s3\.routes\.1: routes 0 and 1 both map bucket "veritas2hview"/,
+    );
   });
 
   it('resolves the values that default to other values once: node, upload limit, presign endpoint', () => {
@@ -58,7 +78,10 @@ describe('configuration', () => {
     assert.deepEqual(set.node, { name: 'ingest-1', configured: true });
     assert.equal(set.uploads.maxBytes, 1000);
     assert.equal(set.uploads.presign.endpoint, 'http://minio:9000');
-    assert.equal(loadConfig({ env: { DP_S3_ENDPOINT: 'http://minio:9000', DP_UPLOADS_PRESIGN_ENDPOINT: 'https://s3.example.com' } }).uploads.presign.endpoint, 'https://s3.example.com');
+    assert.equal(
+      loadConfig({ env: { DP_S3_ENDPOINT: 'http://minio:9000', DP_UPLOADS_PRESIGN_ENDPOINT: 'https://s3.example.com' } }).uploads.presign.endpoint,
+      'https://s3.example.com',
+    );
   });
 
   it('reports a missing or broken DP_CONFIG file clearly', async () => {

@@ -11,8 +11,16 @@ describe('node identity', () => {
     assert.deepEqual(nodeIdentity({ configured: 'ingest-1', dataRoot, sharedDataRoot: false }), { name: 'ingest-1', configured: true });
     assert.deepEqual(nodeIdentity({ configured: null, dataRoot, sharedDataRoot: false }), { name: hostname(), configured: false });
     await writeFile(path.join(dataRoot, 'node-id'), 'old-container\n');
-    assert.deepEqual(nodeIdentity({ configured: null, dataRoot, sharedDataRoot: false }), { name: 'old-container', configured: false }, 'a recreated container keeps its jobs');
-    assert.deepEqual(nodeIdentity({ configured: null, dataRoot, sharedDataRoot: true }), { name: hostname(), configured: false }, 'a shared data root has no node-id of its own');
+    assert.deepEqual(
+      nodeIdentity({ configured: null, dataRoot, sharedDataRoot: false }),
+      { name: 'old-container', configured: false },
+      'a recreated container keeps its jobs',
+    );
+    assert.deepEqual(
+      nodeIdentity({ configured: null, dataRoot, sharedDataRoot: true }),
+      { name: hostname(), configured: false },
+      'a shared data root has no node-id of its own',
+    );
   });
 
   it('is made durable at start-up: settleNodeName writes node-id once and keeps the name found there', async () => {

@@ -39,7 +39,7 @@ function renderErrorDoc(): string {
     '<!-- Generated from src/core/error-codes.ts by test/core/error-codes.test.ts; do not edit by hand. -->',
     '',
     'Every failure the service reports carries one of these codes: in an HTTP error body, at the end',
-    'of an SMTP reply\'s log line, in the mailhandler\'s output line, and in a job\'s `error_code`.',
+    "of an SMTP reply's log line, in the mailhandler's output line, and in a job's `error_code`.",
     'The catalogue is `src/core/error-codes.ts`; each transport derives its answer from it.',
     '',
     '- **Transient**: retrying the same input later may succeed. SMTP answers 4xx, the mailhandler',
@@ -61,7 +61,11 @@ describe('error-code catalogue', () => {
   it('docs/errors.md lists every code with its current HTTP status, SMTP reply and exit code', async () => {
     const expected = renderErrorDoc();
     if (process.env.UPDATE_ERROR_DOC === '1') await writeFile(DOC, expected);
-    assert.equal(await readFile(DOC, 'utf8'), expected, 'docs/errors.md is stale: run UPDATE_ERROR_DOC=1 npx mocha test/core/error-codes.test.ts and review the diff');
+    assert.equal(
+      await readFile(DOC, 'utf8'),
+      expected,
+      'docs/errors.md is stale: run UPDATE_ERROR_DOC=1 npx mocha test/core/error-codes.test.ts and review the diff',
+    );
   });
 
   it('takes its transient and expose defaults from the catalogue', () => {

@@ -35,30 +35,58 @@ describe('embedded PostgreSQL started by root from a private folder', function (
     const messages: string[] = [];
     const recording = winston.createLogger({
       level: 'info',
-      transports: [new winston.transports.Stream({ stream: new Writable({ objectMode: true, write(info: { message: string }, _encoding, done) { messages.push(info.message); done(); } }) })],
+      transports: [
+        new winston.transports.Stream({
+          stream: new Writable({
+            objectMode: true,
+            write(info: { message: string }, _encoding, done) {
+              messages.push(info.message);
+              done();
+            },
+          }),
+        }),
+      ],
     });
     const port = 41000 + Math.floor(Math.random() * 9000);
     const database = await startEmbeddedPostgres({
-      dataRoot, port, logger: recording, reachableRoot, binaries: { root: path.join(privateFolder, 'native'), version: installed.version },
+      dataRoot,
+      port,
+      logger: recording,
+      reachableRoot,
+      binaries: { root: path.join(privateFolder, 'native'), version: installed.version },
     });
     try {
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
-      const { rows } = await client.query<{ user: string; encoding: string }>('SELECT current_user AS user, pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()');
+      const { rows } = await client.query<{ user: string; encoding: string }>(
+        'SELECT current_user AS user, pg_encoding_to_char(encoding) AS encoding FROM pg_database WHERE datname = current_database()',
+      );
       await client.end();
       assert.deepEqual(rows[0], { user: 'postgres', encoding: 'UTF8' });
       assert.ok(existsSync(path.join(reachableRoot, `postgres-${installed.version}`, 'bin', 'postgres')), 'binaries copied where postgres can run them');
       assert.ok(database.databaseDir.startsWith(path.join(reachableRoot, 'clusters')), `cluster placed in the reachable folder, not ${database.databaseDir}`);
       assert.ok(existsSync(path.join(database.databaseDir, 'PG_VERSION')));
-      assert.ok(messages.some((line) => line.includes(`runs from ${path.join(reachableRoot, `postgres-${installed.version}`)}`)), 'one line says where the binaries are');
-      assert.ok(messages.some((line) => line.includes(`keeps its cluster in ${database.databaseDir}`)), 'one line says where the cluster is');
+      assert.ok(
+        messages.some((line) => line.includes(`runs from ${path.join(reachableRoot, `postgres-${installed.version}`)}`)),
+        'one line says where the binaries are',
+      );
+      assert.ok(
+        messages.some((line) => line.includes(`keeps its cluster in ${database.databaseDir}`)),
+        'one line says where the cluster is',
+      );
     } finally {
       await database.stop();
     }
     // The same data root finds the same cluster again on the next start, even once the folder
     // became reachable: the choice is recorded, never swapped for a new, empty cluster.
     await chmod(privateFolder, 0o755);
-    const again = await startEmbeddedPostgres({ dataRoot, port, logger: recording, reachableRoot, binaries: { root: path.join(privateFolder, 'native'), version: installed.version } });
+    const again = await startEmbeddedPostgres({
+      dataRoot,
+      port,
+      logger: recording,
+      reachableRoot,
+      binaries: { root: path.join(privateFolder, 'native'), version: installed.version },
+    });
     try {
       assert.equal(again.databaseDir, database.databaseDir);
       assert.equal(existsSync(path.join(dataRoot, 'pg', 'PG_VERSION')), false, 'no second cluster under the data root');

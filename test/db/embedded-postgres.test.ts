@@ -13,15 +13,27 @@ describe('serve with no DATABASE_URL (embedded PostgreSQL)', function () {
 
   it('initialises its own PostgreSQL, serves /healthz within a minute, prints an admin key once, and stops cleanly', async () => {
     const dataRoot = await makeDataRoot();
-    const env: NodeJS.ProcessEnv = { ...process.env, DP_DATA_ROOT: dataRoot, DP_HTTP_PORT: '0', DP_HTTP_HOST: '127.0.0.1', DP_SMTP_PORT: '0', DP_SMTP_HOST: '127.0.0.1', DP_EMBEDDED_PG_PORT: String(40000 + Math.floor(Math.random() * 10000)) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      DP_DATA_ROOT: dataRoot,
+      DP_HTTP_PORT: '0',
+      DP_HTTP_HOST: '127.0.0.1',
+      DP_SMTP_PORT: '0',
+      DP_SMTP_HOST: '127.0.0.1',
+      DP_EMBEDDED_PG_PORT: String(40000 + Math.floor(Math.random() * 10000)),
+    };
     delete env.DATABASE_URL;
     delete env.DP_ADMIN_API_KEY;
     const started = Date.now();
     const child = spawn(process.execPath, [CLI, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     try {
       let url: string | undefined;
       while (url === undefined) {

@@ -43,13 +43,15 @@ describe('compose.yaml', () => {
     service = compose.services.dataprocessor ?? {};
     // The service's configuration as the container would load it: image layer, mounted file, environment.
     const mount = service.configs?.find((entry) => entry.target === '/app/config.json');
-    assert.ok(mount !== undefined, 'a config file mounted at the seed\'s /app/config.json');
+    assert.ok(mount !== undefined, "a config file mounted at the seed's /app/config.json");
     dir = await mkdtemp(path.join(tmpdir(), 'dp-compose-'));
     await writeFile(path.join(dir, 'config.json'), compose.configs[mount.source]?.content ?? '');
     const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(String(value))]));
     config = loadConfig({ env: { ...env, DP_CONFIG_BASE: path.join(REPO_ROOT, 'config/container.json') }, cwd: dir });
   });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('sets only variables the configuration reads (a renamed variable fails here), and a valid configuration', () => {
     const known = new Set(ENV_OVERRIDES.map((entry) => entry.env));
@@ -90,9 +92,11 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('wires MinIO\'s bucket notification to our webhook route with our token', () => {
+  it("wires MinIO's bucket notification to our webhook route with our token", () => {
     const minio = compose.services.minio?.environment ?? {};
-    const ids = Object.keys(minio).map((name) => /^MINIO_NOTIFY_WEBHOOK_ENABLE_(\w+)$/.exec(name)?.[1]).filter((id) => id !== undefined);
+    const ids = Object.keys(minio)
+      .map((name) => /^MINIO_NOTIFY_WEBHOOK_ENABLE_(\w+)$/.exec(name)?.[1])
+      .filter((id) => id !== undefined);
     assert.equal(ids.length, 1);
     const id = ids[0] ?? '';
     const endpoint = new URL(minio[`MINIO_NOTIFY_WEBHOOK_ENDPOINT_${id}`] ?? '');
@@ -114,7 +118,7 @@ describe('compose.yaml', () => {
     assert.equal(postfix.environment?.POSTFIX_relay_transport, `smtp:[dataprocessor]:${config.smtp.port}`);
     const networks = postfix.networks as Record<string, { ipv4_address?: string }> | undefined;
     const address = Object.values(networks ?? {})[0]?.ipv4_address;
-    assert.ok(address !== undefined && config.smtp.trustedRelays.includes(address), 'the relay\'s fixed address is trusted');
+    assert.ok(address !== undefined && config.smtp.trustedRelays.includes(address), "the relay's fixed address is trusted");
     assert.ok(Number(postfix.environment?.POSTFIX_message_size_limit) <= config.smtp.maxMessageBytes);
   });
 });

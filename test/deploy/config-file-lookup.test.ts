@@ -9,8 +9,12 @@ import { REPO_ROOT } from './dockerfile-stages.js';
 describe('config file lookup (the container layout)', () => {
   let app: string;
   const containerBase = path.join(REPO_ROOT, 'config/container.json');
-  beforeEach(async () => { app = await mkdtemp(path.join(tmpdir(), 'dp-app-')); });
-  afterEach(async () => { await rm(app, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    app = await mkdtemp(path.join(tmpdir(), 'dp-app-'));
+  });
+  afterEach(async () => {
+    await rm(app, { recursive: true, force: true });
+  });
 
   it('reads config.json in the working directory without any setting', async () => {
     await writeFile(path.join(app, 'config.json'), JSON.stringify({ worker: { concurrency: 7 } }));
@@ -21,7 +25,7 @@ describe('config file lookup (the container layout)', () => {
     await writeFile(path.join(app, 'config.json'), JSON.stringify({ smtp: { port: 25 }, logDir: '/srv/logs' }));
     const image = { DP_CONFIG_BASE: containerBase };
     const fromFile = loadConfig({ env: image, cwd: app });
-    assert.equal(fromFile.smtp.port, 25, 'the file\'s SMTP port is not overridden by the image');
+    assert.equal(fromFile.smtp.port, 25, "the file's SMTP port is not overridden by the image");
     assert.equal(fromFile.logDir, '/srv/logs');
     assert.equal(fromFile.dataRoot, '/home/mailbox', 'the image default where the file says nothing');
     assert.equal(loadConfig({ env: { ...image, DP_SMTP_PORT: '2526' }, cwd: app }).smtp.port, 2526, 'an explicit variable still wins');

@@ -12,13 +12,15 @@ import { REPO_ROOT, dockerfileStages, type DockerInstruction } from './dockerfil
 describe('Dockerfile', () => {
   const stages = dockerfileStages();
   const runtime = stages.at(-1) ?? [];
-  const all = (keyword: string, stage: readonly DockerInstruction[] = runtime): string[] => stage.filter((line) => line.keyword === keyword).map((line) => line.args);
+  const all = (keyword: string, stage: readonly DockerInstruction[] = runtime): string[] =>
+    stage.filter((line) => line.keyword === keyword).map((line) => line.args);
   const one = (keyword: string): string => {
     const found = all(keyword);
     assert.equal(found.length, 1, `one ${keyword} in the runtime stage`);
     return found[0] ?? '';
   };
-  const envOfImage = (): Map<string, string> => new Map(all('ENV').flatMap((args) => [...args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((match) => [match[1] ?? '', match[2] ?? ''] as const)));
+  const envOfImage = (): Map<string, string> =>
+    new Map(all('ENV').flatMap((args) => [...args.matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)].map((match) => [match[1] ?? '', match[2] ?? ''] as const)));
 
   it('probes /readyz, so a container with its database down or its disk full is unhealthy', () => {
     const healthcheck = one('HEALTHCHECK');
@@ -37,7 +39,7 @@ describe('Dockerfile', () => {
     const config = loadConfig({ env: { DP_CONFIG_BASE: path.join(REPO_ROOT, 'config/container.json') }, cwd: '/app' });
     assert.equal(config.dataRoot, '/home/mailbox');
     assert.equal(config.logDir, '/var/log/hview');
-    assert.equal(one('WORKDIR'), '/app', 'the seed\'s /app/config.json is ./config.json of the service');
+    assert.equal(one('WORKDIR'), '/app', "the seed's /app/config.json is ./config.json of the service");
   });
 
   it('runs as a fixed non-root uid under tini, listening on unprivileged ports', () => {
@@ -45,7 +47,10 @@ describe('Dockerfile', () => {
     assert.ok(user !== 'root' && user !== '0' && !user.startsWith('0:'), `USER ${user}`);
     const uid = /useradd [^&]*--uid (\d+)/.exec(all('RUN').join(' '))?.[1];
     assert.ok(uid !== undefined && Number(uid) >= 1000, 'a fixed uid that bind-mounted folders can be chowned to');
-    assert.ok(all('RUN').some((run) => /apt-get install [^&]*\btini\b/.test(run)), 'tini installed');
+    assert.ok(
+      all('RUN').some((run) => /apt-get install [^&]*\btini\b/.test(run)),
+      'tini installed',
+    );
     const entrypoint = JSON.parse(one('ENTRYPOINT')) as string[];
     assert.deepEqual(entrypoint.slice(0, 2), ['tini', '--'], 'tini is PID 1: signals forwarded, helper shells reaped');
     const ports = one('EXPOSE').split(/\s+/);
@@ -62,7 +67,10 @@ describe('Dockerfile', () => {
     const prunedStage = stages.find((stage) => all('RUN', stage).some((run) => run.includes('npm prune --omit=dev --omit=optional')));
     assert.ok(prunedStage !== undefined, 'a stage prunes dev and optional packages');
     const stageName = /\sAS\s+(\S+)/i.exec(prunedStage[0]?.args ?? '')?.[1];
-    assert.ok(all('COPY').some((copy) => copy.startsWith(`--from=${stageName ?? '?'} /app/node_modules`)), 'the runtime copies the pruned node_modules');
+    assert.ok(
+      all('COPY').some((copy) => copy.startsWith(`--from=${stageName ?? '?'} /app/node_modules`)),
+      'the runtime copies the pruned node_modules',
+    );
     // bin/dataprocessor.js needs tsx only without dist/, which the image has.
     assert.match(await readFile(path.join(REPO_ROOT, 'bin/dataprocessor.js'), 'utf8'), /existsSync\(compiled\)/);
     assert.ok(all('COPY').some((copy) => copy.includes('/app/dist')));
@@ -81,7 +89,10 @@ describe('Dockerfile', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       // The image's dist/ layout, with a loader that answers the port the test server listens on.
       await mkdir(path.join(dir, 'dist/src/config'), { recursive: true });
-      await writeFile(path.join(dir, 'dist/src/config/load-config.js'), `export const loadConfig = () => ({ http: { port: ${(server.address() as AddressInfo).port} } });\n`);
+      await writeFile(
+        path.join(dir, 'dist/src/config/load-config.js'),
+        `export const loadConfig = () => ({ http: { port: ${(server.address() as AddressInfo).port} } });\n`,
+      );
     });
     after(async () => {
       await new Promise((resolve) => server.close(resolve));

@@ -22,18 +22,35 @@ describe('API auth, scoping of admin routes and error answers', () => {
   const createdKeys: string[] = [];
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers'], overrides: { logLevel: 'debug', worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers'],
+      overrides: { logLevel: 'debug', worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     const created = await api.post('/api/1.0/api-keys', { customer: 'bobs_burgers', label: 'bobs frontend' });
     assert.equal(created.status, 201);
     customerKey = created.body.key;
     createdKeys.push(customerKey);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('answers every bad key with the same 401 body, whatever its length or content', async () => {
     const wrongSuffix = `${TEST_ADMIN_KEY.slice(0, -1)}${TEST_ADMIN_KEY.endsWith('x') ? 'y' : 'x'}`;
-    const candidates: Array<string | null> = [null, '', 'a', 'x'.repeat(31), 'x'.repeat(33), 'x'.repeat(64), 'x'.repeat(10_000), 'é', wrongSuffix, `${TEST_ADMIN_KEY}x`, TEST_ADMIN_KEY.slice(1)];
+    const candidates: Array<string | null> = [
+      null,
+      '',
+      'a',
+      'x'.repeat(31),
+      'x'.repeat(33),
+      'x'.repeat(64),
+      'x'.repeat(10_000),
+      'é',
+      wrongSuffix,
+      `${TEST_ADMIN_KEY}x`,
+      TEST_ADMIN_KEY.slice(1),
+    ];
     for (const key of candidates) {
       const response = await api.get('/api/1.0/jobs', key);
       assert.equal(response.status, 401, `key of length ${key?.length ?? 'none'}`);
@@ -76,7 +93,11 @@ describe('API auth, scoping of admin routes and error answers', () => {
       assert.deepEqual(response.body, { error: { code: 'FORBIDDEN', message: 'this route needs an admin key' } }, name);
     }
     const customers = await api.get('/api/1.0/customers');
-    assert.deepEqual(customers.body.customers.map((customer: { slug: string }) => customer.slug), ['bobs_burgers'], 'nothing was created or deleted');
+    assert.deepEqual(
+      customers.body.customers.map((customer: { slug: string }) => customer.slug),
+      ['bobs_burgers'],
+      'nothing was created or deleted',
+    );
   });
 
   it('revokes a key through the API with effect on the very next request', async () => {
@@ -89,17 +110,26 @@ describe('API auth, scoping of admin routes and error answers', () => {
 
   it('answers 413 for a body over the limit, 415 for a non-JSON body and 400 for malformed JSON', async () => {
     const huge = await api.raw('/api/1.0/customers', {
-      method: 'POST', headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/json' },
+      method: 'POST',
+      headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/json' },
       body: JSON.stringify({ slug: 'big', name: 'x'.repeat(t.config.http.bodyLimitBytes + 10) }),
     });
     assert.equal(huge.status, 413);
     assert.deepEqual(huge.body, { error: { code: 'PAYLOAD_TOO_LARGE', message: `body: larger than the limit of ${t.config.http.bodyLimitBytes} bytes` } });
 
-    const form = await api.raw('/api/1.0/customers', { method: 'POST', headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'slug=formy' });
+    const form = await api.raw('/api/1.0/customers', {
+      method: 'POST',
+      headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'slug=formy',
+    });
     assert.equal(form.status, 415);
     assert.equal(form.body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
 
-    const broken = await api.raw('/api/1.0/customers', { method: 'POST', headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/json' }, body: '{"slug": "secret-value-' });
+    const broken = await api.raw('/api/1.0/customers', {
+      method: 'POST',
+      headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Type': 'application/json' },
+      body: '{"slug": "secret-value-',
+    });
     assert.equal(broken.status, 400);
     assert.deepEqual(broken.body, { error: { code: 'BAD_REQUEST', message: 'body: is not valid JSON' } });
     assert.equal((await api.get('/api/1.0/customers/big')).status, 404);
@@ -165,7 +195,10 @@ describe('API auth, scoping of admin routes and error answers', () => {
     await t.service.stop();
     const logDir = path.join(t.dataRoot, 'log');
     const files = await readdir(logDir);
-    assert.ok(files.some((file) => file.includes('http')), 'the HTTP log exists');
+    assert.ok(
+      files.some((file) => file.includes('http')),
+      'the HTTP log exists',
+    );
     const logs = (await Promise.all(files.map((file) => readFile(path.join(logDir, file), 'utf8')))).join('\n');
     assert.match(logs, /"path":"\/api\/1\.0\/jobs"/, 'requests were logged at debug level');
     for (const key of [TEST_ADMIN_KEY, ...createdKeys]) assert.equal(logs.includes(key), false);
@@ -182,7 +215,9 @@ describe('API rate limiting per key', () => {
     t = await startTestService({ customers: ['bobs_burgers'], overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond } } } });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('answers 429 with Retry-After past the budget, per key, and recovers', async () => {
     const burst = await Promise.all(Array.from({ length: pointsPerSecond * 3 }, () => api.get('/api/1.0/jobs?limit=1')));

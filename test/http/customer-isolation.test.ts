@@ -14,31 +14,53 @@ describe('two customers × 1,000 jobs: a customer key never sees or touches the 
   let bobsKey: string;
   const ids: Record<'bobs_burgers' | 'krusty_krab', string[]> = { bobs_burgers: [], krusty_krab: [] };
 
-  const krustyState = async () => (await sql<{ id: string; status: string; events: string }>`
+  const krustyState = async () =>
+    (
+      await sql<{ id: string; status: string; events: string }>`
     SELECT j.id, j.status, (SELECT count(*) FROM job_events e WHERE e.job_id = j.id) AS events
-    FROM jobs j WHERE customer = 'krusty_krab' ORDER BY id`.execute(t.service.database.db)).rows;
+    FROM jobs j WHERE customer = 'krusty_krab' ORDER BY id`.execute(t.service.database.db)
+    ).rows;
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers', 'krusty_krab'],
+      overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     bobsKey = (await api.post('/api/1.0/api-keys', { customer: 'bobs_burgers', label: 'bobs' })).body.key;
     for (const customer of ['bobs_burgers', 'krusty_krab'] as const) {
       const numbers = Array.from({ length: JOBS_PER_CUSTOMER }, (_, n) => n);
-      ids[customer] = await mapConcurrent(numbers, 8, async (n) => (await t.service.accept(t.echoArrival(
-        { tag: `${customer}-${n}` },
-        { customer, receivedAt: new Date(Date.UTC(2023, 0, 1) + n * 1000), hints: { subject: `System Report ${n}` } },
-      ))).job.id);
+      ids[customer] = await mapConcurrent(
+        numbers,
+        8,
+        async (n) =>
+          (
+            await t.service.accept(
+              t.echoArrival(
+                { tag: `${customer}-${n}` },
+                { customer, receivedAt: new Date(Date.UTC(2023, 0, 1) + n * 1000), hints: { subject: `System Report ${n}` } },
+              ),
+            )
+          ).job.id,
+      );
     }
     // Half of each customer's jobs failed: a retry would succeed on them, a cancel on the others.
-    await sql`UPDATE jobs SET status = 'failed', error_code = 'X', error_message = 'x' WHERE id IN (SELECT id FROM jobs ORDER BY id LIMIT ${JOBS_PER_CUSTOMER})`.execute(t.service.database.db);
+    await sql`UPDATE jobs SET status = 'failed', error_code = 'X', error_message = 'x' WHERE id IN (SELECT id FROM jobs ORDER BY id LIMIT ${JOBS_PER_CUSTOMER})`.execute(
+      t.service.database.db,
+    );
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('lists exactly the own 1,000 jobs, page by page, whatever the filters', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { jobs: Array<{ id: string; customer: string }>; next: string | null } } = await api.get(`/api/1.0/jobs?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`, bobsKey);
+      const page: { body: { jobs: Array<{ id: string; customer: string }>; next: string | null } } = await api.get(
+        `/api/1.0/jobs?limit=100${cursor === null ? '' : `&cursor=${cursor}`}`,
+        bobsKey,
+      );
       for (const job of page.body.jobs) assert.equal(job.customer, 'bobs_burgers');
       seen.push(...page.body.jobs.map((job) => job.id));
       cursor = page.body.next;
@@ -48,7 +70,10 @@ describe('two customers × 1,000 jobs: a customer key never sees or touches the 
 
     assert.deepEqual((await api.get('/api/1.0/jobs?customer=krusty_krab', bobsKey)).body.jobs, []);
     const searched = await api.get('/api/1.0/jobs?q=System%20Report%20999&status=failed,queued&limit=100', bobsKey);
-    assert.deepEqual(searched.body.jobs.map((job: { customer: string }) => job.customer), ['bobs_burgers']);
+    assert.deepEqual(
+      searched.body.jobs.map((job: { customer: string }) => job.customer),
+      ['bobs_burgers'],
+    );
     const summary = await api.get('/api/1.0/jobs/summary?received_since=2022-12-31&received_until=2023-01-02', bobsKey);
     assert.deepEqual(Object.keys(summary.body.byCustomer), ['bobs_burgers']);
     assert.equal(summary.body.total, JOBS_PER_CUSTOMER);
@@ -73,7 +98,8 @@ describe('two customers × 1,000 jobs: a customer key never sees or touches the 
   });
 
   it('still lets the key act on its own jobs and the admin on everyone’s', async () => {
-    const own = (await sql<{ id: string }>`SELECT id FROM jobs WHERE customer = 'bobs_burgers' AND status = 'failed' LIMIT 1`.execute(t.service.database.db)).rows[0]!.id;
+    const own = (await sql<{ id: string }>`SELECT id FROM jobs WHERE customer = 'bobs_burgers' AND status = 'failed' LIMIT 1`.execute(t.service.database.db))
+      .rows[0]!.id;
     assert.equal((await api.post(`/api/1.0/jobs/${own}/retry`, undefined, bobsKey)).status, 200);
     assert.equal((await api.get(`/api/1.0/jobs/${own}/files/instruction.json`, bobsKey)).status, 200);
     assert.equal((await api.get(`/api/1.0/jobs/${ids.krusty_krab[0]}`)).status, 200);

@@ -13,7 +13,12 @@ const UPLOAD_IDLE_SECONDS = 1;
 const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
+  category: 'hydrastor',
+  type: 'veritas2hview',
+  version: 1,
+  group: () => 'unknown',
+  parse: async () => parseResult({}),
+  upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -25,7 +30,9 @@ function openRaw(port: number): { socket: net.Socket; closed: Promise<{ text: st
   const started = Date.now();
   const socket = net.connect(port, '127.0.0.1');
   let text = '';
-  socket.on('data', (chunk) => { text += chunk.toString('latin1'); });
+  socket.on('data', (chunk) => {
+    text += chunk.toString('latin1');
+  });
   socket.on('error', () => undefined);
   const closed = new Promise<{ text: string; afterMs: number }>((resolve) => socket.once('close', () => resolve({ text, afterMs: Date.now() - started })));
   return { socket, closed };
@@ -41,12 +48,17 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
       modules: [echoModule, veritasStub],
       overrides: {
         worker: { enabled: false },
-        http: { rateLimit: { pointsPerSecond: 0 }, timeouts: { headersSeconds: HEADERS_SECONDS, bodySeconds: BODY_SECONDS, uploadIdleSeconds: UPLOAD_IDLE_SECONDS } },
+        http: {
+          rateLimit: { pointsPerSecond: 0 },
+          timeouts: { headersSeconds: HEADERS_SECONDS, bodySeconds: BODY_SECONDS, uploadIdleSeconds: UPLOAD_IDLE_SECONDS },
+        },
       },
     });
     port = Number(new URL(t.service.httpUrl!).port);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('closes a connection whose headers stall (http.timeouts.headersSeconds)', async () => {
     const { socket, closed } = openRaw(port);
@@ -60,7 +72,9 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
   it('answers 408 and closes when a JSON body stalls, and when it trickles past the total limit', async () => {
     for (const trickle of [false, true]) {
       const { socket, closed } = openRaw(port);
-      socket.write(`POST /api/1.0/customers HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${TEST_ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"slug":`);
+      socket.write(
+        `POST /api/1.0/customers HTTP/1.1\r\nHost: x\r\nX-Api-Key: ${TEST_ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"slug":`,
+      );
       // A byte every 100 ms keeps the socket busy: only a total limit ends it.
       const ticker = trickle ? setInterval(() => socket.write(' '), 100) : undefined;
       try {
@@ -78,7 +92,10 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
 
   it('never cuts an upload that keeps sending, however long it takes in total', async () => {
     const chunks = 16;
-    const streaming = startStreamingUpload({ url: `${t.service.httpUrl}${UPLOAD_PATH}?customer=bobs_burgers&group=slow`, headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(chunks * 1024) } });
+    const streaming = startStreamingUpload({
+      url: `${t.service.httpUrl}${UPLOAD_PATH}?customer=bobs_burgers&group=slow`,
+      headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(chunks * 1024) },
+    });
     const started = Date.now();
     await streaming.write(gzipLike(1024));
     for (let n = 1; n < chunks; n += 1) {
@@ -95,7 +112,10 @@ describe('HTTP timeouts: stalled clients are cut, long uploads that keep sending
   it('cuts an upload that stalls after the idle time, and keeps nothing of it', async () => {
     const before = await storedState(t);
     const uploadId = 'stalled-upload-0001';
-    const streaming = startStreamingUpload({ url: `${t.service.httpUrl}${UPLOAD_PATH}?customer=bobs_burgers&group=stalled`, headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(64 * 1024), 'Upload-Id': uploadId } });
+    const streaming = startStreamingUpload({
+      url: `${t.service.httpUrl}${UPLOAD_PATH}?customer=bobs_burgers&group=stalled`,
+      headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(64 * 1024), 'Upload-Id': uploadId },
+    });
     const started = Date.now();
     await streaming.write(gzipLike(16 * 1024));
     const cut = await Promise.race([

@@ -18,11 +18,17 @@ describe('a disabled customer (DELETE /customers/:slug without purge)', function
   let customerKey: string;
 
   before(async () => {
-    t = await startTestService({ modules: [...builtInModules, echoModule], customers: [SLUG, 'krusty_krab'], overrides: { smtp: { ingestDomains: [INGEST_DOMAIN], customerCacheSeconds: 0 } } });
+    t = await startTestService({
+      modules: [...builtInModules, echoModule],
+      customers: [SLUG, 'krusty_krab'],
+      overrides: { smtp: { ingestDomains: [INGEST_DOMAIN], customerCacheSeconds: 0 } },
+    });
     admin = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     customerKey = (await admin.post('/api/1.0/api-keys', { customer: SLUG, label: 'uploads' })).body.key;
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   /** One real SMTP session up to RCPT TO; returns the RCPT reply. */
   async function rcpt(to: string): Promise<{ code: number; text: string }> {
@@ -36,9 +42,12 @@ describe('a disabled customer (DELETE /customers/:slug without purge)', function
       await client.quit();
     }
   }
-  const upload = async (key: string, query = ''): ReturnType<ApiClient['raw']> => admin.raw(`${UPLOAD_PATH}${query}${query === '' ? '?' : '&'}group=grid01`, {
-    method: 'POST', body: await readFile(EXPORT), headers: { 'X-Api-Key': key, 'Content-Type': 'application/octet-stream' },
-  });
+  const upload = async (key: string, query = ''): ReturnType<ApiClient['raw']> =>
+    admin.raw(`${UPLOAD_PATH}${query}${query === '' ? '?' : '&'}group=grid01`, {
+      method: 'POST',
+      body: await readFile(EXPORT),
+      headers: { 'X-Api-Key': key, 'Content-Type': 'application/octet-stream' },
+    });
 
   it('refuses mail with 550 5.2.1 and uploads with 403, keeps its data, and takes both again once enabled', async () => {
     const address = `${SLUG}@${INGEST_DOMAIN}`;

@@ -14,10 +14,15 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
   let api: ApiClient;
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], overrides: { worker: { concurrency: 2, backoffBaseSeconds: 4, backoffMaxSeconds: 4 } } });
+    t = await startTestService({
+      customers: ['bobs_burgers', 'krusty_krab'],
+      overrides: { worker: { concurrency: 2, backoffBaseSeconds: 4, backoffMaxSeconds: 4 } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   const statusOf = async (id: string): Promise<string> => (await api.get(`/api/1.0/jobs/${id}`)).body.status;
 
@@ -42,7 +47,10 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     for (const id of [...held, special]) assert.equal(await statusOf(id), 'held', 'held jobs are not run');
     const listed = await api.get('/api/1.0/holds');
-    assert.deepEqual(listed.body.holds.map((hold: { heldJobs: number }) => hold.heldJobs), [HELD_ARRIVALS + 1, 1]);
+    assert.deepEqual(
+      listed.body.holds.map((hold: { heldJobs: number }) => hold.heldJobs),
+      [HELD_ARRIVALS + 1, 1],
+    );
     const inboxFile = (await api.get(`/api/1.0/jobs/${held[0]}`)).body.files?.[0];
     assert.ok(inboxFile !== undefined, 'a held arrival is staged durably');
 
@@ -55,7 +63,11 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
     const claims = await sql<{ job_id: string }>`
       SELECT job_id FROM job_events WHERE kind = 'claimed' AND job_id IN (${sql.join(held)}) ORDER BY id`.execute(t.service.database.db);
     const arrivalOrder = [...held].reverse();
-    assert.deepEqual(claims.rows.map((row) => row.job_id), arrivalOrder, 'claimed oldest arrival first');
+    assert.deepEqual(
+      claims.rows.map((row) => row.job_id),
+      arrivalOrder,
+      'claimed oldest arrival first',
+    );
     const timeline = (await listJobEvents(t.service.database.db, held[0]!)).map((event) => `${event.kind}:${event.status}`);
     assert.deepEqual(timeline.slice(0, 3), ['staged:held', 'released:queued', 'claimed:running']);
 
@@ -81,6 +93,9 @@ describe('holds (POST /holds, DELETE /holds/:id) with a real worker', function (
     assert.equal(requeued.run_after.getTime(), waiting.run_after.getTime(), 'the backoff is kept');
     await t.waitForStatus(job.id, ['succeeded'], 20_000);
     const kinds = (await listJobEvents(t.service.database.db, job.id)).map((event) => event.kind);
-    assert.deepEqual(kinds.filter((kind) => kind === 'held' || kind === 'released'), ['held', 'released']);
+    assert.deepEqual(
+      kinds.filter((kind) => kind === 'held' || kind === 'released'),
+      ['held', 'released'],
+    );
   });
 });

@@ -25,7 +25,14 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
   async function populate(slug: string): Promise<void> {
     for (const fixture of ['system_report.eml', 'alert_disk_failure.eml', 'unclassified.eml']) {
       const raw = await readFile(new URL(fixture, EMAIL_FIXTURES));
-      if (fixture === 'unclassified.eml') await t.service.accept({ source: 'api', customer: slug, writeFiles: async (folder) => { await folder.writeFile({ name: 'message.eml', source: raw, originalName: fixture }); } });
+      if (fixture === 'unclassified.eml')
+        await t.service.accept({
+          source: 'api',
+          customer: slug,
+          writeFiles: async (folder) => {
+            await folder.writeFile({ name: 'message.eml', source: raw, originalName: fixture });
+          },
+        });
       else assert.equal((await ingestMail(t, { customer: slug, raw })).done.status, 'succeeded', fixture);
     }
     assert.equal((await ingestExport(t, { archivePath: SMALL_EXPORT, customer: slug })).status, 'succeeded');
@@ -52,7 +59,9 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
     await populate(GONE);
     await populate(KEPT);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('refuses to purge without a dry run token, an enabled customer, or a customer with a running job', async () => {
     const bare = await api.delete(`/api/1.0/customers/${GONE}?purge=true`);
@@ -94,14 +103,31 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
     const keptTies = await rowsTiedTo(db, kept);
     const keptFiles = await customerFiles(t.dataRoot, KEPT);
     const goneFiles = await customerFiles(t.dataRoot, GONE);
-    assert.ok(goneFiles.some((file) => file.startsWith('archive/')) && goneFiles.some((file) => file.startsWith('inbox/')), 'files in inbox and archive to remove');
+    assert.ok(
+      goneFiles.some((file) => file.startsWith('archive/')) && goneFiles.some((file) => file.startsWith('inbox/')),
+      'files in inbox and archive to remove',
+    );
     const before = await tableRowCounts(db);
 
     const plan = await api.delete(`/api/1.0/customers/${GONE}?purge=true&dryRun=true`);
     assert.equal(plan.status, 200);
     assert.equal(plan.body.dryRun, true);
     assert.equal(plan.body.disabled, true);
-    for (const table of ['jobs', 'job_events', 'api_keys', 'customer_routes', 'customers', 'holds', 'hydrastor_grids', 'hydrastor_alerts', 'veritas_jobs', 'veritas_images', 's3_objects', 'veritas_grid_mappings', 'test_echo_rows']) {
+    for (const table of [
+      'jobs',
+      'job_events',
+      'api_keys',
+      'customer_routes',
+      'customers',
+      'holds',
+      'hydrastor_grids',
+      'hydrastor_alerts',
+      'veritas_jobs',
+      'veritas_images',
+      's3_objects',
+      'veritas_grid_mappings',
+      'test_echo_rows',
+    ]) {
       if (table === 'customer_routes') continue; // no addresses or prefixes were given
       assert.ok((plan.body.rows[table] ?? 0) > 0, `dry run counts ${table}`);
     }
@@ -115,7 +141,11 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
     assert.deepEqual(purge.body.files, plan.body.files);
 
     const after = await tableRowCounts(db);
-    const lost = Object.fromEntries(Object.entries(before).map(([table, count]) => [table, count - (after[table] ?? 0)]).filter(([, diff]) => diff !== 0));
+    const lost = Object.fromEntries(
+      Object.entries(before)
+        .map(([table, count]) => [table, count - (after[table] ?? 0)])
+        .filter(([, diff]) => diff !== 0),
+    );
     assert.deepEqual(lost, plan.body.rows, 'every table lost exactly the counted rows, no more');
     assert.deepEqual(await rowsTiedTo(db, gone), [], 'no row tied to the customer, its jobs or its grids and master servers');
     assert.deepEqual(await customerFiles(t.dataRoot, GONE), []);

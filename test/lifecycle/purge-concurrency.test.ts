@@ -27,7 +27,11 @@ describe('the retention purge, concurrently and killed', function () {
   });
 
   /** `whole` jobs past every window (they go entirely), `inbox` jobs whose inbox goes, `kept` inside every window. */
-  async function scenario(counts: { readonly whole: number; readonly inbox: number; readonly kept: number }): Promise<{ whole: JobRow[]; inbox: JobRow[]; kept: JobRow[] }> {
+  async function scenario(counts: {
+    readonly whole: number;
+    readonly inbox: number;
+    readonly kept: number;
+  }): Promise<{ whole: JobRow[]; inbox: JobRow[]; kept: JobRow[] }> {
     const make = async (n: number, daysAgo: number): Promise<JobRow[]> => {
       const jobs: JobRow[] = [];
       for (let i = 0; i < n; i += 1) jobs.push(await f.finishedJob({ daysAgo }));
@@ -43,7 +47,10 @@ describe('the retention purge, concurrently and killed', function () {
   }
 
   const counted = (reports: readonly PurgeReport[], kind: string): number =>
-    reports.flatMap((report) => report.removed).filter((tally) => tally.kind === kind).reduce((sum, tally) => sum + tally.count, 0);
+    reports
+      .flatMap((report) => report.removed)
+      .filter((tally) => tally.kind === kind)
+      .reduce((sum, tally) => sum + tally.count, 0);
 
   it('lets one instance purge at a time, and two runners that bypass the lock still never remove the same thing twice', async () => {
     const jobs = await scenario({ whole: 12, inbox: 12, kept: 3 });
@@ -70,7 +77,11 @@ describe('the retention purge, concurrently and killed', function () {
         purgeRetention({ ...deps, db: t.service.database.db }, { dryRun: false, tallies: tallies[0]! }),
         purgeRetention({ ...deps, db: other.db }, { dryRun: false, tallies: tallies[1]! }),
       ]);
-      const sum = (kind: string): number => tallies.flatMap((tally) => tally.list()).filter((tally) => tally.kind === kind).reduce((total, tally) => total + tally.count, 0);
+      const sum = (kind: string): number =>
+        tallies
+          .flatMap((tally) => tally.list())
+          .filter((tally) => tally.kind === kind)
+          .reduce((total, tally) => total + tally.count, 0);
       assert.equal(sum('jobs'), 12, 'each job deleted by exactly one runner');
       assert.equal(sum('inbox'), 12, 'each inbox removed by exactly one runner');
       await assertPurged({ ...more, kept: jobs.kept });
@@ -84,7 +95,10 @@ describe('the retention purge, concurrently and killed', function () {
     const jobs = await scenario({ whole: 20, inbox: 20, kept: 4 });
     const child = spawn(process.execPath, ['--import', 'tsx/esm', PURGE_PROCESS], {
       env: {
-        ...process.env, DP_TEST_DATABASE_URL: t.database.url, DP_TEST_DATA_ROOT: t.dataRoot, DP_TEST_NODE_NAME: t.config.node.name,
+        ...process.env,
+        DP_TEST_DATABASE_URL: t.database.url,
+        DP_TEST_DATA_ROOT: t.dataRoot,
+        DP_TEST_NODE_NAME: t.config.node.name,
         DP_TEST_OVERRIDES: JSON.stringify({ retention: { ...TEST_RETENTION, batchSize: 2, pauseMs: 150 }, modules: { 'test/echo': { archive: 'copy' } } }),
       },
       stdio: ['ignore', 'pipe', 'pipe'],

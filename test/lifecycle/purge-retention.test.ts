@@ -48,15 +48,21 @@ describe('the retention purge', function () {
     if (dry === 'busy' || real === 'busy') return;
     assert.equal(real.outcome, 'done', real.error);
     assert.deepEqual(real.removed, dry.removed, 'the dry run matches the real run, customer by customer and kind by kind, bytes included');
-    assert.deepEqual(real.removed.map(({ customer, kind, count }) => ({ customer, kind, count })), [
-      { customer: 'alice', kind: 'inbox', count: 1 },
-      { customer: 'bobs_burgers', kind: 'archive', count: 1 },
-      { customer: 'bobs_burgers', kind: 'failedArrivals', count: 1 },
-      { customer: 'bobs_burgers', kind: 'inbox', count: 2 },
-      { customer: 'bobs_burgers', kind: 'jobs', count: 1 },
-      { customer: 'bobs_burgers', kind: 'unclassified', count: 1 },
-    ]);
-    assert.ok(real.removed.every((tally) => tally.bytes > 0), 'bytes are counted');
+    assert.deepEqual(
+      real.removed.map(({ customer, kind, count }) => ({ customer, kind, count })),
+      [
+        { customer: 'alice', kind: 'inbox', count: 1 },
+        { customer: 'bobs_burgers', kind: 'archive', count: 1 },
+        { customer: 'bobs_burgers', kind: 'failedArrivals', count: 1 },
+        { customer: 'bobs_burgers', kind: 'inbox', count: 2 },
+        { customer: 'bobs_burgers', kind: 'jobs', count: 1 },
+        { customer: 'bobs_burgers', kind: 'unclassified', count: 1 },
+      ],
+    );
+    assert.ok(
+      real.removed.every((tally) => tally.bytes > 0),
+      'bytes are counted',
+    );
 
     assert.deepEqual(await remainsOf(jobs), {
       archivedOld: { ...KEPT, inbox: false, inboxPurged: true },
@@ -81,7 +87,13 @@ describe('the retention purge', function () {
     const retried = await retryJob(f.db, { jobId: jobs.aliceOnlyCopy.id, actor: { keyId: '1', label: 'test' } });
     assert.equal(retried.outcome, 'conflict');
     const recent = await findJob(f.db, jobs.archivedRecent.id);
-    const plan = await replayArrival({ dataRoot: t.config.dataRoot, nodeName: t.config.node.name, sharedDataRoot: false, job: recent!, batch: 'retention-test' });
+    const plan = await replayArrival({
+      dataRoot: t.config.dataRoot,
+      nodeName: t.config.node.name,
+      sharedDataRoot: false,
+      job: recent!,
+      batch: 'retention-test',
+    });
     assert.ok('arrival' in plan, JSON.stringify(plan));
     const replayed = await t.service.accept(plan.arrival);
     assert.equal((await t.waitForStatus(replayed.job.id, ['succeeded', 'failed'])).status, 'succeeded');
@@ -92,10 +104,18 @@ describe('the retention purge', function () {
     await t.service.purge!.run({ trigger: 'manual', dryRun: true });
     await t.service.purge!.run({ trigger: 'manual', dryRun: false });
     const runs = await t.service.purge!.listRuns();
-    assert.deepEqual(runs.map((run) => [run.dryRun, run.outcome, run.removed.map((tally) => tally.kind)]), [[false, 'done', ['inbox']], [true, 'done', ['inbox']]]);
+    assert.deepEqual(
+      runs.map((run) => [run.dryRun, run.outcome, run.removed.map((tally) => tally.kind)]),
+      [
+        [false, 'done', ['inbox']],
+        [true, 'done', ['inbox']],
+      ],
+    );
   });
 
-  async function remainsOf<T extends Record<string, Parameters<RetentionFixture['remains']>[0]>>(jobs: T): Promise<Record<keyof T, Awaited<ReturnType<RetentionFixture['remains']>>>> {
+  async function remainsOf<T extends Record<string, Parameters<RetentionFixture['remains']>[0]>>(
+    jobs: T,
+  ): Promise<Record<keyof T, Awaited<ReturnType<RetentionFixture['remains']>>>> {
     const out: Partial<Record<keyof T, Awaited<ReturnType<RetentionFixture['remains']>>>> = {};
     for (const [name, job] of Object.entries(jobs)) out[name as keyof T] = await f.remains(job);
     return out as Record<keyof T, Awaited<ReturnType<RetentionFixture['remains']>>>;

@@ -43,7 +43,10 @@ export class RetentionFixture {
 
   /** An echo job run to its end (succeeded, archived; or failed, not archived), then aged. */
   async finishedJob(args: { readonly customer?: string; readonly fail?: boolean; readonly daysAgo: number }): Promise<JobRow> {
-    const arrival = this.t.echoArrival({ tag: randomUUID(), ...(args.fail === true ? { failPermanent: true } : {}) }, { customer: args.customer ?? 'bobs_burgers' });
+    const arrival = this.t.echoArrival(
+      { tag: randomUUID(), ...(args.fail === true ? { failPermanent: true } : {}) },
+      { customer: args.customer ?? 'bobs_burgers' },
+    );
     const { job } = await this.t.service.accept(arrival);
     const done = await this.t.waitForStatus(job.id, ['succeeded', 'failed']);
     await sql`UPDATE jobs SET finished_at = now() - make_interval(days => ${args.daysAgo}) WHERE id = ${job.id}`.execute(this.db);
@@ -54,8 +57,12 @@ export class RetentionFixture {
   async unclassifiedJob(daysAgo: number): Promise<JobRow> {
     const tag = randomUUID();
     const arrival: Arrival = {
-      source: 'api', customer: 'bobs_burgers', hints: { subject: `nobody knows this ${tag}` },
-      writeFiles: async (folder) => { await folder.writeFile({ name: 'note.txt', source: Readable.from([`hello ${tag}`]), originalName: 'note.txt' }); },
+      source: 'api',
+      customer: 'bobs_burgers',
+      hints: { subject: `nobody knows this ${tag}` },
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: 'note.txt', source: Readable.from([`hello ${tag}`]), originalName: 'note.txt' });
+      },
     };
     const { job } = await this.t.service.accept(arrival);
     await sql`UPDATE jobs SET received_at = now() - make_interval(days => ${daysAgo}) WHERE id = ${job.id}`.execute(this.db);
@@ -65,14 +72,18 @@ export class RetentionFixture {
   /** A refused-arrival record (what recordFailedArrival leaves: a failed job whose source names the failure), aged. */
   async failedArrival(daysAgo: number): Promise<JobRow> {
     const job = await this.finishedJob({ fail: true, daysAgo });
-    await sql`UPDATE jobs SET source_ref = source_ref || '{"failure": {"code": "S3_OBJECT_GONE", "message": "gone"}}'::jsonb WHERE id = ${job.id}`.execute(this.db);
+    await sql`UPDATE jobs SET source_ref = source_ref || '{"failure": {"code": "S3_OBJECT_GONE", "message": "gone"}}'::jsonb WHERE id = ${job.id}`.execute(
+      this.db,
+    );
     return job;
   }
 
   /** A job some worker is running now, although it ended long ago once (a retried job). */
   async runningJob(daysAgo: number): Promise<JobRow> {
     const job = await this.finishedJob({ daysAgo });
-    await sql`UPDATE jobs SET status = 'running', lease_owner = 'elsewhere', lease_expires_at = now() + interval '1 hour' WHERE id = ${job.id}`.execute(this.db);
+    await sql`UPDATE jobs SET status = 'running', lease_owner = 'elsewhere', lease_expires_at = now() + interval '1 hour' WHERE id = ${job.id}`.execute(
+      this.db,
+    );
     return job;
   }
 
@@ -82,7 +93,11 @@ export class RetentionFixture {
 
   async remains(job: JobRow): Promise<JobRemains> {
     const row = await this.db.selectFrom('jobs').select(['inbox_purged_at', 'archive_purged_at']).where('id', '=', job.id).executeTakeFirst();
-    const exists = (dir: string): Promise<boolean> => access(dir).then(() => true, () => false);
+    const exists = (dir: string): Promise<boolean> =>
+      access(dir).then(
+        () => true,
+        () => false,
+      );
     return {
       row: row !== undefined,
       inbox: await exists(jobFolder(this.t.config, 'inbox', job.relative_path)),

@@ -17,6 +17,9 @@ describe('file size (src/)', () => {
       .filter((file) => !temporarilyAllowed.has(file))
       .map((file) => ({ file, lines: readFileSync(path.join(repoRoot, file), 'utf8').split('\n').length - 1 }))
       .filter(({ lines }) => lines > MAX_LINES);
-    assert.deepEqual(tooLong.map(({ file, lines }) => `${file}: ${lines} lines`), []);
+    assert.deepEqual(
+      tooLong.map(({ file, lines }) => `${file}: ${lines} lines`),
+      [],
+    );
   });
 });

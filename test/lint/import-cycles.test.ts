@@ -90,6 +90,9 @@ describe('import cycles (src/)', () => {
   it('no file reaches itself through its imports', () => {
     const graph = new Map(sourceFiles().map((file) => [file, relativeImports(file)]));
     const unexpected = cycles(graph).filter((component) => !temporarilyAllowed.some((allowed) => component.every((file) => allowed.has(file))));
-    assert.deepEqual(unexpected.map((component) => describeCycle(component, graph)), []);
+    assert.deepEqual(
+      unexpected.map((component) => describeCycle(component, graph)),
+      [],
+    );
   });
 });

@@ -7,7 +7,6 @@ import { leakedSince, leaksAfterSettling, mochaTimer, runningResources } from '.
 // The root hook (test/support/root-hooks.ts) fails a test file that leaves these running; here,
 // proof that each kind is seen while it runs and forgotten once closed.
 describe('leak check (test/support/leak-check.ts)', () => {
-
   it('sees a listening server until it is closed', async function () {
     const measure = () => runningResources(() => false, mochaTimer(this));
     const before = measure();

@@ -15,8 +15,12 @@ async function lineNumbers(file: string): Promise<number[]> {
 
 describe('logging', () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(path.join(tmpdir(), 'dp-log-')); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dp-log-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('rotates each file at its size limit, keeps the live name and only the configured number of rotated files', async () => {
     const logging = new Logging({ logDir: dir, level: 'info', console: false, rotation: { maxBytes: 2048, maxFiles: 3 } });
@@ -31,7 +35,10 @@ describe('logging', () => {
     const [live, first, second, third] = await Promise.all(files.map((file) => lineNumbers(path.join(dir, file))));
     assert.equal(live?.at(-1), 199, 'the live file keeps its name and has the newest line');
     // Consecutive, newest in the live file, then 1, 2, 3: nothing lost between the files kept.
-    assert.deepEqual([...(third ?? []), ...(second ?? []), ...(first ?? []), ...(live ?? [])], Array.from({ length: 200 - (third?.[0] ?? 0) }, (_, index) => (third?.[0] ?? 0) + index));
+    assert.deepEqual(
+      [...(third ?? []), ...(second ?? []), ...(first ?? []), ...(live ?? [])],
+      Array.from({ length: 200 - (third?.[0] ?? 0) }, (_, index) => (third?.[0] ?? 0) + index),
+    );
     assert.ok((third?.[0] ?? 0) > 0, 'the oldest lines were dropped');
   });
 
@@ -47,19 +54,30 @@ describe('logging', () => {
 
   it('two writers of one file (the mailhandler runs per message) rotate once each time and lose no line', async () => {
     const rotation = { maxBytes: 1500, maxFiles: 50 };
-    const writers = [new Logging({ logDir: dir, level: 'info', console: false, rotation }), new Logging({ logDir: dir, level: 'info', console: false, rotation })];
+    const writers = [
+      new Logging({ logDir: dir, level: 'info', console: false, rotation }),
+      new Logging({ logDir: dir, level: 'info', console: false, rotation }),
+    ];
     for (let line = 0; line < 300; line += 1) writers[line % 2]?.for('shared').info('line', { line, pad: 'z'.repeat(30) });
     await Promise.all(writers.map((writer) => writer.close()));
     const files = await readdir(dir);
     const all = (await Promise.all(files.map((file) => lineNumbers(path.join(dir, file))))).flat().sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 300 }, (_, index) => index));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 300 }, (_, index) => index),
+    );
     for (const file of files) assert.ok((await stat(path.join(dir, file))).size <= 1500, `${file} is within the limit`);
   });
 
   it('writes JSON lines to stdout by default and one readable line each with the text format', () => {
     const render = (kind: 'json' | 'text'): string => {
       let out = '';
-      const stream = new Writable({ write(chunk: Buffer, _encoding, done) { out += chunk.toString(); done(); } });
+      const stream = new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          out += chunk.toString();
+          done();
+        },
+      });
       const logger = winston.createLogger({
         defaultMeta: { component: 'worker' },
         format: winston.format.combine(winston.format.timestamp({ format: () => '2026-12-03T12:00:00.000Z' }), winston.format.errors({ stack: true })),
@@ -68,7 +86,13 @@ describe('logging', () => {
       logger.info('job finished', { jobId: 'j1' });
       return out;
     };
-    assert.deepEqual(JSON.parse(render('json')), { component: 'worker', jobId: 'j1', level: 'info', message: 'job finished', timestamp: '2026-12-03T12:00:00.000Z' });
+    assert.deepEqual(JSON.parse(render('json')), {
+      component: 'worker',
+      jobId: 'j1',
+      level: 'info',
+      message: 'job finished',
+      timestamp: '2026-12-03T12:00:00.000Z',
+    });
     assert.equal(render('text'), '2026-12-03T12:00:00.000Z INFO  [worker] job finished {"jobId":"j1"}\n');
   });
 });

@@ -9,21 +9,66 @@ const SYSEXITS_MAX = 78;
 
 describe('mailhandlerOutcomeForError', () => {
   const cases: ReadonlyArray<readonly [string, unknown, number, RegExp]> = [
-    ['unknown recipient', new IngestError('RECIPIENT_UNKNOWN', 'recipient <x@y> is not a known ingest address', { expose: true }), MAILHANDLER_EXIT.noUser, /^5\.1\.1 recipient <x@y> is not a known ingest address \(RECIPIENT_UNKNOWN\)$/],
-    ['relay denied', new IngestError('RELAY_DENIED', 'relay access denied', { expose: true }), MAILHANDLER_EXIT.noPermission, /^5\.7\.1 relay access denied \(RELAY_DENIED\)$/],
+    [
+      'unknown recipient',
+      new IngestError('RECIPIENT_UNKNOWN', 'recipient <x@y> is not a known ingest address', { expose: true }),
+      MAILHANDLER_EXIT.noUser,
+      /^5\.1\.1 recipient <x@y> is not a known ingest address \(RECIPIENT_UNKNOWN\)$/,
+    ],
+    [
+      'relay denied',
+      new IngestError('RELAY_DENIED', 'relay access denied', { expose: true }),
+      MAILHANDLER_EXIT.noPermission,
+      /^5\.7\.1 relay access denied \(RELAY_DENIED\)$/,
+    ],
     ['sender not allowed', new IngestError('SENDER_NOT_ALLOWED', 'sender <a@b> is not allowed', { expose: true }), MAILHANDLER_EXIT.noPermission, /^5\.7\.1 /],
-    ['too large (staging cap)', new IngestError('ARRIVAL_TOO_LARGE', 'the file is larger than the limit of 10 bytes', { expose: true }), MAILHANDLER_EXIT.dataError, /^5\.3\.4 the file is larger/],
+    [
+      'too large (staging cap)',
+      new IngestError('ARRIVAL_TOO_LARGE', 'the file is larger than the limit of 10 bytes', { expose: true }),
+      MAILHANDLER_EXIT.dataError,
+      /^5\.3\.4 the file is larger/,
+    ],
     ['too large (transport cap)', new IngestError('MESSAGE_TOO_LARGE', 'message exceeds 10 bytes', { expose: true }), MAILHANDLER_EXIT.dataError, /^5\.3\.4 /],
     ['malformed', new IngestError('MESSAGE_MALFORMED', 'bad', { expose: true }), MAILHANDLER_EXIT.dataError, /^5\.6\.0 /],
-    ['other exposed permanent', new IngestError('CUSTOMER_UNKNOWN', 'no customer "x"', { expose: true }), MAILHANDLER_EXIT.unavailable, /^5\.0\.0 no customer "x" \(CUSTOMER_UNKNOWN\)$/],
-    ['database down', Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' }), MAILHANDLER_EXIT.tempFail, /^4\.3\.0 Temporary local problem, please try again later \(SYSTEM_ECONNREFUSED\)$/],
+    [
+      'other exposed permanent',
+      new IngestError('CUSTOMER_UNKNOWN', 'no customer "x"', { expose: true }),
+      MAILHANDLER_EXIT.unavailable,
+      /^5\.0\.0 no customer "x" \(CUSTOMER_UNKNOWN\)$/,
+    ],
+    [
+      'database down',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' }),
+      MAILHANDLER_EXIT.tempFail,
+      /^4\.3\.0 Temporary local problem, please try again later \(SYSTEM_ECONNREFUSED\)$/,
+    ],
     ['disk full', Object.assign(new Error('no space'), { code: 'ENOSPC' }), MAILHANDLER_EXIT.tempFail, /^4\.3\.1 /],
     ['low on space', new IngestError('STORAGE_LOW', 'only 5 bytes free', { transient: true }), MAILHANDLER_EXIT.tempFail, /^4\.3\.1 .*\(STORAGE_LOW\)$/],
     ['a bug', new TypeError('x is undefined'), MAILHANDLER_EXIT.tempFail, /^4\.3\.0 Temporary local problem, please try again later \(INTERNAL\)$/],
-    ['permanent but not exposed', new IngestError('DATABASE_ERROR', 'relation "jobs" does not exist'), MAILHANDLER_EXIT.tempFail, /^4\.3\.0 Temporary local problem/],
-    ['master.cf usage', new IngestError('MAILHANDLER_USAGE', '--sender is required', { transient: true, expose: true }), MAILHANDLER_EXIT.tempFail, /^4\.3\.5 --sender is required \(MAILHANDLER_USAGE\)$/],
-    ['configuration', new IngestError('CONFIG_INVALID', 'invalid configuration:\n  - http.port: bad', { transient: true, expose: true }), MAILHANDLER_EXIT.tempFail, /^4\.3\.5 invalid configuration: - http\.port: bad \(CONFIG_INVALID\)$/],
-    ['schema behind', new IngestError('DATABASE_SCHEMA_OUTDATED', 'the database lacks migrations 0005-x', { transient: true, expose: true }), MAILHANDLER_EXIT.tempFail, /^4\.3\.5 /],
+    [
+      'permanent but not exposed',
+      new IngestError('DATABASE_ERROR', 'relation "jobs" does not exist'),
+      MAILHANDLER_EXIT.tempFail,
+      /^4\.3\.0 Temporary local problem/,
+    ],
+    [
+      'master.cf usage',
+      new IngestError('MAILHANDLER_USAGE', '--sender is required', { transient: true, expose: true }),
+      MAILHANDLER_EXIT.tempFail,
+      /^4\.3\.5 --sender is required \(MAILHANDLER_USAGE\)$/,
+    ],
+    [
+      'configuration',
+      new IngestError('CONFIG_INVALID', 'invalid configuration:\n  - http.port: bad', { transient: true, expose: true }),
+      MAILHANDLER_EXIT.tempFail,
+      /^4\.3\.5 invalid configuration: - http\.port: bad \(CONFIG_INVALID\)$/,
+    ],
+    [
+      'schema behind',
+      new IngestError('DATABASE_SCHEMA_OUTDATED', 'the database lacks migrations 0005-x', { transient: true, expose: true }),
+      MAILHANDLER_EXIT.tempFail,
+      /^4\.3\.5 /,
+    ],
   ];
   for (const [label, error, exitCode, line] of cases) {
     it(`${label} → ${exitCode}`, () => {

@@ -35,7 +35,9 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     await database.addCustomer('krusty_krab');
     await database.addCustomer('locked_co', { allowedSenders: ['@icecream-machine.example'] });
   });
-  after(async () => { await database?.close(); });
+  after(async () => {
+    await database?.close();
+  });
 
   /** `node bin/dataprocessor.js mailhandler …` with `stdin` as the message, configured by its environment only. */
   function mailhandler(args: readonly string[], stdin: Buffer | string, env: Record<string, string> = {}): Promise<CliRun> {
@@ -46,8 +48,12 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     // A refusal exits without reading the message, as pipe(8) allows: the write then fails with EPIPE.
     child.stdin.on('error', () => undefined);
     child.stdin.end(stdin);
@@ -55,12 +61,16 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
   }
 
   const fixture = (name: string): Promise<Buffer> => readFile(new URL(name, FIXTURES));
-  const jobsOf = (customer: string) => database.db.selectFrom('jobs').select(['id', 'source', 'status']).where('customer', '=', customer).orderBy('received_at').execute();
+  const jobsOf = (customer: string) =>
+    database.db.selectFrom('jobs').select(['id', 'source', 'status']).where('customer', '=', customer).orderBy('received_at').execute();
   const incomingLeftovers = () => readdir(path.join(database.dataRoot, 'inbox', '.incoming')).catch(() => [] as string[]);
 
   it('exits 0 once the job is committed, keeps the message byte for byte with source mailhandler, and a running service runs it', async () => {
     const raw = await fixture('system_report.eml');
-    const run = await mailhandler(['--sender', SENDER, '--recipient', `bobs_burgers@${DOMAIN}`, '--queue-id', '4F2C81A0B3', '--client-address', '192.0.2.7'], raw);
+    const run = await mailhandler(
+      ['--sender', SENDER, '--recipient', `bobs_burgers@${DOMAIN}`, '--queue-id', '4F2C81A0B3', '--client-address', '192.0.2.7'],
+      raw,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, '');
     const jobId = QUEUED_LINE.exec(run.stdout)?.[1];
@@ -68,8 +78,17 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
 
     const job = await findJob(database.db, jobId);
     assert.ok(job !== undefined);
-    assert.deepEqual([job.source, job.customer, job.status, `${job.category}/${job.type}/${job.group_name}`], ['mailhandler', 'bobs_burgers', 'queued', 'hydrastor/system_report/icecream_machine']);
-    assert.deepEqual(job.source_ref, { mailFrom: SENDER, rcptTo: [`bobs_burgers@${DOMAIN}`], via: 'postfix pipe', postfixQueueId: '4F2C81A0B3', remoteAddress: '192.0.2.7' });
+    assert.deepEqual(
+      [job.source, job.customer, job.status, `${job.category}/${job.type}/${job.group_name}`],
+      ['mailhandler', 'bobs_burgers', 'queued', 'hydrastor/system_report/icecream_machine'],
+    );
+    assert.deepEqual(job.source_ref, {
+      mailFrom: SENDER,
+      rcptTo: [`bobs_burgers@${DOMAIN}`],
+      via: 'postfix pipe',
+      postfixQueueId: '4F2C81A0B3',
+      remoteAddress: '192.0.2.7',
+    });
     assert.deepEqual(await readFile(path.join(database.dataRoot, 'inbox', job.relative_path, 'message.eml')), raw, 'byte for byte as piped');
     assert.deepEqual(await readdir(logDir), ['dataprocessor_mailhandler.log'], 'no listener, worker or recovery ran');
 
@@ -78,7 +97,11 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     assert.equal(QUEUED_LINE.exec(again.stdout)?.[1], jobId, 'Postfix retried after a lost exit status: the same job');
     assert.deepEqual(await jobsOf('bobs_burgers'), [{ id: jobId, source: 'mailhandler', status: 'queued' }]);
 
-    const service = await startService({ config: makeTestConfig({ databaseUrl: database.url, dataRoot: database.dataRoot, overrides: { smtp: { enabled: false } } }), modules: builtInModules, logToConsole: false });
+    const service = await startService({
+      config: makeTestConfig({ databaseUrl: database.url, dataRoot: database.dataRoot, overrides: { smtp: { enabled: false } } }),
+      modules: builtInModules,
+      logToConsole: false,
+    });
     try {
       const done = await database.waitForStatus(jobId, ['succeeded', 'failed']);
       assert.equal(done.status, 'succeeded', `${done.error_code}: ${done.error_message}`);
@@ -94,16 +117,32 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     const ids = QUEUED_LINE.exec(run.stdout)?.[1]?.split(' ') ?? [];
     assert.equal(ids.length, 2, run.stdout);
     const jobs = await Promise.all(ids.map((id) => findJob(database.db, id)));
-    assert.deepEqual(jobs.map((job) => [job?.customer, job?.status, (job?.source_ref as { mailFrom?: unknown }).mailFrom]), [['bobs_burgers', 'unclassified', null], ['krusty_krab', 'unclassified', null]]);
+    assert.deepEqual(
+      jobs.map((job) => [job?.customer, job?.status, (job?.source_ref as { mailFrom?: unknown }).mailFrom]),
+      [
+        ['bobs_burgers', 'unclassified', null],
+        ['krusty_krab', 'unclassified', null],
+      ],
+    );
   });
 
   it('exits 67 for an unknown recipient and 77 for a foreign domain or a sender off the allow-list, with a 5.x.x line on stderr, storing nothing', async () => {
     const raw = await fixture('alert_disk_failure.eml');
     const before = await database.db.selectFrom('jobs').select('id').execute();
     const cases: ReadonlyArray<readonly [string, readonly string[], number, RegExp]> = [
-      ['unknown local part', ['--sender', SENDER, '--recipient', `nobody@${DOMAIN}`], 67, /^5\.1\.1 recipient <nobody@ingest\.hview\.example> is not a known ingest address \(RECIPIENT_UNKNOWN\)\n$/],
+      [
+        'unknown local part',
+        ['--sender', SENDER, '--recipient', `nobody@${DOMAIN}`],
+        67,
+        /^5\.1\.1 recipient <nobody@ingest\.hview\.example> is not a known ingest address \(RECIPIENT_UNKNOWN\)\n$/,
+      ],
       ['foreign domain', ['--sender', SENDER, '--recipient', 'bobs_burgers@elsewhere.example'], 77, /^5\.7\.1 relay access denied: .* \(RELAY_DENIED\)\n$/],
-      ['sender off the allow-list', ['--sender', 'intruder@evil.example', '--recipient', `locked_co@${DOMAIN}`], 77, /^5\.7\.1 sender <intruder@evil\.example> is not allowed .* \(SENDER_NOT_ALLOWED\)\n$/],
+      [
+        'sender off the allow-list',
+        ['--sender', 'intruder@evil.example', '--recipient', `locked_co@${DOMAIN}`],
+        77,
+        /^5\.7\.1 sender <intruder@evil\.example> is not allowed .* \(SENDER_NOT_ALLOWED\)\n$/,
+      ],
       ['null sender to an allow-list', ['--sender', '', '--recipient', `locked_co@${DOMAIN}`], 77, /^5\.7\.1 .*\(SENDER_NOT_ALLOWED\)\n$/],
       ['one bad recipient among good ones', ['--sender', SENDER, '--recipient', `bobs_burgers@${DOMAIN}`, '--recipient', `nobody@${DOMAIN}`], 67, /^5\.1\.1 /],
     ];
@@ -146,7 +185,12 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     const unmigrated = await createTestDatabase();
     try {
       const cases: ReadonlyArray<readonly [string, readonly string[], Record<string, string>, RegExp]> = [
-        ['database unreachable', envelope, { DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres` }, /^4\.3\.0 Temporary local problem, please try again later \(SYSTEM_ECONNREFUSED\)\n$/],
+        [
+          'database unreachable',
+          envelope,
+          { DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/postgres` },
+          /^4\.3\.0 Temporary local problem, please try again later \(SYSTEM_ECONNREFUSED\)\n$/,
+        ],
         ['schema behind', envelope, { DATABASE_URL: unmigrated.url }, /^4\.3\.5 the database lacks migrations 0001-core.*\(DATABASE_SCHEMA_OUTDATED\)\n$/],
         ['invalid configuration', envelope, { DP_HTTP_PORT: 'not-a-port' }, /^4\.3\.5 invalid configuration: .*http\.port.*\(CONFIG_INVALID\)\n$/],
         ['no --sender', ['--recipient', `bobs_burgers@${DOMAIN}`], {}, /^4\.3\.5 --sender is required .*\(MAILHANDLER_USAGE\)\n$/],

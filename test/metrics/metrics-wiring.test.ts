@@ -4,8 +4,12 @@ import { sendWithNodemailer } from '../support/smtp-test-helpers.js';
 
 describe('metrics wiring', () => {
   let t: TestService;
-  before(async () => { t = await startTestService(); });
-  after(async () => { await t?.stop(); });
+  before(async () => {
+    t = await startTestService();
+  });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function metricsText(): Promise<string> {
     const response = await fetch(`${t.service.httpUrl}/metrics`, { headers: { 'X-Api-Key': TEST_ADMIN_KEY } });
@@ -15,8 +19,14 @@ describe('metrics wiring', () => {
   it('counts SMTP sessions and replies, and finished jobs with their duration', async () => {
     const port = t.service.smtpAddress?.port;
     assert.ok(port !== undefined);
-    assert.equal((await sendWithNodemailer({ port, from: 'grid@bobs.example', to: ['bobs_burgers@ingest.hview.example'], raw: 'Subject: hello\r\n\r\nhi\r\n' })).code, 250);
-    assert.equal((await sendWithNodemailer({ port, from: 'grid@bobs.example', to: ['nobody@ingest.hview.example'], raw: 'Subject: x\r\n\r\nx\r\n' })).code, 550);
+    assert.equal(
+      (await sendWithNodemailer({ port, from: 'grid@bobs.example', to: ['bobs_burgers@ingest.hview.example'], raw: 'Subject: hello\r\n\r\nhi\r\n' })).code,
+      250,
+    );
+    assert.equal(
+      (await sendWithNodemailer({ port, from: 'grid@bobs.example', to: ['nobody@ingest.hview.example'], raw: 'Subject: x\r\n\r\nx\r\n' })).code,
+      550,
+    );
     await t.settled();
     const { job } = await t.service.accept(t.echoArrival({ rows: 1, tag: 'metrics' }));
     await t.waitForStatus(job.id, ['succeeded']);

@@ -30,7 +30,9 @@ describe('the example module (docs/adding-a-module.md), through the real pipelin
     t = await startTestService({ modules: [echoModule, exampleModule] });
     await createExampleInventoryTable(t.service.database.db);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   const rows = async (): Promise<Array<{ sku: string; quantity: number | null }>> =>
     (await sql<{ sku: string; quantity: number | null }>`SELECT sku, quantity FROM test_example_inventory ORDER BY sku`.execute(t.service.database.db)).rows;
@@ -41,7 +43,10 @@ describe('the example module (docs/adding-a-module.md), through the real pipelin
     assert.deepEqual([job.category, job.type, job.group_name], ['example', 'inventory', 'warehouse_1']);
     const done = await t.waitForStatus(job.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', String(done.error_message));
-    assert.deepEqual(await rows(), [{ sku: 'A-1', quantity: 10 }, { sku: 'B-2', quantity: null }]);
+    assert.deepEqual(await rows(), [
+      { sku: 'A-1', quantity: 10 },
+      { sku: 'B-2', quantity: null },
+    ]);
     assert.deepEqual(done.parse_issues, {
       count: 3,
       items: [
@@ -57,7 +62,10 @@ describe('the example module (docs/adding-a-module.md), through the real pipelin
     const done = await t.waitForStatus(job.id, ['succeeded', 'failed']);
     assert.equal(done.status, 'succeeded', String(done.error_message));
     assert.deepEqual(done.stats, { test_example_inventory: 1 });
-    assert.deepEqual(await rows(), [{ sku: 'A-1', quantity: 10 }, { sku: 'B-2', quantity: 7 }]);
+    assert.deepEqual(await rows(), [
+      { sku: 'A-1', quantity: 10 },
+      { sku: 'B-2', quantity: 7 },
+    ]);
   });
 
   it('leaves a mail with another subject to the other modules (unclassified here)', async () => {

@@ -10,8 +10,12 @@ import { waitFor } from '../support/s3-test-env.js';
 
 describe('pipeline: accept → stage → claim → run', () => {
   let t: TestService;
-  before(async () => { t = await startTestService({ overrides: { worker: { heartbeatSeconds: 1 }, modules: { 'test/echo': { timeoutSeconds: 4, archive: 'tar.gz' } } } }); });
-  after(async () => { await t?.stop(); });
+  before(async () => {
+    t = await startTestService({ overrides: { worker: { heartbeatSeconds: 1 }, modules: { 'test/echo': { timeoutSeconds: 4, archive: 'tar.gz' } } } });
+  });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function rowsFor(jobId: string): Promise<number> {
     const result = await sql<{ count: string }>`SELECT count(*) FROM test_echo_rows WHERE job_id = ${jobId}`.execute(t.service.database.db);
@@ -26,7 +30,10 @@ describe('pipeline: accept → stage → claim → run', () => {
     assert.equal(job.relative_path, 'bobs_burgers/test/echo/icecream_machine/20230113_120000');
     const inbox = path.join(t.dataRoot, 'inbox', job.relative_path);
     assert.deepEqual((await readdir(inbox)).sort(), ['instruction.json', 'manifest.json']);
-    const manifest = JSON.parse(await readFile(path.join(inbox, 'manifest.json'), 'utf8')) as { files: Array<{ name: string; sha256: string }>; idempotencyKey: string };
+    const manifest = JSON.parse(await readFile(path.join(inbox, 'manifest.json'), 'utf8')) as {
+      files: Array<{ name: string; sha256: string }>;
+      idempotencyKey: string;
+    };
     assert.equal(manifest.files[0]?.name, 'instruction.json');
     assert.match(manifest.files[0]?.sha256 ?? '', /^[0-9a-f]{64}$/);
 
@@ -59,7 +66,9 @@ describe('pipeline: accept → stage → claim → run', () => {
 
   it('gives every arrival of a burst in one second its own folder', async () => {
     const receivedAt = new Date('2023-03-03T03:03:03Z');
-    const results = await Promise.all(Array.from({ length: 30 }, (_, n) => t.service.accept(t.echoArrival({ rows: 0, tag: `burst-${n}` }, { receivedAt, group: 'burst' }))));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => t.service.accept(t.echoArrival({ rows: 0, tag: `burst-${n}` }, { receivedAt, group: 'burst' }))),
+    );
     const paths = new Set(results.map(({ job }) => job.relative_path));
     assert.equal(paths.size, 30);
     assert.ok(paths.has('bobs_burgers/test/echo/burst/20230303_030303'));
@@ -119,8 +128,12 @@ describe('pipeline: accept → stage → claim → run', () => {
 
   it('keeps an arrival no module claims as unclassified, never dropped', async () => {
     const { job } = await t.service.accept({
-      source: 'smtp', customer: 'bobs_burgers', hints: { subject: 'hello' },
-      writeFiles: async (folder) => { await folder.writeFile({ name: 'message.eml', source: 'Subject: hello\r\n\r\nhi\r\n' }); },
+      source: 'smtp',
+      customer: 'bobs_burgers',
+      hints: { subject: 'hello' },
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: 'message.eml', source: 'Subject: hello\r\n\r\nhi\r\n' });
+      },
     });
     assert.equal(job.status, 'unclassified');
     assert.equal(job.category, 'unclassified');
@@ -129,16 +142,26 @@ describe('pipeline: accept → stage → claim → run', () => {
 
   it('classifies by module match when the transport gives no type', async () => {
     const { job } = await t.service.accept({
-      source: 'smtp', customer: 'bobs_burgers', hints: { subject: '[echo] hi', group: 'grid_a' },
-      writeFiles: async (folder) => { await folder.writeFile({ name: 'instruction.json', source: '{"rows":1}' }); },
+      source: 'smtp',
+      customer: 'bobs_burgers',
+      hints: { subject: '[echo] hi', group: 'grid_a' },
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: 'instruction.json', source: '{"rows":1}' });
+      },
     });
     assert.equal(`${job.category}/${job.type}/${job.group_name}`, 'test/echo/grid_a');
     assert.equal((await t.waitForStatus(job.id, ['succeeded'])).status, 'succeeded');
   });
 
   it('rejects unknown customers and modules with clear errors and leaves no folder', async () => {
-    await assert.rejects(t.service.accept(t.echoArrival({}, { customer: 'nobody' })), (error: unknown) => error instanceof IngestError && error.code === 'CUSTOMER_UNKNOWN');
-    await assert.rejects(t.service.accept(t.echoArrival({}, { moduleKey: 'nope/nothing' })), (error: unknown) => error instanceof IngestError && error.code === 'MODULE_UNKNOWN' && !error.transient);
+    await assert.rejects(
+      t.service.accept(t.echoArrival({}, { customer: 'nobody' })),
+      (error: unknown) => error instanceof IngestError && error.code === 'CUSTOMER_UNKNOWN',
+    );
+    await assert.rejects(
+      t.service.accept(t.echoArrival({}, { moduleKey: 'nope/nothing' })),
+      (error: unknown) => error instanceof IngestError && error.code === 'MODULE_UNKNOWN' && !error.transient,
+    );
     assert.deepEqual(await readdir(path.join(t.dataRoot, 'inbox', '.incoming')), []);
   });
 });

@@ -24,7 +24,14 @@ describe('paths', () => {
   });
 
   it('builds the seed layout and refuses paths that leave their area', () => {
-    const parts = { customer: 'bobs_burgers', category: 'hydrastor', type: 'system_report', group: 'icecream_machine', receivedAt: new Date('2023-01-13T12:00:00Z'), timeZone: 'UTC' };
+    const parts = {
+      customer: 'bobs_burgers',
+      category: 'hydrastor',
+      type: 'system_report',
+      group: 'icecream_machine',
+      receivedAt: new Date('2023-01-13T12:00:00Z'),
+      timeZone: 'UTC',
+    };
     assert.equal(jobRelativePath(parts), 'bobs_burgers/hydrastor/system_report/icecream_machine/20230113_120000');
     assert.equal(jobRelativePath(parts, 3), 'bobs_burgers/hydrastor/system_report/icecream_machine/20230113_120000_3');
     assert.equal(areaPath('/home/mailbox', 'inbox', 'a/b'), '/home/mailbox/inbox/a/b');

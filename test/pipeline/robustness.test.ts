@@ -24,7 +24,9 @@ describe('pipeline robustness', function () {
     t = await startTestService({ overrides: { worker: { concurrency: 1, heartbeatSeconds: 1 } } });
     deps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([echoModule]), logger: winston.createLogger({ silent: true }) };
   });
-  afterEach(async () => { await t?.stop(); });
+  afterEach(async () => {
+    await t?.stop();
+  });
 
   it('records an error message with NUL and control characters instead of losing the outcome', async () => {
     const { job } = await t.service.accept(t.echoArrival({ failPermanent: true, failMessage: 'bad byte \u0000 here\u0007 and a newline\nok' }));
@@ -37,7 +39,10 @@ describe('pipeline robustness', function () {
     const arrival = t.echoArrival({ tag: 'in-progress' });
     const { job } = await t.service.accept({ ...arrival, idempotencyKey: 'fixed-key' });
     await sql`UPDATE jobs SET status = 'staging' WHERE id = ${job.id}`.execute(deps.db);
-    await assert.rejects(t.service.accept({ ...arrival, idempotencyKey: 'fixed-key' }), (error: unknown) => error instanceof IngestError && error.code === 'ARRIVAL_IN_PROGRESS' && error.transient);
+    await assert.rejects(
+      t.service.accept({ ...arrival, idempotencyKey: 'fixed-key' }),
+      (error: unknown) => error instanceof IngestError && error.code === 'ARRIVAL_IN_PROGRESS' && error.transient,
+    );
   });
 
   it('survives several recoveries at once (instances starting together)', async () => {
@@ -46,22 +51,47 @@ describe('pipeline robustness', function () {
       const folder = await IncomingFolder.create(t.dataRoot);
       await folder.writeFile({ name: 'instruction.json', source: `{"rows":1,"tag":"r${n}"}` });
       await folder.complete({
-        manifestVersion: 1, stagingId: folder.id, idempotencyKey: `recover:${n}`, source: 'api', sourceRef: {}, hints: {}, customer: 'bobs_burgers',
-        category: 'test', type: 'echo', group: 'g', classified: true, receivedAt: new Date().toISOString(), node: t.config.node.name,
+        manifestVersion: 1,
+        stagingId: folder.id,
+        idempotencyKey: `recover:${n}`,
+        source: 'api',
+        sourceRef: {},
+        hints: {},
+        customer: 'bobs_burgers',
+        category: 'test',
+        type: 'echo',
+        group: 'g',
+        classified: true,
+        receivedAt: new Date().toISOString(),
+        node: t.config.node.name,
       });
       folders.push(folder);
     }
     // Staggered starts: a later recovery finds the staging rows an earlier one is recording.
-    const reports = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(async (n) => {
-      await new Promise((resolve) => setTimeout(resolve, n * 15));
-      return recoverStaging(deps, { olderThanSeconds: 0 });
-    }));
+    const reports = await Promise.all(
+      [0, 1, 2, 3, 4, 5, 6, 7].map(async (n) => {
+        await new Promise((resolve) => setTimeout(resolve, n * 15));
+        return recoverStaging(deps, { olderThanSeconds: 0 });
+      }),
+    );
     // Each folder is recorded by exactly one folder branch: a staging row that another recovery
     // is recording right now is behind the same per-folder lock, so no row branch finishes it.
-    assert.equal(reports.reduce((sum, report) => sum + report.recordedFolders, 0), 12);
-    assert.equal(reports.reduce((sum, report) => sum + report.completedJobs, 0), 0);
-    assert.equal(reports.reduce((sum, report) => sum + report.droppedPartial, 0), 0);
-    const jobs = await sql<{ count: string; staging: string }>`SELECT count(*), count(*) FILTER (WHERE status = 'staging') AS staging FROM jobs WHERE idempotency_key LIKE 'recover:%'`.execute(deps.db);
+    assert.equal(
+      reports.reduce((sum, report) => sum + report.recordedFolders, 0),
+      12,
+    );
+    assert.equal(
+      reports.reduce((sum, report) => sum + report.completedJobs, 0),
+      0,
+    );
+    assert.equal(
+      reports.reduce((sum, report) => sum + report.droppedPartial, 0),
+      0,
+    );
+    const jobs = await sql<{
+      count: string;
+      staging: string;
+    }>`SELECT count(*), count(*) FILTER (WHERE status = 'staging') AS staging FROM jobs WHERE idempotency_key LIKE 'recover:%'`.execute(deps.db);
     assert.equal(Number(jobs.rows[0]?.count), 12);
     assert.equal(Number(jobs.rows[0]?.staging), 0, 'every job left staging (the worker may already run them)');
     assert.deepEqual(await readdir(path.join(t.dataRoot, 'inbox', '.incoming')), []);
@@ -96,13 +126,20 @@ describe('pipeline robustness', function () {
 
   it('archives as a copy, a .tar.gz or a .zip', async () => {
     const { job } = await t.service.accept(t.echoArrival({ tag: 'archive-me' }));
-    for (const [mode, expected] of [['copy', ['instruction.json', 'manifest.json']], ['tar.gz', ['original.tar.gz']], ['zip', ['original.zip']]] as const) {
+    for (const [mode, expected] of [
+      ['copy', ['instruction.json', 'manifest.json']],
+      ['tar.gz', ['original.tar.gz']],
+      ['zip', ['original.zip']],
+    ] as const) {
       const target = await archiveJobFolder({ dataRoot: t.dataRoot, archiveRoot: path.join(t.dataRoot, 'archive'), relativePath: job.relative_path, mode });
       assert.ok(target !== null);
       assert.deepEqual((await readdir(target)).sort(), [...expected]);
     }
     const siblings = await readdir(path.dirname(path.join(t.dataRoot, 'archive', job.relative_path)));
-    assert.ok(siblings.every((name) => !name.includes('.building-')), 'no temporary archive left');
+    assert.ok(
+      siblings.every((name) => !name.includes('.building-')),
+      'no temporary archive left',
+    );
   });
 
   it('refuses an arrival that does not fit on the disk instead of acknowledging a truncated file', async function () {
@@ -115,10 +152,13 @@ describe('pipeline robustness', function () {
     }
     try {
       const folder = await IncomingFolder.create(mountPoint);
-      await assert.rejects(folder.writeFile({ name: 'big.bin', source: Readable.from([Buffer.alloc(200_000, 1), Buffer.alloc(200_000, 2)]) }), (error: unknown) => {
-        const code = (error as { code?: string }).code;
-        return code === 'STORAGE_LOW' || code === 'ENOSPC';
-      });
+      await assert.rejects(
+        folder.writeFile({ name: 'big.bin', source: Readable.from([Buffer.alloc(200_000, 1), Buffer.alloc(200_000, 2)]) }),
+        (error: unknown) => {
+          const code = (error as { code?: string }).code;
+          return code === 'STORAGE_LOW' || code === 'ENOSPC';
+        },
+      );
       assert.deepEqual(await readdir(folder.dir), [], 'no partial file is left');
     } finally {
       execFileSync('umount', [mountPoint]);

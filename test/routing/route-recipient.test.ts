@@ -212,7 +212,11 @@ describe('ambiguous routes (two customers claim one address)', () => {
     const clashes = findRouteClashes({
       ingestDomains,
       customers: [
-        { slug: 'aaa', ingestAddresses: ['shared@example.com', 'x+ccc@ingest.hview.example', 'own@example.com'], s3Prefixes: ['uploads/shared/', 'uploads/aaa'] },
+        {
+          slug: 'aaa',
+          ingestAddresses: ['shared@example.com', 'x+ccc@ingest.hview.example', 'own@example.com'],
+          s3Prefixes: ['uploads/shared/', 'uploads/aaa'],
+        },
         { slug: 'bbb', ingestAddresses: ['SHARED@example.com'], s3Prefixes: ['/uploads/shared'] },
         { slug: 'ccc', ingestAddresses: [], s3Prefixes: ['Uploads/Shared'] },
       ],

@@ -11,7 +11,10 @@ describe('decodeObjectKey', () => {
     ['100%25.csv', '100%.csv'],
     ['%E6%97%A5%E6%9C%AC.tar.gz', '日本.tar.gz'],
     ['dir/with+space/x.zip', 'dir/with space/x.zip'],
-    ['bobs_burgers%2Ficecream_machine%2FVeritas2Hview+nbumaster01+2023-01-13.tar.gz', 'bobs_burgers/icecream_machine/Veritas2Hview nbumaster01 2023-01-13.tar.gz'],
+    [
+      'bobs_burgers%2Ficecream_machine%2FVeritas2Hview+nbumaster01+2023-01-13.tar.gz',
+      'bobs_burgers/icecream_machine/Veritas2Hview nbumaster01 2023-01-13.tar.gz',
+    ],
     ['plain/key.tar.gz', 'plain/key.tar.gz'],
     ['%2b%2f', '+/'],
     ['%252B', '%2B'],

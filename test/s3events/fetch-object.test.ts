@@ -47,9 +47,20 @@ describe('fetchObjectInto / describeObject', () => {
     assert.deepEqual({ size: fetched.size, eTag: fetched.eTag, stagedName: fetched.stagedName }, { size: 9, eTag, stagedName: 'object.zip' });
     assert.equal(folder.files[0]?.originalName, 'file.zip');
 
-    const changed = await rejection(fetchObjectInto({ s3: env.s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key, eTag: 'ffffffffffffffffffffffffffffffff', maxBytes: 1000 }));
+    const changed = await rejection(
+      fetchObjectInto({
+        s3: env.s3,
+        folder: await IncomingFolder.create(dataRoot),
+        bucket: BUCKET,
+        key,
+        eTag: 'ffffffffffffffffffffffffffffffff',
+        maxBytes: 1000,
+      }),
+    );
     assert.equal(changed.code, 'OBJECT_CHANGED');
-    const missing = await rejection(fetchObjectInto({ s3: env.s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'nope/nope/nope.zip', maxBytes: 1000 }));
+    const missing = await rejection(
+      fetchObjectInto({ s3: env.s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'nope/nope/nope.zip', maxBytes: 1000 }),
+    );
     assert.equal(missing.code, 'OBJECT_MISSING');
     assert.equal(missing.transient, false);
     assert.equal((await rejection(describeObject({ s3: env.s3, bucket: BUCKET, key: 'nope/nope/nope.zip' }))).code, 'OBJECT_MISSING');
@@ -65,7 +76,13 @@ describe('fetchObjectInto / describeObject', () => {
       server = createServer((request, response) => respond(request, response));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
-      s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      s3 = new S3Client({
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        maxAttempts: 1,
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
     });
     after(async () => {
       s3?.destroy();
@@ -91,9 +108,13 @@ describe('fetchObjectInto / describeObject', () => {
         response.writeHead(200, { 'Content-Length': '5', ETag: '"newer"' });
         response.end('hello');
       };
-      const changed = await rejection(fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'older', maxBytes: 1000 }));
+      const changed = await rejection(
+        fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'older', maxBytes: 1000 }),
+      );
       assert.equal(changed.code, 'OBJECT_CHANGED');
-      const tooLarge = await rejection(fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'newer', maxBytes: 4 }));
+      const tooLarge = await rejection(
+        fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'newer', maxBytes: 4 }),
+      );
       assert.equal(tooLarge.code, 'ARRIVAL_TOO_LARGE');
     });
 
@@ -102,13 +123,17 @@ describe('fetchObjectInto / describeObject', () => {
         response.writeHead(503, { 'Content-Type': 'application/xml' });
         response.end('<Error><Code>SlowDown</Code><Message>slow down</Message></Error>');
       };
-      const unavailable = await rejection(fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'x', maxBytes: 10 }));
+      const unavailable = await rejection(
+        fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'x', maxBytes: 10 }),
+      );
       assert.deepEqual([unavailable.code, unavailable.transient], ['S3_UNAVAILABLE', true]);
       respond = (_request, response) => {
         response.writeHead(403, { 'Content-Type': 'application/xml' });
         response.end('<Error><Code>AccessDenied</Code><Message>no</Message></Error>');
       };
-      const denied = await rejection(fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'x', maxBytes: 10 }));
+      const denied = await rejection(
+        fetchObjectInto({ s3, folder: await IncomingFolder.create(dataRoot), bucket: BUCKET, key: 'a/b/c.zip', eTag: 'x', maxBytes: 10 }),
+      );
       assert.deepEqual([denied.code, denied.transient], ['S3_ACCESS_DENIED', false]);
     });
   });

@@ -95,9 +95,7 @@ describe('parseS3Notification', () => {
     it('aws_object_removed.json: ignored with a reason, nothing created', () => {
       const result = records(parseS3Notification(fixture('aws_object_removed.json')));
       assert.deepEqual(result.created, []);
-      assert.deepEqual(result.ignored, [
-        { eventName: 'ObjectRemoved:Delete', reason: 'object removed', bucket: 'veritas2hview', key: EXPECTED_KEY },
-      ]);
+      assert.deepEqual(result.ignored, [{ eventName: 'ObjectRemoved:Delete', reason: 'object removed', bucket: 'veritas2hview', key: EXPECTED_KEY }]);
     });
 
     it('minio_webhook_put.json: %2F and + decoded, s3: prefix dropped, source minio', () => {
@@ -151,7 +149,8 @@ describe('parseS3Notification', () => {
       const body = JSON.stringify({
         Type: 'SubscriptionConfirmation',
         MessageId: '165545c9-2a5c-472c-8df2-7ff2be2b3b1b',
-        Token: '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
+        Token:
+          '2336412f37fb687f5d51e6e241d09c805a5a57b30d712f794cc5f6a988666d92768dd60a747ba6f3beb71854e285d6ad02428b09ceece29417f1f02d609c582afbacc99c583a916b9981dd2728f4ae6fdb82efd087cc3b7849e05798d2d2785c03b0879594eeac82c01f235d0e717736',
         TopicArn: 'arn:aws:sns:eu-west-1:123456789012:veritas2hview-events',
         Message: 'You have chosen to subscribe to the topic ...',
         SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=y',
@@ -216,7 +215,10 @@ describe('parseS3Notification', () => {
       const removed = { ...awsRecord(), eventName: 'ObjectRemoved:DeleteMarkerCreated' };
       const result = records(parseS3Notification(bodyOf(awsRecord(), removed)));
       assert.equal(result.created.length, 1);
-      assert.deepEqual(result.ignored.map((entry) => entry.reason), ['object removed']);
+      assert.deepEqual(
+        result.ignored.map((entry) => entry.reason),
+        ['object removed'],
+      );
     });
 
     it('every AWS ObjectCreated variant creates', () => {
@@ -250,9 +252,7 @@ describe('parseS3Notification', () => {
 
   describe('field normalisation', () => {
     it('quoted ETags lose their quotes; empty versionId and non-hex sequencer are left out', () => {
-      const record = onlyCreated(
-        parseS3Notification(bodyOf(withObject(awsRecord(), { eTag: '"abc123"', versionId: '', sequencer: 'not-hex' }))),
-      );
+      const record = onlyCreated(parseS3Notification(bodyOf(withObject(awsRecord(), { eTag: '"abc123"', versionId: '', sequencer: 'not-hex' }))));
       assert.equal(record.eTag, 'abc123');
       assert.equal('versionId' in record, false);
       assert.equal('sequencer' in record, false);

@@ -4,7 +4,17 @@ import { sql } from 'kysely';
 import { reconcileOnce } from '../../src/s3events/reconcile.js';
 import { objectIdempotencyKey, startObjectJob } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
+import {
+  BUCKET,
+  FIXTURE_ARCHIVE,
+  FIXTURE_KEY,
+  jobByKey,
+  objectJobDepsFor,
+  startS3Emulator,
+  veritasStubModule,
+  waitFor,
+  type S3Emulator,
+} from '../support/s3-test-env.js';
 
 const WINDOW = { lookbackHours: 1, settleSeconds: 0 };
 
@@ -16,7 +26,9 @@ describe('reconciler: jobs for objects no notification announced', () => {
     env = await startS3Emulator();
     archive = await readFile(FIXTURE_ARCHIVE);
   });
-  after(async () => { await env?.stop(); });
+  after(async () => {
+    await env?.stop();
+  });
 
   describe('one pass (reconcileOnce)', () => {
     let t: TestService;
@@ -24,7 +36,9 @@ describe('reconciler: jobs for objects no notification announced', () => {
       env.server.emptyBucket(BUCKET);
       t = await startTestService({ modules: [veritasStubModule], overrides: { worker: { enabled: false }, s3: env.settings() } });
     });
-    after(async () => { await t?.stop(); });
+    after(async () => {
+      await t?.stop();
+    });
 
     it('starts a job only for the object nobody announced, skips what does not route, and is idempotent', async () => {
       const deps = objectJobDepsFor(t, env.s3);

@@ -81,10 +81,7 @@ describe('routeObject', () => {
       () => routeObject({ bucket: 'someone-elses', key: 'bobs_burgers/icecream_machine/x.zip', routes: ROUTES }),
       isUnroutable(/bucket "someone-elses" is not mapped to any module/),
     );
-    assert.throws(
-      () => routeObject({ bucket: 'veritas2hview', key: 'bobs_burgers/icecream_machine/x.zip', routes: [] }),
-      isUnroutable(/not mapped/),
-    );
+    assert.throws(() => routeObject({ bucket: 'veritas2hview', key: 'bobs_burgers/icecream_machine/x.zip', routes: [] }), isUnroutable(/not mapped/));
   });
 
   const badKeys: ReadonlyArray<readonly [string, string, RegExp]> = [
@@ -159,7 +156,12 @@ describe('parseSeedS3Path', () => {
     );
   });
 
-  for (const url of ['s3://veritas2hview/bobs_burgers/icecream_machine/x.zip', 's3://other-bucket/a/b/c', 'http://169.254.169.254/latest/meta-data/x', 'HTTPS://example.com/a/b']) {
+  for (const url of [
+    's3://veritas2hview/bobs_burgers/icecream_machine/x.zip',
+    's3://other-bucket/a/b/c',
+    'http://169.254.169.254/latest/meta-data/x',
+    'HTTPS://example.com/a/b',
+  ]) {
     it(`rejects the URL ${url}`, () => {
       assert.throws(() => parseSeedS3Path({ s3Path: url, bucket: 'veritas2hview', routes: ROUTES }), isUnroutable(/not a URL/));
     });
@@ -173,9 +175,6 @@ describe('parseSeedS3Path', () => {
   }
 
   it('rejects an unmapped bucket', () => {
-    assert.throws(
-      () => parseSeedS3Path({ s3Path: 'bobs_burgers/icecream_machine/x.zip', bucket: 'nope', routes: ROUTES }),
-      isUnroutable(/not mapped/),
-    );
+    assert.throws(() => parseSeedS3Path({ s3Path: 'bobs_burgers/icecream_machine/x.zip', bucket: 'nope', routes: ROUTES }), isUnroutable(/not mapped/));
   });
 });

@@ -8,7 +8,17 @@ import { sqsNotificationHandler } from '../../src/s3events/handle-notification.j
 import { SqsConsumer, type MessageHandler, type SqsConsumerOptions } from '../../src/s3events/sqs-consumer.js';
 import { objectIdempotencyKey } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, envelope, jobByKey, objectJobDepsFor, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
+import {
+  BUCKET,
+  FIXTURE_ARCHIVE,
+  envelope,
+  jobByKey,
+  objectJobDepsFor,
+  startS3Emulator,
+  veritasStubModule,
+  waitFor,
+  type S3Emulator,
+} from '../support/s3-test-env.js';
 
 const logger = new Logging({ logDir: path.join(tmpdir(), 'dp-test-s3-log'), level: 'error', console: false }).for('sqs-consumer-test');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -18,8 +28,12 @@ describe('SqsConsumer against fauxqs', () => {
   const consumers: SqsConsumer[] = [];
   let queueCount = 0;
 
-  before(async () => { env = await startS3Emulator(); });
-  after(async () => { await env?.stop(); });
+  before(async () => {
+    env = await startS3Emulator();
+  });
+  after(async () => {
+    await env?.stop();
+  });
   afterEach(async () => {
     for (const consumer of consumers.splice(0)) await consumer.stop(0);
   });
@@ -31,7 +45,17 @@ describe('SqsConsumer against fauxqs', () => {
   }
 
   function consumer(queueUrl: string, handleMessage: MessageHandler, options: Partial<SqsConsumerOptions> = {}): SqsConsumer {
-    const created = new SqsConsumer({ sqs: env.sqs, queueUrl, waitTimeSeconds: 1, maxMessages: 10, concurrency: 2, visibilityTimeoutSeconds: 2, logger, handleMessage, ...options });
+    const created = new SqsConsumer({
+      sqs: env.sqs,
+      queueUrl,
+      waitTimeSeconds: 1,
+      maxMessages: 10,
+      concurrency: 2,
+      visibilityTimeoutSeconds: 2,
+      logger,
+      handleMessage,
+      ...options,
+    });
     consumers.push(created);
     created.start();
     return created;
@@ -40,13 +64,23 @@ describe('SqsConsumer against fauxqs', () => {
   it('keeps a message invisible while it is handled longer than the visibility timeout, then deletes it', async () => {
     const queue = newQueue();
     const competitorSaw: string[] = [];
-    const slow = consumer(queue.url, async () => { await sleep(4500); return 'delete'; });
+    const slow = consumer(queue.url, async () => {
+      await sleep(4500);
+      return 'delete';
+    });
     const messageId = await env.send(queue.url, 'slow work');
     await waitFor('message taken', () => (slow.stats.inFlight === 1 ? true : undefined));
-    consumer(queue.url, async (message) => { competitorSaw.push(message.messageId); return 'keep'; });
+    consumer(queue.url, async (message) => {
+      competitorSaw.push(message.messageId);
+      return 'keep';
+    });
     await sleep(3000);
     const inFlight = env.queue(queue.name).inFlight;
-    assert.deepEqual(inFlight.map((message) => [message.messageId, message.receiveCount]), [[messageId, 1]], 'delivered once, still held');
+    assert.deepEqual(
+      inFlight.map((message) => [message.messageId, message.receiveCount]),
+      [[messageId, 1]],
+      'delivered once, still held',
+    );
     await waitFor('message deleted', () => (env.queue(queue.name).inFlight.length === 0 && slow.stats.deleted === 1 ? true : undefined));
     assert.deepEqual(competitorSaw, [], 'no other consumer got the message while it was being handled');
     assert.ok(slow.stats.visibilityExtensions >= 3, `visibility extended ${slow.stats.visibilityExtensions} times`);
@@ -93,7 +127,16 @@ describe('SqsConsumer against fauxqs', () => {
   });
 
   it('stops promptly during a long poll, and on stop aborts a handler past the grace period without deleting', async () => {
-    const idle = new SqsConsumer({ sqs: env.sqs, queueUrl: newQueue().url, waitTimeSeconds: 20, maxMessages: 10, concurrency: 1, visibilityTimeoutSeconds: 30, logger, handleMessage: async () => 'delete' });
+    const idle = new SqsConsumer({
+      sqs: env.sqs,
+      queueUrl: newQueue().url,
+      waitTimeSeconds: 20,
+      maxMessages: 10,
+      concurrency: 1,
+      visibilityTimeoutSeconds: 30,
+      logger,
+      handleMessage: async () => 'delete',
+    });
     idle.start();
     await sleep(200);
     const stopStarted = Date.now();
@@ -103,7 +146,13 @@ describe('SqsConsumer against fauxqs', () => {
     const queue = newQueue();
     let aborted = false;
     const busy = new SqsConsumer({
-      sqs: env.sqs, queueUrl: queue.url, waitTimeSeconds: 1, maxMessages: 10, concurrency: 1, visibilityTimeoutSeconds: 30, logger,
+      sqs: env.sqs,
+      queueUrl: queue.url,
+      waitTimeSeconds: 1,
+      maxMessages: 10,
+      concurrency: 1,
+      visibilityTimeoutSeconds: 30,
+      logger,
       handleMessage: async (_message, signal) => {
         await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         aborted = true;
@@ -121,8 +170,12 @@ describe('SqsConsumer against fauxqs', () => {
 
   describe('with the pipeline (real PostgreSQL)', () => {
     let t: TestService;
-    before(async () => { t = await startTestService({ modules: [veritasStubModule], overrides: { worker: { enabled: false } } }); });
-    after(async () => { await t?.stop(); });
+    before(async () => {
+      t = await startTestService({ modules: [veritasStubModule], overrides: { worker: { enabled: false } } });
+    });
+    after(async () => {
+      await t?.stop();
+    });
 
     it('deletes the message only after the job row is committed; a transient failure keeps it for a retry', async () => {
       const queue = newQueue();

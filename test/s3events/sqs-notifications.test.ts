@@ -7,7 +7,17 @@ import type { JobRow } from '../../src/db/database-schema.js';
 import { findS3Object } from '../../src/db/s3-objects-repository.js';
 import { objectIdempotencyKey } from '../../src/s3events/start-object-job.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
-import { BUCKET, FIXTURE_ARCHIVE, FIXTURE_KEY, envelope, jobByKey, startS3Emulator, veritasStubModule, waitFor, type S3Emulator } from '../support/s3-test-env.js';
+import {
+  BUCKET,
+  FIXTURE_ARCHIVE,
+  FIXTURE_KEY,
+  envelope,
+  jobByKey,
+  startS3Emulator,
+  veritasStubModule,
+  waitFor,
+  type S3Emulator,
+} from '../support/s3-test-env.js';
 import { readJobManifest } from '../../src/db/job-manifest.js';
 
 const QUEUE = 'veritas2hview-events';
@@ -41,10 +51,26 @@ describe('S3 notifications through SQS (fauxqs, the real service and PostgreSQL)
     return queue.ready === 0 && !queue.inFlight.some((message) => message.messageId === messageId) ? true : undefined;
   };
   const jobsForKey = async (key: string): Promise<JobRow[]> =>
-    t.service.database.db.selectFrom('jobs').selectAll().where(sql<boolean>`source_ref->>'key' = ${key}`).execute();
-  const countJobs = async (): Promise<number> => Number((await t.service.database.db.selectFrom('jobs').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    t.service.database.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where(sql<boolean>`source_ref->>'key' = ${key}`)
+      .execute();
+  const countJobs = async (): Promise<number> =>
+    Number(
+      (
+        await t.service.database.db
+          .selectFrom('jobs')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
-  async function uploadAndAnnounce(fixture: 'aws_object_created' | 'aws_sns_wrapped' | 'minio_webhook_put', key: string, sequencer = '0063C0C1E1A2B3C4D5'): Promise<{ job: JobRow; messageId: string }> {
+  async function uploadAndAnnounce(
+    fixture: 'aws_object_created' | 'aws_sns_wrapped' | 'minio_webhook_put',
+    key: string,
+    sequencer = '0063C0C1E1A2B3C4D5',
+  ): Promise<{ job: JobRow; messageId: string }> {
     const { eTag, size } = await env.upload(key, archive);
     const messageId = await env.send(queueUrl, await envelope(fixture, { key, eTag, size, sequencer }));
     const job = await waitFor(`job for ${key}`, () => jobByKey(t, objectIdempotencyKey({ bucket: BUCKET, key, eTag })));
@@ -123,7 +149,10 @@ describe('S3 notifications through SQS (fauxqs, the real service and PostgreSQL)
 
   it('fails the job with a clear reason when the announced object is gone, and deletes the message', async () => {
     const key = 'bobs_burgers/icecream_machine/deleted-before-get.tar.gz';
-    const messageId = await env.send(queueUrl, await envelope('aws_object_created', { key, eTag: '0123456789abcdef0123456789abcdef', size: 10, sequencer: '0063C0C1E1A2B3C4D6' }));
+    const messageId = await env.send(
+      queueUrl,
+      await envelope('aws_object_created', { key, eTag: '0123456789abcdef0123456789abcdef', size: 10, sequencer: '0063C0C1E1A2B3C4D6' }),
+    );
     await waitFor('message deleted', messageGone(messageId));
     const [job] = await jobsForKey(key);
     assert.equal(job?.status, 'failed');
@@ -147,7 +176,10 @@ describe('S3 notifications through SQS (fauxqs, the real service and PostgreSQL)
     const elapsedSeconds = (Date.now() - started) / 1000;
     for (const message of held) {
       // One receive per visibility timeout at most: the bad message is not spun on.
-      assert.ok(message.receiveCount <= Math.ceil(elapsedSeconds / VISIBILITY_SECONDS) + 1, `received ${message.receiveCount} times in ${elapsedSeconds.toFixed(1)} s`);
+      assert.ok(
+        message.receiveCount <= Math.ceil(elapsedSeconds / VISIBILITY_SECONDS) + 1,
+        `received ${message.receiveCount} times in ${elapsedSeconds.toFixed(1)} s`,
+      );
     }
     await env.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
   });

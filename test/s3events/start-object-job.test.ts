@@ -22,7 +22,13 @@ describe('startObjectJob (fauxqs S3, real PostgreSQL)', () => {
     await env?.stop();
   });
 
-  const request = (key: string, extra: Partial<ObjectJobRequest> = {}): ObjectJobRequest => ({ source: 's3', bucket: BUCKET, key, mode: 'background', ...extra });
+  const request = (key: string, extra: Partial<ObjectJobRequest> = {}): ObjectJobRequest => ({
+    source: 's3',
+    bucket: BUCKET,
+    key,
+    mode: 'background',
+    ...extra,
+  });
   const rejection = async (promise: Promise<unknown>): Promise<IngestError> => {
     try {
       await promise;
@@ -59,7 +65,10 @@ describe('startObjectJob (fauxqs S3, real PostgreSQL)', () => {
     const again = await startObjectJob(deps, request(key, { eTag, size }));
     assert.equal(again.kind === 'failed' || again.kind === 'duplicate' ? again.job.id : undefined, announced.job.id, 'a redelivery finds the same failed job');
 
-    const unknownSize = await startObjectJob(deps, request('bobs_burgers/grid_b/huge.tar.gz', { eTag: (await env.upload('bobs_burgers/grid_b/huge.tar.gz', archive)).eTag }));
+    const unknownSize = await startObjectJob(
+      deps,
+      request('bobs_burgers/grid_b/huge.tar.gz', { eTag: (await env.upload('bobs_burgers/grid_b/huge.tar.gz', archive)).eTag }),
+    );
     assert.equal(unknownSize.kind === 'failed' ? unknownSize.job.error_code : unknownSize.kind, 'ARRIVAL_TOO_LARGE', 'the limit also holds while streaming');
 
     const refused = await rejection(startObjectJob(deps, request(key, { mode: 'interactive', lookUpVersion: true, source: 'api' })));
@@ -94,7 +103,11 @@ describe('startObjectJob (fauxqs S3, real PostgreSQL)', () => {
     const deps = objectJobDepsFor(t, env.s3);
     const first = await startObjectJob(deps, request(key, { eTag, sequencer: '0055AED6DCD90281E5' }));
     assert.equal(first.kind, 'created');
-    assert.equal((await startObjectJob(deps, request(key, { eTag, sequencer: '0055aed6dcd90281e500' }))).kind, 'duplicate', 'E5 and e500 are the same position');
+    assert.equal(
+      (await startObjectJob(deps, request(key, { eTag, sequencer: '0055aed6dcd90281e500' }))).kind,
+      'duplicate',
+      'E5 and e500 are the same position',
+    );
     const stale = await startObjectJob(deps, request(key, { eTag, sequencer: '0055AED6DCD90281E4FF' }));
     assert.deepEqual(stale, { kind: 'stale', newestSequencer: '0055AED6DCD90281E5' });
     assert.equal((await findS3Object(t.service.database.db, { bucket: BUCKET, key }))?.staleEvents, 1);

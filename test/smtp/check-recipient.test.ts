@@ -26,25 +26,53 @@ describe('checkRecipient', () => {
   it('routes to the customer and applies its sender allow-list', () => {
     assert.equal(checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'anyone@x.example' }), 'bobs_burgers');
     assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: 'grid@hydrastor.example' }), 'locked_co');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example' })), 'SENDER_NOT_ALLOWED');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: null })), 'SENDER_NOT_ALLOWED');
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example' })),
+      'SENDER_NOT_ALLOWED',
+    );
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'reports@locked.example', sender: null })),
+      'SENDER_NOT_ALLOWED',
+    );
   });
 
   it('passes routing refusals through: unknown local part, foreign domain', () => {
-    assert.equal(code(() => checkRecipient({ ...base, address: 'nobody@ingest.hview.example', sender: 'a@b.example' })), 'RECIPIENT_UNKNOWN');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example' })), 'RELAY_DENIED');
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'nobody@ingest.hview.example', sender: 'a@b.example' })),
+      'RECIPIENT_UNKNOWN',
+    );
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example' })),
+      'RELAY_DENIED',
+    );
   });
 
   it('lets an authenticated user past the allow-list, but a user bound to a customer only to that customer', () => {
-    assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example', authenticated: { customer: 'locked_co' } }), 'locked_co');
+    assert.equal(
+      checkRecipient({ ...base, address: 'reports@locked.example', sender: 'anyone@x.example', authenticated: { customer: 'locked_co' } }),
+      'locked_co',
+    );
     assert.equal(checkRecipient({ ...base, address: 'reports@locked.example', sender: null, authenticated: { customer: null } }), 'locked_co');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'a@b.example', authenticated: { customer: 'locked_co' } })), 'SENDER_NOT_ALLOWED');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example', authenticated: { customer: null } })), 'RELAY_DENIED', 'never an open relay, even when authenticated');
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'bobs_burgers@ingest.hview.example', sender: 'a@b.example', authenticated: { customer: 'locked_co' } })),
+      'SENDER_NOT_ALLOWED',
+    );
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'victim@gmail.example', sender: 'a@b.example', authenticated: { customer: null } })),
+      'RELAY_DENIED',
+      'never an open relay, even when authenticated',
+    );
   });
 
   it('refuses a disabled customer, authenticated or not, with a reply of 550 5.2.1', () => {
-    assert.equal(code(() => checkRecipient({ ...base, address: 'reports@gone.example', sender: 'a@b.example' })), 'CUSTOMER_DISABLED');
-    assert.equal(code(() => checkRecipient({ ...base, address: 'gone_co@ingest.hview.example', sender: null, authenticated: { customer: null } })), 'CUSTOMER_DISABLED');
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'reports@gone.example', sender: 'a@b.example' })),
+      'CUSTOMER_DISABLED',
+    );
+    assert.equal(
+      code(() => checkRecipient({ ...base, address: 'gone_co@ingest.hview.example', sender: null, authenticated: { customer: null } })),
+      'CUSTOMER_DISABLED',
+    );
     try {
       checkRecipient({ ...base, address: 'reports@gone.example', sender: 'a@b.example' });
     } catch (error) {

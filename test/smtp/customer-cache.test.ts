@@ -34,7 +34,13 @@ describe('cachedCustomers', () => {
 
   it('reads every time with a period of 0', async () => {
     let reads = 0;
-    const get = cachedCustomers({ ttlMs: 0, load: async () => { reads += 1; return []; } });
+    const get = cachedCustomers({
+      ttlMs: 0,
+      load: async () => {
+        reads += 1;
+        return [];
+      },
+    });
     await get();
     await get();
     assert.equal(reads, 2);

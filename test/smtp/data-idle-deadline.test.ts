@@ -5,7 +5,12 @@ import { DataIdleDeadline, PROGRESS_BYTES } from '../../src/smtp/data-idle-deadl
 describe('DataIdleDeadline', () => {
   it('counts only time spent waiting for the client, not time our reader is busy', async () => {
     let fired = 0;
-    const idle = new DataIdleDeadline({ idleMs: 150, onIdle: () => { fired += 1; } });
+    const idle = new DataIdleDeadline({
+      idleMs: 150,
+      onIdle: () => {
+        fired += 1;
+      },
+    });
     idle.waiting();
     await delay(90);
     idle.stop();
@@ -24,7 +29,12 @@ describe('DataIdleDeadline', () => {
 
   it('restarts the clock for each PROGRESS_BYTES delivered, whatever the chunk sizes, and not for a trickle', async () => {
     let fired = 0;
-    const idle = new DataIdleDeadline({ idleMs: 150, onIdle: () => { fired += 1; } });
+    const idle = new DataIdleDeadline({
+      idleMs: 150,
+      onIdle: () => {
+        fired += 1;
+      },
+    });
     for (let step = 0; step < 4; step += 1) {
       idle.waiting();
       await delay(100);

@@ -24,10 +24,17 @@ for (const path of ['spool', 'folder'] as const) {
       assert.ok(t.service.smtpAddress !== null);
       port = t.service.smtpAddress.port;
     });
-    after(async () => { await t?.stop(); });
+    after(async () => {
+      await t?.stop();
+    });
 
     async function deliver(customer: string, fixture: string): Promise<JobRow> {
-      const sent = await sendWithNodemailer({ port, from: 'ops@bobsburgers.example', to: [`${customer}@${INGEST_DOMAIN}`], raw: await fixtureMessage(fixture) });
+      const sent = await sendWithNodemailer({
+        port,
+        from: 'ops@bobsburgers.example',
+        to: [`${customer}@${INGEST_DOMAIN}`],
+        raw: await fixtureMessage(fixture),
+      });
       assert.equal(sent.code, 250, sent.response);
       assert.equal(sent.jobIds.length, 1, sent.response);
       const done = await t.waitForStatus(sent.jobIds[0]!, ENDED);
@@ -41,7 +48,11 @@ for (const path of ['spool', 'folder'] as const) {
       assert.equal(`${done.category}/${done.type}/${done.group_name}`, 'hydrastor/system_report/icecream_machine');
       const grid = await hydrastorDb(t).selectFrom('hydrastor_grids').selectAll().where('customer', '=', 'fwd_report').executeTakeFirstOrThrow();
       assert.deepEqual([grid.serial_number, grid.name, grid.last_job_id], ['8A5-000123', 'icecream_machine', done.id]);
-      const snapshot = await hydrastorDb(t).selectFrom('hydrastor_capacity_snapshots').select(['source', 'physical_used_bytes']).where('grid_id', '=', grid.id).executeTakeFirstOrThrow();
+      const snapshot = await hydrastorDb(t)
+        .selectFrom('hydrastor_capacity_snapshots')
+        .select(['source', 'physical_used_bytes'])
+        .where('grid_id', '=', grid.id)
+        .executeTakeFirstOrThrow();
       assert.deepEqual(snapshot, { source: 'attachment', physical_used_bytes: '734079453997893' });
 
       const detail = await apiClient(t.service.httpUrl ?? '', TEST_ADMIN_KEY).get(`/api/1.0/jobs/${done.id}`);
@@ -49,12 +60,19 @@ for (const path of ['spool', 'folder'] as const) {
       assert.equal(detail.body.hints.forwarded, '1');
       assert.equal(detail.body.hints.subject, '[HYDRAstor] System Report: icecream_machine (S/N 8A5-000123) 2023-01-13');
       assert.equal(detail.body.hints.outerFrom, '"Linda Belcher" <linda@bobsburgers.example>');
-      const files = (detail.body.files as Array<{ name: string; role?: string; originalName?: string }>).map((file) => [file.name, file.role, file.originalName ?? null]);
-      assert.deepEqual(files.filter(([name]) => String(name).startsWith('forwarded-')), [
-        ['forwarded-headers.txt', 'forwarded-headers', null],
-        ['forwarded-attachment-1.bin', 'forwarded-attachment', 'HSSysReport_8A5-000123_20230113T120000+0900.tar.gz'],
-        ['forwarded-body.txt', 'forwarded-body', null],
+      const files = (detail.body.files as Array<{ name: string; role?: string; originalName?: string }>).map((file) => [
+        file.name,
+        file.role,
+        file.originalName ?? null,
       ]);
+      assert.deepEqual(
+        files.filter(([name]) => String(name).startsWith('forwarded-')),
+        [
+          ['forwarded-headers.txt', 'forwarded-headers', null],
+          ['forwarded-attachment-1.bin', 'forwarded-attachment', 'HSSysReport_8A5-000123_20230113T120000+0900.tar.gz'],
+          ['forwarded-body.txt', 'forwarded-body', null],
+        ],
+      );
     });
 
     it('Exchange-forwarded windows-1252 alert (base64 message/rfc822): names stored as UTF-8, byte for byte', async () => {

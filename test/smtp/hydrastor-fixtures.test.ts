@@ -35,7 +35,9 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
     assert.ok(t.service.smtpAddress !== null);
     port = t.service.smtpAddress.port;
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   /** Sends a fixture as raw bytes with the envelope set, and waits for its job to end. */
   async function deliver(customer: string, fixture: string): Promise<JobRow> {
@@ -49,7 +51,8 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
 
   const db = () => hydrastorDb(t);
   const gridOf = (customer: string) => db().selectFrom('hydrastor_grids').selectAll().where('customer', '=', customer).executeTakeFirstOrThrow();
-  const snapshotsOf = (gridId: string) => db().selectFrom('hydrastor_capacity_snapshots').selectAll().where('grid_id', '=', gridId).orderBy('report_time').execute();
+  const snapshotsOf = (gridId: string) =>
+    db().selectFrom('hydrastor_capacity_snapshots').selectAll().where('grid_id', '=', gridId).orderBy('report_time').execute();
   const nodesOf = (gridId: string) => db().selectFrom('hydrastor_nodes').selectAll().where('grid_id', '=', gridId).orderBy('node_name').execute();
   const alertsOf = (gridId: string) => db().selectFrom('hydrastor_alerts').selectAll().where('grid_id', '=', gridId).orderBy('id').execute();
 
@@ -57,8 +60,24 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
   function assertSnapshotIs(row: Awaited<ReturnType<typeof snapshotsOf>>[number] | undefined, csv: Record<string, string> | undefined): void {
     assert.ok(row !== undefined && csv !== undefined);
     assert.deepEqual(
-      { at: row.report_time, total: row.physical_total_bytes, used: row.physical_used_bytes, free: row.physical_free_bytes, logical: row.logical_used_bytes, ratio: Number(row.dedupe_ratio), source: row.source },
-      { at: new Date(csv['report_time']!), total: csv['physical_total_bytes'], used: csv['physical_used_bytes'], free: csv['physical_free_bytes'], logical: csv['logical_used_bytes'], ratio: Number(csv['dedupe_ratio']), source: 'attachment' },
+      {
+        at: row.report_time,
+        total: row.physical_total_bytes,
+        used: row.physical_used_bytes,
+        free: row.physical_free_bytes,
+        logical: row.logical_used_bytes,
+        ratio: Number(row.dedupe_ratio),
+        source: row.source,
+      },
+      {
+        at: new Date(csv['report_time']!),
+        total: csv['physical_total_bytes'],
+        used: csv['physical_used_bytes'],
+        free: csv['physical_free_bytes'],
+        logical: csv['logical_used_bytes'],
+        ratio: Number(csv['dedupe_ratio']),
+        source: 'attachment',
+      },
     );
   }
 
@@ -78,14 +97,30 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
     assert.equal(nodesCsv.length, 5);
     assert.deepEqual(
       (await nodesOf(grid.id)).map((node) => [node.node_name, node.node_type, node.status, node.ip_address, node.disks_ok, node.disks_total]),
-      nodesCsv.map((node) => [node['node_name'], node['node_type'], node['status'], node['ip_address'], Number(node['disks_ok']), Number(node['disks_total'])]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      nodesCsv
+        .map((node) => [node['node_name'], node['node_type'], node['status'], node['ip_address'], Number(node['disks_ok']), Number(node['disks_total'])])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
-    const filesystems = await db().selectFrom('hydrastor_filesystems').select(['fs_name', 'logical_used_bytes']).where('grid_id', '=', grid.id).orderBy('fs_name').execute();
-    assert.deepEqual(filesystems.map((fs) => [fs.fs_name, fs.logical_used_bytes]), (await attachmentCsv('system_report.eml', 'filesystems.csv')).map((fs) => [fs['fs_name'], fs['logical_used_bytes']]));
+    const filesystems = await db()
+      .selectFrom('hydrastor_filesystems')
+      .select(['fs_name', 'logical_used_bytes'])
+      .where('grid_id', '=', grid.id)
+      .orderBy('fs_name')
+      .execute();
+    assert.deepEqual(
+      filesystems.map((fs) => [fs.fs_name, fs.logical_used_bytes]),
+      (await attachmentCsv('system_report.eml', 'filesystems.csv')).map((fs) => [fs['fs_name'], fs['logical_used_bytes']]),
+    );
     const replications = await db().selectFrom('hydrastor_replications').select(['source_fs', 'target_serial']).where('grid_id', '=', grid.id).execute();
-    assert.deepEqual(replications.map((pair) => [pair.source_fs, pair.target_serial]), (await attachmentCsv('system_report.eml', 'replication.csv')).map((pair) => [pair['source_fs'], pair['target_serial']]));
+    assert.deepEqual(
+      replications.map((pair) => [pair.source_fs, pair.target_serial]),
+      (await attachmentCsv('system_report.eml', 'replication.csv')).map((pair) => [pair['source_fs'], pair['target_serial']]),
+    );
     const active = await db().selectFrom('hydrastor_active_alerts').select(['event_id', 'node_name', 'message']).where('grid_id', '=', grid.id).execute();
-    assert.deepEqual(active.map((alert) => [alert.event_id, alert.node_name, alert.message]), (await attachmentCsv('system_report.eml', 'alerts_active.csv')).map((alert) => [alert['event_id'], alert['node_name'], alert['message']]));
+    assert.deepEqual(
+      active.map((alert) => [alert.event_id, alert.node_name, alert.message]),
+      (await attachmentCsv('system_report.eml', 'alerts_active.csv')).map((alert) => [alert['event_id'], alert['node_name'], alert['message']]),
+    );
   });
 
   it("system_report_zip.eml (the next day's .zip): a second capacity snapshot, equal to the zip's capacity.csv", async () => {
@@ -99,7 +134,10 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
     assertSnapshotIs(snapshots[1], (await attachmentCsv('system_report_zip.eml', 'capacity.csv'))[0]);
     assert.deepEqual(grid.last_report_time, snapshots[1]?.report_time);
     const zipNodes = await attachmentCsv('system_report_zip.eml', 'nodes.csv');
-    assert.deepEqual((await nodesOf(grid.id)).map((node) => [node.node_name, node.status, node.last_job_id]), zipNodes.map((node) => [node['node_name'], node['status'], done.id]));
+    assert.deepEqual(
+      (await nodesOf(grid.id)).map((node) => [node.node_name, node.status, node.last_job_id]),
+      zipNodes.map((node) => [node['node_name'], node['status'], done.id]),
+    );
   });
 
   it('system_report_body_only.eml: the same facts read from the body alone', async () => {
@@ -117,9 +155,16 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
       ['body', new Date('2023-01-15T03:00:00Z'), String(BigInt(totalGib ?? 'NaN') * GIB), Number(ratio)],
     );
     const nodes = await nodesOf(grid.id);
-    assert.deepEqual(nodes.map((node) => [node.node_name, node.status, node.disks_ok, node.disks_total]), [
-      ['AN001', 'Normal', 2, 2], ['AN002', 'Normal', 2, 2], ['SN001', 'Normal', 12, 12], ['SN002', 'Degraded', 11, 12], ['SN003', 'Normal', 12, 12],
-    ]);
+    assert.deepEqual(
+      nodes.map((node) => [node.node_name, node.status, node.disks_ok, node.disks_total]),
+      [
+        ['AN001', 'Normal', 2, 2],
+        ['AN002', 'Normal', 2, 2],
+        ['SN001', 'Normal', 12, 12],
+        ['SN002', 'Degraded', 11, 12],
+        ['SN003', 'Normal', 12, 12],
+      ],
+    );
   });
 
   it('alert_disk_failure.eml opens one alert and alert_recovered.eml clears it', async () => {
@@ -141,7 +186,10 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
     const done = await deliver('fx_grid_alert', 'alert_grid_capacity.eml');
     assert.equal(`${done.category}/${done.type}/${done.group_name}`, `hydrastor/alert/${GRID}`);
     const rows = await alertsOf((await gridOf('fx_grid_alert')).id);
-    assert.deepEqual(rows.map((row) => [row.event_id, row.node_name, row.severity, row.cleared_at]), [['HS-W30002', null, 'WARNING', null]]);
+    assert.deepEqual(
+      rows.map((row) => [row.event_id, row.node_name, row.severity, row.cleared_at]),
+      [['HS-W30002', null, 'WARNING', null]],
+    );
   });
 
   it('unclassified.eml: kept as an unclassified job, no HYDRAstor rows', async () => {
@@ -169,7 +217,19 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
       this.skip();
     }
     const file = fileURLToPath(new URL('alert_disk_failure.eml', EMAIL_FIXTURES));
-    const { stdout } = await run('swaks', ['--server', '127.0.0.1', '--port', String(port), '--from', SENDER, '--to', `fx_swaks@${INGEST_DOMAIN}`, '--data', `@${file}`, '--hide-informational']);
+    const { stdout } = await run('swaks', [
+      '--server',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--from',
+      SENDER,
+      '--to',
+      `fx_swaks@${INGEST_DOMAIN}`,
+      '--data',
+      `@${file}`,
+      '--hide-informational',
+    ]);
     assert.match(stdout, /<- {2}250 2\.0\.0 Ok: queued as /, stdout);
     const [jobId] = jobIdsIn(stdout.slice(stdout.lastIndexOf('queued as')));
     assert.ok(jobId !== undefined, stdout);
@@ -186,8 +246,12 @@ describe('HYDRAstor fixtures over SMTP, end to end (real service, built-in modul
 describe('the service process killed with SIGKILL (real CLI: node bin/dataprocessor.js serve)', function () {
   this.timeout(120_000);
   let database: ServiceDatabase;
-  before(async () => { database = await ServiceDatabase.create(); });
-  after(async () => { await database?.close(); });
+  before(async () => {
+    database = await ServiceDatabase.create();
+  });
+  after(async () => {
+    await database?.close();
+  });
 
   it('right after its 250: the job exists, and completes after a restart', async () => {
     const smtpPort = await freePort();
@@ -209,7 +273,12 @@ describe('the service process killed with SIGKILL (real CLI: node bin/dataproces
       const done = await database.waitForStatus(jobId, ENDED);
       assert.equal(done.status, 'succeeded', `${done.error_code}: ${done.error_message}\n${restarted.output()}`);
       assert.deepEqual(await readFile(path.join(database.dataRoot, 'inbox', job.relative_path, 'message.eml')), raw);
-      const grid = await database.db.withTables<HydrastorTables>().selectFrom('hydrastor_grids').select(['serial_number', 'last_job_id']).where('customer', '=', 'fx_crash').executeTakeFirst();
+      const grid = await database.db
+        .withTables<HydrastorTables>()
+        .selectFrom('hydrastor_grids')
+        .select(['serial_number', 'last_job_id'])
+        .where('customer', '=', 'fx_crash')
+        .executeTakeFirst();
       assert.deepEqual(grid, { serial_number: SERIAL, last_job_id: jobId });
     } finally {
       await first.killHard();

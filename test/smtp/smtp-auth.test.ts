@@ -14,7 +14,7 @@ describe('verifySmtpLogin', () => {
     assert.equal(verifySmtpLogin({ users: USERS, username: 'relay', password: 'other' })?.customer, null);
   });
 
-  it('refuses a wrong password, another user\'s password, an unknown user and empty input', () => {
+  it("refuses a wrong password, another user's password, an unknown user and empty input", () => {
     assert.equal(verifySmtpLogin({ users: USERS, username: 'krusty', password: 'wrong' }), undefined);
     assert.equal(verifySmtpLogin({ users: USERS, username: 'krusty', password: 'other' }), undefined);
     assert.equal(verifySmtpLogin({ users: USERS, username: 'nobody', password: 's3cret' }), undefined);

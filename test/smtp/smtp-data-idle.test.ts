@@ -20,7 +20,9 @@ describe('SMTP DATA idle deadline (real server, real client, real PostgreSQL)', 
     t = await startTestService({ overrides: { worker: { enabled: false }, smtp: { dataIdleSeconds: 1, socketTimeoutSeconds: 30, customerCacheSeconds: 0 } } });
     port = t.service.smtpAddress?.port ?? 0;
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -106,9 +108,13 @@ describe('SMTP DATA idle deadline after a refusal (real server, real client)', f
   let t: TestService;
 
   before(async () => {
-    t = await startTestService({ overrides: { worker: { enabled: false }, smtp: { dataIdleSeconds: 1, socketTimeoutSeconds: 30, maxMessageBytes: 100_000, customerCacheSeconds: 0 } } });
+    t = await startTestService({
+      overrides: { worker: { enabled: false }, smtp: { dataIdleSeconds: 1, socketTimeoutSeconds: 30, maxMessageBytes: 100_000, customerCacheSeconds: 0 } },
+    });
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('cuts a client that trickles the rest of a message already refused as too large', async () => {
     const { client } = await RawSmtpClient.connect(t.service.smtpAddress?.port ?? 0);

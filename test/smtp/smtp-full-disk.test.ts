@@ -31,13 +31,15 @@ describe('SMTP on a disk that fills up during DATA (real tmpfs, real client, rea
       this.skip();
     }
     mountPoint = dir;
-    t = await startTestService({ overrides: {
-      dataRoot: dir,
-      worker: { enabled: false },
-      // MAIL FROM wants 1.5 x this free (768 KiB of the 2 MiB).
-      smtp: { maxMessageBytes: 512 * KIB, customerCacheSeconds: 0 },
-      spool: { enabled: true, maxArrivalBytes: 256 * KIB },
-    } });
+    t = await startTestService({
+      overrides: {
+        dataRoot: dir,
+        worker: { enabled: false },
+        // MAIL FROM wants 1.5 x this free (768 KiB of the 2 MiB).
+        smtp: { maxMessageBytes: 512 * KIB, customerCacheSeconds: 0 },
+        spool: { enabled: true, maxArrivalBytes: 256 * KIB },
+      },
+    });
   });
 
   afterEach(async () => {

@@ -7,11 +7,27 @@ import { addCustomer } from '../../src/db/customers-repository.js';
 import { findJob } from '../../src/db/jobs-repository.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 import { RawSmtpClient, expectCode } from '../support/raw-smtp-client.js';
-import { INGEST_DOMAIN, fixtureMessage, incomingLeftovers, jobCount, readManifest, sendWithNodemailer as sendOnly, toWire } from '../support/smtp-test-helpers.js';
+import {
+  INGEST_DOMAIN,
+  fixtureMessage,
+  incomingLeftovers,
+  jobCount,
+  readManifest,
+  sendWithNodemailer as sendOnly,
+  toWire,
+} from '../support/smtp-test-helpers.js';
 
 const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const SENDER = 'hydrastor@icecream-machine.example';
-const FIXTURES = ['system_report.eml', 'system_report_zip.eml', 'system_report_body_only.eml', 'alert_disk_failure.eml', 'alert_recovered.eml', 'alert_grid_capacity.eml', 'unclassified.eml'];
+const FIXTURES = [
+  'system_report.eml',
+  'system_report_zip.eml',
+  'system_report_body_only.eml',
+  'alert_disk_failure.eml',
+  'alert_recovered.eml',
+  'alert_grid_capacity.eml',
+  'unclassified.eml',
+];
 
 describe('SMTP listener (real server, real client, real PostgreSQL)', function () {
   this.timeout(20_000);
@@ -26,7 +42,9 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
     await addCustomer(t.service.database.db, { slug: 'krusty_krab', name: 'Krusty Krab', ingestAddresses: ['Reports@Krusty.example'] });
     await addCustomer(t.service.database.db, { slug: 'locked_co', name: 'Locked', allowedSenders: ['@hydrastor.example', 'ops@locked.example'] });
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   /** Sends, then waits until the spool has written the job folders of what it acknowledged. */
   async function sendWithNodemailer(args: Parameters<typeof sendOnly>[0]): ReturnType<typeof sendOnly> {
@@ -67,7 +85,9 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
       assert.equal(manifest.sourceRef.remoteAddress, '127.0.0.1');
       assert.ok(manifest.hints.subject !== undefined && !manifest.hints.subject.includes('\n'));
     }
-    const report = await readManifest(await inboxFolder((await sendWithNodemailer({ port, from: SENDER, to: [BOB], raw: await fixtureMessage('system_report.eml') })).jobIds[0]!));
+    const report = await readManifest(
+      await inboxFolder((await sendWithNodemailer({ port, from: SENDER, to: [BOB], raw: await fixtureMessage('system_report.eml') })).jobIds[0]!),
+    );
     const attachment = report.files.find((file) => file.role === 'attachment');
     assert.equal(attachment?.name, 'attachment-1.bin');
     assert.equal(attachment?.originalName, 'HSSysReport_8A5-000123_20230113T120000+0900.tar.gz');
@@ -104,7 +124,10 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
     assert.equal(sent.code, 250, sent.response);
     assert.equal(sent.jobIds.length, 2, sent.response);
     const jobs = await Promise.all(sent.jobIds.map((id) => findJob(t.service.database.db, id)));
-    assert.deepEqual(jobs.map((job) => job?.customer), ['bobs_burgers', 'krusty_krab']);
+    assert.deepEqual(
+      jobs.map((job) => job?.customer),
+      ['bobs_burgers', 'krusty_krab'],
+    );
     const folders = await Promise.all(sent.jobIds.map(inboxFolder));
     for (const folder of folders) assert.deepEqual(await readFile(path.join(folder, 'message.eml')), Buffer.from(raw));
     assert.deepEqual((await readManifest(folders[0]!)).sourceRef.rcptTo, [BOB, `alias+bobs_burgers@${INGEST_DOMAIN}`]);
@@ -186,20 +209,51 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
     const longName = `${'n'.repeat(4996)}.txt`;
     const continuation = Array.from({ length: 50 }, (_, index) => ` filename*${index}="${longName.slice(index * 100, index * 100 + 100)}"`).join(';\r\n');
     const raw = [
-      'Subject: hostile names', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
-      '--b', 'Content-Type: text/plain', '', 'see attached', '',
-      '--b', 'Content-Type: application/octet-stream', 'Content-Disposition: attachment; filename="../../etc/passwd"', '', 'root:x:0:0', '',
-      '--b', 'Content-Type: text/plain', "Content-Disposition: attachment; filename*=utf-8''a%00b%0D%0ABcc%3A%20x%40y.txt", '', 'nul', '',
-      '--b', 'Content-Type: text/plain', `Content-Disposition: attachment;\r\n${continuation}`, '', 'long', '',
-      '--b', 'Content-Type: text/plain', 'Content-Disposition: attachment; filename="invoice\u202Efdp.exe"', '', 'rtlo', '',
-      '--b--', '',
+      'Subject: hostile names',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '',
+      '--b',
+      'Content-Type: application/octet-stream',
+      'Content-Disposition: attachment; filename="../../etc/passwd"',
+      '',
+      'root:x:0:0',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      "Content-Disposition: attachment; filename*=utf-8''a%00b%0D%0ABcc%3A%20x%40y.txt",
+      '',
+      'nul',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      `Content-Disposition: attachment;\r\n${continuation}`,
+      '',
+      'long',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      'Content-Disposition: attachment; filename="invoice\u202Efdp.exe"',
+      '',
+      'rtlo',
+      '',
+      '--b--',
+      '',
     ].join('\r\n');
     const sent = await sendWithNodemailer({ port, from: SENDER, to: [BOB], raw });
     assert.equal(sent.code, 250, sent.response);
     const folder = await inboxFolder(sent.jobIds[0]!);
     const manifest = await readManifest(folder);
     const attachments = manifest.files.filter((file) => file.role === 'attachment');
-    assert.deepEqual(attachments.map((file) => file.name), ['attachment-1.bin', 'attachment-2.bin', 'attachment-3.bin', 'attachment-4.bin']);
+    assert.deepEqual(
+      attachments.map((file) => file.name),
+      ['attachment-1.bin', 'attachment-2.bin', 'attachment-3.bin', 'attachment-4.bin'],
+    );
     assert.equal(attachments[0]?.originalName, '../../etc/passwd', 'kept as data, never a path');
     assert.equal(attachments[1]?.originalName, 'abBcc: x@y.txt', 'NUL, CR and LF removed');
     assert.ok(Buffer.byteLength(attachments[2]?.originalName ?? '') <= 255);
@@ -207,7 +261,15 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
     assert.equal(attachments[3]?.originalName, 'invoicefdp.exe', 'the right-to-left override is removed');
     assert.equal(await readFile(path.join(folder, 'attachment-1.bin'), 'utf8'), 'root:x:0:0\r\n');
     assert.equal(attachments[0]?.sha256, createHash('sha256').update('root:x:0:0\r\n').digest('hex'));
-    assert.deepEqual((await readdir(folder)).sort(), ['attachment-1.bin', 'attachment-2.bin', 'attachment-3.bin', 'attachment-4.bin', 'body.txt', 'manifest.json', 'message.eml']);
+    assert.deepEqual((await readdir(folder)).sort(), [
+      'attachment-1.bin',
+      'attachment-2.bin',
+      'attachment-3.bin',
+      'attachment-4.bin',
+      'body.txt',
+      'manifest.json',
+      'message.eml',
+    ]);
     assert.equal(existsSync(path.join(t.dataRoot, 'inbox', 'etc')), false);
   });
 
@@ -223,7 +285,10 @@ describe('SMTP listener (real server, real client, real PostgreSQL)', function (
   });
 
   it('ends DATA only at <CRLF>.<CRLF>: smuggling payloads (\\n.\\r\\n, \\r.\\r\\n) stay inside one stored message', async () => {
-    for (const [label, fakeEnd] of [['LF.CRLF', '\n.\r\n'], ['CR.CRLF', '\r.\r\n']] as const) {
+    for (const [label, fakeEnd] of [
+      ['LF.CRLF', '\n.\r\n'],
+      ['CR.CRLF', '\r.\r\n'],
+    ] as const) {
       const before = await jobCount(t);
       const { client } = await RawSmtpClient.connect(port);
       try {

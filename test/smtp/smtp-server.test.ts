@@ -36,29 +36,48 @@ interface Harness {
  * The listener alone, with the pipeline's door replaced (acceptMail is the real one): `accept` stages into a real incoming folder
  * (so the message is really streamed to disk) and answers with a made-up job, or runs `fail`.
  */
-async function startListener(args: { readonly smtp?: Record<string, unknown>; readonly accept?: (arrival: Arrival) => Promise<AcceptResult>; readonly graceSeconds?: number } = {}): Promise<Harness> {
+async function startListener(
+  args: { readonly smtp?: Record<string, unknown>; readonly accept?: (arrival: Arrival) => Promise<AcceptResult>; readonly graceSeconds?: number } = {},
+): Promise<Harness> {
   const dataRoot = await makeDataRoot();
-  const config = makeTestConfig({ databaseUrl: null, dataRoot, overrides: { smtp: { customerCacheSeconds: 5, ...args.smtp }, shutdown: { graceSeconds: args.graceSeconds ?? 5 } } });
+  const config = makeTestConfig({
+    databaseUrl: null,
+    dataRoot,
+    overrides: { smtp: { customerCacheSeconds: 5, ...args.smtp }, shutdown: { graceSeconds: args.graceSeconds ?? 5 } },
+  });
   const logging = new Logging({ logDir: path.join(dataRoot, 'log'), level: 'error', console: false });
   const accepted: Harness['accepted'][number][] = [];
   const customerReads = { count: 0 };
   const listener = createSmtpListener({
     config,
     logger: logging.for('smtp'),
-    findCustomers: async () => { customerReads.count += 1; return CUSTOMERS; },
-    acceptMail: (mail) => acceptMail({ ...mail, accept: args.accept ?? (async (arrival) => {
-      const folder = await IncomingFolder.create(dataRoot);
-      const hints = (await arrival.writeFiles(folder)) ?? {};
-      accepted.push({ arrival, hints: { ...arrival.hints, ...hints }, message: await readFile(path.join(folder.dir, 'message.eml')) });
-      await folder.discard();
-      return { job: { id: randomUUID(), customer: arrival.customer, status: 'queued' } as JobRow, duplicate: false };
-    }) }),
+    findCustomers: async () => {
+      customerReads.count += 1;
+      return CUSTOMERS;
+    },
+    acceptMail: (mail) =>
+      acceptMail({
+        ...mail,
+        accept:
+          args.accept ??
+          (async (arrival) => {
+            const folder = await IncomingFolder.create(dataRoot);
+            const hints = (await arrival.writeFiles(folder)) ?? {};
+            accepted.push({ arrival, hints: { ...arrival.hints, ...hints }, message: await readFile(path.join(folder.dir, 'message.eml')) });
+            await folder.discard();
+            return { job: { id: randomUUID(), customer: arrival.customer, status: 'queued' } as JobRow, duplicate: false };
+          }),
+      }),
   });
   await listener.start();
   const address = listener.address();
   assert.ok(address !== null);
   return {
-    listener, port: address.port, dataRoot, accepted, customerReads,
+    listener,
+    port: address.port,
+    dataRoot,
+    accepted,
+    customerReads,
     async close() {
       await listener.stop();
       await logging.close();
@@ -67,7 +86,10 @@ async function startListener(args: { readonly smtp?: Record<string, unknown>; re
   };
 }
 
-async function deliver(client: RawSmtpClient, args: { readonly from: string; readonly to: readonly string[]; readonly body: string }): Promise<ReturnType<RawSmtpClient['reply']>> {
+async function deliver(
+  client: RawSmtpClient,
+  args: { readonly from: string; readonly to: readonly string[]; readonly body: string },
+): Promise<ReturnType<RawSmtpClient['reply']>> {
   await client.startData({ from: args.from, to: args.to });
   await client.write(`${args.body}\r\n.\r\n`);
   return client.reply();
@@ -83,7 +105,11 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
       new IngestError('DATABASE_ERROR', 'relation "jobs" does not exist'),
     ];
     let next = 0;
-    const h = await startListener({ accept: async () => { throw failures[next++]; } });
+    const h = await startListener({
+      accept: async () => {
+        throw failures[next++];
+      },
+    });
     const { client } = await RawSmtpClient.connect(h.port);
     try {
       for (let attempt = 0; attempt < failures.length; attempt += 1) {
@@ -129,7 +155,11 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
       assert.equal(jobIdsIn(reply.text).length, 2);
       const byCustomer = new Map(h.accepted.map((entry) => [entry.arrival.customer, entry]));
       assert.deepEqual([...byCustomer.keys()].sort(), ['bobs_burgers', 'krusty_krab']);
-      assert.deepEqual(byCustomer.get('bobs_burgers')?.arrival.sourceRef?.rcptTo, [BOB.toUpperCase(), `x+bobs_burgers@${INGEST_DOMAIN}`], 'a repeated address replaces the earlier one');
+      assert.deepEqual(
+        byCustomer.get('bobs_burgers')?.arrival.sourceRef?.rcptTo,
+        [BOB.toUpperCase(), `x+bobs_burgers@${INGEST_DOMAIN}`],
+        'a repeated address replaces the earlier one',
+      );
       assert.deepEqual(byCustomer.get('krusty_krab')?.arrival.sourceRef?.rcptTo, [`krusty_krab@${INGEST_DOMAIN}`]);
       assert.deepEqual(byCustomer.get('krusty_krab')?.message, byCustomer.get('bobs_burgers')?.message, 'the second customer gets a copy of the same bytes');
       assert.equal(byCustomer.get('krusty_krab')?.hints.subject, 'three');
@@ -200,9 +230,13 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
 
   it('on stop, lets a message being accepted finish with its 250 before closing', async () => {
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let entered: () => void = () => undefined;
-    const inAccept = new Promise<void>((resolve) => { entered = resolve; });
+    const inAccept = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     const h = await startListener({
       accept: async (arrival) => {
         const folder = await IncomingFolder.create(path.join(h.dataRoot));
@@ -223,7 +257,13 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
     const reply = await client.reply();
     assert.equal(reply.code, 250, reply.text);
     await stopping;
-    assert.equal((await RawSmtpClient.connect(h.port).then(() => 'connected', () => 'refused')), 'refused');
+    assert.equal(
+      await RawSmtpClient.connect(h.port).then(
+        () => 'connected',
+        () => 'refused',
+      ),
+      'refused',
+    );
     client.destroy();
   });
 
@@ -255,7 +295,25 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
   it('offers STARTTLS and AUTH only when configured; a user bound to a customer delivers only there, without the allow-list', async function () {
     const dir = await makeDataRoot();
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          path.join(dir, 'key.pem'),
+          '-out',
+          path.join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+        ],
+        { stdio: 'ignore' },
+      );
     } catch {
       this.skip();
     }
@@ -269,18 +327,37 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
       await plain.close();
     }
     const passwordSha256 = createHash('sha256').update('s3cret-krusty').digest('hex');
-    const h = await startListener({ smtp: {
-      tls: { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') },
-      auth: { enabled: true, users: [{ username: 'krusty', passwordSha256, customer: 'krusty_krab' }] },
-    } });
-    const transport = (pass: string) => nodemailer.createTransport({ host: '127.0.0.1', port: h.port, secure: false, requireTLS: true, tls: { rejectUnauthorized: false }, auth: { user: 'krusty', pass } });
+    const h = await startListener({
+      smtp: {
+        tls: { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') },
+        auth: { enabled: true, users: [{ username: 'krusty', passwordSha256, customer: 'krusty_krab' }] },
+      },
+    });
+    const transport = (pass: string) =>
+      nodemailer.createTransport({
+        host: '127.0.0.1',
+        port: h.port,
+        secure: false,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+        auth: { user: 'krusty', pass },
+      });
     try {
-      const info = await transport('s3cret-krusty').sendMail({ envelope: { from: 'anyone@elsewhere.example', to: [`krusty_krab@${INGEST_DOMAIN}`] }, raw: 'Subject: authed\r\n\r\nhi\r\n' });
+      const info = await transport('s3cret-krusty').sendMail({
+        envelope: { from: 'anyone@elsewhere.example', to: [`krusty_krab@${INGEST_DOMAIN}`] },
+        raw: 'Subject: authed\r\n\r\nhi\r\n',
+      });
       assert.match(info.response, /^250 /);
       assert.equal(h.accepted[0]?.arrival.sourceRef?.authenticatedAs, 'krusty');
       assert.equal(h.accepted[0]?.arrival.sourceRef?.secure, true);
-      await assert.rejects(transport('s3cret-krusty').sendMail({ envelope: { from: 'a@b.example', to: [BOB] }, raw: 'Subject: x\r\n\r\nx\r\n' }), (error: { responseCode?: number }) => error.responseCode === 550);
-      await assert.rejects(transport('wrong').sendMail({ envelope: { from: 'a@b.example', to: [BOB] }, raw: 'Subject: x\r\n\r\nx\r\n' }), (error: { responseCode?: number }) => error.responseCode === 535);
+      await assert.rejects(
+        transport('s3cret-krusty').sendMail({ envelope: { from: 'a@b.example', to: [BOB] }, raw: 'Subject: x\r\n\r\nx\r\n' }),
+        (error: { responseCode?: number }) => error.responseCode === 550,
+      );
+      await assert.rejects(
+        transport('wrong').sendMail({ envelope: { from: 'a@b.example', to: [BOB] }, raw: 'Subject: x\r\n\r\nx\r\n' }),
+        (error: { responseCode?: number }) => error.responseCode === 535,
+      );
     } finally {
       await h.close();
       await rm(dir, { recursive: true, force: true });

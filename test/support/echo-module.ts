@@ -49,14 +49,22 @@ export const echoModule = {
     }
     const issues: ParseIssue[] = [];
     for (let n = 1; n <= (instruction.parseIssues ?? 0); n += 1) {
-      issues.push({ file: 'instruction.json', line: n, message: `planned issue ${n}`, raw: n === 1 ? instruction.issueRaw ?? `raw\u0000${'x'.repeat(300)}` : String(n) });
+      issues.push({
+        file: 'instruction.json',
+        line: n,
+        message: `planned issue ${n}`,
+        raw: n === 1 ? (instruction.issueRaw ?? `raw\u0000${'x'.repeat(300)}`) : String(n),
+      });
     }
     const failed = transientFailures.get(context.jobId) ?? 0;
     if (failed < (instruction.failTransientTimes ?? 0)) {
       transientFailures.set(context.jobId, failed + 1);
       throw new IngestError(echoCode('ECHO_TRANSIENT'), `planned transient failure ${failed + 1}`, { transient: true });
     }
-    return parseResult({ rows: instruction.rows ?? 1, sha: file.sha256, failPermanent: instruction.failPermanent === true, failMessage: instruction.failMessage }, issues);
+    return parseResult(
+      { rows: instruction.rows ?? 1, sha: file.sha256, failPermanent: instruction.failPermanent === true, failMessage: instruction.failMessage },
+      issues,
+    );
   },
   async upsert(trx, { records }, context) {
     for (let n = 0; n < records.rows; n += 1) {

@@ -15,7 +15,9 @@ export interface RunningResources {
   readonly sockets: readonly string[];
 }
 
-interface ActiveHandles { _getActiveHandles(): unknown[] }
+interface ActiveHandles {
+  _getActiveHandles(): unknown[];
+}
 
 /**
  * `ignoreChild` leaves out run-level processes (the shared embedded PostgreSQL); `ownTimer` is the
@@ -31,7 +33,9 @@ export function runningResources(ignoreChild: (child: ChildProcess) => boolean, 
   for (const handle of handles) {
     if (handle instanceof net.Server) {
       const address = handle.address();
-      servers.push(typeof address === 'string' ? `server on ${address}` : address === null ? 'server (not listening)' : `server on ${address.address}:${address.port}`);
+      servers.push(
+        typeof address === 'string' ? `server on ${address}` : address === null ? 'server (not listening)' : `server on ${address.address}:${address.port}`,
+      );
     } else if (handle instanceof ChildProcess) {
       if (!ignoreChild(handle)) children.push(`child process ${handle.pid}: ${handle.spawnargs.join(' ').slice(0, 200)}`);
     } else if (handle instanceof net.Socket && handle.remotePort !== undefined) {
@@ -69,7 +73,11 @@ export function mochaTimer(context: Mocha.Context): NodeJS.Timeout | undefined {
  * Leaks that are still there after `settleMs`: a handle stays listed for a moment after its close
  * callback or exit event. Returns the last measurement too, as the next baseline.
  */
-export async function leaksAfterSettling(before: RunningResources, measure: () => RunningResources, settleMs: number): Promise<{ leaks: string[]; now: RunningResources }> {
+export async function leaksAfterSettling(
+  before: RunningResources,
+  measure: () => RunningResources,
+  settleMs: number,
+): Promise<{ leaks: string[]; now: RunningResources }> {
   const deadline = Date.now() + settleMs;
   let now = measure();
   let leaks = leakedSince(before, now);

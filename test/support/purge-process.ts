@@ -8,7 +8,8 @@ import { makeTestConfig } from './test-config.js';
 const databaseUrl = process.env.DP_TEST_DATABASE_URL;
 const dataRoot = process.env.DP_TEST_DATA_ROOT;
 const nodeName = process.env.DP_TEST_NODE_NAME;
-if (databaseUrl === undefined || dataRoot === undefined || nodeName === undefined) throw new Error('DP_TEST_DATABASE_URL, DP_TEST_DATA_ROOT and DP_TEST_NODE_NAME are required');
+if (databaseUrl === undefined || dataRoot === undefined || nodeName === undefined)
+  throw new Error('DP_TEST_DATABASE_URL, DP_TEST_DATA_ROOT and DP_TEST_NODE_NAME are required');
 const overrides = JSON.parse(process.env.DP_TEST_OVERRIDES ?? '{}') as Record<string, unknown>;
 const config = makeTestConfig({ databaseUrl, dataRoot, overrides });
 const logging = new Logging({ logDir: config.logDir, level: 'warn', console: false });

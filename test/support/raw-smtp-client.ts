@@ -97,7 +97,11 @@ export class RawSmtpClient {
       this.#pendingLines.push(line);
       if (line.charAt(3) === '-') continue;
       const lines = this.#pendingLines.splice(0);
-      const reply: SmtpReply = { code: Number(line.slice(0, 3)), lines: lines.map((entry) => entry.slice(4)), text: lines.map((entry) => entry.slice(4)).join('\n') };
+      const reply: SmtpReply = {
+        code: Number(line.slice(0, 3)),
+        lines: lines.map((entry) => entry.slice(4)),
+        text: lines.map((entry) => entry.slice(4)).join('\n'),
+      };
       const waiter = this.#waiters.shift();
       if (waiter !== undefined) waiter(reply);
       else this.#replies.push(reply);

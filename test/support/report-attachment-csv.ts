@@ -9,7 +9,10 @@ export async function attachmentCsv(fixture: string, file: string): Promise<Arra
   const files = await readReportFiles(await readFixtureMail(fixture));
   const text = files.get(file);
   if (text === undefined) throw new Error(`${fixture}'s attachment has no ${file} (has ${[...files.keys()].join(', ')})`);
-  const [header, ...rows] = text.split(/\r?\n/).filter((line) => line !== '').map(splitCsvLine);
+  const [header, ...rows] = text
+    .split(/\r?\n/)
+    .filter((line) => line !== '')
+    .map(splitCsvLine);
   if (header === undefined) throw new Error(`${fixture}: ${file} is empty`);
   return rows.map((row) => Object.fromEntries(header.map((name, index) => [name, row[index] ?? ''])));
 }

@@ -53,6 +53,8 @@ export function reportArrival(customer: string, report: GridReport, receivedAt: 
     moduleKey: 'test/report',
     group: report.grid,
     hints: { subject: `System Report ${report.grid}`, grid: report.grid },
-    writeFiles: async (folder) => { await folder.writeFile({ name: 'report.json', source: JSON.stringify(report), originalName: `${report.grid}.json`, role: 'attachment' }); },
+    writeFiles: async (folder) => {
+      await folder.writeFile({ name: 'report.json', source: JSON.stringify(report), originalName: `${report.grid}.json`, role: 'attachment' });
+    },
   };
 }

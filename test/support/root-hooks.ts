@@ -17,7 +17,10 @@ function addLeakCheck(suite: Suite): void {
     const measure = (): RunningResources => runningResources(isTestServerProcess, mochaTimer(this));
     const started = Date.now();
     const { leaks, now } = await leaksAfterSettling(baseline, measure, SETTLE_MS);
-    if (process.env.DP_LEAK_CHECK_DEBUG) console.error(`[leak-check] ${label}: checked in ${Date.now() - started} ms; servers ${now.servers.length}, children ${now.children.length}, timers ${now.timers}, sockets ${now.sockets.length}`);
+    if (process.env.DP_LEAK_CHECK_DEBUG)
+      console.error(
+        `[leak-check] ${label}: checked in ${Date.now() - started} ms; servers ${now.servers.length}, children ${now.children.length}, timers ${now.timers}, sockets ${now.sockets.length}`,
+      );
     // The next suite is measured against what is running now, so one leak is reported once, by its file.
     baseline = now;
     if (leaks.length > 0) throw new Error(`${file} left running after its tests:\n  ${leaks.join('\n  ')}`);

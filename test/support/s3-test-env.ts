@@ -77,7 +77,9 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   const s3 = new S3Client({ endpoint: server.address, region: REGION, forcePathStyle: true, credentials: TEST_CREDENTIALS });
   const sqs = new SQSClient({ endpoint: server.address, region: REGION, credentials: TEST_CREDENTIALS });
   return {
-    server, s3, sqs,
+    server,
+    s3,
+    sqs,
     settings: (extra = {}) => ({ endpoint: server.address, region: REGION, forcePathStyle: true, ...extra }),
     createQueue: (name, attributes = {}) => server.createQueue(name, { attributes }).queueUrl,
     async upload(key, body) {
@@ -152,7 +154,10 @@ export function objectJobDepsFor(t: TestService, s3: S3Client, overrides: Partia
   const logger = new Logging({ logDir: path.join(tmpdir(), 'dp-test-s3-log'), level: 'error', console: false }).for('s3-test');
   const deps: PipelineDeps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([veritasStubModule]), logger };
   return {
-    s3, routes: t.config.s3.routes, maxObjectBytes: t.config.s3.maxObjectBytes, logger,
+    s3,
+    routes: t.config.s3.routes,
+    maxObjectBytes: t.config.s3.maxObjectBytes,
+    logger,
     objects: objectArrivals(deps, (arrival) => acceptArrival(deps, arrival)),
     ...overrides,
   };

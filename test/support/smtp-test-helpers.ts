@@ -26,7 +26,12 @@ export interface SendResult {
 }
 
 /** Sends raw bytes with a real SMTP client (nodemailer); a refusal resolves with its code too. */
-export async function sendWithNodemailer(args: { readonly port: number; readonly from: string; readonly to: readonly string[]; readonly raw: Buffer | string }): Promise<SendResult> {
+export async function sendWithNodemailer(args: {
+  readonly port: number;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly raw: Buffer | string;
+}): Promise<SendResult> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: args.port, secure: false, ignoreTLS: true } satisfies SMTPTransport.Options);
   try {
     const info = await transport.sendMail({ envelope: { from: args.from, to: [...args.to] }, raw: args.raw });

@@ -26,7 +26,9 @@ export interface TestService {
 }
 
 /** The real service (real PostgreSQL, real files, real HTTP) with the echo test module. */
-export async function startTestService(args: { readonly overrides?: Record<string, unknown>; readonly modules?: readonly AnyIngestModule[]; readonly customers?: readonly string[] } = {}): Promise<TestService> {
+export async function startTestService(
+  args: { readonly overrides?: Record<string, unknown>; readonly modules?: readonly AnyIngestModule[]; readonly customers?: readonly string[] } = {},
+): Promise<TestService> {
   const database = await createTestDatabase();
   const dataRoot = await makeDataRoot();
   const config = makeTestConfig({ databaseUrl: database.url, dataRoot, overrides: { adminApiKey: TEST_ADMIN_KEY, ...args.overrides } });
@@ -34,7 +36,10 @@ export async function startTestService(args: { readonly overrides?: Record<strin
   await createEchoTable(service.database.db);
   for (const slug of args.customers ?? ['bobs_burgers']) await addCustomer(service.database.db, { slug, name: slug });
   return {
-    service, config: service.config, database, dataRoot,
+    service,
+    config: service.config,
+    database,
+    dataRoot,
     async stop() {
       await service.stop();
       await database.drop();
@@ -61,7 +66,9 @@ export async function startTestService(args: { readonly overrides?: Record<strin
         customer: 'bobs_burgers',
         moduleKey: 'test/echo',
         group: instruction.group ?? 'icecream_machine',
-        writeFiles: async (folder) => { await folder.writeFile({ name: 'instruction.json', source: echoFile(instruction), originalName: 'instruction.json' }); },
+        writeFiles: async (folder) => {
+          await folder.writeFile({ name: 'instruction.json', source: echoFile(instruction), originalName: 'instruction.json' });
+        },
         ...extra,
       };
     },

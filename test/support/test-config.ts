@@ -14,14 +14,14 @@ export async function makeDataRoot(): Promise<string> {
 /** Real config through the real loader, pointed at a test database and data root. */
 export function makeTestConfig(args: { readonly databaseUrl: string | null; readonly dataRoot: string; readonly overrides?: Record<string, unknown> }): Config {
   const base: Record<string, unknown> = {
-      dataRoot: args.dataRoot,
-      logDir: path.join(args.dataRoot, 'log'),
-      database: { url: args.databaseUrl },
-      http: { host: '127.0.0.1', port: 0 },
-      smtp: { host: '127.0.0.1', port: 0 },
-      worker: { pollIntervalMs: 50, leaseSeconds: 10, heartbeatSeconds: 2, backoffBaseSeconds: 0.2, backoffMaxSeconds: 1 },
-      sweeper: { intervalSeconds: 1 },
-      shutdown: { graceSeconds: 5 },
+    dataRoot: args.dataRoot,
+    logDir: path.join(args.dataRoot, 'log'),
+    database: { url: args.databaseUrl },
+    http: { host: '127.0.0.1', port: 0 },
+    smtp: { host: '127.0.0.1', port: 0 },
+    worker: { pollIntervalMs: 50, leaseSeconds: 10, heartbeatSeconds: 2, backoffBaseSeconds: 0.2, backoffMaxSeconds: 1 },
+    sweeper: { intervalSeconds: 1 },
+    shutdown: { graceSeconds: 5 },
   };
   return loadConfig({ env: {}, overrides: merge(base, args.overrides ?? {}) });
 }

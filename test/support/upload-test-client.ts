@@ -27,7 +27,14 @@ export function startStreamingUpload(args: { readonly url: string; readonly head
   // Keep-alive, as browsers and curl ask: with `Connection: close` the server would hang up right
   // after an early answer, while this client is still writing.
   const headers = { Connection: 'keep-alive', ...args.headers };
-  const clientRequest = request({ hostname: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: 'POST', headers, agent: false });
+  const clientRequest = request({
+    hostname: target.hostname,
+    port: target.port,
+    path: `${target.pathname}${target.search}`,
+    method: 'POST',
+    headers,
+    agent: false,
+  });
   const answer = new Promise<RawAnswer>((resolve, reject) => {
     clientRequest.once('response', (response) => {
       const chunks: Buffer[] = [];

@@ -31,7 +31,14 @@ export function apiKeyView(key: ApiKeyInfo) {
 /** A hold as the admin API and the CLI show it, with the number of jobs it holds now. */
 export function holdView(hold: HoldRow, heldJobs: number) {
   return {
-    id: hold.id, customer: hold.customer, category: hold.category, type: hold.type, group: hold.group_name,
-    reason: hold.reason, createdBy: hold.created_by, createdAt: hold.created_at.toISOString(), heldJobs,
+    id: hold.id,
+    customer: hold.customer,
+    category: hold.category,
+    type: hold.type,
+    group: hold.group_name,
+    reason: hold.reason,
+    createdBy: hold.created_by,
+    createdAt: hold.created_at.toISOString(),
+    heldJobs,
   };
 }

@@ -61,7 +61,11 @@ export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly st
       return;
     }
     if (query.confirm === undefined) {
-      throw new IngestError('CONFIRMATION_REQUIRED', 'confirm: a purge needs the token of a dry run: call with purge=true&dryRun=true first, then purge=true&confirm=<token>', { expose: true });
+      throw new IngestError(
+        'CONFIRMATION_REQUIRED',
+        'confirm: a purge needs the token of a dry run: call with purge=true&dryRun=true first, then purge=true&confirm=<token>',
+        { expose: true },
+      );
     }
     const result = await purgeCustomer({ db, dataRoot }, { slug, token: query.confirm });
     if (result === undefined) throw notFound('customer');

@@ -8,11 +8,17 @@ const json = <T>(schema: T) => ({ 'application/json': { schema } });
 export function registerPurgePaths(registry: OpenAPIRegistry, prefix: string): void {
   const purge = { tags: ['retention'], security: [{ ApiKey: [] }] };
   registry.registerPath({
-    method: 'get', path: `${prefix}/admin/purge`, ...purge, summary: 'The latest purge runs (retention): what each removed, per customer and kind, with bytes',
+    method: 'get',
+    path: `${prefix}/admin/purge`,
+    ...purge,
+    summary: 'The latest purge runs (retention): what each removed, per customer and kind, with bytes',
     responses: { 200: { description: 'Newest first', content: json(purgeRunListSchema) }, ...standardErrors({ 403: 'Not an admin key' }) },
   });
   registry.registerPath({
-    method: 'post', path: `${prefix}/admin/purge`, ...purge, summary: 'Run the retention purge now, or (dryRun=true) show what it would remove',
+    method: 'post',
+    path: `${prefix}/admin/purge`,
+    ...purge,
+    summary: 'Run the retention purge now, or (dryRun=true) show what it would remove',
     request: { query: purgeRunQuerySchema },
     responses: {
       200: { description: 'Dry run: what would go, per customer and kind, with bytes', content: json(purgeReportSchema) },

@@ -30,7 +30,9 @@ export function purgeRoutes(purge: PurgeControl): Router<AuthState> {
     }
     // A real run may take minutes: answer once it holds the lock and is recorded, let it finish alone.
     let started: (runId: string) => void = () => undefined;
-    const runStarted = new Promise<string>((resolve) => { started = resolve; });
+    const runStarted = new Promise<string>((resolve) => {
+      started = resolve;
+    });
     const finished: Promise<PurgeReport | 'busy'> = purge.run({ trigger: 'manual', dryRun: false, onStarted: started });
     const first = await Promise.race([runStarted, finished]);
     if (first === 'busy') throw conflict('another instance is purging now; see GET /admin/purge');

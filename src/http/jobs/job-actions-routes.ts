@@ -46,10 +46,13 @@ export function jobActionsRoutes(deps: AppDeps): Router<AuthState> {
     const result = await retryJob(db, { jobId: job.id, actor: ctx.state.caller });
     if (result.outcome === 'missing') throw notFound('job');
     if (result.outcome === 'conflict' && job.inbox_purged_at !== null) {
-      throw conflict('the job\'s originals were removed by retention; it cannot run again', { status: result.status });
+      throw conflict("the job's originals were removed by retention; it cannot run again", { status: result.status });
     }
     if (result.outcome === 'conflict') {
-      throw conflict(`a ${result.status} job cannot be retried; only ${RETRYABLE_STATUSES.join(', ')} jobs can${result.status === 'unclassified' ? ' (replay it once a module recognises it)' : ''}`, { status: result.status });
+      throw conflict(
+        `a ${result.status} job cannot be retried; only ${RETRYABLE_STATUSES.join(', ')} jobs can${result.status === 'unclassified' ? ' (replay it once a module recognises it)' : ''}`,
+        { status: result.status },
+      );
     }
     ctx.body = { job: jobSummaryView(result.job) };
   });
@@ -59,7 +62,9 @@ export function jobActionsRoutes(deps: AppDeps): Router<AuthState> {
     const result = await cancelJob(db, { jobId: job.id, actor: ctx.state.caller });
     if (result.outcome === 'missing') throw notFound('job');
     if (result.outcome === 'conflict') {
-      throw conflict(`a ${result.status} job cannot be cancelled; only ${[...CANCEL_AT_ONCE_STATUSES, 'running'].join(', ')} jobs can`, { status: result.status });
+      throw conflict(`a ${result.status} job cannot be cancelled; only ${[...CANCEL_AT_ONCE_STATUSES, 'running'].join(', ')} jobs can`, {
+        status: result.status,
+      });
     }
     if (result.outcome === 'requested') {
       ctx.status = 202;

@@ -29,23 +29,30 @@ export function jobFilterFrom(raw: RawJobFilter, caller: ApiKeyIdentity, prefix 
   const requestedCustomer = nonEmpty(raw.customer);
   if (caller.role === 'customer' && requestedCustomer !== undefined && requestedCustomer !== caller.customer) return undefined;
   // A customer key always has a customer (a CHECK in migration 0001); '-' can never be a slug, so a gap matches nothing.
-  const customer = caller.role === 'admin' ? requestedCustomer : caller.customer ?? '-';
+  const customer = caller.role === 'admin' ? requestedCustomer : (caller.customer ?? '-');
 
   const statusValues = typeof raw.status === 'string' ? raw.status.split(',') : [...(raw.status ?? [])];
-  const statuses = statusValues.map((value) => value.trim()).filter((value) => value !== '').map((value) => {
-    if (!(VISIBLE_JOB_STATUSES as readonly string[]).includes(value)) throw badRequest(field('status'), `unknown status "${value}"; use one of ${VISIBLE_JOB_STATUSES.join(', ')}`);
-    return value as JobStatus;
-  });
+  const statuses = statusValues
+    .map((value) => value.trim())
+    .filter((value) => value !== '')
+    .map((value) => {
+      if (!(VISIBLE_JOB_STATUSES as readonly string[]).includes(value))
+        throw badRequest(field('status'), `unknown status "${value}"; use one of ${VISIBLE_JOB_STATUSES.join(', ')}`);
+      return value as JobStatus;
+    });
   const source = nonEmpty(raw.source);
-  if (source !== undefined && !(JOB_SOURCES as readonly string[]).includes(source)) throw badRequest(field('source'), `unknown source "${source}"; use one of ${JOB_SOURCES.join(', ')}`);
+  if (source !== undefined && !(JOB_SOURCES as readonly string[]).includes(source))
+    throw badRequest(field('source'), `unknown source "${source}"; use one of ${JOB_SOURCES.join(', ')}`);
 
   const typeParam = nonEmpty(raw.type);
   const [category, type] = typeParam?.includes('/') === true ? typeParam.split('/', 2) : [nonEmpty(raw.category), typeParam];
   const receivedSince = parseTime(raw.received_since, field('received_since'));
   const receivedUntil = parseTime(raw.received_until, field('received_until'));
-  if (receivedSince !== undefined && receivedUntil !== undefined && receivedSince >= receivedUntil) throw badRequest(field('received_until'), 'must be later than received_since');
+  if (receivedSince !== undefined && receivedUntil !== undefined && receivedSince >= receivedUntil)
+    throw badRequest(field('received_until'), 'must be later than received_since');
   const text = nonEmpty(raw.q)?.trim();
-  if (text !== undefined && (text.length < MIN_SEARCH_CHARS || text.length > MAX_SEARCH_CHARS)) throw badRequest(field('q'), `give ${MIN_SEARCH_CHARS} to ${MAX_SEARCH_CHARS} characters`);
+  if (text !== undefined && (text.length < MIN_SEARCH_CHARS || text.length > MAX_SEARCH_CHARS))
+    throw badRequest(field('q'), `give ${MIN_SEARCH_CHARS} to ${MAX_SEARCH_CHARS} characters`);
   const group = nonEmpty(raw.group);
 
   return {
@@ -69,7 +76,8 @@ export function jobFilterFrom(raw: RawJobFilter, caller: ApiKeyIdentity, prefix 
 export function parseTime(value: string | undefined, field: string): Date | undefined {
   if (value === undefined || value === '') return undefined;
   const text = value.replace(/ (\d{2}:\d{2})$/, '+$1');
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text)) throw badRequest(field, 'must be an ISO 8601 date, or a date-time with Z or an offset, e.g. 2023-01-13T03:00:00Z');
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(text))
+    throw badRequest(field, 'must be an ISO 8601 date, or a date-time with Z or an offset, e.g. 2023-01-13T03:00:00Z');
   const at = new Date(text);
   if (Number.isNaN(at.getTime())) throw badRequest(field, 'is not a valid date');
   return at;

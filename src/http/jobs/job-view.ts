@@ -29,7 +29,7 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     maxAttempts: job.max_attempts,
     timeoutSeconds: job.timeout_seconds,
     // Progress means something only while the job runs; a finished job keeps its last report.
-    progress: job.status === 'running' ? job.progress ?? null : null,
+    progress: job.status === 'running' ? (job.progress ?? null) : null,
     cancelRequestedAt: job.cancel_requested_at?.toISOString() ?? null,
     sourceRef: job.source_ref ?? {},
     // What classification saw: a mail's subject and sender, and `forwarded` when it was read from a forwarded message.

@@ -17,7 +17,8 @@ const ASSET_CACHE_SECONDS = 24 * 60 * 60;
  * Swagger UI may load only from this origin; styles inline (React sets style attributes). The
  * validator badge is off (it would call validator.swagger.io).
  */
-const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const DOCS_HTML = `<!doctype html>
 <html lang="en">

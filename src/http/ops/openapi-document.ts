@@ -16,7 +16,9 @@ export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']
 export function buildOpenApiDocument(args: { readonly prefix: string; readonly version: string }): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'ApiKey', {
-    type: 'apiKey', in: 'header', name: 'X-Api-Key',
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Api-Key',
     description: 'An admin key (everything) or a customer key (that customer’s jobs only). Only its SHA-256 is stored.',
   });
   registerJobPaths(registry, args.prefix);
@@ -30,8 +32,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
     info: {
       title: 'DataProcessor API',
       version: args.version,
-      description: 'Operator API of the HView ingest service: jobs, replays, customers and API keys. '
-        + 'Every error is `{ "error": { "code", "message" } }`.',
+      description: 'Operator API of the HView ingest service: jobs, replays, customers and API keys. ' + 'Every error is `{ "error": { "code", "message" } }`.',
     },
     servers: [{ url: '/' }],
     security: [{ ApiKey: [] }],

@@ -14,12 +14,19 @@ export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {
 
   router.get('/readyz', async (ctx) => {
     const [database, dataRoot] = await Promise.all([
-      pingDatabase(deps.db, READY_DATABASE_TIMEOUT_MS).then(() => ({ ok: true }), (error: unknown) => ({ ok: false, reason: `database unreachable: ${(error as Error).message}` })),
-      checkDataRoot({ dataRoot: deps.config.dataRoot }).then(warnOfLowSpace(deps.config.disk.warnFreeBytes), (error: unknown) => ({ ok: false, reason: `data root check failed: ${(error as Error).message}` })),
+      pingDatabase(deps.db, READY_DATABASE_TIMEOUT_MS).then(
+        () => ({ ok: true }),
+        (error: unknown) => ({ ok: false, reason: `database unreachable: ${(error as Error).message}` }),
+      ),
+      checkDataRoot({ dataRoot: deps.config.dataRoot }).then(warnOfLowSpace(deps.config.disk.warnFreeBytes), (error: unknown) => ({
+        ok: false,
+        reason: `data root check failed: ${(error as Error).message}`,
+      })),
     ]);
     const listenerList = deps.listeners?.() ?? [];
     const down = listenerList.filter((listener) => !listener.up).map((listener) => listener.name);
-    const listeners = down.length === 0 ? { ok: true, listeners: listenerList } : { ok: false, reason: `not listening: ${down.join(', ')}`, listeners: listenerList };
+    const listeners =
+      down.length === 0 ? { ok: true, listeners: listenerList } : { ok: false, reason: `not listening: ${down.join(', ')}`, listeners: listenerList };
     const checks = { database, dataRoot, listeners };
     const reasons = Object.values(checks).flatMap((check) => ('reason' in check && check.reason !== undefined && !check.ok ? [check.reason] : []));
     if (reasons.length === 0) {
@@ -44,7 +51,11 @@ export function opsRoutes(deps: AppDeps, metrics: Metrics): Router<AuthState> {
  * before any mail is refused (dataprocessor_disk_pressure says the same to Prometheus).
  */
 function warnOfLowSpace(warnFreeBytes: number): (check: DataRootCheck) => DataRootCheck & { warning?: string } {
-  return (check) => (check.ok && check.freeBytes !== undefined && check.freeBytes < warnFreeBytes
-    ? { ...check, warning: `only ${check.freeBytes} bytes free under the data root (warning below ${warnFreeBytes}); free space or let retention purge before mail is refused` }
-    : check);
+  return (check) =>
+    check.ok && check.freeBytes !== undefined && check.freeBytes < warnFreeBytes
+      ? {
+          ...check,
+          warning: `only ${check.freeBytes} bytes free under the data root (warning below ${warnFreeBytes}); free space or let retention purge before mail is refused`,
+        }
+      : check;
 }

@@ -7,16 +7,24 @@ const checkSchema = z.object({
   reason: z.string().optional().openapi({ example: 'no answer within 2000 ms' }),
 });
 
-export const readinessSchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.object({
-    database: checkSchema,
-    dataRoot: checkSchema.extend({
-      freeBytes: z.number().optional(),
-      warning: z.string().optional().openapi({ description: 'Set while free space is below disk.warnFreeBytes: still ready, but mail will be refused if it keeps falling' }),
+export const readinessSchema = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.object({
+      database: checkSchema,
+      dataRoot: checkSchema.extend({
+        freeBytes: z.number().optional(),
+        warning: z
+          .string()
+          .optional()
+          .openapi({ description: 'Set while free space is below disk.warnFreeBytes: still ready, but mail will be refused if it keeps falling' }),
+      }),
+      listeners: checkSchema.extend({ listeners: z.array(z.object({ name: z.string(), up: z.boolean() })) }),
     }),
-    listeners: checkSchema.extend({ listeners: z.array(z.object({ name: z.string(), up: z.boolean() })) }),
-  }),
-}).openapi('Readiness', {
-  example: { status: 'ready', checks: { database: { ok: true }, dataRoot: { ok: true, freeBytes: 84_000_000_000 }, listeners: { ok: true, listeners: [{ name: 'smtp', up: true }] } } },
-});
+  })
+  .openapi('Readiness', {
+    example: {
+      status: 'ready',
+      checks: { database: { ok: true }, dataRoot: { ok: true, freeBytes: 84_000_000_000 }, listeners: { ok: true, listeners: [{ name: 'smtp', up: true }] } },
+    },
+  });

@@ -32,7 +32,12 @@ export function objectKeyForUpload(args: {
     const key = [prefix, args.customer, args.group, args.fileName].filter((segment) => segment !== '').join('/');
     try {
       const routed = routeObject({ bucket: route.bucket, key, routes: args.routes });
-      const same = routed.category === args.category && routed.type === args.type && routed.customer === args.customer && routed.group === args.group && routed.fileName === args.fileName;
+      const same =
+        routed.category === args.category &&
+        routed.type === args.type &&
+        routed.customer === args.customer &&
+        routed.group === args.group &&
+        routed.fileName === args.fileName;
       if (same) return { bucket: route.bucket, key };
       problem ??= new IngestError('OBJECT_UNROUTABLE', `s3://${route.bucket}/${key} would be routed to ${routed.category}/${routed.type}, not ${moduleKey}`);
     } catch (error) {

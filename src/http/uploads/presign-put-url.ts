@@ -54,11 +54,12 @@ export async function presignPutUrl(args: PresignPutArgs): Promise<PresignedPut>
         const lower = name.toLowerCase();
         if (SDK_ONLY_HEADERS.includes(lower) || lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') delete request.headers[name];
       }
-      for (const name of Object.keys(request.query)) if (name.toLowerCase().startsWith('x-amz-checksum-') || name.toLowerCase() === 'x-amz-sdk-checksum-algorithm') delete request.query[name];
+      for (const name of Object.keys(request.query))
+        if (name.toLowerCase().startsWith('x-amz-checksum-') || name.toLowerCase() === 'x-amz-sdk-checksum-algorithm') delete request.query[name];
       request.headers['x-amz-content-sha256'] = UNSIGNED_PAYLOAD;
       request.headers.host = `${request.hostname}${request.port === undefined ? '' : `:${request.port}`}`;
       const authScheme = (context.endpointV2 as { properties?: { authSchemes?: Array<Record<string, unknown>> } } | undefined)?.properties?.authSchemes?.[0];
-      const signer = (await (s3.config.signer as unknown as (scheme?: unknown) => Promise<Presigner>)(authScheme));
+      const signer = await (s3.config.signer as unknown as (scheme?: unknown) => Promise<Presigner>)(authScheme);
       const presigned = await signer.presign(request, {
         expiresIn: args.expiresInSeconds,
         signingDate,

@@ -40,7 +40,8 @@ export function s3EventsRoutes(deps: S3EventsRoutesDeps): Router<AuthState> {
     extendTypes: { text: NOTIFICATION_TYPES },
     textLimit: deps.bodyLimitBytes,
     onError: (error) => {
-      if ((error as { status?: unknown }).status === 413) throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${deps.bodyLimitBytes} bytes`);
+      if ((error as { status?: unknown }).status === 413)
+        throw new IngestError('PAYLOAD_TOO_LARGE', `body: larger than the limit of ${deps.bodyLimitBytes} bytes`);
       throw badRequest('body', 'could not be read as UTF-8 text');
     },
   });
@@ -51,7 +52,9 @@ export function s3EventsRoutes(deps: S3EventsRoutesDeps): Router<AuthState> {
       throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: send the notification as ${NOTIFICATION_TYPES.join(' or ')}`);
     }
     if (jsonTextHasNul(body)) throw badRequest('body', NUL_MESSAGE);
-    const result = await handleNotificationBody(deps.objectJobs, { body, source: 'webhook' }).catch((error: unknown) => { throw asRequestError(error); });
+    const result = await handleNotificationBody(deps.objectJobs, { body, source: 'webhook' }).catch((error: unknown) => {
+      throw asRequestError(error);
+    });
     if (!result.acknowledge && result.error !== undefined) throw asRequestError(result.error);
     ctx.body = { kind: result.kind, records: result.records };
   });

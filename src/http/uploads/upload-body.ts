@@ -58,7 +58,9 @@ function openMultipartFile(req: IncomingMessage): Promise<UploadBody> {
     let opened = false;
     let problem: IngestError | undefined;
     let settleBody: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-    const bodyDone = new Promise<void>((resolve, reject) => { settleBody = { resolve, reject }; });
+    const bodyDone = new Promise<void>((resolve, reject) => {
+      settleBody = { resolve, reject };
+    });
     // Awaited only once the file is in; a failure before that must not surface as unhandled.
     bodyDone.catch(() => undefined);
 
@@ -76,7 +78,14 @@ function openMultipartFile(req: IncomingMessage): Promise<UploadBody> {
     busboy.on('file', (name, stream, info) => {
       if (opened || name !== MULTIPART_FILE_FIELD) {
         stream.resume();
-        fail(badRequest('body', opened ? 'send one file per upload' : `the file must be the multipart part named "${MULTIPART_FILE_FIELD}", not ${JSON.stringify(name.slice(0, 100))}`));
+        fail(
+          badRequest(
+            'body',
+            opened
+              ? 'send one file per upload'
+              : `the file must be the multipart part named "${MULTIPART_FILE_FIELD}", not ${JSON.stringify(name.slice(0, 100))}`,
+          ),
+        );
         return;
       }
       opened = true;

@@ -71,16 +71,34 @@ export class UploadProgressRegistry {
     if (current !== undefined && !isFinished(current)) throw conflict(`Upload-Id ${JSON.stringify(args.uploadId)} is already in use by an upload in progress`);
     const at = new Date(this.#now());
     const entry: Entry = {
-      ...args, state: 'receiving', bytesReceived: 0, startedAt: at, updatedAt: at, jobId: null, duplicate: false, error: null,
+      ...args,
+      state: 'receiving',
+      bytesReceived: 0,
+      startedAt: at,
+      updatedAt: at,
+      jobId: null,
+      duplicate: false,
+      error: null,
     };
     // Re-inserted so the map's order stays oldest-first for pruning.
     this.#entries.delete(key);
     this.#entries.set(key, entry);
-    const touch = (): void => { entry.updatedAt = new Date(this.#now()); };
+    const touch = (): void => {
+      entry.updatedAt = new Date(this.#now());
+    };
     return {
-      received: (bytes) => { entry.bytesReceived = bytes; touch(); },
-      storing: () => { entry.state = 'storing'; touch(); },
-      stored: ({ jobId, duplicate }) => { Object.assign(entry, { state: 'stored', jobId, duplicate }); touch(); },
+      received: (bytes) => {
+        entry.bytesReceived = bytes;
+        touch();
+      },
+      storing: () => {
+        entry.state = 'storing';
+        touch();
+      },
+      stored: ({ jobId, duplicate }) => {
+        Object.assign(entry, { state: 'stored', jobId, duplicate });
+        touch();
+      },
       failed: (error) => {
         if (isFinished(entry)) return;
         Object.assign(entry, { state: 'failed', error: { code: error.code, message: error.message } });

@@ -31,9 +31,15 @@ export interface UploadRequest {
 export function parseUploadRequest(ctx: ParameterizedContext<AuthState, { params: Record<string, string> }>): UploadRequest {
   const { category, type } = parseInput(uploadPathParams, ctx.params, 'query');
   const fromQuery = parseInput(uploadQuerySchema, queryOf(ctx), 'query');
-  const fromHeaders = parseInput(uploadQuerySchema, {
-    ...headerValue(ctx, 'X-Customer', 'customer'), ...headerValue(ctx, 'X-Group', 'group'), ...headerValue(ctx, 'X-File-Name', 'filename'),
-  }, 'query');
+  const fromHeaders = parseInput(
+    uploadQuerySchema,
+    {
+      ...headerValue(ctx, 'X-Customer', 'customer'),
+      ...headerValue(ctx, 'X-Group', 'group'),
+      ...headerValue(ctx, 'X-File-Name', 'filename'),
+    },
+    'query',
+  );
   const pick = (name: 'customer' | 'group' | 'filename'): string | undefined => {
     const [query, header] = [fromQuery[name], fromHeaders[name]];
     if (query !== undefined && header !== undefined && query !== header) throw badRequest(name, 'the query parameter and the header disagree');
@@ -42,13 +48,16 @@ export function parseUploadRequest(ctx: ParameterizedContext<AuthState, { params
   const customer = scopedCustomer(ctx.state.caller, pick('customer'));
 
   const idempotencyKeyHeader = ctx.get('Idempotency-Key');
-  if (idempotencyKeyHeader !== '' && !IDEMPOTENCY_KEY_HEADER.test(idempotencyKeyHeader)) throw badRequest('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
+  if (idempotencyKeyHeader !== '' && !IDEMPOTENCY_KEY_HEADER.test(idempotencyKeyHeader))
+    throw badRequest('Idempotency-Key', 'must be 1 to 255 printable ASCII characters');
   const uploadIdHeader = ctx.get('Upload-Id');
   if (uploadIdHeader !== '' && !uploadIdPattern.test(uploadIdHeader)) throw badRequest('Upload-Id', 'must be 8 to 64 of A-Z a-z 0-9 _ -');
   const contentLength = ctx.request.length;
 
   return {
-    customer, category, type,
+    customer,
+    category,
+    type,
     group: pick('group'),
     fileName: pick('filename'),
     uploadId: uploadIdHeader === '' ? randomUUID() : uploadIdHeader,

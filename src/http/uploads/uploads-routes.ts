@@ -58,8 +58,13 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
     await checkBeforeBody({ deps, request, req: ctx.req, maxBytes, contentEncoding: ctx.get('Content-Encoding') });
 
     const tracker = deps.progress.begin({
-      uploadId: request.uploadId, customer: request.customer, category: request.category, type: request.type,
-      group: request.group ?? null, fileName: request.fileName ?? null, expectedBytes: request.contentLength ?? null,
+      uploadId: request.uploadId,
+      customer: request.customer,
+      category: request.category,
+      type: request.type,
+      group: request.group ?? null,
+      fileName: request.fileName ?? null,
+      expectedBytes: request.contentLength ?? null,
     });
     ctx.set('Upload-Id', request.uploadId);
     const { caller } = ctx.state;
@@ -74,10 +79,22 @@ export function uploadStreamRoutes(deps: UploadsRoutesDeps, guards: readonly Mid
         moduleKey,
         ...(request.group === undefined ? {} : { group: request.group }),
         ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        sourceRef: { uploadId: request.uploadId, apiKeyId: caller.keyId, requestSha256, ...(idempotencyKey === undefined ? {} : { idempotencyKeyGiven: true }) },
+        sourceRef: {
+          uploadId: request.uploadId,
+          apiKeyId: caller.keyId,
+          requestSha256,
+          ...(idempotencyKey === undefined ? {} : { idempotencyKeyGiven: true }),
+        },
         hints: { uploadId: request.uploadId },
         writeFiles: async (folder) => {
-          staged = await stageUploadBody({ req: ctx.req, folder, maxBytes, fileName: request.fileName, onProgress: tracker.received, idleTimeoutMs: deps.config.http.timeouts.uploadIdleSeconds * 1000 });
+          staged = await stageUploadBody({
+            req: ctx.req,
+            folder,
+            maxBytes,
+            fileName: request.fileName,
+            onProgress: tracker.received,
+            idleTimeoutMs: deps.config.http.timeouts.uploadIdleSeconds * 1000,
+          });
           tracker.storing();
           return staged.originalName === undefined ? {} : { fileName: staged.originalName };
         },
@@ -102,7 +119,8 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.post('/uploads/presign', async (ctx) => {
-    if (deps.presignClient === null) throw new IngestError('NOT_FOUND', 'presigned uploads are turned off on this service (uploads.presign.enabled)', { expose: true });
+    if (deps.presignClient === null)
+      throw new IngestError('NOT_FOUND', 'presigned uploads are turned off on this service (uploads.presign.enabled)', { expose: true });
     const body = parseInput(presignRequestSchema, jsonBodyOf(ctx), 'body');
     const customer = scopedCustomer(ctx.state.caller, body.customer);
     await checkModuleAndCustomer(deps, { category: body.category, type: body.type, customer });
@@ -110,23 +128,40 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
     if (body.size > maxBytes) throw tooLarge({ maxBytes, setting: 's3.maxObjectBytes', size: body.size });
     let target;
     try {
-      target = objectKeyForUpload({ routes: deps.config.s3.routes, category: body.category, type: body.type, customer, group: body.group, fileName: body.fileName });
+      target = objectKeyForUpload({
+        routes: deps.config.s3.routes,
+        category: body.category,
+        type: body.type,
+        customer,
+        group: body.group,
+        fileName: body.fileName,
+      });
     } catch (error) {
       throw error instanceof IngestError && error.code === 'OBJECT_UNROUTABLE' ? badRequest('body', error.message) : error;
     }
-    const presigned = await presignPutUrl({ s3: deps.presignClient, ...target, contentLength: body.size, expiresInSeconds: deps.config.uploads.presign.expiresSeconds });
+    const presigned = await presignPutUrl({
+      s3: deps.presignClient,
+      ...target,
+      contentLength: body.size,
+      expiresInSeconds: deps.config.uploads.presign.expiresSeconds,
+    });
     ctx.body = { method: 'PUT', url: presigned.url, headers: presigned.headers, ...target, expiresAt: presigned.expiresAt.toISOString() };
   });
 
   router.get('/uploads', (ctx) => {
     const { caller } = ctx.state;
-    ctx.body = { uploads: deps.progress.list().filter((upload) => caller.role === 'admin' || upload.customer === caller.customer).map(uploadProgressView) };
+    ctx.body = {
+      uploads: deps.progress
+        .list()
+        .filter((upload) => caller.role === 'admin' || upload.customer === caller.customer)
+        .map(uploadProgressView),
+    };
   });
 
   router.get('/uploads/:uploadId', (ctx) => {
     const { caller } = ctx.state;
     // Scoped to the key's customer: another customer's upload of the same id is simply not there.
-    const upload = deps.progress.find(ctx.params.uploadId ?? '', caller.role === 'admin' ? null : caller.customer ?? '');
+    const upload = deps.progress.find(ctx.params.uploadId ?? '', caller.role === 'admin' ? null : (caller.customer ?? ''));
     if (upload === undefined) throw notFound('upload');
     ctx.body = uploadProgressView(upload);
   });
@@ -135,7 +170,13 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
 }
 
 /** Everything that can be refused from the headers alone, before a byte of the body is read. */
-async function checkBeforeBody(args: { readonly deps: UploadsRoutesDeps; readonly request: UploadRequest; readonly req: IncomingMessage; readonly maxBytes: number; readonly contentEncoding: string }): Promise<void> {
+async function checkBeforeBody(args: {
+  readonly deps: UploadsRoutesDeps;
+  readonly request: UploadRequest;
+  readonly req: IncomingMessage;
+  readonly maxBytes: number;
+  readonly contentEncoding: string;
+}): Promise<void> {
   const { request, maxBytes } = args;
   await checkModuleAndCustomer(args.deps, request);
   if (args.contentEncoding !== '' && args.contentEncoding.toLowerCase() !== 'identity') {
@@ -148,7 +189,10 @@ async function checkBeforeBody(args: { readonly deps: UploadsRoutesDeps; readonl
   }
 }
 
-async function checkModuleAndCustomer(deps: UploadsRoutesDeps, args: { readonly category: string; readonly type: string; readonly customer: string }): Promise<void> {
+async function checkModuleAndCustomer(
+  deps: UploadsRoutesDeps,
+  args: { readonly category: string; readonly type: string; readonly customer: string },
+): Promise<void> {
   const moduleKey = `${args.category}/${args.type}`;
   if (deps.moduleKeys !== undefined && !deps.moduleKeys.includes(moduleKey)) {
     throw new IngestError('MODULE_UNKNOWN', `no module "${moduleKey}"; known: ${deps.moduleKeys.join(', ') || 'none'}`, { expose: true });
@@ -174,7 +218,10 @@ function asUploadError(error: unknown, args: { readonly req: IncomingMessage; re
     case 'ARRIVAL_TOO_LARGE':
       return tooLarge({ maxBytes: args.maxBytes, setting: 'uploads.maxBytes' });
     case 'ARCHIVE_UNSUPPORTED':
-      return new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: ${ingestError.message}; the type is read from the content, not from the name`, { expose: true, details: ingestError.details ?? {} });
+      return new IngestError('UNSUPPORTED_MEDIA_TYPE', `body: ${ingestError.message}; the type is read from the content, not from the name`, {
+        expose: true,
+        details: ingestError.details ?? {},
+      });
     case 'EMPTY_UPLOAD':
       return badRequest('body', 'is empty: send the file');
     case 'UPLOAD_STALLED':
@@ -187,7 +234,10 @@ function asUploadError(error: unknown, args: { readonly req: IncomingMessage; re
 
 function tooLarge(args: { readonly maxBytes: number; readonly setting: string; readonly size?: number }): IngestError {
   const what = args.size === undefined ? 'the file is larger than' : `${args.size} bytes is more than`;
-  return new IngestError('PAYLOAD_TOO_LARGE', `${what} the limit of ${args.maxBytes} bytes (${args.setting})`, { expose: true, details: { limitBytes: args.maxBytes } });
+  return new IngestError('PAYLOAD_TOO_LARGE', `${what} the limit of ${args.maxBytes} bytes (${args.setting})`, {
+    expose: true,
+    details: { limitBytes: args.maxBytes },
+  });
 }
 
 function uploadProgressView(upload: UploadProgress) {

@@ -36,7 +36,10 @@ const STAGING_POLL_MS = 100;
  * staged by another consumer is waited for briefly. Once the job is committed, the version read
  * is remembered against the key, so the reconciler knows the object was seen.
  */
-export async function acceptObjectArrival(deps: Pick<PipelineDeps, 'db'> & { readonly accept: (arrival: Arrival) => Promise<AcceptResult> }, arrival: ObjectArrival): Promise<AcceptResult> {
+export async function acceptObjectArrival(
+  deps: Pick<PipelineDeps, 'db'> & { readonly accept: (arrival: Arrival) => Promise<AcceptResult> },
+  arrival: ObjectArrival,
+): Promise<AcceptResult> {
   // A failed arrival reads nothing from the store: it goes straight to the door, and a crash
   // between its job and its bookkeeping is finished by the next redelivery.
   if (arrival.failure === undefined) {
@@ -55,8 +58,11 @@ export async function acceptObjectArrival(deps: Pick<PipelineDeps, 'db'> & { rea
   }
   const { bucket, key } = arrival.object;
   const version = arrival.object.versionRead();
-  await recordObjectJob(deps.db, { bucket, key, eTag: version.eTag ?? null, versionId: version.versionId ?? null, jobId: result.job.id })
-    .catch((error: unknown) => { throw toIngestError(error); });
+  await recordObjectJob(deps.db, { bucket, key, eTag: version.eTag ?? null, versionId: version.versionId ?? null, jobId: result.job.id }).catch(
+    (error: unknown) => {
+      throw toIngestError(error);
+    },
+  );
   return result;
 }
 
@@ -68,9 +74,12 @@ export async function acceptObjectArrival(deps: Pick<PipelineDeps, 'db'> & { rea
 async function settledJob(deps: Pick<PipelineDeps, 'db'>, idempotencyKey: string): Promise<JobRow | undefined> {
   const deadline = Date.now() + STAGING_WAIT_MS;
   for (;;) {
-    const job = await findJobByIdempotencyKey(deps.db, idempotencyKey).catch((error: unknown) => { throw toIngestError(error); });
+    const job = await findJobByIdempotencyKey(deps.db, idempotencyKey).catch((error: unknown) => {
+      throw toIngestError(error);
+    });
     if (job === undefined || job.status !== 'staging') return job;
-    if (Date.now() > deadline) throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same object is being stored right now; try again shortly', { transient: true, expose: true });
+    if (Date.now() > deadline)
+      throw new IngestError('ARRIVAL_IN_PROGRESS', 'the same object is being stored right now; try again shortly', { transient: true, expose: true });
     await new Promise((resolve) => setTimeout(resolve, STAGING_POLL_MS));
   }
 }

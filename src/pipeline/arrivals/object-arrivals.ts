@@ -37,6 +37,9 @@ export function objectArrivals(deps: Pick<PipelineDeps, 'db'>, accept: (arrival:
       }
     },
     accept: (arrival) => acceptObjectArrival({ db, accept }, arrival),
-    readETags: (args) => findSeenETags(db, args).catch((error: unknown) => { throw toIngestError(error); }),
+    readETags: (args) =>
+      findSeenETags(db, args).catch((error: unknown) => {
+        throw toIngestError(error);
+      }),
   };
 }

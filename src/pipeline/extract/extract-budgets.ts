@@ -78,11 +78,7 @@ export class ArchiveMeter {
 }
 
 /** Shared by the streaming meter and the zip central-directory precheck (declared sizes). */
-export function checkTotalAndRatio(args: {
-  readonly budgets: ArchiveBudgets;
-  readonly outputBytes: number;
-  readonly compressedBytes: number;
-}): void {
+export function checkTotalAndRatio(args: { readonly budgets: ArchiveBudgets; readonly outputBytes: number; readonly compressedBytes: number }): void {
   const { budgets, outputBytes, compressedBytes } = args;
   if (outputBytes > budgets.maxTotalBytes) {
     throw archiveLimitExceeded({

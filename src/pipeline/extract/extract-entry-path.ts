@@ -5,8 +5,7 @@ import type { SkipReason } from './extract-types.js';
 export const MAX_PATH_SEGMENT_BYTES = 255;
 
 export type NormalizedEntryPath =
-  | { readonly ok: true; readonly path: string; readonly segments: readonly string[] }
-  | { readonly ok: false; readonly reason: SkipReason };
+  { readonly ok: true; readonly path: string; readonly segments: readonly string[] } | { readonly ok: false; readonly reason: SkipReason };
 
 // C0 controls and DEL: NUL truncates paths in C code, CR/LF split log lines and headers.
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
@@ -19,10 +18,7 @@ const DRIVE_LETTER = /^[A-Za-z]:/;
  * `.` segments are dropped, and any `..` segment is refused even when it would stay inside
  * (`a/../b`): a legitimate export never needs one.
  */
-export function normalizeEntryPath(
-  name: string,
-  budgets: Pick<ArchiveBudgets, 'maxPathDepth' | 'maxPathBytes'>,
-): NormalizedEntryPath {
+export function normalizeEntryPath(name: string, budgets: Pick<ArchiveBudgets, 'maxPathDepth' | 'maxPathBytes'>): NormalizedEntryPath {
   if (name.length === 0) return { ok: false, reason: 'empty-name' };
   if (CONTROL_CHARACTER.test(name)) return { ok: false, reason: 'control-character' };
   const slashed = name.includes('\\') ? name.replaceAll('\\', '/') : name;

@@ -12,11 +12,9 @@ export function describeEntryName(name: string): string {
 
 export function archiveUnsupported(firstBytes: Buffer): IngestError {
   const hex = [...firstBytes].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
-  return new IngestError(
-    'ARCHIVE_UNSUPPORTED',
-    'The file is not a .tar.gz/.tgz or .zip archive (its content does not start with a gzip or zip signature)',
-    { details: { firstBytes: hex } },
-  );
+  return new IngestError('ARCHIVE_UNSUPPORTED', 'The file is not a .tar.gz/.tgz or .zip archive (its content does not start with a gzip or zip signature)', {
+    details: { firstBytes: hex },
+  });
 }
 
 export function archiveCorrupt(reason: string, cause?: unknown): IngestError {

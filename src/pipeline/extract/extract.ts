@@ -41,7 +41,6 @@ export type {
   UnsafeEntryPolicy,
 } from './extract-types.js';
 
-
 /**
  * Decides the format from the first bytes, never from the name (mail attachments and S3 keys are
  * named by senders). Anything else is ARCHIVE_UNSUPPORTED.

@@ -14,7 +14,12 @@ import { archivePath, areaPath } from '../paths.js';
  * folder. The copy is built under a temporary name and swapped in, so a retry, or a worker that
  * lost its lease, never leaves a partial archive behind.
  */
-export async function archiveJobFolder(args: { readonly dataRoot: string; readonly archiveRoot: string; readonly relativePath: string; readonly mode: ArchiveMode }): Promise<string | null> {
+export async function archiveJobFolder(args: {
+  readonly dataRoot: string;
+  readonly archiveRoot: string;
+  readonly relativePath: string;
+  readonly mode: ArchiveMode;
+}): Promise<string | null> {
   if (args.mode === 'none') return null;
   const source = areaPath(args.dataRoot, 'inbox', args.relativePath);
   const target = archivePath(args.archiveRoot, args.relativePath);

@@ -48,7 +48,9 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
   const module = deps.registry.get(moduleKey);
   const settings = jobSettingsFor(config, moduleKey, module);
   const controller = new AbortController();
-  const stop = (reason: StopReason): void => { if (!controller.signal.aborted) controller.abort(new StopSignal(reason)); };
+  const stop = (reason: StopReason): void => {
+    if (!controller.signal.aborted) controller.abort(new StopSignal(reason));
+  };
   let progress: Record<string, number | string> | undefined;
   let leaseConfirmedAt = Date.now();
 
@@ -102,21 +104,34 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
       hints,
       logger,
       signal: controller.signal,
-      reportProgress: (value) => { progress = { ...value }; },
+      reportProgress: (value) => {
+        progress = { ...value };
+      },
       readArchiveEntries,
     };
     const result: ParseResult<unknown> = await module.parse(context);
     parsed = result;
     throwIfStopped();
-    const archived = await archiveJobFolder({ dataRoot: config.dataRoot, archiveRoot: archiveRootOf(config), relativePath: job.relative_path, mode: settings.archive });
+    const archived = await archiveJobFolder({
+      dataRoot: config.dataRoot,
+      archiveRoot: archiveRootOf(config),
+      relativePath: job.relative_path,
+      mode: settings.archive,
+    });
     throwIfStopped();
     const stats = await deps.db.transaction().execute(async (trx) => {
       const written = await module.upsert(trx, result, context);
       throwIfStopped();
       // Read only now: a streaming module adds the issues it meets while it writes.
       const finished = await finishJob(trx, {
-        jobId: job.id, owner, status: 'succeeded', stats: written, error: null, parseIssues: result.issues.snapshot(),
-        message: `succeeded: ${describeStats(written)}`, data: { stats: written, moduleVersion: module.version, archived: archived !== null },
+        jobId: job.id,
+        owner,
+        status: 'succeeded',
+        stats: written,
+        error: null,
+        parseIssues: result.issues.snapshot(),
+        message: `succeeded: ${describeStats(written)}`,
+        data: { stats: written, moduleVersion: module.version, archived: archived !== null },
       });
       // Fenced on the lease: if another worker or the sweeper took the job, our rows roll back.
       if (!finished) throw new StopSignal('lease_lost');
@@ -139,7 +154,10 @@ export async function runJob(deps: PipelineDeps, args: RunJobArgs): Promise<void
 }
 
 /** Records how a failed or stopped run ends; returns the job's final status, or null when it will run again. */
-async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger']; issues: ParseIssueLog | undefined }): Promise<string | null> {
+async function recordFailure(
+  deps: PipelineDeps,
+  args: { job: JobRow; owner: string; error: unknown; maxAttempts: number; logger: PipelineDeps['logger']; issues: ParseIssueLog | undefined },
+): Promise<string | null> {
   const { job, owner, logger } = args;
   const stopped = args.error instanceof StopSignal ? args.error.reason : undefined;
   try {
@@ -152,7 +170,13 @@ async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: str
         logger.info('job released at shutdown');
         return null;
       case 'cancelled':
-        await finishJob(deps.db, { jobId: job.id, owner, status: 'cancelled', message: 'cancelled on request', error: { code: 'CANCELLED', message: 'cancelled on request' } });
+        await finishJob(deps.db, {
+          jobId: job.id,
+          owner,
+          status: 'cancelled',
+          message: 'cancelled on request',
+          error: { code: 'CANCELLED', message: 'cancelled on request' },
+        });
         logger.info('job cancelled');
         return 'cancelled';
       case 'timed_out': {
@@ -175,7 +199,12 @@ async function recordFailure(deps: PipelineDeps, args: { job: JobRow; owner: str
     // The issues met before the failure are kept too: they often explain it.
     if (args.issues !== undefined) logParseIssues(logger, args.issues);
     await finishJob(deps.db, {
-      jobId: job.id, owner, status: 'failed', error: failure, message: `failed: ${error.code}: ${error.message}`, data: error.details ?? {},
+      jobId: job.id,
+      owner,
+      status: 'failed',
+      error: failure,
+      message: `failed: ${error.code}: ${error.message}`,
+      data: error.details ?? {},
       parseIssues: args.issues?.snapshot() ?? { count: 0, items: [] },
     });
     logger.error('job failed', { error: failure, details: error.details });

@@ -20,7 +20,11 @@ export class Sweeper {
   }
 
   start(): void {
-    this.#timer ??= setInterval(() => { this.#current ??= this.sweepOnce().finally(() => { this.#current = undefined; }); }, this.#deps.config.sweeper.intervalSeconds * 1000);
+    this.#timer ??= setInterval(() => {
+      this.#current ??= this.sweepOnce().finally(() => {
+        this.#current = undefined;
+      });
+    }, this.#deps.config.sweeper.intervalSeconds * 1000);
   }
 
   async stop(): Promise<void> {

@@ -23,7 +23,9 @@ export class Worker {
 
   constructor(deps: PipelineDeps) {
     this.#deps = deps;
-    this.#stopRequested = new Promise((resolve) => { this.#requestStop = resolve; });
+    this.#stopRequested = new Promise((resolve) => {
+      this.#requestStop = resolve;
+    });
     this.#instance = `${deps.config.node.name}:${process.pid}:${randomBytes(3).toString('hex')}`;
   }
 
@@ -85,7 +87,9 @@ export class Worker {
       }
       const job = claimed;
       const running = runJob(this.#deps, { job, owner: `${this.#instance}:${slot}`, shutdownSignal: this.#shutdown.signal })
-        .catch((error: unknown) => { logger.error('job runner crashed', { jobId: job.id, error: String(error) }); })
+        .catch((error: unknown) => {
+          logger.error('job runner crashed', { jobId: job.id, error: String(error) });
+        })
         .finally(() => this.#running.delete(running));
       this.#running.add(running);
     }

@@ -46,7 +46,10 @@ export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> 
   const [first, ...others] = args.customers;
   if (first === undefined) throw new IngestError('RECIPIENT_MISSING', 'the message has no recipient');
   const arrivalFor = (customer: string): Pick<Arrival, 'source' | 'customer' | 'receivedAt' | 'sourceRef'> => ({
-    source: args.source, customer, receivedAt: args.receivedAt, sourceRef: args.sourceRefFor(customer),
+    source: args.source,
+    customer,
+    receivedAt: args.receivedAt,
+    sourceRef: args.sourceRefFor(customer),
   });
 
   const read = await readUpTo(args.message, args.spool?.maxArrivalBytes ?? 0);
@@ -54,11 +57,13 @@ export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> 
     const whole = read.whole;
     const results: AcceptResult[] = [];
     for (const customer of args.customers) {
-      results.push(await args.accept({
-        ...arrivalFor(customer),
-        spoolable: true,
-        writeFiles: (folder) => writeMailFiles({ folder, source: whole, maxBytes: args.maxBytes }),
-      }));
+      results.push(
+        await args.accept({
+          ...arrivalFor(customer),
+          spoolable: true,
+          writeFiles: (folder) => writeMailFiles({ folder, source: whole, maxBytes: args.maxBytes }),
+        }),
+      );
     }
     return results;
   }
@@ -69,11 +74,13 @@ export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> 
     writeFiles: async (folder) => {
       const hints = await writeMailFiles({ folder, source: read.rest, maxBytes: args.maxBytes });
       for (const customer of others) {
-        copies.push(await args.accept({
-          ...arrivalFor(customer),
-          hints,
-          writeFiles: (copy) => copyStagedFiles({ from: folder, to: copy }),
-        }));
+        copies.push(
+          await args.accept({
+            ...arrivalFor(customer),
+            hints,
+            writeFiles: (copy) => copyStagedFiles({ from: folder, to: copy }),
+          }),
+        );
       }
       return hints;
     },

@@ -15,7 +15,10 @@ const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\
 export function cleanOriginalName(raw: string | undefined, maxBytes = MAX_ORIGINAL_NAME_BYTES): string | undefined {
   if (raw === undefined) return undefined;
   // Only the head can survive the cut; bounding it first keeps a hostile megabyte name cheap.
-  const cleaned = raw.slice(0, maxBytes * 2).replace(UNSAFE_CHARACTERS, '').trim();
+  const cleaned = raw
+    .slice(0, maxBytes * 2)
+    .replace(UNSAFE_CHARACTERS, '')
+    .trim();
   if (cleaned === '') return undefined;
   return truncateUtf8(cleaned, maxBytes);
 }

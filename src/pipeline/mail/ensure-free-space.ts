@@ -8,7 +8,9 @@ import { IngestError, toIngestError } from '../../core/ingest-error.js';
  * `dir` not created yet is measured at its nearest existing parent.
  */
 export async function ensureFreeSpace(args: { readonly dir: string; readonly neededBytes: number }): Promise<void> {
-  const available = await recentAvailableBytes(path.resolve(args.dir)).catch((error: unknown) => { throw toIngestError(error); });
+  const available = await recentAvailableBytes(path.resolve(args.dir)).catch((error: unknown) => {
+    throw toIngestError(error);
+  });
   if (available < args.neededBytes) {
     throw new IngestError('STORAGE_LOW', `only ${available} bytes free for ${args.dir}, ${args.neededBytes} needed`, {
       details: { availableBytes: available, neededBytes: args.neededBytes },

@@ -43,11 +43,19 @@ function isAddressObject(value: unknown): value is AddressObject {
 function headerDate(headerLines: HeaderLines): string | undefined {
   const line = headerLines.find((header) => header.key === 'date')?.line;
   if (line === undefined) return undefined;
-  const raw = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  const raw = line
+    .slice(line.indexOf(':') + 1)
+    .replace(/\r?\n[ \t]+/g, ' ')
+    .trim();
   const time = Date.parse(raw);
   return Number.isFinite(time) ? new Date(time).toISOString() : undefined;
 }
 
 function singleLine(value: string): string {
-  return value.slice(0, MAX_HINT_CHARS * 2).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, MAX_HINT_CHARS).trimEnd();
+  return value
+    .slice(0, MAX_HINT_CHARS * 2)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, MAX_HINT_CHARS)
+    .trimEnd();
 }

@@ -1,8 +1,6 @@
 import type { Readable } from 'node:stream';
 
-export type ReadUpTo =
-  | { readonly whole: Buffer; readonly rest?: undefined }
-  | { readonly whole?: undefined; readonly rest: AsyncIterable<Uint8Array> };
+export type ReadUpTo = { readonly whole: Buffer; readonly rest?: undefined } | { readonly whole?: undefined; readonly rest: AsyncIterable<Uint8Array> };
 
 /**
  * Reads a source into memory if it ends within `maxBytes`; otherwise gives back an iterable of

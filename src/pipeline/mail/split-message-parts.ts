@@ -50,7 +50,11 @@ export interface MessageParts {
  * Rejects only when writing our own files fails (disk full, I/O error: transient); a message
  * mailparser cannot read is a `problem`, not an exception.
  */
-export async function splitMessageParts(args: { readonly folder: StagingFolder; readonly messageName: string; readonly naming: PartNaming }): Promise<MessageParts> {
+export async function splitMessageParts(args: {
+  readonly folder: StagingFolder;
+  readonly messageName: string;
+  readonly naming: PartNaming;
+}): Promise<MessageParts> {
   const { folder, naming } = args;
   const parser = new MailParser({
     skipHtmlToText: true,
@@ -93,13 +97,15 @@ export async function splitMessageParts(args: { readonly folder: StagingFolder; 
       }
       currentContent = item.content;
       try {
-        attachments.push(await folder.writeFile({
-          name: `${naming.prefix}attachment-${attachments.length + 1}.bin`,
-          source: item.content,
-          role: naming.attachmentRole,
-          ...optional('originalName', cleanOriginalName(item.filename)),
-          ...optional('contentType', cleanOriginalName(item.contentType, MAX_CONTENT_TYPE_BYTES)),
-        }));
+        attachments.push(
+          await folder.writeFile({
+            name: `${naming.prefix}attachment-${attachments.length + 1}.bin`,
+            source: item.content,
+            role: naming.attachmentRole,
+            ...optional('originalName', cleanOriginalName(item.filename)),
+            ...optional('contentType', cleanOriginalName(item.contentType, MAX_CONTENT_TYPE_BYTES)),
+          }),
+        );
       } finally {
         currentContent = undefined;
         item.release?.();
@@ -133,7 +139,8 @@ function malformed(error: Error): IngestError {
   const code = (error as { code?: unknown }).code;
   const reason = code === 'EMAXLEN' ? `a MIME limit was exceeded (${error.message})` : error.message;
   return new IngestError('MESSAGE_MALFORMED', `the message's MIME structure could not be read: ${reason}`, {
-    cause: error, details: { parserCode: typeof code === 'string' ? code : null },
+    cause: error,
+    details: { parserCode: typeof code === 'string' ? code : null },
   });
 }
 

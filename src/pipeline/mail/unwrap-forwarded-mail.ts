@@ -71,7 +71,12 @@ export async function unwrapForwardedMail(args: { readonly folder: StagingFolder
     }
     depth += 1;
     const naming = forwardedNaming(depth);
-    await folder.writeFile({ name: `${naming.prefix}${FORWARDED_HEADERS_FILE}`, source: headerBlock, role: 'forwarded-headers', contentType: 'text/rfc822-headers' });
+    await folder.writeFile({
+      name: `${naming.prefix}${FORWARDED_HEADERS_FILE}`,
+      source: headerBlock,
+      role: 'forwarded-headers',
+      contentType: 'text/rfc822-headers',
+    });
     current = await splitMessageParts({ folder, messageName: candidate.file.name, naming });
     if (current.problem !== undefined) {
       problem = current.problem;
@@ -126,7 +131,9 @@ async function readHeaderBlock(folder: StagingFolder, name: string): Promise<Buf
 function headerBlockEnd(head: Buffer): number | undefined {
   if (head[0] === 0x0a) return 1;
   if (head[0] === 0x0d && head[1] === 0x0a) return 2;
-  const ends = [head.indexOf('\r\n\r\n'), head.indexOf('\n\n')].map((index, which) => (index === -1 ? -1 : index + (which === 0 ? 4 : 2))).filter((end) => end !== -1);
+  const ends = [head.indexOf('\r\n\r\n'), head.indexOf('\n\n')]
+    .map((index, which) => (index === -1 ? -1 : index + (which === 0 ? 4 : 2)))
+    .filter((end) => end !== -1);
   return ends.length === 0 ? undefined : Math.min(...ends);
 }
 

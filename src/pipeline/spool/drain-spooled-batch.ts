@@ -34,7 +34,10 @@ export async function drainSpooledBatch(deps: PipelineDeps, batch: readonly Spoo
 
 async function drainWith(deps: PipelineDeps, batch: readonly SpoolItem[], segments: SegmentReader, settle: (segment: Segment) => void): Promise<void> {
   const { db, config, logger } = deps;
-  const rows = await findJobsByStagingIds(db, batch.map((item) => item.stagingId));
+  const rows = await findJobsByStagingIds(
+    db,
+    batch.map((item) => item.stagingId),
+  );
   const due: DueItem[] = [];
   const settled: SpoolItem[] = [];
   const orphans: SpoolItem[] = [];
@@ -44,7 +47,7 @@ async function drainWith(deps: PipelineDeps, batch: readonly SpoolItem[], segmen
     else if (row.status === 'staging') due.push({ item, relativePath: row.relative_path, jobId: row.id });
     else settled.push(item);
   }
-  if (orphans.length > 0) due.push(...await recordOrphans(deps, orphans, settled, segments));
+  if (orphans.length > 0) due.push(...(await recordOrphans(deps, orphans, settled, segments)));
 
   const written: string[] = [];
   const staged: StagedJob[] = [];
@@ -84,7 +87,10 @@ async function recordOrphans(deps: PipelineDeps, orphans: readonly SpoolItem[], 
     if (record === undefined) settled.push(item);
     else records.push({ item, record });
   }
-  const results = await insertStagingRows(deps, records.map(({ item, record }) => ({ manifest: record.manifest, spool: { segment: item.segment.name, offset: item.offset } })));
+  const results = await insertStagingRows(
+    deps,
+    records.map(({ item, record }) => ({ manifest: record.manifest, spool: { segment: item.segment.name, offset: item.offset } })),
+  );
   const due: DueItem[] = [];
   for (const [index, { item }] of records.entries()) {
     const { job, duplicate } = results[index] as (typeof results)[number];
@@ -101,16 +107,18 @@ async function recordOrphans(deps: PipelineDeps, orphans: readonly SpoolItem[], 
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && !failed) {
-      try {
-        await work(items[next++] as T);
-      } catch (error) {
-        failed = true;
-        throw error;
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && !failed) {
+        try {
+          await work(items[next++] as T);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
       }
-    }
-  }));
+    }),
+  );
   const failure = results.find((result) => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
 }

@@ -31,7 +31,7 @@ export class MemoryFolder implements StagingFolder {
       args.onProgress?.(size);
     }
     const file = stagedFileRecord(args, size, hash.digest('hex'));
-    this.#contents.set(args.name, chunks.length === 1 ? chunks[0] as Buffer : Buffer.concat(chunks, size));
+    this.#contents.set(args.name, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     this.files.push(file);
     return file;
   }

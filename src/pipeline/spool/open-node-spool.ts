@@ -12,7 +12,8 @@ export async function openNodeSpool(deps: PipelineDeps, args: { readonly houseke
   const { config } = deps;
   const stableNode = !config.sharedDataRoot || config.node.configured;
   const accept = config.smtp.enabled && config.spool.enabled && config.spool.maxArrivalBytes > 0 && stableNode;
-  if (config.smtp.enabled && config.spool.enabled && !stableNode) deps.logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
+  if (config.smtp.enabled && config.spool.enabled && !stableNode)
+    deps.logger.warn('spool off: a shared data root needs nodeName set (host names change with containers)');
   if (!accept && !args.housekeeping) return undefined;
   return Spool.open(deps, { maxBacklog: config.spool.maxBacklog, maxArrivalBytes: config.spool.maxArrivalBytes, accept });
 }

@@ -12,7 +12,11 @@ import { SEGMENT_SUFFIX, type SpoolItem, type SpoolSegments } from './spool-segm
  * at a segment's end are a batch torn by the crash, never acknowledged, and are ignored, unless
  * a committed job points there: then the segment is damaged and kept for a person.
  */
-export async function replaySpoolSegments(args: { readonly deps: Pick<PipelineDeps, 'db' | 'logger'>; readonly segments: SpoolSegments; readonly generation: number }): Promise<{ readonly segments: number; readonly items: SpoolItem[] }> {
+export async function replaySpoolSegments(args: {
+  readonly deps: Pick<PipelineDeps, 'db' | 'logger'>;
+  readonly segments: SpoolSegments;
+  readonly generation: number;
+}): Promise<{ readonly segments: number; readonly items: SpoolItem[] }> {
   const { deps, segments, generation } = args;
   const names = (await readdir(segments.dir)).filter((name) => name.endsWith(SEGMENT_SUFFIX)).sort();
   const items: SpoolItem[] = [];
@@ -26,7 +30,10 @@ export async function replaySpoolSegments(args: { readonly deps: Pick<PipelineDe
     }
     if (end < (await stat(segment.file)).size && (await countSpooledStagingJobs(deps.db, { segment: name, fromOffset: end })) > 0) {
       segment.damaged = true;
-      deps.logger.error('a spool segment is damaged: acknowledged arrivals in it cannot be read; it is kept for inspection', { segment: segment.file, readableBytes: end });
+      deps.logger.error('a spool segment is damaged: acknowledged arrivals in it cannot be read; it is kept for inspection', {
+        segment: segment.file,
+        readableBytes: end,
+      });
     }
     if (segment.pending === 0) await segments.close(segment);
   }

@@ -49,7 +49,10 @@ export class SpoolDrain {
     const current = items.filter((item) => item.segment.generation === this.#state.generation);
     if (current.length === 0) return;
     this.#queue.push(...current);
-    if (this.#running === undefined) this.#running = this.#drain(this.#state.generation).finally(() => { this.#running = undefined; });
+    if (this.#running === undefined)
+      this.#running = this.#drain(this.#state.generation).finally(() => {
+        this.#running = undefined;
+      });
   }
 
   /** Drops every record (after a lost lock: they are read from disk again). */
@@ -95,7 +98,11 @@ export class SpoolDrain {
         isolating = Math.max(0, isolating - 1);
         const [item] = this.#queue.splice(0, 1);
         if (item !== undefined) this.#stuck.push({ item, failures: 1, retryAt: Date.now() + DRAIN_RETRY_MS });
-        this.#deps.logger.warn('a spooled arrival\'s folder could not be written; the others go on, it is retried', { error: String(error), stagingId: item?.stagingId, failures: 1 });
+        this.#deps.logger.warn("a spooled arrival's folder could not be written; the others go on, it is retried", {
+          error: String(error),
+          stagingId: item?.stagingId,
+          failures: 1,
+        });
       }
     }
   }
@@ -109,7 +116,11 @@ export class SpoolDrain {
       if (generation !== this.#state.generation) return;
       entry.failures += 1;
       entry.retryAt = Date.now() + Math.min(DRAIN_RETRY_MS * 2 ** (entry.failures - 1), MAX_RETRY_PAUSE_MS);
-      this.#deps.logger[entry.failures >= 5 ? 'error' : 'warn']('a spooled arrival\'s folder still cannot be written; retrying later', { error: String(error), stagingId: entry.item.stagingId, failures: entry.failures });
+      this.#deps.logger[entry.failures >= 5 ? 'error' : 'warn']("a spooled arrival's folder still cannot be written; retrying later", {
+        error: String(error),
+        stagingId: entry.item.stagingId,
+        failures: entry.failures,
+      });
     }
   }
 

@@ -88,19 +88,22 @@ export class SpoolGroupCommit {
     this.#appending = true;
     const appended = this.#append(batch);
     this.#appended = appended;
-    void appended.then(({ items, holder }) => {
-      this.#appending = false;
-      const recording = this.#record(batch, items, holder).finally(() => {
-        this.#recording.delete(recording);
+    void appended.then(
+      ({ items, holder }) => {
+        this.#appending = false;
+        const recording = this.#record(batch, items, holder).finally(() => {
+          this.#recording.delete(recording);
+          this.#startFlush();
+        });
+        this.#recording.add(recording);
         this.#startFlush();
-      });
-      this.#recording.add(recording);
-      this.#startFlush();
-    }, (error: unknown) => {
-      this.#appending = false;
-      for (const entry of batch) entry.reject(toIngestError(error));
-      this.#startFlush();
-    });
+      },
+      (error: unknown) => {
+        this.#appending = false;
+        for (const entry of batch) entry.reject(toIngestError(error));
+        this.#startFlush();
+      },
+    );
   }
 
   /** Appends a batch durably and says under which lock session. */
@@ -131,11 +134,15 @@ export class SpoolGroupCommit {
     let results: Array<{ job: AcceptResult['job']; duplicate: boolean }>;
     try {
       results = await deps.db.transaction().execute(async (trx) => {
-        if (!(await isSpoolLockHeldBy(trx, { node, session: holder }))) throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
-        return insertStagingRows({ ...deps, db: trx }, batch.map((entry, index) => ({
-          manifest: entry.record.manifest,
-          spool: { segment: (items[index] as SpoolItem).segment.name, offset: (items[index] as SpoolItem).offset },
-        })));
+        if (!(await isSpoolLockHeldBy(trx, { node, session: holder })))
+          throw new IngestError('SPOOL_LOCK_LOST', 'this instance no longer holds its spool', { transient: true });
+        return insertStagingRows(
+          { ...deps, db: trx },
+          batch.map((entry, index) => ({
+            manifest: entry.record.manifest,
+            spool: { segment: (items[index] as SpoolItem).segment.name, offset: (items[index] as SpoolItem).offset },
+          })),
+        );
       });
     } catch (error) {
       // The rows may have committed even so (a connection lost after COMMIT). Whatever happened,

@@ -38,7 +38,12 @@ const HELD_ELSEWHERE_INTERVAL_MS = 5000;
  * held, a lost lock (its session ended) is reported and taken again as soon as the database
  * lets us, for as long as the spool is open.
  */
-export async function holdSpoolLock(args: { readonly db: Kysely<Database>; readonly node: string; readonly logger: Logger; readonly events: SpoolLockEvents }): Promise<SpoolLock | undefined> {
+export async function holdSpoolLock(args: {
+  readonly db: Kysely<Database>;
+  readonly node: string;
+  readonly logger: Logger;
+  readonly events: SpoolLockEvents;
+}): Promise<SpoolLock | undefined> {
   const keeper = new SpoolLockKeeper(args);
   return (await keeper.start()) ? keeper : undefined;
 }
@@ -65,7 +70,9 @@ class SpoolLockKeeper implements SpoolLock {
     this.#node = args.node;
     this.#logger = args.logger;
     this.#events = args.events;
-    this.#released = new Promise<void>((resolve) => { this.#release = resolve; });
+    this.#released = new Promise<void>((resolve) => {
+      this.#release = resolve;
+    });
   }
 
   /** True when the lock is taken (and kept from now on). */
@@ -94,10 +101,16 @@ class SpoolLockKeeper implements SpoolLock {
   async #keep(first: Promise<void>): Promise<void> {
     let session = first;
     for (;;) {
-      const failure = await session.then(() => undefined, (error: unknown) => error);
+      const failure = await session.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       if (this.#releasing) return;
       const lostAt = Date.now();
-      this.#logger.error('the spool lock was lost (its database session ended): small arrivals take the folder path and the spool waits until the lock is taken again', { node: this.#node, error: String(failure) });
+      this.#logger.error(
+        'the spool lock was lost (its database session ended): small arrivals take the folder path and the spool waits until the lock is taken again',
+        { node: this.#node, error: String(failure) },
+      );
       this.#events.lost();
       const next = await this.#retake();
       if (next === undefined) return;
@@ -124,7 +137,8 @@ class SpoolLockKeeper implements SpoolLock {
         continue;
       }
       if (taken !== undefined) return taken;
-      if (!heldElsewhere) this.#logger.warn('the spool lock is held by another session (an instance with the same node name?): trying again', { node: this.#node });
+      if (!heldElsewhere)
+        this.#logger.warn('the spool lock is held by another session (an instance with the same node name?): trying again', { node: this.#node });
       heldElsewhere = true;
     }
     return undefined;
@@ -153,7 +167,9 @@ class SpoolLockKeeper implements SpoolLock {
   async #take(): Promise<TakenLock | undefined> {
     let taken!: (locked: boolean) => void;
     let holder: SpoolLockHolder | undefined;
-    const outcome = new Promise<boolean>((resolve) => { taken = resolve; });
+    const outcome = new Promise<boolean>((resolve) => {
+      taken = resolve;
+    });
     const session = this.#db.connection().execute(async (connection) => {
       holder = await tryTakeSpoolLock(connection, this.#node);
       if (holder === undefined) {

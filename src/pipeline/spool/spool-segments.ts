@@ -83,7 +83,9 @@ export class SpoolSegments {
       // new segment for the next batch. These arrivals were not acknowledged.
       segment.closed = true;
       await this.close(segment);
-      throw error instanceof IngestError ? error : new IngestError('SPOOL_WRITE_FAILED', `could not append to the spool: ${(error as Error).message}`, { transient: true, cause: error });
+      throw error instanceof IngestError
+        ? error
+        : new IngestError('SPOOL_WRITE_FAILED', `could not append to the spool: ${(error as Error).message}`, { transient: true, cause: error });
     }
     segment.size = start + total;
     segment.pending += buffers.length;

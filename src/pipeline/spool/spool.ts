@@ -69,7 +69,9 @@ export class Spool implements ArrivalSpool {
     this.#segments = new SpoolSegments(dir, this.#state);
     this.#drain = new SpoolDrain({ deps, segments: this.#segments, state: this.#state });
     this.#groupCommit = new SpoolGroupCommit({
-      deps, node, segments: this.#segments,
+      deps,
+      node,
+      segments: this.#segments,
       holder: () => (this.lockHeld() ? this.#holder : undefined),
       drain: (items) => this.#drain.add(items),
     });
@@ -84,14 +86,20 @@ export class Spool implements ArrivalSpool {
     // The lock exists before the spool it reports to.
     const opened: { spool?: Spool } = {};
     const lock = await holdSpoolLock({
-      db: deps.db, node, logger: deps.logger,
+      db: deps.db,
+      node,
+      logger: deps.logger,
       events: {
-        lost: () => { if (opened.spool !== undefined) opened.spool.#lockLost(); },
-        regained: (holder) => { if (opened.spool !== undefined) opened.spool.#lockRegained(holder); },
+        lost: () => {
+          if (opened.spool !== undefined) opened.spool.#lockLost();
+        },
+        regained: (holder) => {
+          if (opened.spool !== undefined) opened.spool.#lockRegained(holder);
+        },
       },
     });
     if (lock === undefined) {
-      deps.logger.warn('another instance holds this node\'s spool: small arrivals take the slower folder path', { node });
+      deps.logger.warn("another instance holds this node's spool: small arrivals take the slower folder path", { node });
       return undefined;
     }
     const dir = path.join(path.resolve(deps.config.dataRoot), 'spool', sanitizeSegment(node));
@@ -162,7 +170,9 @@ export class Spool implements ArrivalSpool {
     this.#groupCommit.rejectWaiting(shuttingDown());
     if (this.#holder === undefined && this.#resuming === undefined) {
       // Nothing can be drained without the lock: no point in waiting out the grace.
-      this.#deps.logger.warn('stopping without the spool lock: the next start (or the instance holding it) writes the folders still due', { backlog: this.backlog() });
+      this.#deps.logger.warn('stopping without the spool lock: the next start (or the instance holding it) writes the folders still due', {
+        backlog: this.backlog(),
+      });
     } else if (!(await this.settled(graceMs))) {
       this.#deps.logger.warn('stopping with arrivals still in the spool: the next start writes their folders', { backlog: this.backlog() });
     }

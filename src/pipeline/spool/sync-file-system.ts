@@ -67,7 +67,9 @@ async function syncWithHelper(dir: string): Promise<boolean> {
 
 function startHelper(): { child: ChildProcessWithoutNullStreams; lines: Interface } {
   const child = spawn('sh', ['-c', SYNC_LOOP], { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.on('error', () => { helperWorks = false; });
+  child.on('error', () => {
+    helperWorks = false;
+  });
   child.stdin.on('error', () => undefined);
   // The helper must never keep the process alive on its own.
   child.unref();
@@ -77,14 +79,16 @@ function startHelper(): { child: ChildProcessWithoutNullStreams; lines: Interfac
 
 async function fsyncEach(paths: readonly string[]): Promise<void> {
   for (let index = 0; index < paths.length; index += 16) {
-    await Promise.all(paths.slice(index, index + 16).map(async (target) => {
-      const handle = await open(target, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }));
+    await Promise.all(
+      paths.slice(index, index + 16).map(async (target) => {
+        const handle = await open(target, 'r');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      }),
+    );
   }
 }
 

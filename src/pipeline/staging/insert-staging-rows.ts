@@ -29,7 +29,10 @@ export async function insertStagingRows(deps: PipelineDeps, inputs: readonly Sta
   const clashed = new Set<number>();
   let pending = inputs.map((_input, index) => index);
   while (pending.length > 0) {
-    const batch = pending.map((index) => ({ ...rows[index] as Omit<NewJobRow, 'relative_path'>, relative_path: relativePathOf(deps, inputs[index] as StagingRowInput, attempts[index] as number) }));
+    const batch = pending.map((index) => ({
+      ...(rows[index] as Omit<NewJobRow, 'relative_path'>),
+      relative_path: relativePathOf(deps, inputs[index] as StagingRowInput, attempts[index] as number),
+    }));
     const outcomes = await insertStagingJobs(deps.db, batch);
     const retry: number[] = [];
     for (const [position, index] of pending.entries()) {

@@ -17,7 +17,11 @@ export function stagedFilesOf(job: JobRow): readonly StagedFile[] {
  * so a request can never reach another file (`..`, the manifest, another job). The file is read
  * from inbox/, which is never modified after staging.
  */
-export async function openStagedFile(args: { readonly dataRoot: string; readonly job: JobRow; readonly name: string }): Promise<{ readonly file: StagedFile; readonly size: number; readonly stream: ReadStream }> {
+export async function openStagedFile(args: {
+  readonly dataRoot: string;
+  readonly job: JobRow;
+  readonly name: string;
+}): Promise<{ readonly file: StagedFile; readonly size: number; readonly stream: ReadStream }> {
   const file = stagedFilesOf(args.job).find((candidate) => candidate.name === args.name);
   if (file === undefined) throw new IngestError('NOT_FOUND', 'file not found');
   const fullPath = path.join(areaPath(args.dataRoot, 'inbox', args.job.relative_path), file.name);

@@ -18,11 +18,15 @@ export interface StagedJob {
  * finished one first).
  */
 export async function queueStagedJobs(deps: Pick<PipelineDeps, 'db' | 'onJobQueued'>, jobs: readonly StagedJob[], message: string): Promise<JobRow[]> {
-  const finished = await finishStagingMany(deps.db, jobs.map((job) => ({
-    jobId: job.jobId,
-    status: job.manifest.classified ? 'queued' : 'unclassified',
-    data: { path: `inbox/${job.relativePath}`, files: job.manifest.files.length, bytes: job.manifest.files.reduce((sum, file) => sum + file.size, 0) },
-  })), message);
+  const finished = await finishStagingMany(
+    deps.db,
+    jobs.map((job) => ({
+      jobId: job.jobId,
+      status: job.manifest.classified ? 'queued' : 'unclassified',
+      data: { path: `inbox/${job.relativePath}`, files: job.manifest.files.length, bytes: job.manifest.files.reduce((sum, file) => sum + file.size, 0) },
+    })),
+    message,
+  );
   if (finished.some((job) => job.status === 'queued')) deps.onJobQueued?.();
   return finished;
 }

@@ -16,8 +16,9 @@ import type { AcceptResult } from './record-staged-folder.js';
 export async function recordFailedArrival(deps: PipelineDeps, args: { readonly recorded: AcceptResult; readonly failure: IngestError }): Promise<AcceptResult> {
   const { recorded, failure } = args;
   if (recorded.job.status !== 'unclassified') return recorded;
-  const failed = await failUnclassifiedJob(deps.db, { jobId: recorded.job.id, code: failure.code, message: failure.message })
-    .catch((cause: unknown) => { throw toIngestError(cause); });
+  const failed = await failUnclassifiedJob(deps.db, { jobId: recorded.job.id, code: failure.code, message: failure.message }).catch((cause: unknown) => {
+    throw toIngestError(cause);
+  });
   deps.logger.warn('arrival recorded as a failed job', { jobId: recorded.job.id, code: failure.code, reason: failure.message });
   return { job: failed ?? recorded.job, duplicate: recorded.duplicate };
 }

@@ -18,7 +18,10 @@ export type { AcceptResult };
  * folder there durably, and only then makes the job visible (`queued` or `unclassified`). The
  * caller may acknowledge the arrival once this resolves, never before.
  */
-export async function recordStagedFolder(deps: PipelineDeps, args: { readonly incomingDir: string; readonly manifest: StagedManifest; readonly message: string }): Promise<AcceptResult> {
+export async function recordStagedFolder(
+  deps: PipelineDeps,
+  args: { readonly incomingDir: string; readonly manifest: StagedManifest; readonly message: string },
+): Promise<AcceptResult> {
   const { manifest } = args;
   const [inserted] = await insertStagingRows(deps, [{ manifest }]);
   if (inserted === undefined) throw new Error('no staging row was inserted');
@@ -42,6 +45,10 @@ export async function recordStagedFolder(deps: PipelineDeps, args: { readonly in
   }
   const [finished] = await queueStagedJobs(deps, [{ jobId: job.id, relativePath: job.relative_path, manifest }], args.message);
   if (finished === undefined) throw new Error(`job ${job.id} was not in staging`);
-  deps.logger.info(finished.status === 'queued' ? 'job queued' : 'arrival kept as unclassified', { jobId: job.id, path: job.relative_path, source: manifest.source });
+  deps.logger.info(finished.status === 'queued' ? 'job queued' : 'arrival kept as unclassified', {
+    jobId: job.id,
+    path: job.relative_path,
+    source: manifest.source,
+  });
   return { job: finished, duplicate: false };
 }

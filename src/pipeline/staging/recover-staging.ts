@@ -75,7 +75,11 @@ async function finishStagingRow(deps: PipelineDeps, job: JobRow): Promise<Outcom
     logger.warn('dropped a staging job whose original never became durable', { path: job.relative_path });
     return 'dropped';
   }
-  const [finished] = await queueStagedJobs(deps, [{ jobId: job.id, relativePath: job.relative_path, manifest }], 'staging completed by recovery after an interruption');
+  const [finished] = await queueStagedJobs(
+    deps,
+    [{ jobId: job.id, relativePath: job.relative_path, manifest }],
+    'staging completed by recovery after an interruption',
+  );
   // A writer that does not take the recovery lock (the original arrival, far slower than
   // ABANDONED_AFTER_SECONDS) may have finished it first: that is fine.
   if (finished === undefined) return 'nothing';
@@ -96,7 +100,11 @@ async function recoverIncomingFolder(deps: PipelineDeps, dir: string, olderThanS
       deps.logger.warn('removed a partial arrival that was never acknowledged', { stagingId: path.basename(dir) });
       return 'dropped';
     }
-    const { job, duplicate } = await recordStagedFolder(lockedDeps, { incomingDir: dir, manifest, message: 'recorded by recovery: the original was durable but its job was not committed' });
+    const { job, duplicate } = await recordStagedFolder(lockedDeps, {
+      incomingDir: dir,
+      manifest,
+      message: 'recorded by recovery: the original was durable but its job was not committed',
+    });
     deps.logger.info('recovered a staged folder without a job', { jobId: job.id, duplicate });
     return duplicate ? 'nothing' : 'recorded';
   });

@@ -37,7 +37,13 @@ export type ReplayOutcome =
   | { readonly kind: 'counted'; readonly matched: number }
   /** More than MAX_REPLAY_JOBS match: nothing made. */
   | { readonly kind: 'too-many'; readonly limit: number }
-  | { readonly kind: 'replayed'; readonly matched: number; readonly batch: string; readonly replayed: readonly ReplayedJob[]; readonly skipped: readonly SkippedJob[] };
+  | {
+      readonly kind: 'replayed';
+      readonly matched: number;
+      readonly batch: string;
+      readonly replayed: readonly ReplayedJob[];
+      readonly skipped: readonly SkippedJob[];
+    };
 
 /**
  * Runs the modules again on the originals of every job the filter matches (finished, unclassified
@@ -47,9 +53,15 @@ export type ReplayOutcome =
  * duplicates, so a request cut short is simply repeated. A job whose originals cannot be read
  * here is skipped with the reason; a transient failure stops the replay (rejects) for a retry.
  */
-export async function replayJobs(deps: ReplayJobsDeps, args: { readonly filter: JobListFilter; readonly batch?: string; readonly dryRun?: boolean }): Promise<ReplayOutcome> {
+export async function replayJobs(
+  deps: ReplayJobsDeps,
+  args: { readonly filter: JobListFilter; readonly batch?: string; readonly dryRun?: boolean },
+): Promise<ReplayOutcome> {
   const { db, config } = deps;
-  const filter = { ...args.filter, statuses: args.filter.statuses !== undefined && args.filter.statuses.length > 0 ? args.filter.statuses : DEFAULT_REPLAY_STATUSES };
+  const filter = {
+    ...args.filter,
+    statuses: args.filter.statuses !== undefined && args.filter.statuses.length > 0 ? args.filter.statuses : DEFAULT_REPLAY_STATUSES,
+  };
   if (args.dryRun === true) return { kind: 'counted', matched: await countJobs(db, { filter }) };
   const matched = await countJobs(db, { filter, atMost: MAX_REPLAY_JOBS + 1 });
   if (matched > MAX_REPLAY_JOBS) return { kind: 'too-many', limit: MAX_REPLAY_JOBS };

@@ -11,22 +11,41 @@ describe('customers and API keys (admin routes)', () => {
     t = await startTestService({ customers: [], overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } } });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('creates, reads, lists, updates and deletes a customer', async () => {
     const created = await api.post('/api/1.0/customers', {
-      slug: 'bobs_burgers', name: "Bob's Burgers", ingestAddresses: ['reports@bobs.example'], allowedSenders: ['@bobs.example'], s3Prefixes: ['uploads/bobs_burgers/'],
+      slug: 'bobs_burgers',
+      name: "Bob's Burgers",
+      ingestAddresses: ['reports@bobs.example'],
+      allowedSenders: ['@bobs.example'],
+      s3Prefixes: ['uploads/bobs_burgers/'],
     });
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('location'), '/api/1.0/customers/bobs_burgers');
-    assert.deepEqual(Object.keys(created.body).sort(), ['allowedSenders', 'createdAt', 'disabled', 'disabledAt', 'ingestAddresses', 'name', 's3Prefixes', 'slug', 'updatedAt']);
+    assert.deepEqual(Object.keys(created.body).sort(), [
+      'allowedSenders',
+      'createdAt',
+      'disabled',
+      'disabledAt',
+      'ingestAddresses',
+      'name',
+      's3Prefixes',
+      'slug',
+      'updatedAt',
+    ]);
     assert.deepEqual(created.body.ingestAddresses, ['reports@bobs.example']);
 
     const minimal = await api.post('/api/1.0/customers', { slug: 'krusty_krab' });
     assert.equal(minimal.body.name, 'krusty_krab', 'the name defaults to the slug');
     assert.deepEqual(minimal.body.allowedSenders, []);
 
-    assert.deepEqual((await api.get('/api/1.0/customers')).body.customers.map((c: { slug: string }) => c.slug), ['bobs_burgers', 'krusty_krab']);
+    assert.deepEqual(
+      (await api.get('/api/1.0/customers')).body.customers.map((c: { slug: string }) => c.slug),
+      ['bobs_burgers', 'krusty_krab'],
+    );
     assert.equal((await api.get('/api/1.0/customers/bobs_burgers')).body.name, "Bob's Burgers");
 
     const updated = await api.patch('/api/1.0/customers/bobs_burgers', { allowedSenders: ['@bobs.example', 'grid@partner.example'], name: 'Bob’s' });
@@ -67,7 +86,10 @@ describe('customers and API keys (admin routes)', () => {
     assert.equal(JSON.stringify(await api.get('/api/1.0/api-keys')).includes(created.body.key), false, 'never listed again');
 
     const listed = await api.get('/api/1.0/api-keys?customer=bobs_burgers');
-    assert.deepEqual(listed.body.apiKeys.map((key: { id: string }) => key.id), [created.body.id]);
+    assert.deepEqual(
+      listed.body.apiKeys.map((key: { id: string }) => key.id),
+      [created.body.id],
+    );
     assert.equal((await api.get('/api/1.0/jobs', created.body.key)).status, 200);
     assert.equal((await api.get('/api/1.0/customers', created.body.key)).status, 403);
   });
@@ -84,7 +106,10 @@ describe('customers and API keys (admin routes)', () => {
     assert.equal(again.status, 409);
     const revoked = await api.get('/api/1.0/api-keys?include_revoked=true');
     assert.ok(revoked.body.apiKeys.some((key: { id: string; revokedAt: string | null }) => key.id === admin.body.id && key.revokedAt !== null));
-    assert.equal((await api.get('/api/1.0/api-keys')).body.apiKeys.some((key: { id: string }) => key.id === admin.body.id), false);
+    assert.equal(
+      (await api.get('/api/1.0/api-keys')).body.apiKeys.some((key: { id: string }) => key.id === admin.body.id),
+      false,
+    );
 
     const bootstrap = (await api.get('/api/1.0/api-keys')).body.apiKeys.find((key: { role: string }) => key.role === 'admin');
     const last = await api.delete(`/api/1.0/api-keys/${bootstrap.id}`);

@@ -23,11 +23,19 @@ describe('customer routes are unique: an address, +tag or S3 prefix is one custo
   let api: ApiClient;
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers', 'krusty_krab'],
+      overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
-    assert.equal((await api.patch('/api/1.0/customers/krusty_krab', { ingestAddresses: ['Reports@Krusty.example'], s3Prefixes: ['uploads/krusty/'] })).status, 200);
+    assert.equal(
+      (await api.patch('/api/1.0/customers/krusty_krab', { ingestAddresses: ['Reports@Krusty.example'], s3Prefixes: ['uploads/krusty/'] })).status,
+      200,
+    );
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   const routeTaken = (response: { status: number; body: any }, field: RegExp, holder: string): void => {
     assert.equal(response.status, 409, JSON.stringify(response.body));
@@ -37,9 +45,21 @@ describe('customer routes are unique: an address, +tag or S3 prefix is one custo
   };
 
   it('answers 409 naming the holder for another customer’s address, slug address, +tag address or S3 prefix', async () => {
-    routeTaken(await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: ['reports@krusty.example.'] }), /^ingestAddresses\.0: "reports@krusty\.example"/, 'krusty_krab');
-    routeTaken(await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: ['ok@thief.example', `KRUSTY_KRAB@${INGEST_DOMAIN}`] }), /^ingestAddresses\.1: /, 'krusty_krab');
-    routeTaken(await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: [`alerts+krusty_krab@${INGEST_DOMAIN}`] }), /^ingestAddresses\.0: /, 'krusty_krab');
+    routeTaken(
+      await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: ['reports@krusty.example.'] }),
+      /^ingestAddresses\.0: "reports@krusty\.example"/,
+      'krusty_krab',
+    );
+    routeTaken(
+      await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: ['ok@thief.example', `KRUSTY_KRAB@${INGEST_DOMAIN}`] }),
+      /^ingestAddresses\.1: /,
+      'krusty_krab',
+    );
+    routeTaken(
+      await api.post('/api/1.0/customers', { slug: 'thief', ingestAddresses: [`alerts+krusty_krab@${INGEST_DOMAIN}`] }),
+      /^ingestAddresses\.0: /,
+      'krusty_krab',
+    );
     routeTaken(await api.post('/api/1.0/customers', { slug: 'thief', s3Prefixes: ['/uploads/krusty'] }), /^s3Prefixes\.0: "uploads\/krusty"/, 'krusty_krab');
     routeTaken(await api.patch('/api/1.0/customers/bobs_burgers', { ingestAddresses: ['reports@krusty.example'] }), /^ingestAddresses\.0: /, 'krusty_krab');
     assert.equal((await api.get('/api/1.0/customers/thief')).status, 404, 'nothing was created');
@@ -49,13 +69,24 @@ describe('customer routes are unique: an address, +tag or S3 prefix is one custo
     assert.equal((await api.patch('/api/1.0/customers/bobs_burgers', { ingestAddresses: [`newco@${INGEST_DOMAIN}`] })).status, 200);
     routeTaken(await api.post('/api/1.0/customers', { slug: 'newco' }), /^slug: mail to "newco@ingest\.hview\.example"/, 'bobs_burgers');
     // Its own addresses, the same address twice, and another domain's same local part are fine.
-    const own = await api.post('/api/1.0/customers', { slug: 'fine_co', ingestAddresses: [`fine_co@${INGEST_DOMAIN}`, 'x@fine.example', 'X@fine.example', 'krusty_krab@fine.example'] });
+    const own = await api.post('/api/1.0/customers', {
+      slug: 'fine_co',
+      ingestAddresses: [`fine_co@${INGEST_DOMAIN}`, 'x@fine.example', 'X@fine.example', 'krusty_krab@fine.example'],
+    });
     assert.equal(own.status, 201, JSON.stringify(own.body));
-    assert.equal((await api.patch('/api/1.0/customers/krusty_krab', { name: 'Krusty Krab', ingestAddresses: ['Reports@Krusty.example'] })).status, 200, 'keeping its own routes is no clash');
+    assert.equal(
+      (await api.patch('/api/1.0/customers/krusty_krab', { name: 'Krusty Krab', ingestAddresses: ['Reports@Krusty.example'] })).status,
+      200,
+      'keeping its own routes is no clash',
+    );
   });
 
   it('lets exactly one of many concurrent creates with the same address through', async () => {
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, n) => api.post('/api/1.0/customers', { slug: `racer_${n}`, ingestAddresses: ['race@racing.example'], s3Prefixes: [`race/${n}`] })));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, n) =>
+        api.post('/api/1.0/customers', { slug: `racer_${n}`, ingestAddresses: ['race@racing.example'], s3Prefixes: [`race/${n}`] }),
+      ),
+    );
     assert.deepEqual(answers.map((answer) => answer.status).sort(), [201, ...Array<number>(11).fill(409)]);
     const { rows } = await sql<{ slug: string }>`SELECT slug FROM customers WHERE 'race@racing.example' = ANY(ingest_addresses)`.execute(t.service.database.db);
     assert.equal(rows.length, 1);
@@ -76,7 +107,9 @@ describe('customer routes are unique: an address, +tag or S3 prefix is one custo
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
       child.once('exit', (code) => resolve({ code, stderr }));
     });
     assert.notEqual(result.code, 0);
@@ -119,8 +152,18 @@ describe('ambiguous routes written before the fix are never loaded', function ()
 
   it('logs which customers clash at start-up', async () => {
     const log = await readFile(path.join(service!.config.logDir, 'dataprocessor_main.log'), 'utf8');
-    const clashes = log.split('\n').filter((line) => line.includes('ambiguous route')).map((line) => JSON.parse(line) as { level: string; message: string; customers: string[] });
-    assert.deepEqual(clashes.map((entry) => [entry.level, entry.customers]), [['error', ['aaa_first', 'bbb_second']], ['error', ['ccc_third', 'ddd_fourth']]], log);
+    const clashes = log
+      .split('\n')
+      .filter((line) => line.includes('ambiguous route'))
+      .map((line) => JSON.parse(line) as { level: string; message: string; customers: string[] });
+    assert.deepEqual(
+      clashes.map((entry) => [entry.level, entry.customers]),
+      [
+        ['error', ['aaa_first', 'bbb_second']],
+        ['error', ['ccc_third', 'ddd_fourth']],
+      ],
+      log,
+    );
     assert.match(clashes[0]!.message, /ingest address "shared@example\.com" is routed to customers "aaa_first" and "bbb_second"/);
     assert.match(clashes[1]!.message, /ingest address "ddd_fourth@ingest\.hview\.example" is routed to customers "ccc_third" and "ddd_fourth"/);
   });

@@ -8,7 +8,13 @@ import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../suppor
 import { apiClient, type ApiClient } from '../../support/http-client.js';
 import { createReportTable, reportArrival, reportModule } from '../../support/report-test-module.js';
 
-interface GridRow { customer: string; grid: string; capacity_bytes: string; report_time: Date; last_job_id: string }
+interface GridRow {
+  customer: string;
+  grid: string;
+  capacity_bytes: string;
+  report_time: Date;
+  last_job_id: string;
+}
 
 describe('POST /api/1.0/jobs/replay', () => {
   let t: TestService;
@@ -17,7 +23,8 @@ describe('POST /api/1.0/jobs/replay', () => {
   let krustyReport = '';
   let echoJob = '';
 
-  const grids = async (): Promise<GridRow[]> => (await sql<GridRow>`SELECT * FROM test_report_grids ORDER BY customer, grid`.execute(t.service.database.db)).rows;
+  const grids = async (): Promise<GridRow[]> =>
+    (await sql<GridRow>`SELECT * FROM test_report_grids ORDER BY customer, grid`.execute(t.service.database.db)).rows;
   const withoutWriter = (rows: GridRow[]) => rows.map(({ last_job_id: _writer, ...rest }) => rest);
 
   /** Every file under inbox/ with its digest and modification time: replay must leave all of it alone. */
@@ -25,11 +32,22 @@ describe('POST /api/1.0/jobs/replay', () => {
     const root = path.join(t.dataRoot, 'inbox');
     const entries = await readdir(root, { recursive: true, withFileTypes: true });
     const files = entries.filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
-    return Promise.all(files.sort().map(async (file) => `${path.relative(root, file)} ${createHash('sha256').update(await readFile(file)).digest('hex')} ${(await stat(file)).mtimeMs}`));
+    return Promise.all(
+      files.sort().map(
+        async (file) =>
+          `${path.relative(root, file)} ${createHash('sha256')
+            .update(await readFile(file))
+            .digest('hex')} ${(await stat(file)).mtimeMs}`,
+      ),
+    );
   }
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], modules: [echoModule, reportModule], overrides: { http: { rateLimit: { pointsPerSecond: 0 } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers', 'krusty_krab'],
+      modules: [echoModule, reportModule],
+      overrides: { http: { rateLimit: { pointsPerSecond: 0 } } },
+    });
     await createReportTable(t.service.database.db);
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     const reports = [
@@ -42,12 +60,18 @@ describe('POST /api/1.0/jobs/replay', () => {
       bobsReports.push(job.id);
       await t.waitForStatus(job.id, ['succeeded']);
     }
-    krustyReport = (await t.service.accept(reportArrival('krusty_krab', { grid: 'grill', capacityBytes: 7, reportTime: '2023-01-13T00:00:00Z' }, new Date(Date.UTC(2023, 0, 13))))).job.id;
+    krustyReport = (
+      await t.service.accept(
+        reportArrival('krusty_krab', { grid: 'grill', capacityBytes: 7, reportTime: '2023-01-13T00:00:00Z' }, new Date(Date.UTC(2023, 0, 13))),
+      )
+    ).job.id;
     echoJob = (await t.service.accept(t.echoArrival({ tag: 'not a report' }))).job.id;
     await t.waitForStatus(krustyReport, ['succeeded']);
     await t.waitForStatus(echoJob, ['succeeded']);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('counts the matching jobs in a dry run without creating any', async () => {
     const response = await api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers', type: 'test/report' }, dry_run: true });
@@ -59,12 +83,18 @@ describe('POST /api/1.0/jobs/replay', () => {
   it("re-runs the module on one customer's reports, oldest first, and changes nothing when the parser is unchanged", async () => {
     const before = await grids();
     const inboxBefore = await inboxSnapshot();
-    const response = await api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers', type: 'test/report' } }, undefined, { 'Idempotency-Key': 'parser-fix-1' });
+    const response = await api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers', type: 'test/report' } }, undefined, {
+      'Idempotency-Key': 'parser-fix-1',
+    });
     assert.equal(response.status, 200);
     assert.equal(response.body.matched, 3);
     assert.equal(response.body.batch, 'parser-fix-1');
     assert.deepEqual(response.body.skipped, []);
-    assert.deepEqual(response.body.replayed.map((item: { jobId: string }) => item.jobId), bobsReports, 'oldest first');
+    assert.deepEqual(
+      response.body.replayed.map((item: { jobId: string }) => item.jobId),
+      bobsReports,
+      'oldest first',
+    );
     const replayIds: string[] = response.body.replayed.map((item: { replayJobId: string; duplicate: boolean }) => {
       assert.equal(item.duplicate, false);
       return item.replayJobId;
@@ -77,7 +107,10 @@ describe('POST /api/1.0/jobs/replay', () => {
     const after = await grids();
     assert.deepEqual(withoutWriter(after), withoutWriter(before), 'the data is exactly the same');
     const bobsWriters = after.filter((row) => row.customer === 'bobs_burgers').map((row) => row.last_job_id);
-    assert.ok(bobsWriters.every((writer) => replayIds.includes(writer)), 'the rows were written again, by the replay jobs');
+    assert.ok(
+      bobsWriters.every((writer) => replayIds.includes(writer)),
+      'the rows were written again, by the replay jobs',
+    );
     assert.equal(after.find((row) => row.customer === 'krusty_krab')!.last_job_id, krustyReport, "the other customer's data was not touched");
 
     const detail = await api.get(`/api/1.0/jobs/${replayIds[0]}`);
@@ -86,11 +119,17 @@ describe('POST /api/1.0/jobs/replay', () => {
     const original = await api.get(`/api/1.0/jobs/${bobsReports[0]}`);
     assert.deepEqual(detail.body.files, original.body.files, 'the same originals, byte for byte');
     const inboxAfter = await inboxSnapshot();
-    assert.deepEqual(inboxAfter.filter((line) => inboxBefore.some((old) => old.split(' ')[0] === line.split(' ')[0])), inboxBefore, 'the original folders are untouched');
+    assert.deepEqual(
+      inboxAfter.filter((line) => inboxBefore.some((old) => old.split(' ')[0] === line.split(' ')[0])),
+      inboxBefore,
+      'the original folders are untouched',
+    );
   });
 
   it('returns the same jobs when the same batch is replayed again', async () => {
-    const first = await api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers', type: 'test/report', source: 'smtp' } }, undefined, { 'Idempotency-Key': 'parser-fix-1' });
+    const first = await api.post('/api/1.0/jobs/replay', { filter: { customer: 'bobs_burgers', type: 'test/report', source: 'smtp' } }, undefined, {
+      'Idempotency-Key': 'parser-fix-1',
+    });
     assert.equal(first.status, 200);
     assert.ok(first.body.replayed.every((item: { duplicate: boolean }) => item.duplicate));
     assert.equal((await api.get('/api/1.0/jobs?source=replay&limit=100')).body.jobs.length, 3);

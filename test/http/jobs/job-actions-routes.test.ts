@@ -14,7 +14,9 @@ describe('POST /api/1.0/jobs/:id/retry and /cancel', () => {
     });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   /**
    * A queued job no worker will take yet (due in an hour). The worker may claim a new job before
@@ -23,7 +25,12 @@ describe('POST /api/1.0/jobs/:id/retry and /cancel', () => {
   async function parkedJob(tag: string): Promise<string> {
     for (let attempt = 0; ; attempt += 1) {
       const { job } = await t.service.accept(t.echoArrival({ tag: `${tag}-${attempt}`, sleepMs: 50 }));
-      const parked = await t.service.database.db.updateTable('jobs').set({ run_after: sql<Date>`now() + interval '1 hour'` }).where('id', '=', job.id).where('status', '=', 'queued').executeTakeFirst();
+      const parked = await t.service.database.db
+        .updateTable('jobs')
+        .set({ run_after: sql<Date>`now() + interval '1 hour'` })
+        .where('id', '=', job.id)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
       if (parked.numUpdatedRows === 1n) return job.id;
     }
   }
@@ -98,7 +105,9 @@ describe('POST /api/1.0/jobs/:id/retry and /cancel', () => {
     await t.waitForStatus(job.id, ['succeeded']);
     const response = await api.post(`/api/1.0/jobs/${job.id}/cancel`);
     assert.equal(response.status, 409);
-    assert.deepEqual(response.body, { error: { code: 'CONFLICT', message: 'a succeeded job cannot be cancelled; only queued, unclassified, held, running jobs can' } });
+    assert.deepEqual(response.body, {
+      error: { code: 'CONFLICT', message: 'a succeeded job cannot be cancelled; only queued, unclassified, held, running jobs can' },
+    });
     for (const action of ['retry', 'cancel']) {
       assert.equal((await api.post(`/api/1.0/jobs/00000000-0000-4000-8000-000000000000/${action}`)).status, 404);
       assert.equal((await api.post(`/api/1.0/jobs/not-a-uuid/${action}`)).status, 404);

@@ -15,7 +15,9 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
     t = await startTestService({ customers: ['bobs_burgers'], overrides: { http: { rateLimit: { pointsPerSecond: 0 } } } });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('shows a succeeded job with its timeline, stats, staged paths and no error', async () => {
     const { job } = await t.service.accept(t.echoArrival({ rows: 3, tag: 'ok' }, { receivedAt: new Date(Date.UTC(2023, 0, 13, 3, 0, 0)) }));
@@ -27,7 +29,10 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
     assert.equal(body.error, null);
     assert.equal(body.progress, null);
     assert.equal(body.attempts, 1);
-    assert.deepEqual(body.events.map((event: { kind: string }) => event.kind), ['staged', 'claimed', 'finished']);
+    assert.deepEqual(
+      body.events.map((event: { kind: string }) => event.kind),
+      ['staged', 'claimed', 'finished'],
+    );
     assert.equal(body.events[2].status, 'succeeded');
     assert.deepEqual(body.paths, {
       inbox: 'inbox/bobs_burgers/test/echo/icecream_machine/20230113_030000',
@@ -41,7 +46,12 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
   it('shows the error code and message of a failed job, and skipped archive entries from its timeline', async () => {
     const { job } = await t.service.accept(t.echoArrival({ failPermanent: true, tag: 'bad' }));
     await t.waitForStatus(job.id, ['failed']);
-    await addJobEvent(t.service.database.db, { jobId: job.id, kind: 'extracted', message: '1 entry skipped', data: { skipped: [{ name: '../../etc/passwd', reason: 'path_escapes' }] } });
+    await addJobEvent(t.service.database.db, {
+      jobId: job.id,
+      kind: 'extracted',
+      message: '1 entry skipped',
+      data: { skipped: [{ name: '../../etc/passwd', reason: 'path_escapes' }] },
+    });
     const { body } = await api.get(`/api/1.0/jobs/${job.id}`);
     assert.deepEqual(body.error, { code: 'ECHO_BAD_INPUT', message: 'planned permanent failure' });
     assert.deepEqual(body.skippedEntries, [{ name: '../../etc/passwd', reason: 'path_escapes' }]);
@@ -68,12 +78,31 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
     const content = echoFile({ rows: 1, tag: 'download' });
     const { job } = await t.service.accept({
       ...t.echoArrival({}),
-      writeFiles: async (folder) => { await folder.writeFile({ name: 'instruction.json', source: content, originalName: 'ré"port\r\nX-Injected: 1.json', contentType: 'application/json', role: 'original' }); },
+      writeFiles: async (folder) => {
+        await folder.writeFile({
+          name: 'instruction.json',
+          source: content,
+          originalName: 'ré"port\r\nX-Injected: 1.json',
+          contentType: 'application/json',
+          role: 'original',
+        });
+      },
     });
     const listed = await api.get(`/api/1.0/jobs/${job.id}/files`);
     assert.equal(listed.status, 200);
     const sha256 = createHash('sha256').update(content).digest('hex');
-    assert.deepEqual(listed.body, { files: [{ name: 'instruction.json', size: Buffer.byteLength(content), sha256, originalName: 'ré"port\r\nX-Injected: 1.json', contentType: 'application/json', role: 'original' }] });
+    assert.deepEqual(listed.body, {
+      files: [
+        {
+          name: 'instruction.json',
+          size: Buffer.byteLength(content),
+          sha256,
+          originalName: 'ré"port\r\nX-Injected: 1.json',
+          contentType: 'application/json',
+          role: 'original',
+        },
+      ],
+    });
 
     const response = await fetch(`${t.service.httpUrl}/api/1.0/jobs/${job.id}/files/instruction.json`, { headers: { 'X-Api-Key': TEST_ADMIN_KEY } });
     assert.equal(response.status, 200);
@@ -82,7 +111,10 @@ describe('GET /api/1.0/jobs/:id, /files and /files/:name', () => {
     assert.equal(response.headers.get('x-content-sha256'), sha256);
     assert.equal(response.headers.get('content-length'), String(Buffer.byteLength(content)));
     assert.equal(response.headers.get('x-injected'), null);
-    assert.equal(response.headers.get('content-disposition'), `attachment; filename="r__port__X-Injected_ 1.json"; filename*=UTF-8''r%C3%A9%22port%0D%0AX-Injected%3A%201.json`);
+    assert.equal(
+      response.headers.get('content-disposition'),
+      `attachment; filename="r__port__X-Injected_ 1.json"; filename*=UTF-8''r%C3%A9%22port%0D%0AX-Injected%3A%201.json`,
+    );
   });
 
   it('serves only files listed in the manifest: 404 for anything else', async () => {

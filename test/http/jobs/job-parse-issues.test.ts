@@ -12,7 +12,9 @@ describe('job parse issues in the API detail', function () {
     t = await startTestService();
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('lists the first issues with file, line, what and raw, and counts them all', async () => {
     const { job } = await t.service.accept(t.echoArrival({ rows: 1, parseIssues: MAX_LISTED_PARSE_ISSUES + 50, tag: 'many' }));
@@ -33,7 +35,11 @@ describe('job parse issues in the API detail', function () {
     const lone = (await t.service.accept(t.echoArrival({ rows: 1, parseIssues: 1, issueRaw: 'half \uD83D of a pair', tag: 'lone' }))).job;
     assert.equal((await t.waitForStatus(cut.id, ['succeeded', 'failed'])).status, 'succeeded');
     assert.equal((await t.waitForStatus(lone.id, ['succeeded', 'failed'])).status, 'succeeded');
-    assert.equal((await api.get(`/api/1.0/jobs/${cut.id}`)).body.parseIssues.items[0].raw, `${'y'.repeat(MAX_RAW_CHARS - 2)}…`, 'cut before the pair, never inside it');
+    assert.equal(
+      (await api.get(`/api/1.0/jobs/${cut.id}`)).body.parseIssues.items[0].raw,
+      `${'y'.repeat(MAX_RAW_CHARS - 2)}…`,
+      'cut before the pair, never inside it',
+    );
     assert.equal((await api.get(`/api/1.0/jobs/${lone.id}`)).body.parseIssues.items[0].raw, 'half \uFFFD of a pair');
   });
 

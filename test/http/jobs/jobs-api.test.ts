@@ -16,12 +16,16 @@ describe('jobs API over HTTP', () => {
     bobsKey = (await createApiKey(t.service.database.db, { customerId: bobs!.id, label: 'bobs' })).key;
     for (const customer of ['bobs_burgers', 'krusty_krab'] as const) {
       for (let n = 0; n < 7; n += 1) {
-        const { job } = await t.service.accept(t.echoArrival({ rows: 1, tag: `${customer}-${n}` }, { customer, receivedAt: new Date(Date.UTC(2023, 0, 1, 0, 0, n)) }));
+        const { job } = await t.service.accept(
+          t.echoArrival({ rows: 1, tag: `${customer}-${n}` }, { customer, receivedAt: new Date(Date.UTC(2023, 0, 1, 0, 0, n)) }),
+        );
         jobIds[customer]!.push(job.id);
       }
     }
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function get(path: string, key: string | null = TEST_ADMIN_KEY): Promise<{ status: number; body: any }> {
     const response = await fetch(`${base}${path}`, { headers: key === null ? {} : { 'X-Api-Key': key } });
@@ -54,7 +58,20 @@ describe('jobs API over HTTP', () => {
     assert.equal(first.status, 200);
     assert.equal(first.body.jobs.length, 3);
     const job = first.body.jobs[0];
-    assert.deepEqual(Object.keys(job).sort(), ['category', 'customer', 'error', 'finishedAt', 'group', 'id', 'receivedAt', 'source', 'startedAt', 'stats', 'status', 'type']);
+    assert.deepEqual(Object.keys(job).sort(), [
+      'category',
+      'customer',
+      'error',
+      'finishedAt',
+      'group',
+      'id',
+      'receivedAt',
+      'source',
+      'startedAt',
+      'stats',
+      'status',
+      'type',
+    ]);
     assert.equal(job.receivedAt, '2023-01-01T00:00:06.000Z');
     assert.equal(job.status, 'queued');
     assert.equal(job.error, null);

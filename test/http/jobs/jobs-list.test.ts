@@ -21,23 +21,45 @@ describe('GET /api/1.0/jobs filters and GET /api/1.0/jobs/summary', () => {
   }
 
   before(async () => {
-    t = await startTestService({ customers: ['bobs_burgers', 'krusty_krab'], overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers', 'krusty_krab'],
+      overrides: { worker: { enabled: false }, http: { rateLimit: { pointsPerSecond: 0 } } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     const krusty = await findCustomerBySlug(t.service.database.db, 'krusty_krab');
     krustyKey = (await createApiKey(t.service.database.db, { customerId: krusty!.id, label: 'krusty' })).key;
 
-    await add('report', { source: 'smtp', receivedAt: at(0), hints: { subject: 'HYDRAstor System Report icecream_machine', from: 'Grid Admin <grid@bobs.example>', messageId: '<abc.123@grid.bobs.example>' } });
-    await add('alert', { source: 'smtp', receivedAt: at(1), group: 'fryer', hints: { subject: 'Alert: 100% disk used', from: 'alerts@bobs.example', messageId: '<alert-7@grid>' } });
-    await add('upload', { source: 's3', receivedAt: at(2), sourceRef: { bucket: 'hview-uploads', key: 'uploads/bobs_burgers/icecream_machine/bpdbjobs_2023.txt' } });
+    await add('report', {
+      source: 'smtp',
+      receivedAt: at(0),
+      hints: { subject: 'HYDRAstor System Report icecream_machine', from: 'Grid Admin <grid@bobs.example>', messageId: '<abc.123@grid.bobs.example>' },
+    });
+    await add('alert', {
+      source: 'smtp',
+      receivedAt: at(1),
+      group: 'fryer',
+      hints: { subject: 'Alert: 100% disk used', from: 'alerts@bobs.example', messageId: '<alert-7@grid>' },
+    });
+    await add('upload', {
+      source: 's3',
+      receivedAt: at(2),
+      sourceRef: { bucket: 'hview-uploads', key: 'uploads/bobs_burgers/icecream_machine/bpdbjobs_2023.txt' },
+    });
     await add('krusty', { source: 'smtp', customer: 'krusty_krab', receivedAt: at(3), hints: { subject: 'Krusty System Report' } });
     // No type hint and no matching module: kept as unclassified (category "unclassified", type = source).
     const { moduleKey: _typed, ...untyped } = t.echoArrival({ tag: 'mystery' }, { source: 'api', receivedAt: at(4), hints: { subject: 'who knows' } });
     ids.mystery = (await t.service.accept(untyped)).job.id;
     const db = t.service.database.db;
     await db.updateTable('jobs').set({ status: 'failed', error_code: 'ECHO_BAD_INPUT', error_message: 'bad' }).where('id', '=', ids.alert!).execute();
-    await db.updateTable('jobs').set({ status: 'succeeded', stats: JSON.stringify({ test_echo_rows: 3 }) }).where('id', '=', ids.upload!).execute();
+    await db
+      .updateTable('jobs')
+      .set({ status: 'succeeded', stats: JSON.stringify({ test_echo_rows: 3 }) })
+      .where('id', '=', ids.upload!)
+      .execute();
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function listed(query: string, key?: string): Promise<string[]> {
     const response = await api.get(`/api/1.0/jobs${query}`, key);
@@ -98,7 +120,10 @@ describe('GET /api/1.0/jobs filters and GET /api/1.0/jobs/summary', () => {
     assert.equal(first.body.jobs.length, 2);
     assert.equal(typeof first.body.next, 'string');
     const second = await api.get(`/api/1.0/jobs?limit=2&cursor=${first.body.next}`);
-    assert.deepEqual(second.body.jobs.map((job: { id: string }) => job.id), [ids.upload, ids.alert]);
+    assert.deepEqual(
+      second.body.jobs.map((job: { id: string }) => job.id),
+      [ids.upload, ids.alert],
+    );
     const all = await api.get('/api/1.0/jobs?limit=999999');
     assert.equal(all.body.jobs.length, 5);
     assert.equal(all.body.next, null);
@@ -130,7 +155,9 @@ describe('GET /api/1.0/jobs filters and GET /api/1.0/jobs/summary', () => {
     const summary = await api.get(`/api/1.0/jobs/summary?${window}`);
     assert.equal(summary.status, 200);
     assert.deepEqual(summary.body, {
-      receivedSince: at(0).toISOString(), receivedUntil: at(10).toISOString(), total: 5,
+      receivedSince: at(0).toISOString(),
+      receivedUntil: at(10).toISOString(),
+      total: 5,
       byStatus: { queued: 2, failed: 1, succeeded: 1, unclassified: 1 },
       byType: { 'test/echo': 4, 'unclassified/api': 1 },
       byCustomer: { bobs_burgers: 4, krusty_krab: 1 },

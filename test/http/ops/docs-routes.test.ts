@@ -9,8 +9,14 @@ import { startTestService, type TestService } from '../../support/start-test-ser
 /** Debian's chromium (CI: `apt-get install -y chromium`); the test is skipped without it. */
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 describe('the /docs page in headless Chromium', function () {
@@ -39,7 +45,9 @@ describe('the /docs page in headless Chromium', function () {
     const requested: string[] = [];
     const problems: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
-    page.on('console', (message) => { if (message.type() === 'error') problems.push(message.text()); });
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
     page.on('pageerror', (error) => problems.push(error.message));
 
     const response = await page.goto(`${t.service.httpUrl}/docs`);
@@ -48,7 +56,15 @@ describe('the /docs page in headless Chromium', function () {
 
     assert.match(await page.locator('.info .title').innerText(), /DataProcessor API/);
     const paths = await page.locator('.opblock-summary-path').evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-path')));
-    for (const expected of ['/api/1.0/jobs', '/api/1.0/jobs/{id}', '/api/1.0/jobs/{id}/files/{name}', '/api/1.0/jobs/{id}/retry', '/api/1.0/jobs/{id}/cancel', '/api/1.0/jobs/replay', '/api/1.0/jobs/summary']) {
+    for (const expected of [
+      '/api/1.0/jobs',
+      '/api/1.0/jobs/{id}',
+      '/api/1.0/jobs/{id}/files/{name}',
+      '/api/1.0/jobs/{id}/retry',
+      '/api/1.0/jobs/{id}/cancel',
+      '/api/1.0/jobs/replay',
+      '/api/1.0/jobs/summary',
+    ]) {
       assert.ok(paths.includes(expected), `${expected} shown; saw ${paths.join(', ')}`);
     }
     assert.ok(await page.locator('.opblock-tag', { hasText: 'jobs' }).first().isVisible());

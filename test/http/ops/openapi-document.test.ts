@@ -18,16 +18,27 @@ describe('the OpenAPI document at /api/1.0/openapi.json', () => {
 
   before(async () => {
     // The webhook token turns on the one route that is registered only when configured.
-    t = await startTestService({ customers: ['bobs_burgers'], overrides: { worker: { enabled: false }, s3: { webhook: { token: 'webhook-token-0123456789' } } } });
+    t = await startTestService({
+      customers: ['bobs_burgers'],
+      overrides: { worker: { enabled: false }, s3: { webhook: { token: 'webhook-token-0123456789' } } },
+    });
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     const response = await apiClient(t.service.httpUrl!, null).get(`${API_PREFIX}/openapi.json`);
     assert.equal(response.status, 200, 'served without a key');
     document = response.body;
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('documents exactly the routes the routers serve, method by method', () => {
-    const served = [...new Set(listRoutes(t.service.httpApp).filter((route) => !isDocsPage(route.path)).map((route) => `${route.method} ${toOpenApiPath(route.path)}`))].sort();
+    const served = [
+      ...new Set(
+        listRoutes(t.service.httpApp)
+          .filter((route) => !isDocsPage(route.path))
+          .map((route) => `${route.method} ${toOpenApiPath(route.path)}`),
+      ),
+    ].sort();
     const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>)
       .flatMap(([documentedPath, item]) => METHODS.filter((method) => item[method] !== undefined).map((method) => `${method.toUpperCase()} ${documentedPath}`))
       .sort();
@@ -37,7 +48,12 @@ describe('the OpenAPI document at /api/1.0/openapi.json', () => {
 
   it('is OpenAPI 3.1 with the key scheme, and every operation has its schemas', () => {
     assert.equal(document.openapi, '3.1.0');
-    assert.deepEqual(document.components.securitySchemes.ApiKey, { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: document.components.securitySchemes.ApiKey.description });
+    assert.deepEqual(document.components.securitySchemes.ApiKey, {
+      type: 'apiKey',
+      in: 'header',
+      name: 'X-Api-Key',
+      description: document.components.securitySchemes.ApiKey.description,
+    });
     for (const [operationPath, item] of Object.entries(document.paths as Record<string, Record<string, any>>)) {
       for (const method of METHODS) {
         const operation = item[method];
@@ -52,7 +68,10 @@ describe('the OpenAPI document at /api/1.0/openapi.json', () => {
           assert.ok(content.length > 0 && content.every((media) => media.schema !== undefined), `${name} ${status} has a schema`);
         }
         for (const param of operationPath.match(/\{(\w+)\}/g) ?? []) {
-          assert.ok((operation.parameters ?? []).some((p: { in: string; name: string }) => p.in === 'path' && `{${p.name}}` === param), `${name} declares ${param}`);
+          assert.ok(
+            (operation.parameters ?? []).some((p: { in: string; name: string }) => p.in === 'path' && `{${p.name}}` === param),
+            `${name} declares ${param}`,
+          );
         }
         if (operationPath === `${API_PREFIX}/s3/events`) {
           assert.deepEqual(operation.security, [{ WebhookToken: [] }], `${name} takes the webhook token`);
@@ -76,8 +95,22 @@ describe('the OpenAPI document at /api/1.0/openapi.json', () => {
     assert.equal(schemas.JobSummary.properties.customer.example, 'bobs_burgers');
     assert.ok(schemas.ReplayRequest.properties.filter.example !== undefined);
     assert.ok(schemas.Readiness.example !== undefined);
-    const listParams = document.paths[`${API_PREFIX}/jobs`].get.parameters.map((p: { name: string; example?: unknown; schema: { example?: unknown } }) => p.name);
-    assert.deepEqual(listParams.sort(), ['category', 'cursor', 'customer', 'group', 'limit', 'q', 'received_since', 'received_until', 'source', 'status', 'type']);
+    const listParams = document.paths[`${API_PREFIX}/jobs`].get.parameters.map(
+      (p: { name: string; example?: unknown; schema: { example?: unknown } }) => p.name,
+    );
+    assert.deepEqual(listParams.sort(), [
+      'category',
+      'cursor',
+      'customer',
+      'group',
+      'limit',
+      'q',
+      'received_since',
+      'received_until',
+      'source',
+      'status',
+      'type',
+    ]);
   });
 
   it('describes what the routes really answer (responses parse with the documented schemas, no extra fields)', async () => {

@@ -30,7 +30,13 @@ describe('GET /healthz, /readyz and /metrics', () => {
 
   /** The app on its own server with some dependencies replaced, to see /readyz fail for each reason. */
   async function withApp(overrides: Partial<AppDeps>, run: (base: string) => Promise<void>): Promise<void> {
-    const app = createApp({ db: t.service.database.db, config: t.config, logger: logging.for('http'), accept: () => Promise.reject(new Error('unused')), ...overrides });
+    const app = createApp({
+      db: t.service.database.db,
+      config: t.config,
+      logger: logging.for('http'),
+      accept: () => Promise.reject(new Error('unused')),
+      ...overrides,
+    });
     const server: Server = createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -79,11 +85,19 @@ describe('GET /healthz, /readyz and /metrics', () => {
         assert.equal(response.status, 503);
         assert.match(response.body.error.message, /data root .* is not writable \(ENOTDIR\)/);
       });
-      await withApp({ listeners: () => [{ name: 'smtp', up: false }, { name: 'sqs', up: true }] }, async (base) => {
-        const response = await apiClient(base, null).get('/readyz');
-        assert.equal(response.status, 503);
-        assert.equal(response.body.error.message, 'not listening: smtp');
-      });
+      await withApp(
+        {
+          listeners: () => [
+            { name: 'smtp', up: false },
+            { name: 'sqs', up: true },
+          ],
+        },
+        async (base) => {
+          const response = await apiClient(base, null).get('/readyz');
+          assert.equal(response.status, 503);
+          assert.equal(response.body.error.message, 'not listening: smtp');
+        },
+      );
       const short = await checkDataRoot({ dataRoot: dir, minFreeBytes: Number.MAX_SAFE_INTEGER });
       assert.equal(short.ok, false);
       assert.match(short.reason ?? '', /bytes free under/);
@@ -95,7 +109,13 @@ describe('GET /healthz, /readyz and /metrics', () => {
   it('serves Prometheus metrics: jobs by status and type, bytes ingested, HTTP, SMTP, SQS, durations, event-loop lag', async () => {
     const content = echoFile({ tag: 'metrics from s3' });
     await t.service.accept(t.echoArrival({ tag: 'metrics' }));
-    await t.service.accept({ ...t.echoArrival({}), source: 's3', writeFiles: async (folder) => { await folder.writeFile({ name: 'instruction.json', source: content }); } });
+    await t.service.accept({
+      ...t.echoArrival({}),
+      source: 's3',
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: 'instruction.json', source: content });
+      },
+    });
     await apiClient(t.service.httpUrl!, TEST_ADMIN_KEY).get('/api/1.0/jobs');
     t.service.metrics.recordJobFinished({ category: 'test', type: 'echo', status: 'succeeded', durationSeconds: 1.5 });
     t.service.metrics.smtpReplies.inc({ code: '250' });
@@ -113,7 +133,13 @@ describe('GET /healthz, /readyz and /metrics', () => {
     assert.match(text, /^dataprocessor_jobs_finished_total\{category="test",type="echo",status="succeeded"\} 1$/m);
     assert.match(text, /^dataprocessor_smtp_replies_total\{code="250"\} 1$/m);
     assert.match(text, /^dataprocessor_sqs_messages_received_total\{queue="uploads"\} 3$/m);
-    for (const name of ['dataprocessor_smtp_sessions_total', 'dataprocessor_smtp_sessions_active', 'dataprocessor_sqs_messages_deleted_total', 'nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_p99_seconds']) {
+    for (const name of [
+      'dataprocessor_smtp_sessions_total',
+      'dataprocessor_smtp_sessions_active',
+      'dataprocessor_sqs_messages_deleted_total',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
   });

@@ -93,7 +93,13 @@ describe('POST /api/1.0/s3/events (webhook)', () => {
 
   it('is not served at all while s3.webhook.token is null', async () => {
     const config = { ...t.config, s3: { ...t.config.s3, webhook: { token: null } } };
-    const app = createApp({ db: t.service.database.db, config, logger: objectJobDepsFor(t, env.s3).logger, accept: t.service.accept, objectJobs: objectJobDepsFor(t, env.s3) });
+    const app = createApp({
+      db: t.service.database.db,
+      config,
+      logger: objectJobDepsFor(t, env.s3).logger,
+      accept: t.service.accept,
+      objectJobs: objectJobDepsFor(t, env.s3),
+    });
     const server = createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

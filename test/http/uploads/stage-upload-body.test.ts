@@ -17,31 +17,43 @@ describe('stageUploadBody', () => {
   type Outcome = { files: string[]; error?: unknown; size?: number };
   let deliver: ((outcome: Promise<Outcome>) => void) | undefined;
   /** The next request's outcome, as the server sees it. */
-  const nextOutcome = (): Promise<Outcome> => new Promise((resolve) => { deliver = (outcome) => resolve(outcome); });
+  const nextOutcome = (): Promise<Outcome> =>
+    new Promise((resolve) => {
+      deliver = (outcome) => resolve(outcome);
+    });
 
   before(async () => {
     dataRoot = await mkdtemp(path.join(tmpdir(), 'dp-stage-upload-'));
     server = createServer((req, res) => {
-      deliver?.((async () => {
-        const folder = await IncomingFolder.create(dataRoot);
-        try {
-          // A slow disk: the fsync after the last byte outlasts the idle limit.
-          const slowFolder = {
-            writeFile: async (args: Parameters<IncomingFolder['writeFile']>[0]) => {
-              const file = await folder.writeFile(args);
-              await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
-              return file;
-            },
-          } as unknown as IncomingFolder;
-          const target = req.headers['x-slow-fsync'] === undefined ? folder : slowFolder;
-          const file = await stageUploadBody({ req, folder: target, maxBytes: 1 << 20, fileName: undefined, onProgress: () => undefined, idleTimeoutMs: IDLE_MS });
-          res.end('{"ok":true}');
-          return { files: await readdir(folder.dir), size: file.size };
-        } catch (error) {
-          res.destroy();
-          return { files: await readdir(folder.dir), error };
-        }
-      })());
+      deliver?.(
+        (async () => {
+          const folder = await IncomingFolder.create(dataRoot);
+          try {
+            // A slow disk: the fsync after the last byte outlasts the idle limit.
+            const slowFolder = {
+              writeFile: async (args: Parameters<IncomingFolder['writeFile']>[0]) => {
+                const file = await folder.writeFile(args);
+                await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 2));
+                return file;
+              },
+            } as unknown as IncomingFolder;
+            const target = req.headers['x-slow-fsync'] === undefined ? folder : slowFolder;
+            const file = await stageUploadBody({
+              req,
+              folder: target,
+              maxBytes: 1 << 20,
+              fileName: undefined,
+              onProgress: () => undefined,
+              idleTimeoutMs: IDLE_MS,
+            });
+            res.end('{"ok":true}');
+            return { files: await readdir(folder.dir), size: file.size };
+          } catch (error) {
+            res.destroy();
+            return { files: await readdir(folder.dir), error };
+          }
+        })(),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;

@@ -10,7 +10,12 @@ const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 /** The worker is off: the job only has to exist under the module's key. */
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
+  category: 'hydrastor',
+  type: 'veritas2hview',
+  version: 1,
+  group: () => 'unknown',
+  parse: async () => parseResult({}),
+  upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 describe('Upload-Id is scoped to the key’s customer', () => {
@@ -33,11 +38,16 @@ describe('Upload-Id is scoped to the key’s customer', () => {
     bobs = apiClient(t.service.httpUrl!, bobsKey);
     krusty = apiClient(t.service.httpUrl!, krustyKey);
   });
-  after(async () => { await t?.stop(); });
-
-  const send = (key: string, uploadId: string, fill: number) => apiClient(t.service.httpUrl!, key).raw(`${UPLOAD_PATH}?group=scope`, {
-    method: 'POST', body: gzipLike(4096, fill), headers: { 'X-Api-Key': key, 'Content-Type': 'application/octet-stream', 'Upload-Id': uploadId },
+  after(async () => {
+    await t?.stop();
   });
+
+  const send = (key: string, uploadId: string, fill: number) =>
+    apiClient(t.service.httpUrl!, key).raw(`${UPLOAD_PATH}?group=scope`, {
+      method: 'POST',
+      body: gzipLike(4096, fill),
+      headers: { 'X-Api-Key': key, 'Content-Type': 'application/octet-stream', 'Upload-Id': uploadId },
+    });
 
   it('lets another customer use the same id without taking over the first one’s progress', async () => {
     const uploadId = 'shared-upload-0001';
@@ -51,16 +61,24 @@ describe('Upload-Id is scoped to the key’s customer', () => {
     assert.deepEqual([bobsView.body.customer, bobsView.body.state, bobsView.body.jobId], ['bobs_burgers', 'stored', first.body.job.id]);
     const krustyView = await krusty.get(`/api/1.0/uploads/${uploadId}`);
     assert.deepEqual([krustyView.body.customer, krustyView.body.jobId], ['krusty_krab', second.body.job.id]);
-    assert.deepEqual((await bobs.get('/api/1.0/uploads')).body.uploads.map((upload: { customer: string }) => upload.customer), ['bobs_burgers']);
+    assert.deepEqual(
+      (await bobs.get('/api/1.0/uploads')).body.uploads.map((upload: { customer: string }) => upload.customer),
+      ['bobs_burgers'],
+    );
     // An admin key sees the newest upload of that id.
     assert.equal((await admin.get(`/api/1.0/uploads/${uploadId}`)).body.customer, 'krusty_krab');
   });
 
   it('neither refuses nor reveals an id another customer has in progress, and 404s a customer’s id to the other', async () => {
     const uploadId = 'shared-upload-0002';
-    const streaming = startStreamingUpload({ url: `${t.service.httpUrl}${UPLOAD_PATH}?group=scope`, headers: { 'X-Api-Key': bobsKey, 'Content-Length': String(8192), 'Upload-Id': uploadId } });
+    const streaming = startStreamingUpload({
+      url: `${t.service.httpUrl}${UPLOAD_PATH}?group=scope`,
+      headers: { 'X-Api-Key': bobsKey, 'Content-Length': String(8192), 'Upload-Id': uploadId },
+    });
     await streaming.write(gzipLike(4096, 0x43));
-    await waitUntil('the first bytes to arrive', async () => ((await bobs.get(`/api/1.0/uploads/${uploadId}`)).body?.bytesReceived === 4096 ? true : undefined));
+    await waitUntil('the first bytes to arrive', async () =>
+      (await bobs.get(`/api/1.0/uploads/${uploadId}`)).body?.bytesReceived === 4096 ? true : undefined,
+    );
     assert.equal((await krusty.get(`/api/1.0/uploads/${uploadId}`)).status, 404, 'another customer does not see it');
 
     const other = await send(krustyKey, uploadId, 0x44);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { FINISHED_UPLOAD_RETENTION_MS, UploadProgressRegistry, type BeginUploadArgs } from '../../../src/http/uploads/upload-progress.js';
 
 const upload = (uploadId: string, customer = 'bobs_burgers'): BeginUploadArgs => ({
-  uploadId, customer, category: 'hydrastor', type: 'veritas2hview', group: 'icecream_machine', fileName: 'dump.tar.gz', expectedBytes: 1000,
+  uploadId,
+  customer,
+  category: 'hydrastor',
+  type: 'veritas2hview',
+  group: 'icecream_machine',
+  fileName: 'dump.tar.gz',
+  expectedBytes: 1000,
 });
 
 describe('UploadProgressRegistry', () => {
@@ -13,7 +19,9 @@ describe('UploadProgressRegistry', () => {
     now += 1000;
     tracker.received(400);
     assert.deepEqual(
-      (({ state, bytesReceived, updatedAt, jobId }) => ({ state, bytesReceived, updatedAt: updatedAt.toISOString(), jobId }))(registry.find('upload-0001', 'bobs_burgers')!),
+      (({ state, bytesReceived, updatedAt, jobId }) => ({ state, bytesReceived, updatedAt: updatedAt.toISOString(), jobId }))(
+        registry.find('upload-0001', 'bobs_burgers')!,
+      ),
       { state: 'receiving', bytesReceived: 400, updatedAt: '2023-01-13T03:00:01.000Z', jobId: null },
     );
     tracker.received(1000);
@@ -21,7 +29,11 @@ describe('UploadProgressRegistry', () => {
     assert.equal(registry.find('upload-0001', 'bobs_burgers')?.state, 'storing');
     tracker.stored({ jobId: 'job-1', duplicate: false });
     tracker.failed({ code: 'LATE', message: 'a failure after the job exists changes nothing' });
-    assert.deepEqual((({ state, jobId, error }) => ({ state, jobId, error }))(registry.find('upload-0001', 'bobs_burgers')!), { state: 'stored', jobId: 'job-1', error: null });
+    assert.deepEqual((({ state, jobId, error }) => ({ state, jobId, error }))(registry.find('upload-0001', 'bobs_burgers')!), {
+      state: 'stored',
+      jobId: 'job-1',
+      error: null,
+    });
   });
 
   it('hands out copies, so a reader cannot change what it is shown', () => {
@@ -48,9 +60,15 @@ describe('UploadProgressRegistry', () => {
     finished.stored({ jobId: 'job-2', duplicate: true });
     now += 1;
     registry.begin(upload('upload-new1', 'krusty_krab'));
-    assert.deepEqual(registry.list().map((entry) => entry.uploadId), ['upload-new1', 'upload-slow', 'upload-old1']);
+    assert.deepEqual(
+      registry.list().map((entry) => entry.uploadId),
+      ['upload-new1', 'upload-slow', 'upload-old1'],
+    );
     now += FINISHED_UPLOAD_RETENTION_MS + 1;
     assert.equal(registry.find('upload-old1', 'bobs_burgers'), undefined);
-    assert.deepEqual(registry.list().map((entry) => entry.uploadId), ['upload-new1', 'upload-slow']);
+    assert.deepEqual(
+      registry.list().map((entry) => entry.uploadId),
+      ['upload-new1', 'upload-slow'],
+    );
   });
 });

@@ -20,12 +20,17 @@ function verifyPresignedPut(url: string, headers: Readonly<Record<string, string
   const query = parsed.searchParams;
   const rawPath = url.slice(url.indexOf('/', url.indexOf('//') + 2), url.includes('?') ? url.indexOf('?') : undefined);
   const encode = (value: string): string => encodeURIComponent(value).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-  const canonicalQuery = [...query.entries()].filter(([name]) => name !== 'X-Amz-Signature')
+  const canonicalQuery = [...query.entries()]
+    .filter(([name]) => name !== 'X-Amz-Signature')
     .map(([name, value]) => [encode(name), encode(value)] as const)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, value]) => `${name}=${value}`).join('&');
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
   const signedHeaders = (query.get('X-Amz-SignedHeaders') ?? '').split(';');
-  const headerValues: Record<string, string> = { host: parsed.host, ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])) };
+  const headerValues: Record<string, string> = {
+    host: parsed.host,
+    ...Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
+  };
   const canonicalHeaders = signedHeaders.map((name) => `${name}:${headerValues[name] ?? ''}\n`).join('');
   const canonicalRequest = ['PUT', rawPath, canonicalQuery, canonicalHeaders, signedHeaders.join(';'), 'UNSIGNED-PAYLOAD'].join('\n');
   const amzDate = query.get('X-Amz-Date') ?? '';
@@ -66,7 +71,12 @@ describe('POST /api/1.0/uploads/presign (presigned S3 PUT URL)', () => {
   });
 
   const request = (extra: Record<string, unknown> = {}) => ({
-    category: 'hydrastor', type: 'veritas2hview', group: 'icecream_machine', fileName: 'Veritas2Hview nbumaster01 2023-01-13.tar.gz', size: archive.length, ...extra,
+    category: 'hydrastor',
+    type: 'veritas2hview',
+    group: 'icecream_machine',
+    fileName: 'Veritas2Hview nbumaster01 2023-01-13.tar.gz',
+    size: archive.length,
+    ...extra,
   });
 
   it('presigns <bucket>/<customer>/<group>/<file>; a plain PUT stores the file, and the posted event starts the job', async () => {
@@ -91,13 +101,18 @@ describe('POST /api/1.0/uploads/presign (presigned S3 PUT URL)', () => {
 
     const eTag = (put.headers.get('etag') ?? '').replaceAll('"', '');
     const event = await fetch(`${t.service.httpUrl}/api/1.0/s3/events`, {
-      method: 'POST', body: await envelope('aws_object_created', { key, eTag, size: archive.length }), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      method: 'POST',
+      body: await envelope('aws_object_created', { key, eTag, size: archive.length }),
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
     });
     const outcome = (await event.json()) as { records: Array<{ outcome: string; jobId: string }> };
     assert.equal(event.status, 200, JSON.stringify(outcome));
     assert.equal(outcome.records[0]?.outcome, 'created');
     const job = await t.waitForStatus(outcome.records[0]!.jobId, ['queued']);
-    assert.deepEqual([job.customer, job.category, job.type, job.group_name, job.source], ['bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine', 'webhook']);
+    assert.deepEqual(
+      [job.customer, job.category, job.type, job.group_name, job.source],
+      ['bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine', 'webhook'],
+    );
     const detail = await bobs.get(`/api/1.0/jobs/${job.id}`);
     assert.equal(detail.body.files[0].sha256, createHash('sha256').update(archive).digest('hex'));
   });
@@ -122,7 +137,13 @@ describe('POST /api/1.0/uploads/presign (presigned S3 PUT URL)', () => {
     const noBucket = await bobs.post('/api/1.0/uploads/presign', request({ category: 'test', type: 'echo' }));
     assert.equal(noBucket.status, 400);
     assert.match(noBucket.body.error.message, /no bucket is configured for test\/echo \(s3\.routes\)/);
-    for (const [field, value] of [['group', 'a/b'], ['fileName', 'x\u0000y'], ['fileName', ''], ['size', 0], ['bucket', 'elsewhere']] as const) {
+    for (const [field, value] of [
+      ['group', 'a/b'],
+      ['fileName', 'x\u0000y'],
+      ['fileName', ''],
+      ['size', 0],
+      ['bucket', 'elsewhere'],
+    ] as const) {
       const response = await bobs.post('/api/1.0/uploads/presign', request({ [field]: value }));
       assert.equal(response.status, 400, `${field}=${JSON.stringify(value)}`);
       assert.ok(response.body.error.message.startsWith(`${field}: `), response.body.error.message);

@@ -18,7 +18,12 @@ const UPLOAD_PATH = '/api/1.0/uploads/hydrastor/veritas2hview';
 
 /** The worker is off: the job only has to exist under the module's key. */
 const veritasStub = {
-  category: 'hydrastor', type: 'veritas2hview', version: 1, group: () => 'unknown', parse: async () => parseResult({}), upsert: async () => ({}),
+  category: 'hydrastor',
+  type: 'veritas2hview',
+  version: 1,
+  group: () => 'unknown',
+  parse: async () => parseResult({}),
+  upsert: async () => ({}),
 } satisfies IngestModule<object>;
 
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -42,15 +47,27 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
     krustyKey = (await admin.post('/api/1.0/api-keys', { customer: 'krusty_krab', label: 'uploads' })).body.key;
     [tarGz, zip] = await Promise.all([readFile(TAR_GZ), readFile(ZIP)]);
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   const url = (query = ''): string => `${t.service.httpUrl}${UPLOAD_PATH}${query}`;
-  async function upload(args: { readonly key: string; readonly body: NonNullable<RequestInit['body']>; readonly query?: string; readonly headers?: Record<string, string> }): Promise<ApiResponse> {
+  async function upload(args: {
+    readonly key: string;
+    readonly body: NonNullable<RequestInit['body']>;
+    readonly query?: string;
+    readonly headers?: Record<string, string>;
+  }): Promise<ApiResponse> {
     return apiClient(t.service.httpUrl!, args.key).raw(`${UPLOAD_PATH}${args.query ?? ''}`, {
-      method: 'POST', body: args.body, headers: { 'X-Api-Key': args.key, ...args.headers },
+      method: 'POST',
+      body: args.body,
+      headers: { 'X-Api-Key': args.key, ...args.headers },
     });
   }
-  const raw = (bytes: Buffer, extra: Record<string, string> = {}): { body: NonNullable<RequestInit['body']>; headers: Record<string, string> } => ({ body: bytes, headers: { 'Content-Type': 'application/octet-stream', ...extra } });
+  const raw = (bytes: Buffer, extra: Record<string, string> = {}): { body: NonNullable<RequestInit['body']>; headers: Record<string, string> } => ({
+    body: bytes,
+    headers: { 'Content-Type': 'application/octet-stream', ...extra },
+  });
   const stagedFile = async (jobId: string) => {
     const detail = await admin.get(`/api/1.0/jobs/${jobId}`);
     const file = detail.body.files[0];
@@ -69,11 +86,21 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
     assert.equal(response.status, 202, response.text);
     const { job, duplicate, uploadId } = response.body;
     assert.equal(duplicate, false);
-    assert.deepEqual([job.status, job.source, job.customer, job.category, job.type, job.group], ['queued', 'api', 'bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine']);
+    assert.deepEqual(
+      [job.status, job.source, job.customer, job.category, job.type, job.group],
+      ['queued', 'api', 'bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine'],
+    );
     assert.equal(response.headers.get('location'), `/api/1.0/jobs/${job.id}`);
     assert.equal(response.headers.get('upload-id'), uploadId);
     const { detail, file, bytes } = await stagedFile(job.id);
-    assert.deepEqual(file, { name: 'upload.tar.gz', size: tarGz.length, sha256: sha256(tarGz), originalName: 'Veritas2Hview nbumaster01 2023-01-13.tar.gz', role: 'object', contentType: 'application/octet-stream' });
+    assert.deepEqual(file, {
+      name: 'upload.tar.gz',
+      size: tarGz.length,
+      sha256: sha256(tarGz),
+      originalName: 'Veritas2Hview nbumaster01 2023-01-13.tar.gz',
+      role: 'object',
+      contentType: 'application/octet-stream',
+    });
     assert.ok(bytes.equals(tarGz), 'the staged file is the upload, byte for byte');
     assert.equal(detail.sourceRef.uploadId, uploadId);
   });
@@ -105,7 +132,10 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
 
     // A long body whose first bytes are HTML: the answer comes while the request is still open.
     const answer = await refusedWithoutTrace(async () => {
-      const streaming = startStreamingUpload({ url: url(), headers: { 'X-Api-Key': bobsKey, 'Content-Type': 'application/octet-stream', 'Content-Length': String(LIMIT_BYTES) } });
+      const streaming = startStreamingUpload({
+        url: url(),
+        headers: { 'X-Api-Key': bobsKey, 'Content-Type': 'application/octet-stream', 'Content-Length': String(LIMIT_BYTES) },
+      });
       await streaming.write(Buffer.from('<!DOCTYPE html><html>'));
       const early = await streaming.answer;
       streaming.request.destroy();
@@ -117,7 +147,10 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
   it('refuses an upload over the limit with 413 while it streams, not after buffering it', async () => {
     // Announced: refused from the headers, before a byte of the body is sent.
     const announced = await refusedWithoutTrace(async () => {
-      const streaming = startStreamingUpload({ url: url('?customer=bobs_burgers'), headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(LIMIT_BYTES + 1) } });
+      const streaming = startStreamingUpload({
+        url: url('?customer=bobs_burgers'),
+        headers: { 'X-Api-Key': TEST_ADMIN_KEY, 'Content-Length': String(LIMIT_BYTES + 1) },
+      });
       const early = await streaming.answer;
       streaming.request.destroy();
       return early;
@@ -132,7 +165,9 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
       const chunk = gzipLike(64 * 1024);
       let sent = 0;
       let early: Awaited<typeof streaming.answer> | undefined;
-      void streaming.answer.then((value) => { early = value; });
+      void streaming.answer.then((value) => {
+        early = value;
+      });
       while (early === undefined && sent < 4 * LIMIT_BYTES) {
         await streaming.write(chunk);
         sent += chunk.length;
@@ -151,10 +186,17 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
     this.timeout(UNREAD_BODY_GRACE_MS + 20_000);
     const boundary = 'test-boundary-0123456789';
     const answer = await refusedWithoutTrace(async () => {
-      const streaming = startStreamingUpload({ url: url(), headers: { 'X-Api-Key': bobsKey, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' } });
-      await streaming.write(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`));
+      const streaming = startStreamingUpload({
+        url: url(),
+        headers: { 'X-Api-Key': bobsKey, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Transfer-Encoding': 'chunked' },
+      });
+      await streaming.write(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.tar.gz"\r\nContent-Type: application/gzip\r\n\r\n`),
+      );
       let early: Awaited<typeof streaming.answer> | undefined;
-      void streaming.answer.then((value) => { early = value; });
+      void streaming.answer.then((value) => {
+        early = value;
+      });
       for (let sent = 0; early === undefined && sent < 4 * LIMIT_BYTES; sent += 64 * 1024) {
         await streaming.write(gzipLike(64 * 1024));
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -189,11 +231,18 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
       const uploadId = `truncated-upload-${multipart ? 'multipart' : 'raw'}`;
       const streaming = startStreamingUpload({
         url: url('?group=g1'),
-        headers: { 'X-Api-Key': bobsKey, 'Content-Length': String(200 * 1024), 'Upload-Id': uploadId, ...(multipart ? { 'Content-Type': `multipart/form-data; boundary=${boundary}` } : {}) },
+        headers: {
+          'X-Api-Key': bobsKey,
+          'Content-Length': String(200 * 1024),
+          'Upload-Id': uploadId,
+          ...(multipart ? { 'Content-Type': `multipart/form-data; boundary=${boundary}` } : {}),
+        },
       });
       if (multipart) await streaming.write(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.tar.gz"\r\n\r\n`));
       await streaming.write(gzipLike(100 * 1024));
-      await waitUntil('the first bytes to arrive', async () => ((await bobs.get(`/api/1.0/uploads/${uploadId}`)).body?.bytesReceived >= 100 * 1024 ? true : undefined));
+      await waitUntil('the first bytes to arrive', async () =>
+        (await bobs.get(`/api/1.0/uploads/${uploadId}`)).body?.bytesReceived >= 100 * 1024 ? true : undefined,
+      );
       streaming.request.destroy();
       const ended = await waitUntil('the upload to fail', async () => {
         const { body } = await bobs.get(`/api/1.0/uploads/${uploadId}`);
@@ -224,22 +273,47 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
   it('refuses what can never work with a 400 naming the problem, keeping nothing', async () => {
     const cases: Array<[string, () => Promise<ApiResponse>, RegExp]> = [
       ['empty body', () => upload({ key: bobsKey, ...raw(Buffer.alloc(0)) }), /^body: is empty/],
-      ['unknown module', () => apiClient(t.service.httpUrl!, bobsKey).raw('/api/1.0/uploads/hydrastor/nothing_such', { method: 'POST', body: tarGz, headers: { 'X-Api-Key': bobsKey } }), /no module "hydrastor\/nothing_such"/],
-      ['bad type segment', () => apiClient(t.service.httpUrl!, bobsKey).raw('/api/1.0/uploads/Hydra/x', { method: 'POST', body: tarGz, headers: { 'X-Api-Key': bobsKey } }), /^category: must be lower-case/],
-      ['query and header disagree', () => upload({ key: bobsKey, query: '?group=a', ...raw(tarGz, { 'X-Group': 'b' }) }), /^group: the query parameter and the header disagree/],
+      [
+        'unknown module',
+        () =>
+          apiClient(t.service.httpUrl!, bobsKey).raw('/api/1.0/uploads/hydrastor/nothing_such', {
+            method: 'POST',
+            body: tarGz,
+            headers: { 'X-Api-Key': bobsKey },
+          }),
+        /no module "hydrastor\/nothing_such"/,
+      ],
+      [
+        'bad type segment',
+        () => apiClient(t.service.httpUrl!, bobsKey).raw('/api/1.0/uploads/Hydra/x', { method: 'POST', body: tarGz, headers: { 'X-Api-Key': bobsKey } }),
+        /^category: must be lower-case/,
+      ],
+      [
+        'query and header disagree',
+        () => upload({ key: bobsKey, query: '?group=a', ...raw(tarGz, { 'X-Group': 'b' }) }),
+        /^group: the query parameter and the header disagree/,
+      ],
       ['unknown parameter', () => upload({ key: bobsKey, query: '?grid=a', ...raw(tarGz) }), /^grid: is not a parameter/],
       ['bad Upload-Id', () => upload({ key: bobsKey, ...raw(tarGz, { 'Upload-Id': 'short' }) }), /^Upload-Id: must be 8 to 64/],
-      ['multipart without a "file" part', () => {
-        const form = new FormData();
-        form.append('upload', new Blob([tarGz]), 'dump.tar.gz');
-        return upload({ key: bobsKey, body: form });
-      }, /^body: the file must be the multipart part named "file"/],
-      ['multipart with two files', () => {
-        const form = new FormData();
-        form.append('file', new Blob([tarGz]), 'one.tar.gz');
-        form.append('file', new Blob([zip]), 'two.zip');
-        return upload({ key: bobsKey, body: form });
-      }, /^body: send one file per upload/],
+      [
+        'multipart without a "file" part',
+        () => {
+          const form = new FormData();
+          form.append('upload', new Blob([tarGz]), 'dump.tar.gz');
+          return upload({ key: bobsKey, body: form });
+        },
+        /^body: the file must be the multipart part named "file"/,
+      ],
+      [
+        'multipart with two files',
+        () => {
+          const form = new FormData();
+          form.append('file', new Blob([tarGz]), 'one.tar.gz');
+          form.append('file', new Blob([zip]), 'two.zip');
+          return upload({ key: bobsKey, body: form });
+        },
+        /^body: send one file per upload/,
+      ],
     ];
     for (const [name, send, message] of cases) {
       const answer = await refusedWithoutTrace(send);
@@ -258,7 +332,9 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
     assert.deepEqual([second.body.job.id, second.body.duplicate], [first.body.job.id, true]);
     assert.deepEqual((await storedState(t)).files, filesAfterFirst, 'the repeat left no second folder');
 
-    const changed = await refusedWithoutTrace(() => upload({ key: bobsKey, query: '?group=idem', ...raw(gzipLike(4096, 0x43), { 'Idempotency-Key': 'nightly-2023-01-13' }) }));
+    const changed = await refusedWithoutTrace(() =>
+      upload({ key: bobsKey, query: '?group=idem', ...raw(gzipLike(4096, 0x43), { 'Idempotency-Key': 'nightly-2023-01-13' }) }),
+    );
     assert.equal(changed.status, 409);
     assert.match(changed.body.error.message, /Idempotency-Key was already used with a different upload/);
   });
@@ -275,7 +351,10 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
     const uploadId = 'progress-upload-0001';
     const bobs = apiClient(t.service.httpUrl!, bobsKey);
     const krusty = apiClient(t.service.httpUrl!, krustyKey);
-    const streaming = startStreamingUpload({ url: url('?group=progress&filename=big.tar.gz'), headers: { 'X-Api-Key': bobsKey, 'Content-Length': String(96 * 1024), 'Upload-Id': uploadId } });
+    const streaming = startStreamingUpload({
+      url: url('?group=progress&filename=big.tar.gz'),
+      headers: { 'X-Api-Key': bobsKey, 'Content-Length': String(96 * 1024), 'Upload-Id': uploadId },
+    });
     await streaming.write(gzipLike(32 * 1024, 0x45));
     const midway = await waitUntil('32 KiB to arrive', async () => {
       const { body } = await bobs.get(`/api/1.0/uploads/${uploadId}`);
@@ -285,7 +364,10 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
       [midway.state, midway.customer, midway.category, midway.type, midway.group, midway.fileName, midway.expectedBytes, midway.jobId],
       ['receiving', 'bobs_burgers', 'hydrastor', 'veritas2hview', 'progress', 'big.tar.gz', 96 * 1024, null],
     );
-    assert.ok((await bobs.get('/api/1.0/uploads')).body.uploads.some((upload: { uploadId: string }) => upload.uploadId === uploadId), 'listed while it streams');
+    assert.ok(
+      (await bobs.get('/api/1.0/uploads')).body.uploads.some((upload: { uploadId: string }) => upload.uploadId === uploadId),
+      'listed while it streams',
+    );
     assert.equal((await krusty.get(`/api/1.0/uploads/${uploadId}`)).status, 404, 'another customer cannot see it');
     assert.ok(!(await krusty.get('/api/1.0/uploads')).body.uploads.some((upload: { uploadId: string }) => upload.uploadId === uploadId));
     const jobsWhileStreaming = (await bobs.get('/api/1.0/jobs?group=progress')).body.jobs;
@@ -301,7 +383,14 @@ describe('POST /api/1.0/uploads/:category/:type (direct upload)', () => {
   });
 
   it('answers 404 for presigned URLs while uploads.presign.enabled is false', async () => {
-    const response = await admin.post('/api/1.0/uploads/presign', { category: 'hydrastor', type: 'veritas2hview', customer: 'bobs_burgers', group: 'g', fileName: 'a.tar.gz', size: 10 });
+    const response = await admin.post('/api/1.0/uploads/presign', {
+      category: 'hydrastor',
+      type: 'veritas2hview',
+      customer: 'bobs_burgers',
+      group: 'g',
+      fileName: 'a.tar.gz',
+      size: 10,
+    });
     assert.equal(response.status, 404);
     assert.match(response.body.error.message, /uploads\.presign\.enabled/);
   });

@@ -34,8 +34,18 @@ describe('POST /api/1.0/veritas2hview/update (seed REST trigger)', () => {
     await env?.stop();
   });
 
-  const seedBody = (s3Path = FIXTURE_KEY, extra: Record<string, unknown> = {}) => ({ uid: 'user-1', customer: 'bobs_burgers', grid: 'icecream_machine', s3_path: s3Path, ...extra });
-  async function trigger(body: unknown, headers: Record<string, string> = {}, key = TEST_ADMIN_KEY): Promise<{ status: number; body: any; location: string | null }> {
+  const seedBody = (s3Path = FIXTURE_KEY, extra: Record<string, unknown> = {}) => ({
+    uid: 'user-1',
+    customer: 'bobs_burgers',
+    grid: 'icecream_machine',
+    s3_path: s3Path,
+    ...extra,
+  });
+  async function trigger(
+    body: unknown,
+    headers: Record<string, string> = {},
+    key = TEST_ADMIN_KEY,
+  ): Promise<{ status: number; body: any; location: string | null }> {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'X-Api-Key': key, 'Content-Type': 'application/json', ...headers },
@@ -49,7 +59,10 @@ describe('POST /api/1.0/veritas2hview/update (seed REST trigger)', () => {
     assert.equal(first.status, 202, JSON.stringify(first.body));
     assert.equal(first.body.duplicate, false);
     const job = first.body.job;
-    assert.deepEqual([job.status, job.source, job.customer, job.category, job.type, job.group], ['queued', 'api', 'bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine']);
+    assert.deepEqual(
+      [job.status, job.source, job.customer, job.category, job.type, job.group],
+      ['queued', 'api', 'bobs_burgers', 'hydrastor', 'veritas2hview', 'icecream_machine'],
+    );
     assert.equal(first.location, `/api/1.0/jobs/${job.id}`);
     const row = await t.waitForStatus(job.id, ['queued']);
     assert.ok((await readFile(path.join(t.dataRoot, 'inbox', row.relative_path, 'object.tar.gz'))).equals(archive));
@@ -99,7 +112,13 @@ describe('POST /api/1.0/veritas2hview/update (seed REST trigger)', () => {
   });
 
   it('answers 400 for paths outside the configured buckets or key layout, and for a missing object', async () => {
-    for (const s3Path of ['s3://other-bucket/bobs_burgers/icecream_machine/x.tar.gz', 'http://169.254.169.254/latest/meta-data', 'bobs_burgers/x.tar.gz', 'veritas2hview/bobs_burgers/icecream_machine/x.tar.gz', 'bobs_burgers/../etc/x.tar.gz']) {
+    for (const s3Path of [
+      's3://other-bucket/bobs_burgers/icecream_machine/x.tar.gz',
+      'http://169.254.169.254/latest/meta-data',
+      'bobs_burgers/x.tar.gz',
+      'veritas2hview/bobs_burgers/icecream_machine/x.tar.gz',
+      'bobs_burgers/../etc/x.tar.gz',
+    ]) {
       const response = await trigger(seedBody(s3Path));
       assert.equal(response.status, 400, s3Path);
       assert.match(response.body.error.message, /^s3_path: /, s3Path);

@@ -37,7 +37,9 @@ export async function rowsTiedTo(db: Kysely<any>, who: CustomerIdentity): Promis
   for (const { table_name: table, column_name: column, data_type: type } of columns.rows) {
     const values = valuesFor(column, type, who);
     if (values.length === 0) continue;
-    const result = await sql<{ count: string }>`SELECT count(*) AS count FROM ${sql.table(table)} WHERE ${sql.ref(column)}::text IN (${sql.join(values)})`.execute(db);
+    const result = await sql<{
+      count: string;
+    }>`SELECT count(*) AS count FROM ${sql.table(table)} WHERE ${sql.ref(column)}::text IN (${sql.join(values)})`.execute(db);
     const count = Number(result.rows[0]?.count);
     if (count > 0) left.push(`${table}.${column}: ${count}`);
   }

@@ -18,13 +18,18 @@ describe('objectArrivals: the pipeline door for objects (real PostgreSQL, no obj
     t = await startTestService({ overrides: { worker: { enabled: false } } });
     objects = objectArrivals({ db: t.service.database.db }, (arrival) => t.service.accept(arrival));
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   /** An object arrival whose "download" writes an echo instruction and counts its calls. */
   function objectArrival(key: string, eTag: string, extra: Partial<ObjectArrival> = {}): ObjectArrival & { downloads: () => number } {
     let downloads = 0;
     return {
-      source: 's3', customer: 'bobs_burgers', moduleKey: 'test/echo', group: 'grid_a',
+      source: 's3',
+      customer: 'bobs_burgers',
+      moduleKey: 'test/echo',
+      group: 'grid_a',
       idempotencyKey: `s3:${BUCKET}/${key}?etag=${eTag}`,
       object: { bucket: BUCKET, key, versionRead: () => ({ eTag }) },
       writeFiles: async (folder) => {
@@ -43,7 +48,10 @@ describe('objectArrivals: the pipeline door for objects (real PostgreSQL, no obj
     assert.equal(first.downloads(), 1);
     const remembered = await findS3Object(t.service.database.db, { bucket: BUCKET, key: 'bobs_burgers/grid_a/a.tar.gz' });
     assert.deepEqual([remembered?.eTag, remembered?.lastJobId], ['e1', created.job.id]);
-    assert.deepEqual(await objects.readETags({ bucket: BUCKET, keys: ['bobs_burgers/grid_a/a.tar.gz', 'bobs_burgers/grid_a/never.tar.gz'] }), new Map([['bobs_burgers/grid_a/a.tar.gz', 'e1']]));
+    assert.deepEqual(
+      await objects.readETags({ bucket: BUCKET, keys: ['bobs_burgers/grid_a/a.tar.gz', 'bobs_burgers/grid_a/never.tar.gz'] }),
+      new Map([['bobs_burgers/grid_a/a.tar.gz', 'e1']]),
+    );
 
     const repeat = objectArrival('bobs_burgers/grid_a/a.tar.gz', 'e1');
     const again = await objects.accept(repeat);
@@ -58,7 +66,9 @@ describe('objectArrivals: the pipeline door for objects (real PostgreSQL, no obj
       ...objectArrival(key, 'e2'),
       idempotencyKey: `s3:${BUCKET}/${key}?etag=e2#unfetchable`,
       failure,
-      writeFiles: async (folder) => { await folder.writeFile({ name: 'object-missing.json', source: '{}\n', role: 'note' }); },
+      writeFiles: async (folder) => {
+        await folder.writeFile({ name: 'object-missing.json', source: '{}\n', role: 'note' });
+      },
     });
     const { job, duplicate } = await objects.accept(arrival());
     assert.equal(duplicate, false);

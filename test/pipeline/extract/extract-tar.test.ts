@@ -66,7 +66,10 @@ describe('tar.gz: hostile entries', () => {
   it('under the skip policy extracts only the regular file and never creates a link or device', async () => {
     const { destDir, archivePath } = await writeArchive('corpus.tar.gz', buildTarGz([GOOD, ...HOSTILE_CORPUS]));
     const result = await extractArchive({ archivePath, destDir, unsafeEntries: 'skip' });
-    assert.deepEqual(result.files.map((file) => file.path), ['export/good.csv']);
+    assert.deepEqual(
+      result.files.map((file) => file.path),
+      ['export/good.csv'],
+    );
     assert.equal(result.skipped.length, HOSTILE_CORPUS.length);
     assert.deepEqual(await readdir(destDir, { recursive: true }), ['export', 'export/good.csv']);
   });
@@ -74,7 +77,10 @@ describe('tar.gz: hostile entries', () => {
   it('a hardlink then a regular file at the same path yields the regular file (CVE-2018-20834)', async () => {
     const { destDir, archivePath } = await writeArchive(
       'link-then-file.tar.gz',
-      buildTarGz([{ path: 'data.csv', type: 'Link', linkpath: '/etc/hostname' }, { path: 'data.csv', body: 'real' }]),
+      buildTarGz([
+        { path: 'data.csv', type: 'Link', linkpath: '/etc/hostname' },
+        { path: 'data.csv', body: 'real' },
+      ]),
     );
     const result = await extractArchive({ archivePath, destDir, unsafeEntries: 'skip' });
     assert.deepEqual(result.skipped, [{ name: 'data.csv', reason: 'hardlink' }]);
@@ -84,7 +90,10 @@ describe('tar.gz: hostile entries', () => {
   it('a symlinked directory followed by link/file becomes a real directory (CVE-2021-32803)', async () => {
     const { destDir, archivePath } = await writeArchive(
       'dir-link.tar.gz',
-      buildTarGz([{ path: 'out', type: 'SymbolicLink', linkpath: '/tmp' }, { path: 'out/file.csv', body: 'inside' }]),
+      buildTarGz([
+        { path: 'out', type: 'SymbolicLink', linkpath: '/tmp' },
+        { path: 'out/file.csv', body: 'inside' },
+      ]),
     );
     const result = await extractArchive({ archivePath, destDir, unsafeEntries: 'skip' });
     assert.deepEqual(result.skipped, [{ name: 'out', reason: 'symlink' }]);
@@ -95,7 +104,10 @@ describe('tar.gz: hostile entries', () => {
   it('reports a 5,000-level PAX path as too deep, quickly (CVE-2024-28863)', async () => {
     const { destDir, archivePath } = await writeArchive('depth.tar.gz', buildTarGz([{ path: `${'a/'.repeat(5000)}f`, body: 'x' }]));
     const error = await rejectsWithCode(extractArchive({ archivePath, destDir }), 'ARCHIVE_UNSAFE_ENTRIES');
-    assert.deepEqual((error.details?.['skipped'] as SkippedEntry[]).map((entry) => entry.reason), ['path-too-deep']);
+    assert.deepEqual(
+      (error.details?.['skipped'] as SkippedEntry[]).map((entry) => entry.reason),
+      ['path-too-deep'],
+    );
   });
 
   it('reports a second entry with the same path, also when Unicode spells it differently', async () => {
@@ -116,7 +128,10 @@ describe('tar.gz: hostile entries', () => {
       { name: 'a/b', reason: 'path-conflict' },
     ]);
     assert.equal(await readFile(join(destDir, 'caf\u00e9.csv'), 'utf8'), 'nfc');
-    assert.deepEqual(result.files.map((file) => file.path), ['caf\u00e9.csv', 'a', 'Case.csv', 'case.csv']);
+    assert.deepEqual(
+      result.files.map((file) => file.path),
+      ['caf\u00e9.csv', 'a', 'Case.csv', 'case.csv'],
+    );
   });
 });
 
@@ -125,17 +140,27 @@ describe('tar.gz: names and layout', () => {
     const longPath = `export/${'d'.repeat(120)}/${'f'.repeat(110)}.csv`;
     const { destDir, archivePath } = await writeArchive('long.tar.gz', buildTarGz([{ path: longPath, body: 'long name content' }]));
     const result = await extractArchive({ archivePath, destDir });
-    assert.deepEqual(result.files.map((file) => file.path), [longPath]);
+    assert.deepEqual(
+      result.files.map((file) => file.path),
+      [longPath],
+    );
     assert.equal(await readFile(join(destDir, longPath), 'utf8'), 'long name content');
   });
 
   it('accepts ./ prefixes and directory entries, as `tar -C dir .` writes them', async () => {
     const { destDir, archivePath } = await writeArchive(
       'dot.tar.gz',
-      buildTarGz([{ path: './', type: 'Directory' }, { path: './sub/', type: 'Directory' }, { path: './sub/x.csv', body: 'x' }]),
+      buildTarGz([
+        { path: './', type: 'Directory' },
+        { path: './sub/', type: 'Directory' },
+        { path: './sub/x.csv', body: 'x' },
+      ]),
     );
     const result = await extractArchive({ archivePath, destDir });
-    assert.deepEqual(result.files.map((file) => [file.path, file.size]), [['sub/x.csv', 1]]);
+    assert.deepEqual(
+      result.files.map((file) => [file.path, file.size]),
+      [['sub/x.csv', 1]],
+    );
   });
 
   it('reads every member of a multi-member gzip (cat a.gz b.gz)', async () => {
@@ -143,11 +168,14 @@ describe('tar.gz: names and layout', () => {
     const members = [tar.subarray(0, 700), tar.subarray(700, 2000), tar.subarray(2000)].map((part) => gzipSync(part));
     const { destDir, archivePath } = await writeArchive('multi.tar.gz', Buffer.concat(members));
     const result = await extractArchive({ archivePath, destDir });
-    assert.deepEqual(result.files.map((file) => [file.path, file.size]), [
-      ['export/good.csv', 8],
-      ['export/second.csv', 3000],
-      ['export/third.csv', 1],
-    ]);
+    assert.deepEqual(
+      result.files.map((file) => [file.path, file.size]),
+      [
+        ['export/good.csv', 8],
+        ['export/second.csv', 3000],
+        ['export/third.csv', 1],
+      ],
+    );
   });
 
   it('accepts zero padding after the gzip member (tape blocking)', async () => {
@@ -238,10 +266,7 @@ describe('tar.gz: budgets', () => {
     const { destDir, archivePath } = await writeArchive('many.tar.gz', buildTarGz(entries));
     const started = performance.now();
     let delivered = 0;
-    const error = await rejectsWithCode(
-      readArchiveEntries({ archivePath, onEntry: async () => void (delivered += 1) }),
-      'ARCHIVE_LIMIT_EXCEEDED',
-    );
+    const error = await rejectsWithCode(readArchiveEntries({ archivePath, onEntry: async () => void (delivered += 1) }), 'ARCHIVE_LIMIT_EXCEEDED');
     assert.ok(performance.now() - started < 5000, 'stopped within 5 s');
     assert.deepEqual(error.details, { budget: 'maxEntries', limit: 10_000, observed: 10_001 });
     assert.equal(delivered, 10_000);

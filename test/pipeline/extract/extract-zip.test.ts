@@ -55,7 +55,10 @@ describe('zip: hostile entries', () => {
   it('under the skip policy extracts only the regular file and never creates a link', async () => {
     const { destDir, archivePath } = await writeArchive('corpus.zip', buildZip([...HOSTILE_CORPUS, GOOD]));
     const result = await extractArchive({ archivePath, destDir, unsafeEntries: 'skip' });
-    assert.deepEqual(result.files.map((file) => [file.path, file.size]), [['export/good.csv', 8]]);
+    assert.deepEqual(
+      result.files.map((file) => [file.path, file.size]),
+      [['export/good.csv', 8]],
+    );
     assert.equal(result.skipped.length, HOSTILE_CORPUS.length);
     assert.deepEqual(await readdir(destDir, { recursive: true }), ['export', 'export/good.csv']);
   });
@@ -91,10 +94,13 @@ describe('zip: layout', () => {
       ]),
     );
     const result = await extractArchive({ archivePath, destDir });
-    assert.deepEqual(result.files.map((file) => [file.path, file.size]), [
-      ['export/stored.csv', 12],
-      ['export/windows.csv', 15],
-    ]);
+    assert.deepEqual(
+      result.files.map((file) => [file.path, file.size]),
+      [
+        ['export/stored.csv', 12],
+        ['export/windows.csv', 15],
+      ],
+    );
     assert.equal(await readFile(join(destDir, 'export/windows.csv'), 'utf8'), 'made on Windows');
   });
 
@@ -150,29 +156,20 @@ describe('zip: budgets', () => {
   it('refuses more entries than the budget from the end record, before reading them', async () => {
     const entries = Array.from({ length: 30 }, (_, index) => ({ name: `e/${index}.csv`, body: '' }));
     const { archivePath } = await writeArchive('many.zip', buildZip(entries));
-    const error = await rejectsWithCode(
-      readArchiveEntries({ archivePath, budgets: { maxEntries: 20 }, onEntry: neverCalled }),
-      'ARCHIVE_LIMIT_EXCEEDED',
-    );
+    const error = await rejectsWithCode(readArchiveEntries({ archivePath, budgets: { maxEntries: 20 }, onEntry: neverCalled }), 'ARCHIVE_LIMIT_EXCEEDED');
     assert.deepEqual(error.details, { budget: 'maxEntries', limit: 20, observed: 30 });
   });
 
   it('refuses an entry whose declared size is over the per-entry budget', async () => {
     const { archivePath } = await writeArchive('big.zip', buildZip([{ name: 'big.csv', body: Buffer.alloc(64 * 1024) }]));
-    const error = await rejectsWithCode(
-      readArchiveEntries({ archivePath, budgets: { maxEntryBytes: 1024 }, onEntry: neverCalled }),
-      'ARCHIVE_LIMIT_EXCEEDED',
-    );
+    const error = await rejectsWithCode(readArchiveEntries({ archivePath, budgets: { maxEntryBytes: 1024 }, onEntry: neverCalled }), 'ARCHIVE_LIMIT_EXCEEDED');
     assert.deepEqual(error.details, { budget: 'maxEntryBytes', limit: 1024, observed: 64 * 1024, entry: 'big.csv' });
   });
 
   it('refuses a declared total over the budget before inflating', async () => {
     const entries = Array.from({ length: 4 }, (_, index) => ({ name: `part${index}.csv`, body: Buffer.alloc(1000) }));
     const { archivePath } = await writeArchive('total.zip', buildZip(entries));
-    const error = await rejectsWithCode(
-      readArchiveEntries({ archivePath, budgets: { maxTotalBytes: 3500 }, onEntry: neverCalled }),
-      'ARCHIVE_LIMIT_EXCEEDED',
-    );
+    const error = await rejectsWithCode(readArchiveEntries({ archivePath, budgets: { maxTotalBytes: 3500 }, onEntry: neverCalled }), 'ARCHIVE_LIMIT_EXCEEDED');
     assert.deepEqual(error.details, { budget: 'maxTotalBytes', limit: 3500, observed: 4000 });
   });
 });

@@ -5,13 +5,7 @@ import { copyFile, readdir, readFile, rm, stat, symlink, mkdir, writeFile } from
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  detectArchiveType,
-  extractArchive,
-  readArchiveEntries,
-  stripCommonTopLevelFolder,
-  type ArchiveEntry,
-} from '../../../src/pipeline/extract/extract.js';
+import { detectArchiveType, extractArchive, readArchiveEntries, stripCommonTopLevelFolder, type ArchiveEntry } from '../../../src/pipeline/extract/extract.js';
 import { IngestError } from '../../../src/core/ingest-error.js';
 import {
   buildTarGz,
@@ -76,7 +70,13 @@ describe('extractArchive with the sample uploads', () => {
     const describeFiles = (files: typeof tar.files, paths: readonly string[]): string[] =>
       files.map((file, index) => `${paths[index]} ${file.size} ${file.sha256}`).sort();
     const tarSet = describeFiles(tar.files, strippedTar.paths);
-    assert.deepEqual(tarSet, describeFiles(zip.files, zip.files.map((file) => file.path)));
+    assert.deepEqual(
+      tarSet,
+      describeFiles(
+        zip.files,
+        zip.files.map((file) => file.path),
+      ),
+    );
     assert.equal(tarSet.length, 8);
 
     const manifest = JSON.parse(await readFile(join(fromZip.destDir, 'manifest.json'), 'utf8')) as {
@@ -122,10 +122,7 @@ describe('extractArchive with the hostile fixtures', () => {
 
   it('traversal.tar.gz reports every bad entry and creates nothing at the absolute path', async () => {
     const { destDir } = await makeSandbox();
-    const error = await rejectsWithCode(
-      extractArchive({ archivePath: fixture('hostile/traversal.tar.gz'), destDir }),
-      'ARCHIVE_UNSAFE_ENTRIES',
-    );
+    const error = await rejectsWithCode(extractArchive({ archivePath: fixture('hostile/traversal.tar.gz'), destDir }), 'ARCHIVE_UNSAFE_ENTRIES');
     assert.deepEqual(error.details?.['skipped'], [
       { name: '../../escape.txt', reason: 'parent-traversal' },
       { name: '/etc/absolute.txt', reason: 'absolute-path' },
@@ -189,7 +186,10 @@ describe('readArchiveEntries', () => {
     });
     assert.equal(seen.length, 8);
     assert.equal(seen[0], 'manifest.json 2a39b61e');
-    assert.deepEqual(result.entries.map((entry) => entry.path), seen.map((line) => line.split(' ')[0]));
+    assert.deepEqual(
+      result.entries.map((entry) => entry.path),
+      seen.map((line) => line.split(' ')[0]),
+    );
     assert.deepEqual(await snapshotTree(root), before);
   });
 
@@ -200,9 +200,21 @@ describe('readArchiveEntries', () => {
       const archivePath = join(archiveDir, `slow.${format}`);
       const bigSize = 64 * MIB;
       if (format === 'tar.gz') {
-        await writeZeroFilledTarGz({ file: archivePath, entries: [{ path: 'big.bin', size: bigSize }, { path: 'small.txt', size: 10 }] });
+        await writeZeroFilledTarGz({
+          file: archivePath,
+          entries: [
+            { path: 'big.bin', size: bigSize },
+            { path: 'small.txt', size: 10 },
+          ],
+        });
       } else {
-        await writeFile(archivePath, buildZip([{ name: 'big.bin', body: Buffer.alloc(bigSize) }, { name: 'small.txt', body: Buffer.alloc(10) }]));
+        await writeFile(
+          archivePath,
+          buildZip([
+            { name: 'big.bin', body: Buffer.alloc(bigSize) },
+            { name: 'small.txt', body: Buffer.alloc(10) },
+          ]),
+        );
       }
       const events: string[] = [];
       let bufferGrowthWhilePaused = 0;
@@ -278,7 +290,14 @@ describe('readArchiveEntries', () => {
   it('under the skip policy reports unsafe entries and delivers the rest', async () => {
     const { archiveDir } = await makeSandbox();
     const archivePath = join(archiveDir, 'mixed.tar.gz');
-    await writeFile(archivePath, buildTarGz([{ path: 'a.csv', body: 'a' }, { path: '../evil.csv', body: 'x' }, { path: 'b.csv', body: 'b' }]));
+    await writeFile(
+      archivePath,
+      buildTarGz([
+        { path: 'a.csv', body: 'a' },
+        { path: '../evil.csv', body: 'x' },
+        { path: 'b.csv', body: 'b' },
+      ]),
+    );
     const delivered: string[] = [];
     const result = await readArchiveEntries({
       archivePath,
@@ -318,7 +337,13 @@ describe('extractArchive cleanup and destination safety', () => {
     await mkdir(outside);
     await symlink(outside, join(destDir, 'export'));
     const archivePath = join(archiveDir, 'through-link.tar.gz');
-    await writeFile(archivePath, buildTarGz([{ path: 'first.csv', body: '1' }, { path: 'export/file.csv', body: 'x' }]));
+    await writeFile(
+      archivePath,
+      buildTarGz([
+        { path: 'first.csv', body: '1' },
+        { path: 'export/file.csv', body: 'x' },
+      ]),
+    );
     await rejectsWithCode(extractArchive({ archivePath, destDir }), 'ARCHIVE_DESTINATION_CONFLICT');
     assert.deepEqual(await readdir(outside), []);
     assert.deepEqual(await readdir(destDir), ['export'], 'our file removed, the caller’s link left alone');

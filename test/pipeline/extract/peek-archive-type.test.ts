@@ -14,7 +14,10 @@ function trackedSource(chunks: readonly Uint8Array[]): { source: AsyncIterable<U
   const source: AsyncIterable<Uint8Array> = {
     [Symbol.asyncIterator]: () => ({
       next: async () => (pulled < chunks.length ? { done: false, value: chunks[pulled++]! } : { done: true, value: undefined }),
-      return: async () => { returned = true; return { done: true, value: undefined }; },
+      return: async () => {
+        returned = true;
+        return { done: true, value: undefined };
+      },
     }),
   };
   return { source, pulled: () => pulled, returned: () => returned };

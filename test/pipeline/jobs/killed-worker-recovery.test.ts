@@ -55,7 +55,10 @@ describe('a job whose worker was killed', function () {
     const rows = await sql<{ rows: string }>`SELECT count(*) AS rows FROM test_echo_rows WHERE job_id = ${jobId}`.execute(t.service.database.db);
     assert.equal(Number(rows.rows[0]?.rows), 2, 'rows written exactly once');
     const events = await listJobEvents(t.service.database.db, jobId);
-    assert.deepEqual(events.map((event) => event.kind), ['staged', 'claimed', 'lease_expired', 'claimed', 'finished']);
+    assert.deepEqual(
+      events.map((event) => event.kind),
+      ['staged', 'claimed', 'lease_expired', 'claimed', 'finished'],
+    );
     if (args.deadlinePassedFirst) {
       // The scenario held: the first attempt's deadline was over before the job was re-queued.
       const [claimedAt, expiredAt] = [events[1]?.at.getTime() ?? 0, events[2]?.at.getTime() ?? 0];

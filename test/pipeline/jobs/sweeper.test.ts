@@ -26,7 +26,9 @@ describe('sweeper: expired leases and timeouts', () => {
     deps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([echoModule]), logger: winston.createLogger({ silent: true }) };
     sweeper = new Sweeper(deps);
   });
-  afterEach(async () => { await t?.stop(); });
+  afterEach(async () => {
+    await t?.stop();
+  });
 
   /** A job claimed by a worker that is then left alone (the test plays that worker). */
   async function claimedJob(): Promise<JobRow> {
@@ -37,9 +39,14 @@ describe('sweeper: expired leases and timeouts', () => {
   }
 
   /** Moves the claimed attempt's clock marks into the past, in seconds relative to now. */
-  async function setTimes(jobId: string, times: { readonly deadline: number; readonly leaseExpires: number; readonly heartbeat: number; readonly attempts?: number }): Promise<void> {
+  async function setTimes(
+    jobId: string,
+    times: { readonly deadline: number; readonly leaseExpires: number; readonly heartbeat: number; readonly attempts?: number },
+  ): Promise<void> {
     await sql`UPDATE jobs SET deadline_at = now() + make_interval(secs => ${times.deadline}), lease_expires_at = now() + make_interval(secs => ${times.leaseExpires}),
-      heartbeat_at = now() + make_interval(secs => ${times.heartbeat}), attempts = coalesce(${times.attempts ?? null}::int, attempts) WHERE id = ${jobId}`.execute(deps.db);
+      heartbeat_at = now() + make_interval(secs => ${times.heartbeat}), attempts = coalesce(${times.attempts ?? null}::int, attempts) WHERE id = ${jobId}`.execute(
+      deps.db,
+    );
   }
 
   async function kinds(jobId: string): Promise<string[]> {

@@ -10,11 +10,17 @@ describe('workers in separate processes', function () {
   this.timeout(120_000);
   let t: TestService;
   // This process only stages jobs; the worker processes run them.
-  beforeEach(async () => { t = await startTestService({ overrides: { worker: { enabled: false } } }); });
-  afterEach(async () => { await t?.stop(); });
+  beforeEach(async () => {
+    t = await startTestService({ overrides: { worker: { enabled: false } } });
+  });
+  afterEach(async () => {
+    await t?.stop();
+  });
 
   async function rowsPerJob(): Promise<Map<string, number>> {
-    const result = await sql<{ job_id: string; rows: string }>`SELECT job_id, count(*) AS rows FROM test_echo_rows GROUP BY job_id`.execute(t.service.database.db);
+    const result = await sql<{ job_id: string; rows: string }>`SELECT job_id, count(*) AS rows FROM test_echo_rows GROUP BY job_id`.execute(
+      t.service.database.db,
+    );
     return new Map(result.rows.map((row) => [row.job_id, Number(row.rows)]));
   }
 

@@ -10,12 +10,17 @@ import { acceptMail } from '../../../src/pipeline/mail/accept-mail.js';
 import { IncomingFolder } from '../../../src/pipeline/staging/stage.js';
 import { makeDataRoot } from '../../support/test-config.js';
 
-const RAW = 'Subject: for everyone\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: application/gzip\r\nContent-Disposition: attachment; filename="r.tar.gz"\r\n\r\nGZ\r\n--b--\r\n';
+const RAW =
+  'Subject: for everyone\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n--b\r\nContent-Type: application/gzip\r\nContent-Disposition: attachment; filename="r.tar.gz"\r\n\r\nGZ\r\n--b--\r\n';
 
 describe('acceptMail', () => {
   let dataRoot: string;
-  before(async () => { dataRoot = await makeDataRoot(); });
-  after(async () => { await rm(dataRoot, { recursive: true, force: true }); });
+  before(async () => {
+    dataRoot = await makeDataRoot();
+  });
+  after(async () => {
+    await rm(dataRoot, { recursive: true, force: true });
+  });
 
   /** A stand-in for acceptArrival: stages into a real folder and keeps what it saw. */
   function fakeAccept(seen: Array<{ arrival: Arrival; files: string[]; message: Buffer; hints: Record<string, string> }>, failFor?: string) {
@@ -24,7 +29,12 @@ describe('acceptMail', () => {
       const folder = await IncomingFolder.create(dataRoot);
       try {
         const learnt = (await arrival.writeFiles(folder)) ?? {};
-        seen.push({ arrival, files: folder.files.map((file) => `${file.name}:${file.sha256}:${file.originalName ?? ''}`), message: await readFile(path.join(folder.dir, 'message.eml')), hints: { ...arrival.hints, ...learnt } });
+        seen.push({
+          arrival,
+          files: folder.files.map((file) => `${file.name}:${file.sha256}:${file.originalName ?? ''}`),
+          message: await readFile(path.join(folder.dir, 'message.eml')),
+          hints: { ...arrival.hints, ...learnt },
+        });
       } finally {
         await folder.discard();
       }
@@ -36,10 +46,18 @@ describe('acceptMail', () => {
     const seen: Parameters<typeof fakeAccept>[0] = [];
     const receivedAt = new Date('2023-01-13T03:00:00Z');
     const results = await acceptMail({
-      accept: fakeAccept(seen), customers: ['a', 'b', 'c'], message: Readable.from([Buffer.from(RAW)]), maxBytes: 1024 * 1024,
-      source: 'smtp', receivedAt, sourceRefFor: (customer) => ({ rcptTo: [`${customer}@x`] }),
+      accept: fakeAccept(seen),
+      customers: ['a', 'b', 'c'],
+      message: Readable.from([Buffer.from(RAW)]),
+      maxBytes: 1024 * 1024,
+      source: 'smtp',
+      receivedAt,
+      sourceRefFor: (customer) => ({ rcptTo: [`${customer}@x`] }),
     });
-    assert.deepEqual(results.map((result) => result.job.customer), ['a', 'b', 'c']);
+    assert.deepEqual(
+      results.map((result) => result.job.customer),
+      ['a', 'b', 'c'],
+    );
     assert.equal(seen.length, 3);
     for (const entry of seen) {
       assert.equal(entry.message.toString(), RAW);
@@ -52,18 +70,35 @@ describe('acceptMail', () => {
     assert.equal(seen[0]?.files.length, 3);
   });
 
-  it('rejects when any customer\'s acceptance fails, leaving no staged folder behind', async () => {
+  it("rejects when any customer's acceptance fails, leaving no staged folder behind", async () => {
     const seen: Parameters<typeof fakeAccept>[0] = [];
-    await assert.rejects(acceptMail({
-      accept: fakeAccept(seen, 'b'), customers: ['a', 'b'], message: Readable.from([Buffer.from(RAW)]), maxBytes: 1024 * 1024,
-      source: 'smtp', receivedAt: new Date(), sourceRefFor: () => ({}),
-    }), (error: unknown) => error instanceof IngestError && error.transient);
+    await assert.rejects(
+      acceptMail({
+        accept: fakeAccept(seen, 'b'),
+        customers: ['a', 'b'],
+        message: Readable.from([Buffer.from(RAW)]),
+        maxBytes: 1024 * 1024,
+        source: 'smtp',
+        receivedAt: new Date(),
+        sourceRefFor: () => ({}),
+      }),
+      (error: unknown) => error instanceof IngestError && error.transient,
+    );
     assert.deepEqual(await readdir(path.join(dataRoot, 'inbox', '.incoming')), []);
   });
 
   it('refuses a mail with no customer', async () => {
-    await assert.rejects(acceptMail({
-      accept: fakeAccept([]), customers: [], message: Readable.from([]), maxBytes: 1, source: 'smtp', receivedAt: new Date(), sourceRefFor: () => ({}),
-    }), (error: unknown) => error instanceof IngestError && error.code === 'RECIPIENT_MISSING');
+    await assert.rejects(
+      acceptMail({
+        accept: fakeAccept([]),
+        customers: [],
+        message: Readable.from([]),
+        maxBytes: 1,
+        source: 'smtp',
+        receivedAt: new Date(),
+        sourceRefFor: () => ({}),
+      }),
+      (error: unknown) => error instanceof IngestError && error.code === 'RECIPIENT_MISSING',
+    );
   });
 });

@@ -10,6 +10,9 @@ describe('ensureFreeSpace', () => {
   });
 
   it('refuses with the transient STORAGE_LOW when there is not', async () => {
-    await assert.rejects(ensureFreeSpace({ dir: tmpdir(), neededBytes: 2 ** 60 }), (error: unknown) => error instanceof IngestError && error.code === 'STORAGE_LOW' && error.transient);
+    await assert.rejects(
+      ensureFreeSpace({ dir: tmpdir(), neededBytes: 2 ** 60 }),
+      (error: unknown) => error instanceof IngestError && error.code === 'STORAGE_LOW' && error.transient,
+    );
   });
 });

@@ -14,15 +14,19 @@ async function hintsOf(raw: string): Promise<Record<string, string>> {
 
 describe('mailHints', () => {
   it('reads subject (decoded, unfolded), from, to, Message-ID and an ISO date', async () => {
-    const hints = await hintsOf([
-      'From: "HYDRAstor icecream_machine" <hydrastor@icecream-machine.example>',
-      'To: bobs_burgers@ingest.hview.example, other@ingest.hview.example',
-      'Subject: =?utf-8?Q?RE=3A_=5BHYDRAstor=5D_System?=',
-      '  Report: icecream_machine',
-      'Date: Fri, 13 Jan 2023 12:00:05 +0900',
-      'Message-ID: <abc@example>',
-      '', 'body', '',
-    ].join('\r\n'));
+    const hints = await hintsOf(
+      [
+        'From: "HYDRAstor icecream_machine" <hydrastor@icecream-machine.example>',
+        'To: bobs_burgers@ingest.hview.example, other@ingest.hview.example',
+        'Subject: =?utf-8?Q?RE=3A_=5BHYDRAstor=5D_System?=',
+        '  Report: icecream_machine',
+        'Date: Fri, 13 Jan 2023 12:00:05 +0900',
+        'Message-ID: <abc@example>',
+        '',
+        'body',
+        '',
+      ].join('\r\n'),
+    );
     assert.deepEqual(hints, {
       subject: 'RE: [HYDRAstor] System Report: icecream_machine',
       from: '"HYDRAstor icecream_machine" <hydrastor@icecream-machine.example>',

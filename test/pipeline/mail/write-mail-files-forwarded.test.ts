@@ -54,8 +54,12 @@ function forwardOf(raw: string, args: { readonly subject: string; readonly partH
 describe('writeMailFiles on mail forwarded as an attachment (message/rfc822)', function () {
   this.timeout(20_000);
   let dataRoot: string;
-  before(async () => { dataRoot = await makeDataRoot(); });
-  after(async () => { await rm(dataRoot, { recursive: true, force: true }); });
+  before(async () => {
+    dataRoot = await makeDataRoot();
+  });
+  after(async () => {
+    await rm(dataRoot, { recursive: true, force: true });
+  });
 
   async function stage(raw: string, kind: 'folder' | 'memory' = 'folder'): Promise<{ folder: StagingFolder; hints: Readonly<Record<string, string>> }> {
     const folder = kind === 'folder' ? await IncomingFolder.create(dataRoot) : new MemoryFolder();
@@ -105,11 +109,15 @@ describe('writeMailFiles on mail forwarded as an attachment (message/rfc822)', f
     assert.equal(hints.subject, '[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk failure detected');
     assert.equal(hints.outerSubject, 'Fwd: report');
     assert.equal(hints[FORWARDED_HINT], '1');
-    assert.equal(folder.files.find((file) => file.name === 'attachment-1.bin')?.originalName, '[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk failure detected.eml', 'RFC 2231 continuations joined');
+    assert.equal(
+      folder.files.find((file) => file.name === 'attachment-1.bin')?.originalName,
+      '[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk failure detected.eml',
+      'RFC 2231 continuations joined',
+    );
     assert.match((await contentOf(folder, 'forwarded-body.txt')).toString('utf8'), /^Node {17}: SN002$/m);
   });
 
-  it('Exchange (the forwarded message base64-encoded, windows-1252 inside): decoded to UTF-8, in the spool\'s memory folder as on disk', async () => {
+  it("Exchange (the forwarded message base64-encoded, windows-1252 inside): decoded to UTF-8, in the spool's memory folder as on disk", async () => {
     const raw = await wire('forwarded_exchange_base64_alert.eml');
     for (const kind of ['folder', 'memory'] as const) {
       const { folder, hints } = await stage(raw, kind);
@@ -118,7 +126,10 @@ describe('writeMailFiles on mail forwarded as an attachment (message/rfc822)', f
       const body = await contentOf(folder, 'forwarded-body.txt');
       assert.ok(body.includes(Buffer.from('Node                 : n\u0153ud-3\n', 'utf8')), `${kind}: UTF-8 bytes c5 93 for the windows-1252 byte 9c`);
       assert.ok(body.includes(Buffer.from('System Name          : K\u00fchlschrank_grid\n', 'utf8')));
-      assert.deepEqual(layout(folder.files).map(([name]) => name), ['message.eml', 'attachment-1.bin', 'body.txt', 'forwarded-headers.txt', 'forwarded-body.txt']);
+      assert.deepEqual(
+        layout(folder.files).map(([name]) => name),
+        ['message.eml', 'attachment-1.bin', 'body.txt', 'forwarded-headers.txt', 'forwarded-body.txt'],
+      );
     }
     const onDisk = await stage(raw, 'folder');
     const inMemory = await stage(raw, 'memory');
@@ -126,8 +137,12 @@ describe('writeMailFiles on mail forwarded as an attachment (message/rfc822)', f
     assert.deepEqual(inMemory.hints, onDisk.hints);
   });
 
-  it('mutt\'s MIME forward (disposition inline) is read the same way, not merged into the outer body', async () => {
-    const raw = forwardOf(await wire('alert_disk_failure.eml'), { subject: 'Fwd: [HYDRAstor][WARNING] icecream_machine', boundary: 'mutt1', partHeaders: ['Content-Type: message/rfc822', 'Content-Disposition: inline'] });
+  it("mutt's MIME forward (disposition inline) is read the same way, not merged into the outer body", async () => {
+    const raw = forwardOf(await wire('alert_disk_failure.eml'), {
+      subject: 'Fwd: [HYDRAstor][WARNING] icecream_machine',
+      boundary: 'mutt1',
+      partHeaders: ['Content-Type: message/rfc822', 'Content-Disposition: inline'],
+    });
     const { folder, hints } = await stage(raw);
     assert.equal(hints[FORWARDED_HINT], '1');
     assert.equal(hints.messageId, '<20230113114200.HS-E10431.SN002@icecream-machine.example>');
@@ -137,43 +152,70 @@ describe('writeMailFiles on mail forwarded as an attachment (message/rfc822)', f
 
   it('a forward of a forward is read two levels deep', async () => {
     const once = forwardOf(await wire('alert_disk_failure.eml'), { subject: 'FW: alert', boundary: 'level1', partHeaders: ['Content-Type: message/rfc822'] });
-    const twice = forwardOf(once, { subject: 'FW: FW: alert', boundary: 'level2', partHeaders: ['Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="FW alert.eml"'] });
+    const twice = forwardOf(once, {
+      subject: 'FW: FW: alert',
+      boundary: 'level2',
+      partHeaders: ['Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="FW alert.eml"'],
+    });
     const { folder, hints } = await stage(twice);
     assert.equal(hints[FORWARDED_HINT], '2');
     assert.equal(hints.subject, '[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk failure detected');
     assert.equal(hints.outerSubject, 'FW: FW: alert', 'outer… is the mail as received');
-    assert.deepEqual(layout(folder.files).map(([name]) => name), [
-      'message.eml', 'attachment-1.bin', 'body.txt',
-      'forwarded-headers.txt', 'forwarded-attachment-1.bin', 'forwarded-body.txt',
-      'forwarded-forwarded-headers.txt', 'forwarded-forwarded-body.txt',
-    ]);
+    assert.deepEqual(
+      layout(folder.files).map(([name]) => name),
+      [
+        'message.eml',
+        'attachment-1.bin',
+        'body.txt',
+        'forwarded-headers.txt',
+        'forwarded-attachment-1.bin',
+        'forwarded-body.txt',
+        'forwarded-forwarded-headers.txt',
+        'forwarded-forwarded-body.txt',
+      ],
+    );
     assert.match((await contentOf(folder, 'forwarded-forwarded-body.txt')).toString('utf8'), /Node {17}: SN002/);
   });
 
   it('a mail forwarding two messages is not read as forwarded, and says why', async () => {
     const alert = await wire('alert_disk_failure.eml');
-    const raw = forwardOf(alert, { subject: 'Fwd: two alerts', boundary: 'two', partHeaders: ['Content-Type: message/rfc822'] })
-      .replace('--two--', ['--two', 'Content-Type: message/rfc822', '', (await wire('alert_recovered.eml')).replace(/\r\n$/, ''), '--two--'].join('\r\n'));
+    const raw = forwardOf(alert, { subject: 'Fwd: two alerts', boundary: 'two', partHeaders: ['Content-Type: message/rfc822'] }).replace(
+      '--two--',
+      ['--two', 'Content-Type: message/rfc822', '', (await wire('alert_recovered.eml')).replace(/\r\n$/, ''), '--two--'].join('\r\n'),
+    );
     const { folder, hints } = await stage(raw);
     assert.equal(hints.subject, 'Fwd: two alerts');
     assert.equal(hints[FORWARDED_HINT], undefined);
     assert.match(hints[FORWARD_NOT_READ_HINT] ?? '', /forwards 2 messages \(attachment-1\.bin, attachment-2\.bin\)/);
-    assert.deepEqual(folder.files.filter((file) => file.name.startsWith('forwarded-')), []);
+    assert.deepEqual(
+      folder.files.filter((file) => file.name.startsWith('forwarded-')),
+      [],
+    );
   });
 
   it('a delivery report quoting a message, and an attached "message" without headers, are not read as forwarded', async () => {
-    const bounce = forwardOf(await wire('alert_disk_failure.eml'), { subject: 'Undelivered Mail Returned to Sender', boundary: 'dsn', partHeaders: ['Content-Type: message/rfc822'] })
-      .replace('Content-Type: multipart/mixed; boundary="dsn"', 'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"');
+    const bounce = forwardOf(await wire('alert_disk_failure.eml'), {
+      subject: 'Undelivered Mail Returned to Sender',
+      boundary: 'dsn',
+      partHeaders: ['Content-Type: message/rfc822'],
+    }).replace('Content-Type: multipart/mixed; boundary="dsn"', 'Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"');
     const dsn = await stage(bounce);
     assert.equal(dsn.hints.subject, 'Undelivered Mail Returned to Sender');
     assert.equal(dsn.hints[FORWARDED_HINT], undefined);
     assert.equal(dsn.hints[FORWARD_NOT_READ_HINT], undefined);
 
-    const headless = forwardOf('just some text\r\nthat is not a mail\r\n', { subject: 'Fwd: x', boundary: 'nohead', partHeaders: ['Content-Type: message/rfc822'] });
+    const headless = forwardOf('just some text\r\nthat is not a mail\r\n', {
+      subject: 'Fwd: x',
+      boundary: 'nohead',
+      partHeaders: ['Content-Type: message/rfc822'],
+    });
     const { folder, hints } = await stage(headless);
     assert.equal(hints.subject, 'Fwd: x');
     assert.match(hints[FORWARD_NOT_READ_HINT] ?? '', /attachment-1\.bin is typed message\/rfc822 but holds no message headers/);
-    assert.deepEqual(folder.files.filter((file) => file.name.startsWith('forwarded-')), []);
+    assert.deepEqual(
+      folder.files.filter((file) => file.name.startsWith('forwarded-')),
+      [],
+    );
   });
 
   it('a forwarded message whose MIME structure breaks keeps what was read, with a mimeProblem hint', async () => {

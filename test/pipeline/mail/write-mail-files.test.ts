@@ -23,14 +23,26 @@ function sha256(data: string | Buffer): string {
 
 /** A multipart/mixed message with the given parts (each: header lines, blank line, body). */
 function multipart(parts: readonly string[], extraHeaders: readonly string[] = []): string {
-  return crlf(['Subject: parts', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', ...extraHeaders, '', ...parts.flatMap((part) => ['--b', part]), '--b--']);
+  return crlf([
+    'Subject: parts',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="b"',
+    ...extraHeaders,
+    '',
+    ...parts.flatMap((part) => ['--b', part]),
+    '--b--',
+  ]);
 }
 
 describe('writeMailFiles', function () {
   this.timeout(20_000);
   let dataRoot: string;
-  before(async () => { dataRoot = await makeDataRoot(); });
-  after(async () => { await rm(dataRoot, { recursive: true, force: true }); });
+  before(async () => {
+    dataRoot = await makeDataRoot();
+  });
+  after(async () => {
+    await rm(dataRoot, { recursive: true, force: true });
+  });
 
   async function stage(raw: string | Buffer, maxBytes = 50 * MIB): Promise<{ folder: IncomingFolder; hints: Readonly<Record<string, string>> }> {
     const folder = await IncomingFolder.create(dataRoot);
@@ -46,7 +58,14 @@ describe('writeMailFiles', function () {
     const raw = (await readFile(new URL('system_report.eml', EMAIL_FIXTURES), 'utf8')).replace(/\n/g, '\r\n');
     const { folder, hints } = await stage(raw);
     assert.deepEqual(await readFile(path.join(folder.dir, MESSAGE_FILE)), Buffer.from(raw));
-    assert.deepEqual(folder.files.map((file) => [file.name, file.role]), [['message.eml', 'message'], ['attachment-1.bin', 'attachment'], ['body.txt', 'body']]);
+    assert.deepEqual(
+      folder.files.map((file) => [file.name, file.role]),
+      [
+        ['message.eml', 'message'],
+        ['attachment-1.bin', 'attachment'],
+        ['body.txt', 'body'],
+      ],
+    );
     const oracle = await simpleParser(raw);
     const attachment = folder.files[1];
     assert.equal(attachment?.sha256, sha256(oracle.attachments[0]!.content), 'the decoded attachment, not its base64');
@@ -61,10 +80,23 @@ describe('writeMailFiles', function () {
   });
 
   it('decodes other charsets and transfer encodings into UTF-8 bodies; an HTML-only mail gets body.html and no body.txt', async () => {
-    const latin = await stage(crlf(['Subject: latin', 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '', 'Caf=E9 cr=E8me']));
+    const latin = await stage(
+      crlf(['Subject: latin', 'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '', 'Caf=E9 cr=E8me']),
+    );
     assert.equal(await text(latin.folder, 'body.txt'), 'Caf\u00e9 cr\u00e8me\n');
-    const html = await stage(crlf(['Subject: html', 'Content-Type: text/html; charset=utf-8', 'Content-Transfer-Encoding: base64', '', Buffer.from('<p>Event ID : HS-E10431</p>').toString('base64')]));
-    assert.deepEqual(html.folder.files.map((file) => file.name), ['message.eml', 'body.html']);
+    const html = await stage(
+      crlf([
+        'Subject: html',
+        'Content-Type: text/html; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        Buffer.from('<p>Event ID : HS-E10431</p>').toString('base64'),
+      ]),
+    );
+    assert.deepEqual(
+      html.folder.files.map((file) => file.name),
+      ['message.eml', 'body.html'],
+    );
     assert.match(await text(html.folder, 'body.html'), /<p>Event ID : HS-E10431<\/p>/);
     assert.equal(html.folder.files[1]?.contentType, 'text/html; charset=utf-8');
   });
@@ -73,7 +105,9 @@ describe('writeMailFiles', function () {
     const content = Buffer.alloc(8 * MIB, 7);
     for (let index = 0; index < content.length; index += 4096) content[index] = index % 251;
     const base64 = content.toString('base64').replace(/.{76}/g, '$&\r\n');
-    const { folder } = await stage(multipart([`Content-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64}`]));
+    const { folder } = await stage(
+      multipart([`Content-Type: application/zip\r\nContent-Disposition: attachment; filename="big.zip"\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64}`]),
+    );
     const attachment = folder.files.find((file) => file.role === 'attachment');
     assert.equal(attachment?.size, content.length);
     assert.equal(attachment?.sha256, sha256(content));
@@ -104,7 +138,8 @@ describe('writeMailFiles', function () {
   it('handles nesting: 500 levels are read, 2,000 levels are a problem, never a stack overflow', async () => {
     const nested = (depth: number): string => {
       let body = 'Content-Type: text/plain\r\n\r\ninnermost\r\n';
-      for (let level = depth; level > 0; level -= 1) body = `Content-Type: multipart/mixed; boundary="b${level}"\r\n\r\n--b${level}\r\n${body}--b${level}--\r\n`;
+      for (let level = depth; level > 0; level -= 1)
+        body = `Content-Type: multipart/mixed; boundary="b${level}"\r\n\r\n--b${level}\r\n${body}--b${level}--\r\n`;
       return `Subject: nested\r\n${body}`;
     };
     const shallow = await stage(nested(500));
@@ -114,10 +149,24 @@ describe('writeMailFiles', function () {
     assert.match(deep.hints[MIME_PROBLEM_HINT] ?? '', /^MESSAGE_MALFORMED/);
   });
 
-  it('treats a 2 MB header block as a problem, and keeps a truncated multipart\'s complete parts', async () => {
+  it("treats a 2 MB header block as a problem, and keeps a truncated multipart's complete parts", async () => {
     const headerBomb = await stage(crlf([`Subject: big header`, `X-Filler: ${'x'.repeat(2 * MIB)}`, '', 'body']));
     assert.match(headerBomb.hints[MIME_PROBLEM_HINT] ?? '', /^MESSAGE_MALFORMED/);
-    const truncated = crlf(['Subject: cut', 'Content-Type: multipart/mixed; boundary="b"', '', '--b', 'Content-Type: text/plain', '', 'complete part', '--b', 'Content-Type: application/pdf', 'Content-Disposition: attachment; filename="x.pdf"', 'Content-Transfer-Encoding: base64', '', 'JVBERi0x']);
+    const truncated = crlf([
+      'Subject: cut',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'complete part',
+      '--b',
+      'Content-Type: application/pdf',
+      'Content-Disposition: attachment; filename="x.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'JVBERi0x',
+    ]);
     const started = Date.now();
     const { folder, hints } = await stage(truncated);
     assert.ok(Date.now() - started < 1000);
@@ -129,7 +178,10 @@ describe('writeMailFiles', function () {
   it('stops at maxBytes, removing the partial raw file', async () => {
     const folder = await IncomingFolder.create(dataRoot);
     const chunks = Array.from({ length: 10 }, () => Buffer.alloc(64 * 1024, 0x61));
-    await assert.rejects(writeMailFiles({ folder, source: Readable.from(chunks), maxBytes: 200 * 1024 }), (error: unknown) => error instanceof IngestError && error.code === 'ARRIVAL_TOO_LARGE');
+    await assert.rejects(
+      writeMailFiles({ folder, source: Readable.from(chunks), maxBytes: 200 * 1024 }),
+      (error: unknown) => error instanceof IngestError && error.code === 'ARRIVAL_TOO_LARGE',
+    );
     assert.deepEqual(await readdir(folder.dir), []);
     assert.deepEqual(folder.files, []);
   });

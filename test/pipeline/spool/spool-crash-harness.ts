@@ -54,10 +54,12 @@ export function spoolCrashHarness(node: string): SpoolCrashHarness {
   let dataRoot: string | undefined;
   let crashed: RunningService | undefined;
   let next: RunningService | undefined;
-  const configFor = (spoolEnabled: boolean): ReturnType<typeof makeTestConfig> => makeTestConfig({
-    databaseUrl: (database as TestDatabase).url, dataRoot: dataRoot as string,
-    overrides: { nodeName: node, worker: { enabled: false }, spool: { enabled: spoolEnabled } },
-  });
+  const configFor = (spoolEnabled: boolean): ReturnType<typeof makeTestConfig> =>
+    makeTestConfig({
+      databaseUrl: (database as TestDatabase).url,
+      dataRoot: dataRoot as string,
+      overrides: { nodeName: node, worker: { enabled: false }, spool: { enabled: spoolEnabled } },
+    });
 
   beforeEach(async () => {
     database = await createTestDatabase();
@@ -73,8 +75,12 @@ export function spoolCrashHarness(node: string): SpoolCrashHarness {
   });
 
   return {
-    get dataRoot() { return dataRoot as string; },
-    get spoolDir() { return path.join(dataRoot as string, 'spool', sanitizeSegment(node)); },
+    get dataRoot() {
+      return dataRoot as string;
+    },
+    get spoolDir() {
+      return path.join(dataRoot as string, 'spool', sanitizeSegment(node));
+    },
     async startCrashedRun() {
       crashed = await startService({ config: configFor(false), modules: [echoModule], logToConsole: false });
       const db = crashed.database.db;

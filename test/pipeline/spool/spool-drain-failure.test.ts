@@ -20,9 +20,19 @@ function recordOf(tag: string, group: string): SpoolRecord {
     { name: 'payload.bin', bytes: randomBytes(2500) },
   ];
   const manifest: StagedManifest = {
-    manifestVersion: 1, stagingId: randomUUID(), idempotencyKey: `test:drain-failure:${tag}`, source: 'api', sourceRef: { tag },
-    hints: { subject: `drain failure ${tag}` }, customer: 'bobs_burgers', category: 'test', type: 'echo', group, classified: true,
-    receivedAt: '2024-05-06T07:08:09.000Z', node: NODE,
+    manifestVersion: 1,
+    stagingId: randomUUID(),
+    idempotencyKey: `test:drain-failure:${tag}`,
+    source: 'api',
+    sourceRef: { tag },
+    hints: { subject: `drain failure ${tag}` },
+    customer: 'bobs_burgers',
+    category: 'test',
+    type: 'echo',
+    group,
+    classified: true,
+    receivedAt: '2024-05-06T07:08:09.000Z',
+    node: NODE,
     files: files.map(({ name, bytes }) => ({ name, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') })),
   };
   return { manifest, contents: files.map((file) => file.bytes) };
@@ -33,7 +43,7 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
   const harness = spoolCrashHarness(NODE);
   let service: RunningService | undefined;
 
-  it('writes the other record\'s folder at once, keeps retrying the failing one alone with a backoff, and deletes the segment once both are done', async () => {
+  it("writes the other record's folder at once, keeps retrying the failing one alone with a backoff, and deletes the segment once both are done", async () => {
     // A previous run committed both rows (both senders got their 250) and stopped before the drain wrote any folder.
     const { deps } = await harness.startCrashedRun();
     const healthy = recordOf('healthy', 'fine');
@@ -51,7 +61,11 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
     // while the healthy job's folder (a sibling group) can.
     const blockedFolder = path.join(dataRoot, 'inbox', blockedRow.job.relative_path);
     const blocker = path.dirname(blockedFolder);
-    assert.equal(path.dirname(blocker), path.dirname(path.dirname(path.join(dataRoot, 'inbox', healthyRow.job.relative_path))), 'the two jobs differ only in their group');
+    assert.equal(
+      path.dirname(blocker),
+      path.dirname(path.dirname(path.join(dataRoot, 'inbox', healthyRow.job.relative_path))),
+      'the two jobs differ only in their group',
+    );
     await mkdir(path.dirname(blocker), { recursive: true });
     await writeFile(blocker, 'in the way');
 
@@ -99,13 +113,19 @@ describe('spool drain when one record cannot get its folder (real PostgreSQL, re
 
     // The log tells how it went: the batch of two failed, then the blocked record failed on its own, more than once.
     await service.stop();
-    const lines = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8')).split('\n').filter((line) => line !== '')
+    const lines = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as { message?: string; records?: number; failures?: number; stagingId?: string });
     const batchFailure = lines.find((line) => line.message?.startsWith('writing spooled arrivals into their folders failed') === true);
     assert.equal(batchFailure?.records, 2, 'the first batch held both records');
-    const alone = lines.filter((line) => line.message?.startsWith('a spooled arrival\'s folder') === true);
+    const alone = lines.filter((line) => line.message?.startsWith("a spooled arrival's folder") === true);
     assert.ok(alone.length >= 2, `the blocked record was retried on its own (${alone.length} failures)`);
-    assert.deepEqual(alone.map((line) => line.failures), alone.map((_line, index) => index + 1), 'its backoff grows with each failure');
+    assert.deepEqual(
+      alone.map((line) => line.failures),
+      alone.map((_line, index) => index + 1),
+      'its backoff grows with each failure',
+    );
   });
 });
 

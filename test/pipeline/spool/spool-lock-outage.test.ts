@@ -23,10 +23,22 @@ const SENDER = 'alerts@outage.example';
 const BACK_WITHIN_MS = 5000;
 
 function message(tag: string): Buffer {
-  return Buffer.from(toWire([
-    `From: ${SENDER}`, `To: ${CUSTOMER}@${INGEST_DOMAIN}`, `Subject: outage ${tag}`, `Message-ID: <${tag}.${randomBytes(6).toString('hex')}@outage.example>`,
-    'Date: Tue, 05 Mar 2024 10:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', `Body of ${tag}: ${randomBytes(12).toString('hex')}`, '',
-  ].join('\n')));
+  return Buffer.from(
+    toWire(
+      [
+        `From: ${SENDER}`,
+        `To: ${CUSTOMER}@${INGEST_DOMAIN}`,
+        `Subject: outage ${tag}`,
+        `Message-ID: <${tag}.${randomBytes(6).toString('hex')}@outage.example>`,
+        'Date: Tue, 05 Mar 2024 10:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        `Body of ${tag}: ${randomBytes(12).toString('hex')}`,
+        '',
+      ].join('\n'),
+    ),
+  );
 }
 
 /** A port nobody listens on now (PostgreSQL cannot take port 0, and must come back on the same one). */
@@ -77,9 +89,18 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
   });
 
   /** The running service, its spool and a few helpers over real SMTP. */
-  async function running(): Promise<{ service: RunningService; spool: NonNullable<RunningService['spool']>; send(raw: Buffer): Promise<SendResult>; job(id: string): Promise<JobRow> }> {
+  async function running(): Promise<{
+    service: RunningService;
+    spool: NonNullable<RunningService['spool']>;
+    send(raw: Buffer): Promise<SendResult>;
+    job(id: string): Promise<JobRow>;
+  }> {
     if (service === undefined) {
-      const config = makeTestConfig({ databaseUrl: (server as EmbeddedDatabase).url, dataRoot, overrides: { nodeName: NODE, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
+      const config = makeTestConfig({
+        databaseUrl: (server as EmbeddedDatabase).url,
+        dataRoot,
+        overrides: { nodeName: NODE, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } },
+      });
       service = await startService({ config, modules: [echoModule], logToConsole: false });
       await addCustomer(service.database.db, { slug: CUSTOMER, name: 'Outage Co' });
     }
@@ -119,7 +140,11 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
       assert.equal(row.status, 'staging');
       assert.ok(readJobManifest(row).spool !== undefined, 'accepted through the spool');
     }
-    await waitUntil(async () => (await blocker?.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`))?.rowCount !== 0, 'the drain waits on the lock', 5000);
+    await waitUntil(
+      async () => (await blocker?.query(`SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`))?.rowCount !== 0,
+      'the drain waits on the lock',
+      5000,
+    );
     return { raws, ids };
   }
 
@@ -128,7 +153,11 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     const { service: current } = await running();
     const started = Date.now();
     for (const id of ids) {
-      await waitUntil(async () => (await findJob(current.database.db, id).catch(() => undefined))?.status !== 'staging', `job ${id} leaves staging`, timeoutMs - (Date.now() - started));
+      await waitUntil(
+        async () => (await findJob(current.database.db, id).catch(() => undefined))?.status !== 'staging',
+        `job ${id} leaves staging`,
+        timeoutMs - (Date.now() - started),
+      );
     }
   }
 
@@ -137,7 +166,11 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     for (const [index, id] of ids.entries()) {
       const row = await job(id);
       assert.equal(row.status, 'unclassified', 'mail no module claims is unclassified once its folder is durable');
-      assert.deepEqual(await readFile(path.join(dataRoot, 'inbox', row.relative_path, 'message.eml')), raws[index], 'its folder holds the message byte for byte');
+      assert.deepEqual(
+        await readFile(path.join(dataRoot, 'inbox', row.relative_path, 'message.eml')),
+        raws[index],
+        'its folder holds the message byte for byte',
+      );
     }
   }
 
@@ -179,10 +212,18 @@ describe('spool after a database outage (its own real PostgreSQL, stopped and st
     assert.match(body, /^dataprocessor_spool_lock_held 1$/m);
     assert.match(body, /^dataprocessor_spool_lock_losses_total 1$/m);
     assert.match(body, /^dataprocessor_spool_lock_regains_total 1$/m);
-    const lines = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8')).split('\n').filter((line) => line !== '')
+    const lines = (await readFile(path.join(dataRoot, 'log', 'dataprocessor_spool.log'), 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as { level: string; message: string; records?: number });
-    assert.ok(lines.some((line) => line.level === 'error' && line.message.startsWith('the spool lock was lost')), 'the loss is logged');
-    assert.ok(lines.some((line) => line.level === 'info' && line.message.startsWith('the spool lock was taken again')), 'the regain is logged');
+    assert.ok(
+      lines.some((line) => line.level === 'error' && line.message.startsWith('the spool lock was lost')),
+      'the loss is logged',
+    );
+    assert.ok(
+      lines.some((line) => line.level === 'info' && line.message.startsWith('the spool lock was taken again')),
+      'the regain is logged',
+    );
   });
 
   it('after a restart too short for the lock check to see the database gone, the check finds the dead session once it is back, and the lock is taken again', async () => {

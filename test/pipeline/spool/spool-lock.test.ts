@@ -15,7 +15,9 @@ describe('one spool per node (PostgreSQL advisory lock)', function () {
   const dataRoots: string[] = [];
   const services: RunningService[] = [];
 
-  before(async () => { database = await createTestDatabase(); });
+  before(async () => {
+    database = await createTestDatabase();
+  });
   after(async () => {
     for (const service of services.reverse()) await service.stop();
     for (const root of dataRoots) await rm(root, { recursive: true, force: true });
@@ -38,7 +40,12 @@ describe('one spool per node (PostgreSQL advisory lock)', function () {
     assert.equal(second.spool, null, 'the second instance must not touch the same spool');
     await addCustomer(first.database.db, { slug: 'lock_co', name: 'Lock Co' });
 
-    const sent = await sendWithNodemailer({ port: second.smtpAddress?.port ?? 0, from: 'a@example.com', to: [`lock_co@${INGEST_DOMAIN}`], raw: 'Subject: lock\r\n\r\nbody\r\n' });
+    const sent = await sendWithNodemailer({
+      port: second.smtpAddress?.port ?? 0,
+      from: 'a@example.com',
+      to: [`lock_co@${INGEST_DOMAIN}`],
+      raw: 'Subject: lock\r\n\r\nbody\r\n',
+    });
     assert.equal(sent.code, 250, sent.response);
     const job = await findJob(second.database.db, sent.jobIds[0] ?? '');
     assert.equal(job?.status, 'unclassified', 'the folder path finishes before the 250');

@@ -4,17 +4,38 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SPOOL_RECORD_MAGIC, decodeSpoolRecord, encodeSpoolRecord, readSpoolRecordAt, readSpoolSegment, type SpoolRecord } from '../../../src/pipeline/spool/spool-record.js';
+import {
+  SPOOL_RECORD_MAGIC,
+  decodeSpoolRecord,
+  encodeSpoolRecord,
+  readSpoolRecordAt,
+  readSpoolSegment,
+  type SpoolRecord,
+} from '../../../src/pipeline/spool/spool-record.js';
 import type { StagedManifest } from '../../../src/pipeline/staging/staged-manifest.js';
 import { syncfsReportsErrors } from '../../../src/pipeline/spool/sync-file-system.js';
 
 /** A record as the spool would get it: a manifest whose files describe `contents`, in order. */
 function recordOf(tag: string, contents: readonly Buffer[]): SpoolRecord {
   const manifest: StagedManifest = {
-    manifestVersion: 1, stagingId: randomUUID(), idempotencyKey: `test:${tag}`, source: 'smtp', sourceRef: { messageId: `<${tag}@example>` },
-    hints: { subject: `record ${tag}` }, customer: 'bobs_burgers', category: 'unclassified', type: 'smtp', group: 'none', classified: false,
-    receivedAt: '2024-02-29T23:59:59.000Z', node: 'node-a',
-    files: contents.map((content, index) => ({ name: `file-${index}.bin`, size: content.byteLength, sha256: createHash('sha256').update(content).digest('hex') })),
+    manifestVersion: 1,
+    stagingId: randomUUID(),
+    idempotencyKey: `test:${tag}`,
+    source: 'smtp',
+    sourceRef: { messageId: `<${tag}@example>` },
+    hints: { subject: `record ${tag}` },
+    customer: 'bobs_burgers',
+    category: 'unclassified',
+    type: 'smtp',
+    group: 'none',
+    classified: false,
+    receivedAt: '2024-02-29T23:59:59.000Z',
+    node: 'node-a',
+    files: contents.map((content, index) => ({
+      name: `file-${index}.bin`,
+      size: content.byteLength,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    })),
   };
   return { manifest, contents };
 }
@@ -24,8 +45,12 @@ const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_unused, value) => va
 
 describe('spool records', () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(path.join(tmpdir(), 'dp-spool-record-')); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dp-spool-record-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it('decodes what it encodes: empty, one-byte, 5 KiB and binary files, in order', () => {
     const original = recordOf('round-trip', [Buffer.alloc(0), Buffer.from('x'), randomBytes(5 * 1024), ALL_BYTES]);
@@ -88,7 +113,7 @@ describe('spool records', () => {
       'absurd length': Buffer.concat([absurdLength, valid]),
       'random bytes': Buffer.concat([randomBytes(64), valid]),
       'shorter than a header': Buffer.from('DPS1'),
-      'empty': Buffer.alloc(0),
+      empty: Buffer.alloc(0),
     };
     for (const [name, bytes] of Object.entries(cases)) {
       const file = path.join(dir, `${name.replaceAll(' ', '-')}.spool`);
@@ -104,6 +129,14 @@ describe('spool records', () => {
 
 describe('syncfsReportsErrors', () => {
   it('trusts syncfs only from Linux 5.8 on (earlier kernels hide writeback errors)', () => {
-    assert.deepEqual(['6.18.44-fc-v782', '5.8.0', '5.10.0-28-amd64', '5.7.19', '4.19.0-27-amd64', 'garbage', ''].map(syncfsReportsErrors), [true, true, true, false, false, false, false]);
+    assert.deepEqual(['6.18.44-fc-v782', '5.8.0', '5.10.0-28-amd64', '5.7.19', '4.19.0-27-amd64', 'garbage', ''].map(syncfsReportsErrors), [
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

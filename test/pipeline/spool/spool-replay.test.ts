@@ -19,10 +19,19 @@ const SEGMENT = `00000000000001-${randomUUID()}.spool`;
 
 function manifestOf(tag: string, contents: ReadonlyArray<{ readonly name: string; readonly bytes: Buffer }>, classified: boolean): StagedManifest {
   return {
-    manifestVersion: 1, stagingId: randomUUID(), idempotencyKey: `test:replay:${tag}`, source: classified ? 'api' : 'smtp', sourceRef: { tag },
-    hints: { subject: `replay ${tag}` }, customer: 'bobs_burgers',
-    category: classified ? 'test' : 'unclassified', type: classified ? 'echo' : 'smtp', group: classified ? 'replayed' : 'none', classified,
-    receivedAt: '2024-05-06T07:08:09.000Z', node: NODE,
+    manifestVersion: 1,
+    stagingId: randomUUID(),
+    idempotencyKey: `test:replay:${tag}`,
+    source: classified ? 'api' : 'smtp',
+    sourceRef: { tag },
+    hints: { subject: `replay ${tag}` },
+    customer: 'bobs_burgers',
+    category: classified ? 'test' : 'unclassified',
+    type: classified ? 'echo' : 'smtp',
+    group: classified ? 'replayed' : 'none',
+    classified,
+    receivedAt: '2024-05-06T07:08:09.000Z',
+    node: NODE,
     files: contents.map(({ name, bytes }) => ({ name, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') })),
   };
 }
@@ -50,8 +59,22 @@ describe('spool replay after a crash (real PostgreSQL, real files)', function ()
     // The run that "crashed": it committed two rows before it died (one still staging, one
     // whose folder was already written), and one record's INSERT never committed.
     const { db, deps } = await startCrashedRun();
-    const staging = recordOf('staging', [{ name: 'instruction.json', bytes: Buffer.from(echoFile({ rows: 1, tag: 'staging' })) }, { name: 'empty.bin', bytes: Buffer.alloc(0) }], true);
-    const uncommitted = recordOf('uncommitted', [{ name: 'message.eml', bytes: Buffer.from('Subject: never committed\r\n\r\nhello\r\n') }, { name: 'attachment.bin', bytes: randomBytes(3000) }], false);
+    const staging = recordOf(
+      'staging',
+      [
+        { name: 'instruction.json', bytes: Buffer.from(echoFile({ rows: 1, tag: 'staging' })) },
+        { name: 'empty.bin', bytes: Buffer.alloc(0) },
+      ],
+      true,
+    );
+    const uncommitted = recordOf(
+      'uncommitted',
+      [
+        { name: 'message.eml', bytes: Buffer.from('Subject: never committed\r\n\r\nhello\r\n') },
+        { name: 'attachment.bin', bytes: randomBytes(3000) },
+      ],
+      false,
+    );
     const finished = recordOf('finished', [{ name: 'message.eml', bytes: Buffer.from('Subject: already done\r\n\r\nbye\r\n') }], false);
     const torn = recordOf('torn', [{ name: 'message.eml', bytes: randomBytes(4000) }], false);
     const encoded = [staging, uncommitted, finished].map(encodeSpoolRecord);

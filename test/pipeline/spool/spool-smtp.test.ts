@@ -18,15 +18,35 @@ const SENDER = 'alerts@icecream-machine.example';
 const MAX_ARRIVAL_BYTES = 4096;
 
 function smallMessage(tag: string, body = `Body of ${tag}: ${randomBytes(12).toString('hex')}`): Buffer {
-  return Buffer.from(toWire([
-    `From: ${SENDER}`, `To: ${BOB}`, `Subject: spool ${tag}`, `Message-ID: <${tag}.${randomBytes(6).toString('hex')}@icecream-machine.example>`,
-    'Date: Tue, 05 Mar 2024 10:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body, '',
-  ].join('\n')));
+  return Buffer.from(
+    toWire(
+      [
+        `From: ${SENDER}`,
+        `To: ${BOB}`,
+        `Subject: spool ${tag}`,
+        `Message-ID: <${tag}.${randomBytes(6).toString('hex')}@icecream-machine.example>`,
+        'Date: Tue, 05 Mar 2024 10:00:00 +0000',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        body,
+        '',
+      ].join('\n'),
+    ),
+  );
 }
 
 /** Sends several messages one after another over one SMTP connection (a pool of one). */
 async function sendOverOneConnection(port: number, raws: readonly Buffer[]): Promise<SendResult[]> {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: raws.length } satisfies SMTPPool.Options);
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    pool: true,
+    maxConnections: 1,
+    maxMessages: raws.length,
+  } satisfies SMTPPool.Options);
   try {
     const results: SendResult[] = [];
     for (const raw of raws) {
@@ -44,7 +64,11 @@ function spoolOf(job: JobRow): { segment: string; offset: number } | undefined {
 }
 
 async function jobsWithIds(t: TestService, ids: readonly string[]): Promise<JobRow[]> {
-  return t.service.database.db.selectFrom('jobs').selectAll().where('id', 'in', [...ids]).execute();
+  return t.service.database.db
+    .selectFrom('jobs')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** Every job folder under the customer's unclassified mail whose message.eml is exactly `raw`. */
@@ -66,12 +90,16 @@ describe('spooled SMTP acceptance (real server, real client, real PostgreSQL)', 
 
   before(async () => {
     // 20 connections from one address: above the per-address share a real client would get.
-    t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxArrivalBytes: MAX_ARRIVAL_BYTES }, smtp: { maxConnectionsPerAddress: 40 } } });
+    t = await startTestService({
+      overrides: { worker: { enabled: false }, spool: { maxArrivalBytes: MAX_ARRIVAL_BYTES }, smtp: { maxConnectionsPerAddress: 40 } },
+    });
     assert.ok(t.service.spool !== null, 'the spool is open');
     port = t.service.smtpAddress?.port as number;
     spoolDir = path.join(t.dataRoot, 'spool', sanitizeSegment(t.config.node.name));
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('acknowledges 40 concurrent messages over 20 connections in shared batches, then writes 40 folders byte for byte', async () => {
     const lanes = Array.from({ length: 20 }, (_unused, lane) => [smallMessage(`lane${lane}-a`), smallMessage(`lane${lane}-b`)]);
@@ -108,7 +136,10 @@ describe('spooled SMTP acceptance (real server, real client, real PostgreSQL)', 
 
   it('gives the same bytes sent twice at once, and once more later, one job, one row and one folder', async () => {
     const raw = smallMessage('duplicate');
-    const together = await Promise.all([sendWithNodemailer({ port, from: SENDER, to: [BOB], raw }), sendWithNodemailer({ port, from: SENDER, to: [BOB], raw })]);
+    const together = await Promise.all([
+      sendWithNodemailer({ port, from: SENDER, to: [BOB], raw }),
+      sendWithNodemailer({ port, from: SENDER, to: [BOB], raw }),
+    ]);
     await t.settled();
     const later = await sendWithNodemailer({ port, from: SENDER, to: [BOB], raw });
     await t.settled();
@@ -148,8 +179,12 @@ describe('spooled SMTP acceptance (real server, real client, real PostgreSQL)', 
 describe('spool backlog full (real server, real client, real PostgreSQL)', function () {
   this.timeout(20_000);
   let t: TestService;
-  before(async () => { t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxBacklog: 1 } } }); });
-  after(async () => { await t?.stop(); });
+  before(async () => {
+    t = await startTestService({ overrides: { worker: { enabled: false }, spool: { maxBacklog: 1 } } });
+  });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('sends what the spool cannot take down the folder path, and every message still gets its 250 and its folder', async () => {
     const port = t.service.smtpAddress?.port as number;

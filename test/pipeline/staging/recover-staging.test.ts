@@ -22,15 +22,28 @@ describe('start-up recovery', () => {
     t = await startTestService({ overrides: { worker: { enabled: false } } });
     deps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([echoModule]), logger: winston.createLogger({ silent: true }) };
   });
-  afterEach(async () => { await t?.stop(); });
+  afterEach(async () => {
+    await t?.stop();
+  });
 
   async function completeIncoming(tag: string): Promise<IncomingFolder> {
     const folder = await IncomingFolder.create(t.dataRoot);
     await folder.writeFile({ name: 'instruction.json', source: echoFile({ rows: 1, tag }) });
     const manifest: StagedManifest = {
-      manifestVersion: 1, stagingId: folder.id, idempotencyKey: `test:${tag}`, source: 'api', sourceRef: {}, hints: {},
-      customer: 'bobs_burgers', category: 'test', type: 'echo', group: 'g', classified: true,
-      receivedAt: '2023-01-13T12:00:00.000Z', node: t.config.node.name, files: [],
+      manifestVersion: 1,
+      stagingId: folder.id,
+      idempotencyKey: `test:${tag}`,
+      source: 'api',
+      sourceRef: {},
+      hints: {},
+      customer: 'bobs_burgers',
+      category: 'test',
+      type: 'echo',
+      group: 'g',
+      classified: true,
+      receivedAt: '2023-01-13T12:00:00.000Z',
+      node: t.config.node.name,
+      files: [],
     };
     await folder.complete(manifest);
     return folder;
@@ -44,7 +57,9 @@ describe('start-up recovery', () => {
     assert.deepEqual(report, { recordedFolders: 1, completedJobs: 0, droppedPartial: 1 });
     assert.equal(existsSync(partial.dir), false);
     assert.equal(existsSync(complete.dir), false, 'moved into its real folder');
-    const job = await t.waitForStatus((await sql<{ id: string }>`SELECT id FROM jobs WHERE idempotency_key = 'test:orphan'`.execute(deps.db)).rows[0]!.id, ['queued']);
+    const job = await t.waitForStatus((await sql<{ id: string }>`SELECT id FROM jobs WHERE idempotency_key = 'test:orphan'`.execute(deps.db)).rows[0]!.id, [
+      'queued',
+    ]);
     assert.equal(job.relative_path, 'bobs_burgers/test/echo/g/20230113_120000');
     assert.ok(existsSync(path.join(t.dataRoot, 'inbox', job.relative_path, 'instruction.json')));
   });
@@ -64,7 +79,9 @@ describe('start-up recovery', () => {
     const { job } = await t.service.accept(t.echoArrival({ rows: 1, tag: 'interrupted' }));
     await sql`UPDATE jobs SET status = 'staging', created_at = now() - interval '1 hour' WHERE id = ${job.id}`.execute(deps.db);
     await sql`INSERT INTO jobs (idempotency_key, source, customer, category, type, group_name, status, max_attempts, timeout_seconds, relative_path, staging_id, node, received_at, created_at)
-      VALUES ('test:lost', 'api', 'bobs_burgers', 'test', 'echo', 'g', 'staging', 3, 60, 'bobs_burgers/test/echo/g/19990101_000000', 'no-such-folder', ${t.config.node.name}, now(), now() - interval '1 hour')`.execute(deps.db);
+      VALUES ('test:lost', 'api', 'bobs_burgers', 'test', 'echo', 'g', 'staging', 3, 60, 'bobs_burgers/test/echo/g/19990101_000000', 'no-such-folder', ${t.config.node.name}, now(), now() - interval '1 hour')`.execute(
+      deps.db,
+    );
     const report = await recoverStaging(deps, { olderThanSeconds: 60 });
     assert.deepEqual(report, { recordedFolders: 0, completedJobs: 1, droppedPartial: 1 });
     assert.equal((await t.waitForStatus(job.id, ['queued'])).status, 'queued');
@@ -72,7 +89,7 @@ describe('start-up recovery', () => {
     assert.equal(lost.rows.length, 0);
   });
 
-  it('leaves a staging row alone while another recovery holds its folder\'s lock, and finishes it once that one is gone', async () => {
+  it("leaves a staging row alone while another recovery holds its folder's lock, and finishes it once that one is gone", async () => {
     const folder = await completeIncoming('racing');
     const manifest = await readStagedManifest(folder.dir);
     assert.ok(manifest !== undefined);

@@ -9,7 +9,9 @@ describe('replayJobs (the pipeline part of a replay, as the CLI or the REST rout
     t = await startTestService();
     deps = { db: t.service.database.db, config: t.config, accept: (arrival) => t.service.accept(arrival) };
   });
-  after(async () => { await t?.stop(); });
+  after(async () => {
+    await t?.stop();
+  });
 
   it('counts on a dry run, replays finished jobs oldest first, and returns the same jobs for the same batch', async () => {
     const older = await t.service.accept(t.echoArrival({ rows: 1, tag: 'older' }, { receivedAt: new Date('2024-01-01T00:00:00Z'), group: 'replayed' }));
@@ -23,12 +25,21 @@ describe('replayJobs (the pipeline part of a replay, as the CLI or the REST rout
     assert.equal(first.kind, 'replayed');
     if (first.kind !== 'replayed') return;
     assert.match(first.batch, /^[0-9a-f-]{36}$/, 'a new batch name when none is given');
-    assert.deepEqual(first.replayed.map((item) => [item.jobId, item.duplicate]), [[older.job.id, false], [newer.job.id, false]]);
+    assert.deepEqual(
+      first.replayed.map((item) => [item.jobId, item.duplicate]),
+      [
+        [older.job.id, false],
+        [newer.job.id, false],
+      ],
+    );
     assert.deepEqual(first.skipped, []);
 
     const again = await replayJobs(deps, { filter: { ...filter, source: 'api' }, batch: first.batch });
     assert.equal(again.kind, 'replayed');
     if (again.kind !== 'replayed') return;
-    assert.deepEqual(again.replayed.map((item) => [item.replayJobId, item.duplicate]), first.replayed.map((item) => [item.replayJobId, true]));
+    assert.deepEqual(
+      again.replayed.map((item) => [item.replayJobId, item.duplicate]),
+      first.replayed.map((item) => [item.replayJobId, true]),
+    );
   });
 });

@@ -12,7 +12,8 @@ export async function upsertInventory(trx: Transaction<Database>, parsed: ParseR
   const seen = new Set<string>();
   let written = 0;
   for (const item of parsed.records) {
-    if (seen.has(item.sku)) parsed.issues.add({ file: 'inventory.csv', line: null, severity: 'warning', message: `sku ${item.sku} is listed twice; the last one is kept` });
+    if (seen.has(item.sku))
+      parsed.issues.add({ file: 'inventory.csv', line: null, severity: 'warning', message: `sku ${item.sku} is listed twice; the last one is kept` });
     seen.add(item.sku);
     const result = await sql`
       INSERT INTO test_example_inventory (customer, sku, quantity, last_job_id)

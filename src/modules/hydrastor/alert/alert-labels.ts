@@ -22,8 +22,13 @@ export const ALERT_LABELS = labelTable({
 export type AlertField = typeof ALERT_LABELS extends ReadonlyMap<string, infer Field> ? Field : never;
 
 export const EVENT_TYPES: ReadonlyMap<string, AlertEventType> = new Map([
-  ['occurred', 'Occurred'], ['occur', 'Occurred'], ['raised', 'Occurred'],
-  ['recovered', 'Recovered'], ['recovery', 'Recovered'], ['cleared', 'Recovered'], ['resolved', 'Recovered'],
+  ['occurred', 'Occurred'],
+  ['occur', 'Occurred'],
+  ['raised', 'Occurred'],
+  ['recovered', 'Recovered'],
+  ['recovery', 'Recovered'],
+  ['cleared', 'Recovered'],
+  ['resolved', 'Recovered'],
 ]);
 
 /** `Node : -` (or an empty value) means the event concerns the whole grid. */

@@ -11,14 +11,17 @@ import { GRID_WIDE_NODE } from './upsert-alert-row.js';
  */
 
 /** A Recovered mail closes the matching alerts already stored (an earlier clear stays). Returns how many it closed. */
-export async function clearOpenAlerts(trx: Transaction<Database>, args: {
-  readonly gridId: string;
-  readonly clearsEventId: string;
-  readonly node: string | null;
-  readonly recoveredAt: Date;
-  readonly recoveredAlertId: string;
-  readonly jobId: string;
-}): Promise<number> {
+export async function clearOpenAlerts(
+  trx: Transaction<Database>,
+  args: {
+    readonly gridId: string;
+    readonly clearsEventId: string;
+    readonly node: string | null;
+    readonly recoveredAt: Date;
+    readonly recoveredAlertId: string;
+    readonly jobId: string;
+  },
+): Promise<number> {
   const result = await sql`
     UPDATE hydrastor_alerts
     SET cleared_at = ${typedValue(args.recoveredAt, 'timestamptz')}, cleared_by_alert_id = ${typedValue(args.recoveredAlertId, 'bigint')},
@@ -33,14 +36,17 @@ export async function clearOpenAlerts(trx: Transaction<Database>, args: {
 }
 
 /** An Occurred alert takes the clear of a Recovered mail that arrived before it. Returns 1 when it did. */
-export async function applyPendingClear(trx: Transaction<Database>, args: {
-  readonly alertId: string;
-  readonly gridId: string;
-  readonly eventId: string;
-  readonly node: string | null;
-  readonly occurredAt: Date;
-  readonly jobId: string;
-}): Promise<number> {
+export async function applyPendingClear(
+  trx: Transaction<Database>,
+  args: {
+    readonly alertId: string;
+    readonly gridId: string;
+    readonly eventId: string;
+    readonly node: string | null;
+    readonly occurredAt: Date;
+    readonly jobId: string;
+  },
+): Promise<number> {
   const result = await sql`
     UPDATE hydrastor_alerts AS alert
     SET cleared_at = recovery.occurred_at, cleared_by_alert_id = recovery.id, last_job_id = ${typedValue(args.jobId, 'uuid')}, updated_at = now()

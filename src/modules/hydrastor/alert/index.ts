@@ -26,8 +26,7 @@ export const alertModule = {
   category: 'hydrastor',
   type: 'alert',
   version: 1,
-  matches: async (facts) =>
-    matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(await readMailBodyHead(facts)),
+  matches: async (facts) => matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(await readMailBodyHead(facts)),
   group: groupOf,
   parse: loadAlert,
   upsert: upsertAlert,

@@ -16,12 +16,15 @@ export interface LockedGrid {
  * Recovered mail, processed at the same time by two workers, run one after the other, so the
  * second always sees the first and a clear is never lost between them.
  */
-export async function lockGridForAlert(trx: Transaction<Database>, args: {
-  readonly customer: string;
-  readonly serialNumber: string;
-  readonly gridName: string;
-  readonly jobId: string;
-}): Promise<LockedGrid> {
+export async function lockGridForAlert(
+  trx: Transaction<Database>,
+  args: {
+    readonly customer: string;
+    readonly serialNumber: string;
+    readonly gridName: string;
+    readonly jobId: string;
+  },
+): Promise<LockedGrid> {
   const inserted = await sql`
     INSERT INTO hydrastor_grids (customer, serial_number, name, last_job_id)
     VALUES (${typedValue(args.customer, 'text')}, ${typedValue(args.serialNumber, 'text')}, ${typedValue(args.gridName, 'text')},

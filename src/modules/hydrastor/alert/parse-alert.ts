@@ -81,9 +81,10 @@ export function parseAlert(args: {
   let eventType: AlertEventType | undefined = bodyEventType === null ? undefined : EVENT_TYPES.get(bodyEventType.toLowerCase());
   if (eventType === undefined) {
     eventType = clearsEventId === null ? 'Occurred' : 'Recovered';
-    bodyIssue('eventType', bodyEventType === null
-      ? `no Event Type; taken as ${eventType}`
-      : `Event Type "${bodyEventType}" is not Occurred or Recovered; taken as ${eventType}`);
+    bodyIssue(
+      'eventType',
+      bodyEventType === null ? `no Event Type; taken as ${eventType}` : `Event Type "${bodyEventType}" is not Occurred or Recovered; taken as ${eventType}`,
+    );
   }
   if (eventType === 'Recovered' && clearsEventId === null) {
     bodyIssue('eventType', 'Recovered alert without a Clears Event ID');

@@ -16,13 +16,16 @@ export interface AlertRowWrite {
  * changes nothing; a resent mail with other details updates the row. A row that turns into a
  * Recovered one loses its clear (only Occurred alerts are cleared).
  */
-export async function upsertAlertRow(trx: Transaction<Database>, args: {
-  readonly gridId: string;
-  readonly alert: HydrastorAlert;
-  readonly occurredAt: Date;
-  readonly zoneAssumed: string | null;
-  readonly jobId: string;
-}): Promise<AlertRowWrite> {
+export async function upsertAlertRow(
+  trx: Transaction<Database>,
+  args: {
+    readonly gridId: string;
+    readonly alert: HydrastorAlert;
+    readonly occurredAt: Date;
+    readonly zoneAssumed: string | null;
+    readonly jobId: string;
+  },
+): Promise<AlertRowWrite> {
   const { alert } = args;
   const result = await sql<{ id: string }>`
     INSERT INTO hydrastor_alerts AS existing

@@ -41,11 +41,20 @@ export async function upsertAlert(trx: Transaction<Database>, parsed: ParseResul
   let cleared = 0;
   if (alert.eventType === 'Occurred') {
     cleared = await applyPendingClear(trx, {
-      alertId: row.id, gridId: grid.id, eventId: alert.eventId, node: alert.node, occurredAt: time.occurredAt, jobId: context.jobId,
+      alertId: row.id,
+      gridId: grid.id,
+      eventId: alert.eventId,
+      node: alert.node,
+      occurredAt: time.occurredAt,
+      jobId: context.jobId,
     });
   } else if (alert.clearsEventId !== null) {
     cleared = await clearOpenAlerts(trx, {
-      gridId: grid.id, clearsEventId: alert.clearsEventId, node: alert.node, recoveredAt: time.occurredAt, recoveredAlertId: row.id,
+      gridId: grid.id,
+      clearsEventId: alert.clearsEventId,
+      node: alert.node,
+      recoveredAt: time.occurredAt,
+      recoveredAlertId: row.id,
       jobId: context.jobId,
     });
   }

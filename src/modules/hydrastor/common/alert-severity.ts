@@ -3,10 +3,16 @@ export const ALERT_SEVERITIES = ['INFO', 'WARNING', 'ERROR', 'CRITICAL'] as cons
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 const SEVERITY_SPELLINGS: ReadonlyMap<string, AlertSeverity> = new Map([
-  ['info', 'INFO'], ['information', 'INFO'], ['informational', 'INFO'],
-  ['warning', 'WARNING'], ['warn', 'WARNING'],
-  ['error', 'ERROR'], ['err', 'ERROR'],
-  ['critical', 'CRITICAL'], ['crit', 'CRITICAL'], ['fatal', 'CRITICAL'],
+  ['info', 'INFO'],
+  ['information', 'INFO'],
+  ['informational', 'INFO'],
+  ['warning', 'WARNING'],
+  ['warn', 'WARNING'],
+  ['error', 'ERROR'],
+  ['err', 'ERROR'],
+  ['critical', 'CRITICAL'],
+  ['crit', 'CRITICAL'],
+  ['fatal', 'CRITICAL'],
 ]);
 
 export function parseAlertSeverity(text: string): AlertSeverity | null {

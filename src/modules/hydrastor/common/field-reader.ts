@@ -38,7 +38,7 @@ export function createFieldReader(source: FieldSource, issues: ParseIssue[]): Fi
   /** Known columns whose value was unreadable: kept raw in `extra`. */
   const unreadable = new Map<string, string>();
   const issue = (reason: string, column?: string, raw?: string): void => {
-    const line = column === undefined ? source.line : source.lineOfColumn?.get(column) ?? source.line;
+    const line = column === undefined ? source.line : (source.lineOfColumn?.get(column) ?? source.line);
     issues.push({ file: source.file, line, message: reason, ...(raw === undefined ? {} : { raw }) });
   };
   const text = (column: string): string | null => {

@@ -10,7 +10,8 @@ export interface KnownGrid {
 
 /** A customer's grid by serial number, if a report or alert has been stored for it. */
 export async function findGrid(trx: Transaction<Database>, args: { readonly customer: string; readonly serialNumber: string }): Promise<KnownGrid | undefined> {
-  return trx.withTables<HydrastorTables>()
+  return trx
+    .withTables<HydrastorTables>()
     .selectFrom('hydrastor_grids')
     .select(['id', 'name', 'timezone'])
     .where('customer', '=', args.customer)

@@ -49,7 +49,11 @@ export async function upsertReportedRows(trx: Transaction<Database>, args: Repor
   const rows = uniqueRows(args);
   if (rows.length === 0) return 0;
   const fixed = {
-    grid_id: args.gridId, first_report_time: args.reportTime, last_report_time: args.reportTime, report_source: args.reportSource, last_job_id: args.jobId,
+    grid_id: args.gridId,
+    first_report_time: args.reportTime,
+    last_report_time: args.reportTime,
+    report_source: args.reportSource,
+    last_job_id: args.jobId,
   };
   const columns: ColumnSpec[] = [
     { name: 'grid_id', type: 'bigint' },
@@ -71,13 +75,8 @@ export async function upsertReportedRows(trx: Transaction<Database>, args: Repor
     { name: 'last_report_time', value: 'greatest(existing.last_report_time, excluded.last_report_time)' },
     { name: 'report_source', value: `CASE WHEN ${isNewest} THEN excluded.report_source ELSE existing.report_source END` },
   ];
-  const assignments = [
-    ...nextColumns.map(({ name, value }) => `${name} = ${value}`),
-    'last_job_id = excluded.last_job_id',
-    'updated_at = now()',
-  ].join(', ');
-  const changed =
-    `ROW(${nextColumns.map(({ value }) => value).join(', ')}) IS DISTINCT FROM ROW(${nextColumns.map(({ name }) => `existing.${name}`).join(', ')})`;
+  const assignments = [...nextColumns.map(({ name, value }) => `${name} = ${value}`), 'last_job_id = excluded.last_job_id', 'updated_at = now()'].join(', ');
+  const changed = `ROW(${nextColumns.map(({ value }) => value).join(', ')}) IS DISTINCT FROM ROW(${nextColumns.map(({ name }) => `existing.${name}`).join(', ')})`;
 
   let written = 0;
   for (let start = 0; start < rows.length; start += MAX_ROWS_PER_STATEMENT) {

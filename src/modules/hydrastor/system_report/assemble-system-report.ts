@@ -3,8 +3,13 @@ import { createFieldReader, type FieldReader } from '../common/field-reader.js';
 import type { FieldSource } from '../../shared/text/field-source.js';
 import type { ParseIssue } from '../../parse-issue.js';
 import {
-  buildReportActiveAlert, buildReportCapacity, buildReportFilesystem, buildReportNode, buildReportReplication,
-  buildReportSystem, readReportTimezone,
+  buildReportActiveAlert,
+  buildReportCapacity,
+  buildReportFilesystem,
+  buildReportNode,
+  buildReportReplication,
+  buildReportSystem,
+  readReportTimezone,
 } from './build-report-records.js';
 import { createReportTimeResolver } from './report-time-resolver.js';
 import type { SystemReport } from './system-report-types.js';
@@ -66,29 +71,40 @@ export function assembleSystemReport(args: {
   for (const extra of extraCapacity) {
     issues.push({ file: extra.file, line: extra.line, message: 'more than one capacity row; the first one is used' });
   }
-  const capacity = capacitySource === undefined
-    ? null
-    : buildReportCapacity({ reader: createFieldReader(capacitySource, issues), resolveTime, systemReportTime: system.reportTime });
+  const capacity =
+    capacitySource === undefined
+      ? null
+      : buildReportCapacity({ reader: createFieldReader(capacitySource, issues), resolveTime, systemReportTime: system.reportTime });
 
   return {
     source: args.source,
     system,
     capacity,
     nodes: buildUnique({
-      sources: records.nodes, issues, build: buildReportNode,
-      key: (node) => node.name, describe: (node) => `node ${node.name}`,
+      sources: records.nodes,
+      issues,
+      build: buildReportNode,
+      key: (node) => node.name,
+      describe: (node) => `node ${node.name}`,
     }),
     filesystems: buildUnique({
-      sources: records.filesystems, issues, build: buildReportFilesystem,
-      key: (fs) => fs.name, describe: (fs) => `file system ${fs.name}`,
+      sources: records.filesystems,
+      issues,
+      build: buildReportFilesystem,
+      key: (fs) => fs.name,
+      describe: (fs) => `file system ${fs.name}`,
     }),
     replication: buildUnique({
-      sources: records.replication, issues, build: (reader) => buildReportReplication(reader, resolveTime),
+      sources: records.replication,
+      issues,
+      build: (reader) => buildReportReplication(reader, resolveTime),
       key: (pair) => JSON.stringify([pair.sourceFs, pair.targetSerial ?? pair.targetSystem, pair.targetFs]),
       describe: (pair) => `replication of ${pair.sourceFs} to ${pair.targetSystem ?? pair.targetSerial ?? '?'}:${pair.targetFs ?? '?'}`,
     }),
     activeAlerts: buildUnique({
-      sources: records.activeAlerts, issues, build: (reader) => buildReportActiveAlert(reader, resolveTime),
+      sources: records.activeAlerts,
+      issues,
+      build: (reader) => buildReportActiveAlert(reader, resolveTime),
       key: (alert) => JSON.stringify([alert.eventId, alert.node, alert.occurredAt.getTime()]),
       describe: (alert) => `active alert ${alert.eventId} on ${alert.node ?? 'the grid'}`,
     }),

@@ -2,9 +2,7 @@ import { IngestError } from '../../../core/ingest-error.js';
 import type { FieldReader } from '../common/field-reader.js';
 import { FILESYSTEM_PROTOCOLS, KNOWN_REPORT_COLUMNS, NODE_TYPES } from './system-report-columns.js';
 import type { ReportTimeResolver } from './report-time-resolver.js';
-import type {
-  ReportActiveAlert, ReportCapacity, ReportFilesystem, ReportNode, ReportReplication, ReportSystem,
-} from './system-report-types.js';
+import type { ReportActiveAlert, ReportCapacity, ReportFilesystem, ReportNode, ReportReplication, ReportSystem } from './system-report-types.js';
 
 /**
  * Canonical record (CSV row, or body values mapped to CSV column names) → typed report record.
@@ -46,11 +44,9 @@ export function buildReportSystem(args: {
   const serialNumber = reader.text('serial_number');
   const reportTime = resolvedTime(reader, 'report_time', args.resolveTime);
   if (name === null || serialNumber === null || reportTime === null) {
-    const missing = [
-      name === null ? 'system name' : null,
-      serialNumber === null ? 'serial number' : null,
-      reportTime === null ? 'report time' : null,
-    ].filter((field) => field !== null);
+    const missing = [name === null ? 'system name' : null, serialNumber === null ? 'serial number' : null, reportTime === null ? 'report time' : null].filter(
+      (field) => field !== null,
+    );
     throw new IngestError('HYDRASTOR_REPORT_INCOMPLETE', `${where(reader)}: system report lacks a readable ${missing.join(', ')}`, {
       details: { file: reader.source.file, line: reader.source.line, missing },
     });

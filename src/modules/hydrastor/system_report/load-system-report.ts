@@ -66,7 +66,10 @@ export async function loadSystemReport(context: ModuleContext): Promise<ParseRes
   const report = readSystemReport(input, null);
   refuseUndecodedText({
     record: report,
-    source: input.kind === 'attachment' ? `System report attachment ${JSON.stringify(input.attachmentName)} (its CSV files must be UTF-8)` : 'the system report mail body',
+    source:
+      input.kind === 'attachment'
+        ? `System report attachment ${JSON.stringify(input.attachmentName)} (its CSV files must be UTF-8)`
+        : 'the system report mail body',
   });
   return parseResult({ input, report }, report.issues);
 }

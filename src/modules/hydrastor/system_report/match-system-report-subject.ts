@@ -8,8 +8,7 @@ export interface SystemReportSubject {
 }
 
 /** Formats spec §1, searched rather than anchored so that `RE:`/`[EXT]` prefixes do not matter. */
-const SYSTEM_REPORT_SUBJECT =
-  /\[HYDRAstor\] System Report: (?<grid>\S+) \(S\/N (?<serial>[^)]+)\) (?<date>\d{4}-\d{2}-\d{2})/i;
+const SYSTEM_REPORT_SUBJECT = /\[HYDRAstor\] System Report: (?<grid>\S+) \(S\/N (?<serial>[^)]+)\) (?<date>\d{4}-\d{2}-\d{2})/i;
 
 export function matchSystemReportSubject(subject: string): SystemReportSubject | null {
   const match = SYSTEM_REPORT_SUBJECT.exec(normalizeSubject(subject));

@@ -9,16 +9,22 @@ import { splitSections, type TextSection } from '../../shared/text/split-section
 import { assembleSystemReport } from './assemble-system-report.js';
 import { setBodyValue } from './map-body-values.js';
 import {
-  ACTIVE_ALERT_HEADINGS, BODY_SECTIONS, CAPACITY_LABELS, DISKS_OK_TOTAL_HEADINGS, FILESYSTEM_HEADINGS, NODE_HEADINGS,
-  REPLICATION_HEADINGS, REQUIRED_BODY_SECTIONS, SYSTEM_LABELS,
+  ACTIVE_ALERT_HEADINGS,
+  BODY_SECTIONS,
+  CAPACITY_LABELS,
+  DISKS_OK_TOTAL_HEADINGS,
+  FILESYSTEM_HEADINGS,
+  NODE_HEADINGS,
+  REPLICATION_HEADINGS,
+  REQUIRED_BODY_SECTIONS,
+  SYSTEM_LABELS,
 } from './system-report-body-labels.js';
 import type { SystemReport } from './system-report-types.js';
 
 const BODY = 'body';
 
 /** `2023-01-12 18:00:00 +0900  WARNING  HS-E10431  SN002  Disk failure detected, rebuild started` */
-const ACTIVE_ALERT_ROW =
-  /^\s*(\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)\s+(\S+)\s+(\S+)\s+(\S+)\s*(.*)$/;
+const ACTIVE_ALERT_ROW = /^\s*(\d{4}[-/]\d{2}[-/]\d{2}[ T]\d{2}:\d{2}(?::\d{2})?(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?)\s+(\S+)\s+(\S+)\s+(\S+)\s*(.*)$/;
 /** Tested on trimmed lines: leading and trailing whitespace never reach the regex. */
 const NO_ALERTS = /^\(?\s*(?:none|no active alerts?\.?|-+)\s*\)?$/i;
 const DISKS_OK_TOTAL = /^(\d+)\s*\/\s*(\d+)$/;
@@ -65,7 +71,11 @@ function activeAlertRecords(lines: readonly NumberedLine[], issues: ParseIssue[]
     }
     const [, occurredAt = '', severity = '', eventId = '', node = '', message = ''] = match;
     const values = new Map([
-      ['occurred_at', occurredAt], ['severity', severity], ['event_id', eventId], ['node_name', node], ['message', message.trim()],
+      ['occurred_at', occurredAt],
+      ['severity', severity],
+      ['event_id', eventId],
+      ['node_name', node],
+      ['message', message.trim()],
     ]);
     records.push({ file: BODY, line: line.line, values });
   }

@@ -6,9 +6,7 @@ import { assembleSystemReport } from './assemble-system-report.js';
 import { OPTIONAL_REPORT_PARTS, REPORT_FILES, type ReportPart } from './system-report-columns.js';
 import type { SystemReport } from './system-report-types.js';
 
-const PART_BY_FILE: ReadonlyMap<string, ReportPart> = new Map(
-  (Object.entries(REPORT_FILES) as [ReportPart, string][]).map(([part, file]) => [file, part]),
-);
+const PART_BY_FILE: ReadonlyMap<string, ReportPart> = new Map((Object.entries(REPORT_FILES) as [ReportPart, string][]).map(([part, file]) => [file, part]));
 
 /** `report/Nodes.CSV` → `nodes.csv`: the archive may hold a top-level folder, names may change case. */
 function baseName(path: string): string {

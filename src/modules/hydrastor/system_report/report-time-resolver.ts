@@ -15,10 +15,7 @@ export type ReportTimeResolver = (parsed: ParsedTimestamp, location: TimeLocatio
  * Times without an offset are read in the grid's zone (the report's own, else the one the caller
  * knows), else UTC — and the report's issues say so, once per file and column.
  */
-export function createReportTimeResolver(args: {
-  readonly timezone: string | null;
-  readonly issues: ParseIssue[];
-}): ReportTimeResolver {
+export function createReportTimeResolver(args: { readonly timezone: string | null; readonly issues: ParseIssue[] }): ReportTimeResolver {
   const noted = new Set<string>();
   return (parsed, location) => {
     if (parsed.hasOffset) return parsed.date;

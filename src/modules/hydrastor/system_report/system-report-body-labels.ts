@@ -18,7 +18,10 @@ export const BODY_SECTIONS = labelTable({
 });
 
 /** Sections a body-only report should have (part → heading); the others may be absent. */
-export const REQUIRED_BODY_SECTIONS: ReadonlyMap<string, string> = new Map([['capacity', 'Capacity'], ['nodes', 'Nodes']]);
+export const REQUIRED_BODY_SECTIONS: ReadonlyMap<string, string> = new Map([
+  ['capacity', 'Capacity'],
+  ['nodes', 'Nodes'],
+]);
 
 export const SYSTEM_LABELS = labelTable<Column<'system'>>({
   system_name: ['System Name', 'Grid Name'],

@@ -8,11 +8,14 @@ import type { SystemReport } from './system-report-types.js';
  * exception is a snapshot read from a body that the attachment of the same report (more exact
  * bytes) later replaces. Returns 1 when a row was written.
  */
-export async function upsertCapacitySnapshot(trx: Transaction<Database>, args: {
-  readonly gridId: string;
-  readonly report: SystemReport;
-  readonly jobId: string;
-}): Promise<number> {
+export async function upsertCapacitySnapshot(
+  trx: Transaction<Database>,
+  args: {
+    readonly gridId: string;
+    readonly report: SystemReport;
+    readonly jobId: string;
+  },
+): Promise<number> {
   const { capacity } = args.report;
   if (capacity === null) return 0;
   const result = await sql`

@@ -38,13 +38,16 @@ const PREVIOUS_NAMES = `CASE WHEN ${IS_NEWEST} AND excluded.name <> existing.nam
  * get renamed, their serial stays. The conflicting row is locked either way, so the jobs of one
  * grid write its rows one after the other.
  */
-export async function upsertGridFromReport(trx: Transaction<Database>, args: {
-  readonly customer: string;
-  readonly system: ReportSystem;
-  /** The part of the report the values were read from. */
-  readonly source: 'attachment' | 'body';
-  readonly jobId: string;
-}): Promise<GridWrite> {
+export async function upsertGridFromReport(
+  trx: Transaction<Database>,
+  args: {
+    readonly customer: string;
+    readonly system: ReportSystem;
+    /** The part of the report the values were read from. */
+    readonly source: 'attachment' | 'body';
+    readonly jobId: string;
+  },
+): Promise<GridWrite> {
   const { system } = args;
   const written = await sql<{ id: string }>`
     INSERT INTO hydrastor_grids AS existing

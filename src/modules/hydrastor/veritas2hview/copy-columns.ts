@@ -34,15 +34,26 @@ export interface CopyColumn<Row> {
 export const column = {
   text: <Row>(name: string, value: (row: Row) => string | null): CopyColumn<Row> => ({ name, type: 'text', encode: (row) => copyText(value(row)) }),
   integer: <Row>(name: string, value: (row: Row) => number | null): CopyColumn<Row> => ({ name, type: 'integer', encode: (row) => copyInteger(value(row)) }),
-  bigint: <Row>(name: string, value: (row: Row) => number | bigint | null): CopyColumn<Row> => ({ name, type: 'bigint', encode: (row) => copyBigint(value(row)) }),
+  bigint: <Row>(name: string, value: (row: Row) => number | bigint | null): CopyColumn<Row> => ({
+    name,
+    type: 'bigint',
+    encode: (row) => copyBigint(value(row)),
+  }),
   numeric: <Row>(name: string, value: (row: Row) => number | null): CopyColumn<Row> => ({ name, type: 'numeric', encode: (row) => copyNumeric(value(row)) }),
   boolean: <Row>(name: string, value: (row: Row) => boolean | null): CopyColumn<Row> => ({ name, type: 'boolean', encode: (row) => copyBoolean(value(row)) }),
   /** A timestamptz target column staged as epoch seconds (cheaper to write than ISO text). */
   epochTimestamp: <Row>(name: string, value: (row: Row) => Date | null): CopyColumn<Row> => ({
-    name, type: 'double precision', encode: (row) => copyEpochSeconds(value(row)), mergeValue: `to_timestamp(staged.${name})`,
+    name,
+    type: 'double precision',
+    encode: (row) => copyEpochSeconds(value(row)),
+    mergeValue: `to_timestamp(staged.${name})`,
   }),
   json: <Row>(name: string, value: (row: Row) => unknown): CopyColumn<Row> => ({ name, type: 'jsonb', encode: (row) => copyJson(value(row)) }),
-  textArray: <Row>(name: string, value: (row: Row) => readonly string[]): CopyColumn<Row> => ({ name, type: 'text[]', encode: (row) => copyTextArray(value(row)) }),
+  textArray: <Row>(name: string, value: (row: Row) => readonly string[]): CopyColumn<Row> => ({
+    name,
+    type: 'text[]',
+    encode: (row) => copyTextArray(value(row)),
+  }),
 };
 
 /** A temporary table that one COPY fills and one merge reads, dropped with the transaction. */

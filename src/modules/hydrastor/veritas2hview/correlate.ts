@@ -147,7 +147,12 @@ export function correlateStorage(args: CorrelateStorageArgs): StorageCorrelation
     };
     servers.set(key, resolution);
     if (resolution.outcome === 'no_grid_link') {
-      issues.push({ file: CORRELATION_ISSUE_SOURCE, line: null, severity: 'warning', message: `HYDRAstor storage server ${resolution.storageServer} has no grid link (no map file entry, database mapping or key grid)` });
+      issues.push({
+        file: CORRELATION_ISSUE_SOURCE,
+        line: null,
+        severity: 'warning',
+        message: `HYDRAstor storage server ${resolution.storageServer} has no grid link (no map file entry, database mapping or key grid)`,
+      });
     }
     return resolution;
   };
@@ -160,7 +165,13 @@ export function correlateStorage(args: CorrelateStorageArgs): StorageCorrelation
     const pool = poolsByName.get(poolName);
     if (pool === undefined) return { diskPool: poolName, storageServer: null, isHydrastor: false, grid: null, outcome: 'unknown_disk_pool' };
     if (pool.storageServer === null) {
-      return { diskPool: poolName, storageServer: null, isHydrastor: pool.isHydrastor, grid: null, outcome: pool.isHydrastor ? 'unknown_storage_server' : 'not_hydrastor' };
+      return {
+        diskPool: poolName,
+        storageServer: null,
+        isHydrastor: pool.isHydrastor,
+        grid: null,
+        outcome: pool.isHydrastor ? 'unknown_storage_server' : 'not_hydrastor',
+      };
     }
     const server = resolveServer(pool.storageServer);
     return { diskPool: poolName, storageServer: server.storageServer, isHydrastor: server.isHydrastor, grid: server.grid, outcome: server.outcome };
@@ -173,9 +184,7 @@ export function correlateStorage(args: CorrelateStorageArgs): StorageCorrelation
     const { diskPool, storageServer, isHydrastor, grid, outcome } = resolvePool(volume.diskPool);
     return { lsu: volume.name, diskMediaId: volume.diskMediaId, diskPool, storageServer, isHydrastor: isHydrastor || volume.isHydrastor, grid, outcome };
   });
-  const diskVolumesByMediaId = new Map(
-    diskVolumes.flatMap((volume) => (volume.diskMediaId === null ? [] : [[volume.diskMediaId, volume] as const])),
-  );
+  const diskVolumesByMediaId = new Map(diskVolumes.flatMap((volume) => (volume.diskMediaId === null ? [] : [[volume.diskMediaId, volume] as const])));
 
   return { storageUnits, storageServers: servers, diskVolumesByMediaId, diskVolumes, issues };
 }

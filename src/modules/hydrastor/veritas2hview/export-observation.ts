@@ -34,11 +34,12 @@ export function exportObservation(args: {
   readonly newestJobTime: Date | null;
   readonly loadedAt: Date;
 }): ExportObservation {
-  const stated = args.generatedAt !== null
-    ? { at: args.generatedAt, source: 'manifest' as const, what: `${EXPORT_FILES.manifest.fileName} generatedAt`, file: EXPORT_FILES.manifest.fileName }
-    : args.newestJobTime !== null
-      ? { at: args.newestJobTime, source: 'job_times' as const, what: 'the newest job time', file: EXPORT_FILES.bpdbjobs.fileName }
-      : null;
+  const stated =
+    args.generatedAt !== null
+      ? { at: args.generatedAt, source: 'manifest' as const, what: `${EXPORT_FILES.manifest.fileName} generatedAt`, file: EXPORT_FILES.manifest.fileName }
+      : args.newestJobTime !== null
+        ? { at: args.newestJobTime, source: 'job_times' as const, what: 'the newest job time', file: EXPORT_FILES.bpdbjobs.fileName }
+        : null;
   if (stated === null) return { at: null, source: null, issue: null };
   if (stated.at.getTime() <= args.loadedAt.getTime() + MAX_CLOCK_AHEAD_MS) return { at: stated.at, source: stated.source, issue: null };
   return {

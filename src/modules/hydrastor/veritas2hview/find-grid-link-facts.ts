@@ -14,7 +14,10 @@ export interface GridLinkFacts {
  * serial of the grid the S3 key names (the key carries a name; links are kept by serial).
  * A grid's earlier names count too, so an export keyed by the old name still finds its grid.
  */
-export async function findGridLinkFacts(trx: Transaction<Database>, args: { readonly customer: string; readonly keyGrid: string | null }): Promise<GridLinkFacts> {
+export async function findGridLinkFacts(
+  trx: Transaction<Database>,
+  args: { readonly customer: string; readonly keyGrid: string | null },
+): Promise<GridLinkFacts> {
   const mappings = await sql<{ storage_server: string; grid_serial: string; grid_name: string | null }>`
     SELECT storage_server, grid_serial, grid_name FROM veritas_grid_mappings WHERE customer = ${args.customer} ORDER BY id`.execute(trx);
   let keyGridSerial: string | null = null;

@@ -105,9 +105,7 @@ export function* generateBpdbjobsRecords(options: GenerateBpdbjobsOptions): Gene
  * The same output as `generateBpdbjobsRecords`, as Buffers of about `chunkBytes` (records are not
  * split, so a chunk may exceed it by one record), the shape a file stream delivers.
  */
-export function* generateBpdbjobsChunks(
-  options: GenerateBpdbjobsOptions & { readonly chunkBytes?: number },
-): Generator<Buffer, void, undefined> {
+export function* generateBpdbjobsChunks(options: GenerateBpdbjobsOptions & { readonly chunkBytes?: number }): Generator<Buffer, void, undefined> {
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
   let parts: string[] = [];
   let size = 0;

@@ -104,8 +104,23 @@ function isoOrNull(date: Date): string | null {
 const FRAGMENT_COLUMNS = `copy_number integer, fragment_number integer, size_bytes bigint, media_type integer, density integer,
   file_number bigint, media_id text, host text, block_size bigint, file_offset bigint, media_date timestamptz,
   device_written_on integer, flags integer, media_descriptor text, expires_at timestamptz, multiplexed integer, retention_level integer`;
-const FRAGMENT_VALUES = ['size_bytes', 'media_type', 'density', 'file_number', 'media_id', 'host', 'block_size', 'file_offset', 'media_date',
-  'device_written_on', 'flags', 'media_descriptor', 'expires_at', 'multiplexed', 'retention_level'] as const;
+const FRAGMENT_VALUES = [
+  'size_bytes',
+  'media_type',
+  'density',
+  'file_number',
+  'media_id',
+  'host',
+  'block_size',
+  'file_offset',
+  'media_date',
+  'device_written_on',
+  'flags',
+  'media_descriptor',
+  'expires_at',
+  'multiplexed',
+  'retention_level',
+] as const;
 
 /**
  * Merges the staged images' fragments: each staged image's fragment list replaces the stored one
@@ -115,11 +130,14 @@ const FRAGMENT_VALUES = ['size_bytes', 'media_type', 'density', 'file_number', '
  * export must neither bring back fragments that expired since nor drop ones added since.
  * Returns rows written or removed.
  */
-export async function mergeStagedFragments(trx: Transaction<Database>, args: {
-  readonly masterServerId: string;
-  readonly jobId: string;
-  readonly observedAt: Date | null;
-}): Promise<number> {
+export async function mergeStagedFragments(
+  trx: Transaction<Database>,
+  args: {
+    readonly masterServerId: string;
+    readonly jobId: string;
+    readonly observedAt: Date | null;
+  },
+): Promise<number> {
   const changed = `ROW(${FRAGMENT_VALUES.map((name) => `existing.${name}`).join(', ')}) IS DISTINCT FROM ROW(${FRAGMENT_VALUES.map((name) => `excluded.${name}`).join(', ')})`;
   const observedAt = sql`coalesce(${args.observedAt?.toISOString() ?? null}::timestamptz, '-infinity'::timestamptz)`;
   const result = await sql<{ written: number }>`

@@ -22,8 +22,7 @@ function jobProgress(row: 'existing' | 'excluded'): string {
  * export wins; between exports of the same time (or both undated), the record that shows the job
  * further along wins (and on a tie the one loaded last, as the same record twice changes nothing).
  */
-export const JOB_UPDATE_GUARD =
-  `${JOB_NEVER_REGRESSES} AND (${OBSERVED_LATER} OR (${OBSERVED_SAME} AND ${jobProgress('excluded')} >= ${jobProgress('existing')}))`;
+export const JOB_UPDATE_GUARD = `${JOB_NEVER_REGRESSES} AND (${OBSERVED_LATER} OR (${OBSERVED_SAME} AND ${jobProgress('excluded')} >= ${jobProgress('existing')}))`;
 
 /** The grid a job's storage unit leads to, or null. */
 export type StorageUnitGridLookup = (storageUnit: string | null) => GridLink | null;

@@ -23,17 +23,21 @@ export function createListingValueReader(record: LabelRecord, file: string, issu
     const parsed = parse(value);
     if (parsed === null) {
       issues.push({
-        file, line: record.line, severity: 'warning', raw: value,
+        file,
+        line: record.line,
+        severity: 'warning',
+        raw: value,
         message: `${label}: ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)} is not ${expected}; stored as null, kept raw in attributes`,
       });
     }
     return parsed;
   };
   return {
-    integer: (label) => read(label, 'an integer', (value) => {
-      const match = WHOLE_NUMBER.exec(value.trim());
-      return match === null ? null : Number(match[1]);
-    }),
+    integer: (label) =>
+      read(label, 'an integer', (value) => {
+        const match = WHOLE_NUMBER.exec(value.trim());
+        return match === null ? null : Number(match[1]);
+      }),
     gibibytes: (label) => read(label, 'a size in GB', gibibytesToBytes),
   };
 }

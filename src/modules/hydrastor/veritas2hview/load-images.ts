@@ -52,7 +52,14 @@ export async function loadImages(trx: Transaction<Database>, args: LoadImagesArg
     batches: images(),
     keyOf: (image) => withoutNul(image.backupId),
     merge: async () => {
-      const written = await mergeStage({ trx, stage: IMAGE_STAGE, target: IMAGES_TABLE, keyColumns: ['backup_id'], updateGuard: OBSERVED_NO_EARLIER, ...target });
+      const written = await mergeStage({
+        trx,
+        stage: IMAGE_STAGE,
+        target: IMAGES_TABLE,
+        keyColumns: ['backup_id'],
+        updateGuard: OBSERVED_NO_EARLIER,
+        ...target,
+      });
       fragmentsWritten += await mergeStagedFragments(trx, target);
       return written;
     },

@@ -53,10 +53,17 @@ export async function loadJobs(trx: Transaction<Database>, args: LoadJobsArgs): 
     stage,
     batches: records(),
     keyOf: (job) => job.jobId,
-    merge: () => mergeStage({
-      trx, stage, target: JOBS_TABLE, keyColumns: ['job_id'], updateGuard: JOB_UPDATE_GUARD,
-      observedAt: args.observedAt, masterServerId: args.masterServerId, jobId: args.jobId,
-    }),
+    merge: () =>
+      mergeStage({
+        trx,
+        stage,
+        target: JOBS_TABLE,
+        keyColumns: ['job_id'],
+        updateGuard: JOB_UPDATE_GUARD,
+        observedAt: args.observedAt,
+        masterServerId: args.masterServerId,
+        jobId: args.jobId,
+      }),
     signal: args.signal,
     ...(args.roundRows === undefined ? {} : { roundRows: args.roundRows }),
   });

@@ -230,7 +230,10 @@ async function masterServerOfFirstJob(head: string, columns: readonly string[] |
     const named = batch.records.find((record) => record.masterServer !== null);
     if (named?.masterServer != null) return named.masterServer;
   }
-  throw new IngestError('EXPORT_MASTER_UNKNOWN', 'no manifest.json and the first jobs of bpdbjobs_most_columns.csv name no master server: cannot tell whose jobs these are');
+  throw new IngestError(
+    'EXPORT_MASTER_UNKNOWN',
+    'no manifest.json and the first jobs of bpdbjobs_most_columns.csv name no master server: cannot tell whose jobs these are',
+  );
 }
 
 function contentDigest(files: readonly ExportFileFacts[]): string {

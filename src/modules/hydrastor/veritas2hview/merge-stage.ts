@@ -44,7 +44,10 @@ export async function mergeStage(args: MergeStageArgs): Promise<number> {
   const keys = new Set(args.keyColumns);
   const values = names.filter((name) => !keys.has(name));
   const assignments = [
-    ...values.map((name) => `${name} = excluded.${name}`), 'observed_at = excluded.observed_at', 'last_job_id = excluded.last_job_id', 'updated_at = now()',
+    ...values.map((name) => `${name} = excluded.${name}`),
+    'observed_at = excluded.observed_at',
+    'last_job_id = excluded.last_job_id',
+    'updated_at = now()',
   ];
   // Tested first: an unchanged row (every row when an export is loaded again) needs no guard.
   const differs = `ROW(${values.map((name) => `existing.${name}`).join(', ')}) IS DISTINCT FROM ROW(${values.map((name) => `excluded.${name}`).join(', ')})`;

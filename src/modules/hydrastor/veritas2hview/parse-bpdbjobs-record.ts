@@ -58,11 +58,15 @@ export class BpdbjobsRecordParser {
     if (this.#unfit.length > 0) this.#unfit = [];
     const lists = describeAllColumnsLists(fields, layout);
     if (lists !== null) {
-      throw new IngestError('BPDBJOBS_ALL_COLUMNS', `${this.#file} line ${line} (job ${fields.raw(at.jobid).slice(0, 20)}): ${lists}, `
-        + 'as `bpdbjobs -report -all_columns` writes them; they shift every later field, so nothing was loaded. '
-        + 'Export with `bpdbjobs -report -most_columns` instead', {
-        details: { file: this.#file, line, exportedWith: '-all_columns', exportWith: '-most_columns' },
-      });
+      throw new IngestError(
+        'BPDBJOBS_ALL_COLUMNS',
+        `${this.#file} line ${line} (job ${fields.raw(at.jobid).slice(0, 20)}): ${lists}, ` +
+          'as `bpdbjobs -report -all_columns` writes them; they shift every later field, so nothing was loaded. ' +
+          'Export with `bpdbjobs -report -most_columns` instead',
+        {
+          details: { file: this.#file, line, exportedWith: '-all_columns', exportWith: '-most_columns' },
+        },
+      );
     }
 
     const jobId = this.#number(at.jobid, 'jobid', BIGINT);
@@ -142,7 +146,10 @@ export class BpdbjobsRecordParser {
     };
     for (const [column, raw, expected] of this.#unfit) {
       this.#onIssue({
-        file: this.#file, line, severity: 'warning', raw,
+        file: this.#file,
+        line,
+        severity: 'warning',
+        raw,
         message: `job ${jobId}: ${column} ${JSON.stringify(raw.length > 80 ? `${raw.slice(0, 80)}…` : raw)} is not ${expected}; stored as null, kept raw in extra`,
       });
     }

@@ -46,10 +46,7 @@ export interface ParseBpdbjobsOptions {
  * Throws (on the first `next()`) only when the manifest's column list is unusable; bad lines
  * become issues.
  */
-export async function* parseBpdbjobs(
-  source: TextChunkSource,
-  options: ParseBpdbjobsOptions = {},
-): AsyncGenerator<BpdbjobsBatch, void, undefined> {
+export async function* parseBpdbjobs(source: TextChunkSource, options: ParseBpdbjobsOptions = {}): AsyncGenerator<BpdbjobsBatch, void, undefined> {
   const file = options.file ?? EXPORT_FILES.bpdbjobs.fileName;
   const batchRecords = options.batchRecords ?? DEFAULT_BPDBJOBS_BATCH_RECORDS;
   const maxRecordChars = options.maxRecordChars ?? MAX_BPDBJOBS_RECORD_CHARS;
@@ -119,7 +116,13 @@ export async function* parseBpdbjobs(
   finishOpenRecord();
 
   if (issueCount > maxListedIssues) {
-    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed`, unlisted: issueCount - maxListedIssues });
+    issues.push({
+      file,
+      line: null,
+      severity: 'warning',
+      message: `${issueCount - maxListedIssues} more issues not listed`,
+      unlisted: issueCount - maxListedIssues,
+    });
   }
   // Always a final batch, even empty: it carries the final line count.
   yield { records, issues, linesRead };

@@ -32,10 +32,7 @@ export interface ParseBpimagelistOptions {
  * line does not reach are null. A `FRAG` before any `IMAGE`, an `IMAGE` without a backup id and
  * unknown line types become issues.
  */
-export async function* parseBpimagelist(
-  source: TextChunkSource,
-  options: ParseBpimagelistOptions = {},
-): AsyncGenerator<BpimagelistBatch, void, undefined> {
+export async function* parseBpimagelist(source: TextChunkSource, options: ParseBpimagelistOptions = {}): AsyncGenerator<BpimagelistBatch, void, undefined> {
   const file = options.file ?? EXPORT_FILES.bpimagelist.fileName;
   const batchImages = options.batchImages ?? DEFAULT_BPIMAGELIST_BATCH_IMAGES;
   const maxListedIssues = options.maxListedIssues ?? MAX_LISTED_ISSUES;
@@ -90,14 +87,25 @@ export async function* parseBpimagelist(
         const holder = keyword === 'IMAGE' || keyword === 'FRAG' ? current : null;
         if (holder !== null) (holder.extra ??= emptyExtra())[extraKey(keyword, reader, unfit.position)] = unfit.raw;
         const shown = unfit.raw.length > 80 ? `${unfit.raw.slice(0, 80)}…` : unfit.raw;
-        report(lineNumber, 'warning', `${keyword} field ${unfit.position}: ${JSON.stringify(shown)} is not ${unfit.expected}; stored as null${holder === null ? '' : ', kept raw in extra'}`, unfit.raw);
+        report(
+          lineNumber,
+          'warning',
+          `${keyword} field ${unfit.position}: ${JSON.stringify(shown)} is not ${unfit.expected}; stored as null${holder === null ? '' : ', kept raw in extra'}`,
+          unfit.raw,
+        );
       }
     }
     if (count > 0) linesRead = batch.firstLineNumber + count - 1;
   }
   finishImage();
   if (issueCount > maxListedIssues) {
-    issues.push({ file, line: null, severity: 'warning', message: `${issueCount - maxListedIssues} more issues not listed`, unlisted: issueCount - maxListedIssues });
+    issues.push({
+      file,
+      line: null,
+      severity: 'warning',
+      message: `${issueCount - maxListedIssues} more issues not listed`,
+      unlisted: issueCount - maxListedIssues,
+    });
   }
   // Always a final batch, even empty: it carries the final line count.
   yield { images, issues, linesRead };

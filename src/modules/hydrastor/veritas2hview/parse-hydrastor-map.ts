@@ -78,7 +78,12 @@ export function parseHydrastorMap(text: string, options: { readonly file?: strin
     const earlier = firstByServer.get(hostKey(storageServer));
     if (earlier !== undefined) {
       if (earlier.gridSerial !== gridSerial) {
-        issues.push({ file, line, severity: 'error', message: `storage server ${storageServer} is already mapped to grid ${earlier.gridSerial} on line ${earlier.line}, skipped` });
+        issues.push({
+          file,
+          line,
+          severity: 'error',
+          message: `storage server ${storageServer} is already mapped to grid ${earlier.gridSerial} on line ${earlier.line}, skipped`,
+        });
       }
       continue;
     }

@@ -38,7 +38,10 @@ export function parseLabelRecords(text: string, options: { readonly file: string
   if (withoutU !== null) {
     const command = options.command ?? 'the command';
     issues.push({
-      file: options.file, line: withoutU.line, severity: 'error', raw: withoutU.text,
+      file: options.file,
+      line: withoutU.line,
+      severity: 'error',
+      raw: withoutU.text,
       message: `${command} output without -U (positional lines, not "Label : value" records): file not read; export with \`${command} -U\``,
     });
     return { records, issues };
@@ -61,7 +64,12 @@ export function parseLabelRecords(text: string, options: { readonly file: string
     const colon = line.indexOf(':');
     const label = colon > 0 ? line.slice(0, colon).trim().replace(/\s+/g, ' ') : '';
     if (label.length === 0) {
-      issues.push({ file: options.file, line: lineNumber, severity: 'warning', message: `not a "Label : value" line, ignored: ${JSON.stringify(line.slice(0, 80))}` });
+      issues.push({
+        file: options.file,
+        line: lineNumber,
+        severity: 'warning',
+        message: `not a "Label : value" line, ignored: ${JSON.stringify(line.slice(0, 80))}`,
+      });
       continue;
     }
     if (fields.size === 0) recordLine = lineNumber;

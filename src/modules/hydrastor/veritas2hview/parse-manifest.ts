@@ -17,7 +17,10 @@ const isoDateTime = z.iso
   .datetime({ offset: true, error: mustBe('must be an ISO-8601 date-time with an offset, such as 2023-01-13T03:00:00+00:00') })
   .transform((value) => new Date(value));
 
-const nonEmptyText = z.string({ error: mustBe('must be a string') }).trim().min(1, { error: 'must not be empty' });
+const nonEmptyText = z
+  .string({ error: mustBe('must be a string') })
+  .trim()
+  .min(1, { error: 'must not be empty' });
 
 const manifestFileSchema = z.object({
   name: nonEmptyText,
@@ -51,16 +54,14 @@ const manifestSchema = z.object(
         if (problem !== null) context.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
-    files: z
-      .array(manifestFileSchema, { error: mustBe('must be an array of {name, sha256, rows}') })
-      .superRefine((files, context) => {
-        const seen = new Set<string>();
-        for (const [index, file] of files.entries()) {
-          const key = baseName(file.name).toLowerCase();
-          if (seen.has(key)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `"${file.name}" is listed twice` });
-          seen.add(key);
-        }
-      }),
+    files: z.array(manifestFileSchema, { error: mustBe('must be an array of {name, sha256, rows}') }).superRefine((files, context) => {
+      const seen = new Set<string>();
+      for (const [index, file] of files.entries()) {
+        const key = baseName(file.name).toLowerCase();
+        if (seen.has(key)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `"${file.name}" is listed twice` });
+        seen.add(key);
+      }
+    }),
   },
   { error: 'must be a JSON object' },
 );

@@ -2,9 +2,7 @@ import type { ParseIssue } from '../../parse-issue.js';
 import { createChunkDecoder, detectTextEncoding, type ChunkDecoder } from './text-encoding.js';
 
 /** What the streaming parsers read: a file stream, a tar/zip entry, or generated chunks. */
-export type TextChunkSource =
-  | AsyncIterable<Buffer | Uint8Array | string>
-  | Iterable<Buffer | Uint8Array | string>;
+export type TextChunkSource = AsyncIterable<Buffer | Uint8Array | string> | Iterable<Buffer | Uint8Array | string>;
 
 /**
  * Longest physical line kept. NetBackup lines are a few hundred characters; a file without
@@ -51,10 +49,7 @@ const CARRIAGE_RETURN = 13;
  * (with or without a BOM, from the first chunk's bytes) is decoded; a leading BOM is dropped; an overlong line becomes an empty line plus an issue. Do not mix string
  * and binary chunks in one source.
  */
-export async function* readLineBatches(
-  source: TextChunkSource,
-  options: ReadLineBatchesOptions,
-): AsyncGenerator<LineBatch, void, undefined> {
+export async function* readLineBatches(source: TextChunkSource, options: ReadLineBatchesOptions): AsyncGenerator<LineBatch, void, undefined> {
   const maxLineChars = options.maxLineChars ?? MAX_LINE_CHARS;
   /** Chosen from the first binary chunk: UTF-8, or UTF-16 written on Windows. */
   let decoder: ChunkDecoder | null = null;

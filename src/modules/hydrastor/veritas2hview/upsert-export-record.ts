@@ -9,8 +9,19 @@ import type { ParseIssue } from '../../parse-issue.js';
 export const MAX_STORED_ISSUES = 100;
 
 const VALUES = [
-  'master_server_id', 'generated_at', 'window_from', 'window_to', 'netbackup_version', 'timezone', 'observed_at', 'observed_from',
-  'files', 'jobs_read', 'images_read', 'issue_count', 'issues',
+  'master_server_id',
+  'generated_at',
+  'window_from',
+  'window_to',
+  'netbackup_version',
+  'timezone',
+  'observed_at',
+  'observed_from',
+  'files',
+  'jobs_read',
+  'images_read',
+  'issue_count',
+  'issues',
 ] as const;
 
 /**
@@ -18,17 +29,20 @@ const VALUES = [
  * facts, files with their digests, what was read and the issues found. Written only when it
  * differs, like every other row. Returns 1 when written.
  */
-export async function upsertExportRecord(trx: Transaction<Database>, args: {
-  readonly customer: string;
-  readonly masterServerId: string;
-  readonly plan: ExportPlan;
-  readonly observation: ExportObservation;
-  readonly jobsRead: number;
-  readonly imagesRead: number;
-  readonly issues: readonly ParseIssue[];
-  readonly issueCount: number;
-  readonly jobId: string;
-}): Promise<number> {
+export async function upsertExportRecord(
+  trx: Transaction<Database>,
+  args: {
+    readonly customer: string;
+    readonly masterServerId: string;
+    readonly plan: ExportPlan;
+    readonly observation: ExportObservation;
+    readonly jobsRead: number;
+    readonly imagesRead: number;
+    readonly issues: readonly ParseIssue[];
+    readonly issueCount: number;
+    readonly jobId: string;
+  },
+): Promise<number> {
   const { manifest } = args.plan;
   const files = [...args.plan.files].sort((a, b) => a.name.localeCompare(b.name));
   const changed = `ROW(${VALUES.map((name) => `existing.${name}`).join(', ')}) IS DISTINCT FROM ROW(${VALUES.map((name) => `excluded.${name}`).join(', ')})`;
@@ -52,4 +66,3 @@ export async function upsertExportRecord(trx: Transaction<Database>, args: {
     SELECT count(*)::integer AS written FROM written`.execute(trx);
   return result.rows[0]?.written ?? 0;
 }
-

@@ -6,8 +6,14 @@ import { withoutNul } from './copy-text.js';
 /** An undated export (export-observation.ts) counts as older than any dated one. */
 const IS_NEWEST = '(existing.last_export_at IS NULL OR excluded.last_export_at >= existing.last_export_at)';
 const NEXT_STATE = [
-  { name: 'netbackup_version', value: `CASE WHEN ${IS_NEWEST} THEN coalesce(excluded.netbackup_version, existing.netbackup_version) ELSE coalesce(existing.netbackup_version, excluded.netbackup_version) END` },
-  { name: 'timezone', value: `CASE WHEN ${IS_NEWEST} THEN coalesce(excluded.timezone, existing.timezone) ELSE coalesce(existing.timezone, excluded.timezone) END` },
+  {
+    name: 'netbackup_version',
+    value: `CASE WHEN ${IS_NEWEST} THEN coalesce(excluded.netbackup_version, existing.netbackup_version) ELSE coalesce(existing.netbackup_version, excluded.netbackup_version) END`,
+  },
+  {
+    name: 'timezone',
+    value: `CASE WHEN ${IS_NEWEST} THEN coalesce(excluded.timezone, existing.timezone) ELSE coalesce(existing.timezone, excluded.timezone) END`,
+  },
   { name: 'last_export_at', value: 'greatest(existing.last_export_at, excluded.last_export_at)' },
 ] as const;
 const ASSIGNMENTS = NEXT_STATE.map(({ name, value }) => `${name} = ${value}`).join(', ');
@@ -23,14 +29,17 @@ export interface MasterServerWrite {
  * version and time zone win; an older one only fills gaps. The conflicting row is locked either
  * way, so two exports of one master load one after the other.
  */
-export async function upsertMasterServer(trx: Transaction<Database>, args: {
-  readonly customer: string;
-  readonly name: string;
-  readonly netbackupVersion: string | null;
-  readonly timezone: string | null;
-  readonly exportedAt: Date | null;
-  readonly jobId: string;
-}): Promise<MasterServerWrite> {
+export async function upsertMasterServer(
+  trx: Transaction<Database>,
+  args: {
+    readonly customer: string;
+    readonly name: string;
+    readonly netbackupVersion: string | null;
+    readonly timezone: string | null;
+    readonly exportedAt: Date | null;
+    readonly jobId: string;
+  },
+): Promise<MasterServerWrite> {
   const name = withoutNul(args.name);
   const written = await sql<{ id: string }>`
     INSERT INTO veritas_master_servers AS existing (customer, name, netbackup_version, timezone, last_export_at, last_job_id)

@@ -42,10 +42,13 @@ interface Target {
  * than this one stays as it is; rows this export alone lists are added.
  * Returns the rows written per table.
  */
-export async function upsertStorageListings(trx: Transaction<Database>, args: Target & {
-  readonly listings: StorageListings;
-  readonly correlation: StorageCorrelation;
-}): Promise<Record<string, number>> {
+export async function upsertStorageListings(
+  trx: Transaction<Database>,
+  args: Target & {
+    readonly listings: StorageListings;
+    readonly correlation: StorageCorrelation;
+  },
+): Promise<Record<string, number>> {
   const { listings, correlation } = args;
   const listedServers = new Map(listings.storageServers.map((server) => [hostKey(server.name), server]));
   const servers: StorageServerRow[] = [...correlation.storageServers.values()].map((resolution) => ({
@@ -64,28 +67,50 @@ export async function upsertStorageListings(trx: Transaction<Database>, args: Ta
 
   return {
     veritas_storage_servers: await loadListing(trx, {
-      ...args, stage: STORAGE_SERVER_STAGE, target: 'veritas_storage_servers', keyColumns: ['name'], rows: servers, keyOf: (row) => row.resolution.storageServer,
+      ...args,
+      stage: STORAGE_SERVER_STAGE,
+      target: 'veritas_storage_servers',
+      keyColumns: ['name'],
+      rows: servers,
+      keyOf: (row) => row.resolution.storageServer,
     }),
     veritas_disk_pools: await loadListing(trx, {
-      ...args, stage: DISK_POOL_STAGE, target: 'veritas_disk_pools', keyColumns: ['name'], rows: listings.diskPools, keyOf: (pool) => pool.name,
+      ...args,
+      stage: DISK_POOL_STAGE,
+      target: 'veritas_disk_pools',
+      keyColumns: ['name'],
+      rows: listings.diskPools,
+      keyOf: (pool) => pool.name,
     }),
     veritas_disk_volumes: await loadListing(trx, {
-      ...args, stage: DISK_VOLUME_STAGE, target: 'veritas_disk_volumes', keyColumns: ['disk_pool', 'name'], rows: volumes,
+      ...args,
+      stage: DISK_VOLUME_STAGE,
+      target: 'veritas_disk_volumes',
+      keyColumns: ['disk_pool', 'name'],
+      rows: volumes,
       keyOf: (row) => `${row.volume.diskPool ?? ''}\n${row.volume.name}`,
     }),
     veritas_storage_units: await loadListing(trx, {
-      ...args, stage: STORAGE_UNIT_STAGE, target: 'veritas_storage_units', keyColumns: ['label'], rows: units, keyOf: (row) => row.unit.label,
+      ...args,
+      stage: STORAGE_UNIT_STAGE,
+      target: 'veritas_storage_units',
+      keyColumns: ['label'],
+      rows: units,
+      keyOf: (row) => row.unit.label,
     }),
   };
 }
 
-async function loadListing<Row>(trx: Transaction<Database>, args: Target & {
-  readonly stage: StageTable<Row>;
-  readonly target: string;
-  readonly keyColumns: readonly string[];
-  readonly rows: readonly Row[];
-  readonly keyOf: (row: Row) => string;
-}): Promise<number> {
+async function loadListing<Row>(
+  trx: Transaction<Database>,
+  args: Target & {
+    readonly stage: StageTable<Row>;
+    readonly target: string;
+    readonly keyColumns: readonly string[];
+    readonly rows: readonly Row[];
+    readonly keyOf: (row: Row) => string;
+  },
+): Promise<number> {
   const seen = new Set<string>();
   const unique = args.rows.filter((row) => {
     // As stored: COPY drops NUL, so names differing only by one would collide in one merge.
@@ -98,7 +123,14 @@ async function loadListing<Row>(trx: Transaction<Database>, args: Target & {
   await createStageTable(trx, args.stage);
   await copyFromStdin(trx, { statement: copyStatementFor(args.stage), source: unique.map((row) => encodeCopyRow(args.stage.columns, row)) });
   return mergeStage({
-    trx, stage: args.stage, target: args.target, keyColumns: args.keyColumns, updateGuard: OBSERVED_NO_EARLIER, refreshObservedAt: true,
-    observedAt: args.observedAt, masterServerId: args.masterServerId, jobId: args.jobId,
+    trx,
+    stage: args.stage,
+    target: args.target,
+    keyColumns: args.keyColumns,
+    updateGuard: OBSERVED_NO_EARLIER,
+    refreshObservedAt: true,
+    observedAt: args.observedAt,
+    masterServerId: args.masterServerId,
+    jobId: args.jobId,
   });
 }

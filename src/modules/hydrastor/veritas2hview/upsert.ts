@@ -82,7 +82,10 @@ export async function upsertExport(trx: Transaction<Database>, parsed: ParseResu
     signal,
     bpdbjobs: async (source) => {
       jobs = await loadJobs(trx, {
-        ...target, source, signal, onIssue,
+        ...target,
+        source,
+        signal,
+        onIssue,
         columns: plan.manifest?.bpdbjobsColumns,
         gridOf: storageUnitGridLookup(correlation),
         onProgress: ({ jobsRead, linesRead }) => report({ phase: 'jobs', jobsRead, linesRead }),
@@ -90,14 +93,25 @@ export async function upsertExport(trx: Transaction<Database>, parsed: ParseResu
     },
     bpimagelist: async (source) => {
       images = await loadImages(trx, {
-        ...target, source, signal, onIssue,
+        ...target,
+        source,
+        signal,
+        onIssue,
         onProgress: ({ imagesRead }) => report({ phase: 'images', imagesRead }),
       });
     },
   });
 
   const exportWritten = await upsertExportRecord(trx, {
-    customer, masterServerId: master.id, plan, observation, jobsRead: jobs.read, imagesRead: images.read, issues, issueCount, jobId,
+    customer,
+    masterServerId: master.id,
+    plan,
+    observation,
+    jobsRead: jobs.read,
+    imagesRead: images.read,
+    issues,
+    issueCount,
+    jobId,
   });
   report({ phase: 'done' });
   return {

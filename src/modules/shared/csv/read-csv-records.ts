@@ -4,7 +4,10 @@ import type { ParseIssue } from '../../parse-issue.js';
 
 /** `Node Name`, `node-name` and `node_name` are one column. */
 export function normalizeColumnName(header: string): string {
-  return header.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 interface CsvRecordWithInfo {
@@ -17,11 +20,7 @@ interface CsvRecordWithInfo {
  * columns may come in any order and unknown ones are kept. A record the CSV reader cannot read
  * (an unterminated quote) is reported with its line. Small files only (read in one go).
  */
-export function readCsvRecords(args: {
-  readonly file: string;
-  readonly text: string;
-  readonly issues: ParseIssue[];
-}): FieldSource[] {
+export function readCsvRecords(args: { readonly file: string; readonly text: string; readonly issues: ParseIssue[] }): FieldSource[] {
   const { file, issues } = args;
   const parsed = parse(args.text, {
     bom: true,

@@ -48,8 +48,7 @@ export function findMailParts(files: readonly StagedFile[]): MailParts {
   }
   return {
     text: byName(TEXT_BODY_FILE) ?? files.find((file) => file.role === 'body' && stagedMediaType(file) !== 'text/html'),
-    html: byName(HTML_BODY_FILE)
-      ?? files.find((file) => file.role === 'body-html' || (file.role === 'body' && stagedMediaType(file) === 'text/html')),
+    html: byName(HTML_BODY_FILE) ?? files.find((file) => file.role === 'body-html' || (file.role === 'body' && stagedMediaType(file) === 'text/html')),
     attachments: files.filter((file) => file.role === 'attachment'),
     forwarded: 0,
   };

@@ -14,9 +14,7 @@ export function normalizeLabel(label: string): string {
 }
 
 /** Builds a lookup from normalised label to field name out of a readable `field → labels` table. */
-export function labelTable<Field extends string>(
-  labelsByField: Readonly<Record<Field, readonly string[]>>,
-): ReadonlyMap<string, Field> {
+export function labelTable<Field extends string>(labelsByField: Readonly<Record<Field, readonly string[]>>): ReadonlyMap<string, Field> {
   const table = new Map<string, Field>();
   for (const field of Object.keys(labelsByField) as Field[]) {
     for (const label of labelsByField[field]) table.set(normalizeLabel(label), field);

@@ -35,9 +35,7 @@ function zoneOffsetMs(instantMs: number, timeZone: string): number {
   for (const part of formatterFor(timeZone).formatToParts(new Date(instantMs))) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);
   }
-  const wallClock = Date.UTC(
-    parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0,
-  );
+  const wallClock = Date.UTC(parts.year ?? 1970, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
   const instantWholeSeconds = instantMs - (((instantMs % 1000) + 1000) % 1000);
   return wallClock - instantWholeSeconds;
 }

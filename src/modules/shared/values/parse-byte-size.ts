@@ -3,12 +3,24 @@
  * Keys are lower case.
  */
 const BYTES_PER_UNIT: ReadonlyMap<string, bigint> = new Map([
-  ['b', 1n], ['byte', 1n], ['bytes', 1n],
-  ['k', 1n << 10n], ['kb', 1n << 10n], ['kib', 1n << 10n],
-  ['m', 1n << 20n], ['mb', 1n << 20n], ['mib', 1n << 20n],
-  ['g', 1n << 30n], ['gb', 1n << 30n], ['gib', 1n << 30n],
-  ['t', 1n << 40n], ['tb', 1n << 40n], ['tib', 1n << 40n],
-  ['p', 1n << 50n], ['pb', 1n << 50n], ['pib', 1n << 50n],
+  ['b', 1n],
+  ['byte', 1n],
+  ['bytes', 1n],
+  ['k', 1n << 10n],
+  ['kb', 1n << 10n],
+  ['kib', 1n << 10n],
+  ['m', 1n << 20n],
+  ['mb', 1n << 20n],
+  ['mib', 1n << 20n],
+  ['g', 1n << 30n],
+  ['gb', 1n << 30n],
+  ['gib', 1n << 30n],
+  ['t', 1n << 40n],
+  ['tb', 1n << 40n],
+  ['tib', 1n << 40n],
+  ['p', 1n << 50n],
+  ['pb', 1n << 50n],
+  ['pib', 1n << 50n],
 ]);
 
 export function isByteUnit(unit: string): boolean {

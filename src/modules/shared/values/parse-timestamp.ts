@@ -11,8 +11,7 @@ export interface ParsedTimestamp {
  * HYDRAstor writes `2023-01-13 12:00:00 +0900` in mail bodies and ISO 8601
  * (`2023-01-13T12:00:00+09:00`) in the report's CSV files; both, and the offset-less form, are read.
  */
-const TIMESTAMP =
-  /^(\d{4})[-/](\d{2})[-/](\d{2})(?:T|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*(?:(Z|UTC|GMT)|([+-])(\d{2})(?::?(\d{2}))?))?$/i;
+const TIMESTAMP = /^(\d{4})[-/](\d{2})[-/](\d{2})(?:T|\s+)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?:\s*(?:(Z|UTC|GMT)|([+-])(\d{2})(?::?(\d{2}))?))?$/i;
 
 const MAX_OFFSET_MINUTES = 14 * 60;
 const MS_PER_MINUTE = 60_000;
@@ -32,9 +31,7 @@ export function parseTimestamp(text: string): ParsedTimestamp | null {
     millisecond: fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0')),
   };
   if (fields.month < 1 || fields.month > 12 || fields.hour > 23 || fields.minute > 59) return null;
-  const wallClock = Date.UTC(
-    fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, fields.millisecond,
-  );
+  const wallClock = Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second, fields.millisecond);
   // Date.UTC rolls 31 February over into March: a day that changes on the way back did not exist.
   if (new Date(wallClock).getUTCDate() !== fields.day) return null;
 

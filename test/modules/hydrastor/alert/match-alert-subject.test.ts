@@ -28,16 +28,36 @@ describe('matchAlertSubject', () => {
 
   it('takes only whole tokens from a truncated subject', () => {
     assert.deepEqual(matchAlertSubject('[HYDRAstor][WARNING] icecream_machine HS-E10431 SN002: Disk fail'), {
-      severity: 'WARNING', grid: 'icecream_machine', eventId: 'HS-E10431', node: 'SN002', summary: 'Disk fail', complete: true,
+      severity: 'WARNING',
+      grid: 'icecream_machine',
+      eventId: 'HS-E10431',
+      node: 'SN002',
+      summary: 'Disk fail',
+      complete: true,
     });
     assert.deepEqual(matchAlertSubject('[HYDRAstor][WARNING] icecream_machine HS-E10431 SN0'), {
-      severity: 'WARNING', grid: 'icecream_machine', eventId: 'HS-E10431', node: null, summary: null, complete: false,
+      severity: 'WARNING',
+      grid: 'icecream_machine',
+      eventId: 'HS-E10431',
+      node: null,
+      summary: null,
+      complete: false,
     });
     assert.deepEqual(matchAlertSubject('[HYDRAstor][WARNING] icecream_machine HS-E104'), {
-      severity: 'WARNING', grid: 'icecream_machine', eventId: null, node: null, summary: null, complete: false,
+      severity: 'WARNING',
+      grid: 'icecream_machine',
+      eventId: null,
+      node: null,
+      summary: null,
+      complete: false,
     });
     assert.deepEqual(matchAlertSubject('[HYDRAstor][CRITICAL] icecream_mach'), {
-      severity: 'CRITICAL', grid: null, eventId: null, node: null, summary: null, complete: false,
+      severity: 'CRITICAL',
+      grid: null,
+      eventId: null,
+      node: null,
+      summary: null,
+      complete: false,
     });
   });
 

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { TestService } from '../../../support/start-test-service.js';
 import {
-  acceptMail, hydrastorDb, hydrastorState, ingestMail, resent, startHydrastorService, toCrlf, waitForJobLog,
+  acceptMail,
+  hydrastorDb,
+  hydrastorState,
+  ingestMail,
+  resent,
+  startHydrastorService,
+  toCrlf,
+  waitForJobLog,
 } from '../support/hydrastor-test-service.js';
 import { fixtureText, withSubject } from '../support/report-mail-variants.js';
 
@@ -31,11 +38,16 @@ function alertMail(args: { readonly subject: string; readonly contentType?: stri
 describe('hydrastor/alert module, through the real pipeline', () => {
   let t: TestService;
   // Several workers, so that an alert and its Recovered mail really run at the same time.
-  before(async () => { t = await startHydrastorService(CUSTOMERS, { worker: { concurrency: 8 } }); });
-  after(async () => { await t?.stop(); });
+  before(async () => {
+    t = await startHydrastorService(CUSTOMERS, { worker: { concurrency: 8 } });
+  });
+  after(async () => {
+    await t?.stop();
+  });
 
   async function alertsOf(customer: string) {
-    return hydrastorDb(t).selectFrom('hydrastor_alerts')
+    return hydrastorDb(t)
+      .selectFrom('hydrastor_alerts')
       .innerJoin('hydrastor_grids', 'hydrastor_grids.id', 'hydrastor_alerts.grid_id')
       .selectAll('hydrastor_alerts')
       .where('hydrastor_grids.customer', '=', customer)
@@ -53,7 +65,17 @@ describe('hydrastor/alert module, through the real pipeline', () => {
     const [open, ...others] = await alertsOf('bobs_burgers');
     assert.equal(others.length, 0);
     assert.deepEqual(
-      [open?.event_id, open?.node_name, open?.severity, open?.event_type, open?.occurred_at, open?.cleared_at, open?.component, open?.last_job_id, open?.occurred_at_zone_assumed],
+      [
+        open?.event_id,
+        open?.node_name,
+        open?.severity,
+        open?.event_type,
+        open?.occurred_at,
+        open?.cleared_at,
+        open?.component,
+        open?.last_job_id,
+        open?.occurred_at_zone_assumed,
+      ],
       ['HS-E10431', 'SN002', 'WARNING', 'Occurred', ALERT_AT, null, 'Disk (slot 7)', job.id, null],
     );
     const grid = await hydrastorDb(t).selectFrom('hydrastor_grids').selectAll().where('customer', '=', 'bobs_burgers').executeTakeFirstOrThrow();
@@ -66,7 +88,10 @@ describe('hydrastor/alert module, through the real pipeline', () => {
     assert.deepEqual(recoveredDone.stats, { hydrastor_grids: 0, hydrastor_alerts: 1, hydrastor_alerts_cleared: 1, parse_issues: 0 });
 
     const [alert, recovery] = await alertsOf('bobs_burgers');
-    assert.deepEqual([recovery?.event_id, recovery?.event_type, recovery?.clears_event_id, recovery?.severity], ['HS-I10432', 'Recovered', 'HS-E10431', 'INFO']);
+    assert.deepEqual(
+      [recovery?.event_id, recovery?.event_type, recovery?.clears_event_id, recovery?.severity],
+      ['HS-I10432', 'Recovered', 'HS-E10431', 'INFO'],
+    );
     assert.deepEqual([alert?.cleared_at, alert?.cleared_by_alert_id, alert?.last_job_id], [RECOVERED_AT, recovery?.id, recovered.job.id]);
   });
 
@@ -75,7 +100,11 @@ describe('hydrastor/alert module, through the real pipeline', () => {
     assert.equal(recovered.done.status, 'succeeded');
     assert.equal((recovered.done.stats as Record<string, number>)['hydrastor_alerts_cleared'], 0);
     const pending = await alertsOf('al_reverse');
-    assert.deepEqual(pending.map((row) => [row.event_type, row.clears_event_id]), [['Recovered', 'HS-E10431']], 'the pending clear is kept');
+    assert.deepEqual(
+      pending.map((row) => [row.event_type, row.clears_event_id]),
+      [['Recovered', 'HS-E10431']],
+      'the pending clear is kept',
+    );
 
     const alert = await ingestMail(t, { customer: 'al_reverse', raw: await fixtureText('alert_disk_failure.eml') });
     assert.equal(alert.done.status, 'succeeded');
@@ -90,13 +119,29 @@ describe('hydrastor/alert module, through the real pipeline', () => {
       const eventId = `HS-E4${String(index).padStart(4, '0')}`;
       const common = ['System Name          : icecream_machine', 'System Serial Number : 8A5-000123', 'Node                 : SN001'];
       return [
-        alertMail({ subject: `[HYDRAstor][ERROR] icecream_machine ${eventId} SN001: Fan failure`, messageId: `parallel-${index}-a`, body: [
-          ...common, `Event ID             : ${eventId}`, 'Severity             : ERROR', 'Event Type           : Occurred', 'Date/Time            : 2023-01-13 11:42:00 +0900',
-        ].join('\n') }),
-        alertMail({ subject: `[HYDRAstor][INFO] icecream_machine HS-I4${index} SN001: Fan replaced`, messageId: `parallel-${index}-r`, body: [
-          ...common, `Event ID             : HS-I4${String(index).padStart(4, '0')}`, 'Severity             : INFO', 'Event Type           : Recovered',
-          'Date/Time            : 2023-01-13 14:42:00 +0900', `Clears Event ID      : ${eventId}`,
-        ].join('\n') }),
+        alertMail({
+          subject: `[HYDRAstor][ERROR] icecream_machine ${eventId} SN001: Fan failure`,
+          messageId: `parallel-${index}-a`,
+          body: [
+            ...common,
+            `Event ID             : ${eventId}`,
+            'Severity             : ERROR',
+            'Event Type           : Occurred',
+            'Date/Time            : 2023-01-13 11:42:00 +0900',
+          ].join('\n'),
+        }),
+        alertMail({
+          subject: `[HYDRAstor][INFO] icecream_machine HS-I4${index} SN001: Fan replaced`,
+          messageId: `parallel-${index}-r`,
+          body: [
+            ...common,
+            `Event ID             : HS-I4${String(index).padStart(4, '0')}`,
+            'Severity             : INFO',
+            'Event Type           : Recovered',
+            'Date/Time            : 2023-01-13 14:42:00 +0900',
+            `Clears Event ID      : ${eventId}`,
+          ].join('\n'),
+        }),
       ];
     }).flat();
     const accepted = await Promise.all(mails.map((raw) => acceptMail(t, { customer: 'al_parallel', raw })));
@@ -111,7 +156,10 @@ describe('hydrastor/alert module, through the real pipeline', () => {
     assert.equal(`${job.category}/${job.type}/${job.group_name}`, `hydrastor/alert/${GRID}`);
     assert.equal((await t.waitForStatus(job.id, ['succeeded', 'failed'])).status, 'succeeded');
     const rows = await alertsOf('al_grid');
-    assert.deepEqual(rows.map((row) => [row.event_id, row.node_name, row.severity, row.cleared_at]), [['HS-W30002', null, 'WARNING', null]]);
+    assert.deepEqual(
+      rows.map((row) => [row.event_id, row.node_name, row.severity, row.cleared_at]),
+      [['HS-W30002', null, 'WARNING', null]],
+    );
   });
 
   it('changes nothing when the same alert arrives again', async () => {
@@ -119,7 +167,10 @@ describe('hydrastor/alert module, through the real pipeline', () => {
     await ingestMail(t, { customer: 'al_again', raw });
     await ingestMail(t, { customer: 'al_again', raw: await fixtureText('alert_recovered.eml') });
     const before = await hydrastorState(t, 'al_again');
-    for (const [tag, mail] of [['alert', raw], ['recovered', await fixtureText('alert_recovered.eml')]] as const) {
+    for (const [tag, mail] of [
+      ['alert', raw],
+      ['recovered', await fixtureText('alert_recovered.eml')],
+    ] as const) {
       const again = await ingestMail(t, { customer: 'al_again', raw: resent(mail, tag) });
       assert.equal(again.done.status, 'succeeded');
       assert.deepEqual(again.done.stats, { hydrastor_grids: 0, hydrastor_alerts: 0, hydrastor_alerts_cleared: 0, parse_issues: 0 });
@@ -188,7 +239,12 @@ describe('hydrastor/alert module, through the real pipeline', () => {
       '<tr><td>Message</td><td>Disk failure &amp; rebuild</td></tr>',
       '</table></body></html>',
     ].join('\n');
-    const raw = alertMail({ subject: '[HYDRAstor][ERROR] icecream_machine HS-E10431 SN001: Disk failure', contentType: 'text/html; charset="utf-8"', body: html, messageId: 'html' });
+    const raw = alertMail({
+      subject: '[HYDRAstor][ERROR] icecream_machine HS-E10431 SN001: Disk failure',
+      contentType: 'text/html; charset="utf-8"',
+      body: html,
+      messageId: 'html',
+    });
     const { job } = await acceptMail(t, { customer: 'al_html', raw });
     assert.equal(`${job.type}/${job.group_name}`, 'alert/SN001');
     const done = await t.waitForStatus(job.id, ['succeeded', 'failed']);

@@ -123,13 +123,19 @@ describe('parseAlert', () => {
 
   it('reads an HTML-only mail (label/value table) through the HTML part', async () => {
     const { text } = await fixture('alert_disk_failure.eml');
-    const rows = text.trimEnd().split('\n').slice(1).map((line) => {
-      const [label = '', ...value] = line.split(':');
-      return `<tr><td>${label.trim()}</td><td>${value.join(':').trim().replaceAll('&', '&amp;')}</td></tr>`;
-    });
-    const html = `<html><head><style>td{padding:2px}</style></head><body><h1>HYDRAstor Alert Notification</h1>` +
+    const rows = text
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => {
+        const [label = '', ...value] = line.split(':');
+        return `<tr><td>${label.trim()}</td><td>${value.join(':').trim().replaceAll('&', '&amp;')}</td></tr>`;
+      });
+    const html =
+      `<html><head><style>td{padding:2px}</style></head><body><h1>HYDRAstor Alert Notification</h1>` +
       `<table>\n${rows.join('\n')}\n</table><p>This mail was sent automatically.</p></body></html>`;
-    const source = (await readFixtureSource('alert_disk_failure.eml')).toString('utf8')
+    const source = (await readFixtureSource('alert_disk_failure.eml'))
+      .toString('utf8')
       .replace('Content-Type: text/plain; charset="utf-8"', 'Content-Type: text/html; charset="utf-8"')
       .replace(/\r?\n\r?\nHYDRAstor Alert Notification[\s\S]*$/, `\r\n\r\n${html}\r\n`);
     const mail = await simpleParser(source);
@@ -173,24 +179,27 @@ describe('parseAlert', () => {
     assert.deepEqual(alert.issues.map(formatParseIssue), ['body:5: Severity "SEVERE" is not INFO, WARNING, ERROR or CRITICAL']);
   });
 
-  for (const [label, missing] of [['System Serial Number', 'System Serial Number'], ['Date/Time', 'Date/Time']] as const) {
+  for (const [label, missing] of [
+    ['System Serial Number', 'System Serial Number'],
+    ['Date/Time', 'Date/Time'],
+  ] as const) {
     it(`fails with a clear error without a ${missing}`, async () => {
       const { subject, text } = await fixture('alert_disk_failure.eml');
-      assert.throws(() => parseAlert({ subject, text: removeLine(text, label) }), (error: unknown) => {
-        assert.ok(error instanceof IngestError);
-        assert.equal(error.code, 'HYDRASTOR_ALERT_INCOMPLETE');
-        assert.equal(error.expose, true);
-        assert.ok(error.message.includes(missing));
-        return true;
-      });
+      assert.throws(
+        () => parseAlert({ subject, text: removeLine(text, label) }),
+        (error: unknown) => {
+          assert.ok(error instanceof IngestError);
+          assert.equal(error.code, 'HYDRASTOR_ALERT_INCOMPLETE');
+          assert.equal(error.expose, true);
+          assert.ok(error.message.includes(missing));
+          return true;
+        },
+      );
     });
   }
 
   it('fails without an Event ID in body or (truncated) subject', async () => {
     const { text } = await fixture('alert_disk_failure.eml');
-    assert.throws(
-      () => parseAlert({ subject: '[HYDRAstor][WARNING] icecream_machine HS-E1', text: removeLine(text, 'Event ID') }),
-      /no readable Event ID/,
-    );
+    assert.throws(() => parseAlert({ subject: '[HYDRAstor][WARNING] icecream_machine HS-E1', text: removeLine(text, 'Event ID') }), /no readable Event ID/);
   });
 });

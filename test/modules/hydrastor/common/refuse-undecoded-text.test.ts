@@ -16,12 +16,18 @@ describe('findUndecodedText / refuseUndecodedText', () => {
   });
 
   it('throws a clear, exposed, permanent error naming the field and the value', () => {
-    assert.throws(() => refuseUndecodedText({ record: { grid: 'K\uFFFDhlschrank_grid' }, source: 'the alert mail' }), (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.deepEqual([error.code, error.transient, error.expose], ['HYDRASTOR_TEXT_UNDECODABLE', false, true]);
-      assert.equal(error.message, 'the alert mail holds text that could not be decoded (U+FFFD in grid: "K\uFFFDhlschrank_grid"): its charset is missing, wrong or unknown; nothing was loaded');
-      return true;
-    });
+    assert.throws(
+      () => refuseUndecodedText({ record: { grid: 'K\uFFFDhlschrank_grid' }, source: 'the alert mail' }),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError);
+        assert.deepEqual([error.code, error.transient, error.expose], ['HYDRASTOR_TEXT_UNDECODABLE', false, true]);
+        assert.equal(
+          error.message,
+          'the alert mail holds text that could not be decoded (U+FFFD in grid: "K\uFFFDhlschrank_grid"): its charset is missing, wrong or unknown; nothing was loaded',
+        );
+        return true;
+      },
+    );
     refuseUndecodedText({ record: { grid: 'K\u00fchlschrank_grid' }, source: 'the alert mail' });
   });
 });

@@ -25,11 +25,14 @@ export function hydrastorDb(t: TestService): Kysely<Database & HydrastorTables> 
  * writeMailFiles into message.eml, body.txt, body.html and attachment-<n>.bin, classified by the
  * registry from the hints it learns.
  */
-export async function acceptMail(t: TestService, args: {
-  readonly customer: string;
-  readonly raw: string | Buffer;
-  readonly moduleKey?: string;
-}): Promise<AcceptResult> {
+export async function acceptMail(
+  t: TestService,
+  args: {
+    readonly customer: string;
+    readonly raw: string | Buffer;
+    readonly moduleKey?: string;
+  },
+): Promise<AcceptResult> {
   return t.service.accept({
     source: 'smtp',
     customer: args.customer,
@@ -39,7 +42,10 @@ export async function acceptMail(t: TestService, args: {
 }
 
 /** Accepts a mail and waits until its job has ended. */
-export async function ingestMail(t: TestService, args: { readonly customer: string; readonly raw: string | Buffer; readonly moduleKey?: string }): Promise<{ accepted: JobRow; done: JobRow }> {
+export async function ingestMail(
+  t: TestService,
+  args: { readonly customer: string; readonly raw: string | Buffer; readonly moduleKey?: string },
+): Promise<{ accepted: JobRow; done: JobRow }> {
   const { job } = await acceptMail(t, args);
   const done = await t.waitForStatus(job.id, ['succeeded', 'failed', 'timed_out', 'cancelled']);
   return { accepted: job, done };
@@ -63,7 +69,13 @@ export async function hydrastorState(t: TestService, customer: string): Promise<
   return {
     hydrastor_grids: grids,
     hydrastor_nodes: await db.selectFrom('hydrastor_nodes').selectAll().where('grid_id', 'in', ids).orderBy('grid_id').orderBy('node_name').execute(),
-    hydrastor_capacity_snapshots: await db.selectFrom('hydrastor_capacity_snapshots').selectAll().where('grid_id', 'in', ids).orderBy('grid_id').orderBy('report_time').execute(),
+    hydrastor_capacity_snapshots: await db
+      .selectFrom('hydrastor_capacity_snapshots')
+      .selectAll()
+      .where('grid_id', 'in', ids)
+      .orderBy('grid_id')
+      .orderBy('report_time')
+      .execute(),
     hydrastor_filesystems: await db.selectFrom('hydrastor_filesystems').selectAll().where('grid_id', 'in', ids).orderBy('grid_id').orderBy('fs_name').execute(),
     hydrastor_replications: await db.selectFrom('hydrastor_replications').selectAll().where('grid_id', 'in', ids).orderBy('id').execute(),
     hydrastor_active_alerts: await db.selectFrom('hydrastor_active_alerts').selectAll().where('grid_id', 'in', ids).orderBy('id').execute(),

@@ -25,17 +25,20 @@ function base64Lines(content: Buffer): string {
 
 /** Replaces the attachment part of a report fixture (its name, type and bytes). */
 export function withAttachment(raw: string, args: { readonly filename: string; readonly contentType: string; readonly content: Buffer }): string {
-  const part = /Content-Type: application\/(?:gzip|zip)\r?\nContent-Transfer-Encoding: base64\r?\nContent-Disposition: attachment;\r?\n filename="[^"]*"\r?\nMIME-Version: 1\.0\r?\n\r?\n[\s\S]*?(?=\r?\n\r?\n--=_dp_[0-9a-f]+--)/;
+  const part =
+    /Content-Type: application\/(?:gzip|zip)\r?\nContent-Transfer-Encoding: base64\r?\nContent-Disposition: attachment;\r?\n filename="[^"]*"\r?\nMIME-Version: 1\.0\r?\n\r?\n[\s\S]*?(?=\r?\n\r?\n--=_dp_[0-9a-f]+--)/;
   if (!part.test(raw)) throw new Error('the fixture has no attachment part to replace');
-  return raw.replace(part, () => [
-    `Content-Type: ${args.contentType}`,
-    'Content-Transfer-Encoding: base64',
-    'Content-Disposition: attachment;',
-    ` filename="${args.filename}"`,
-    'MIME-Version: 1.0',
-    '',
-    base64Lines(args.content),
-  ].join('\n'));
+  return raw.replace(part, () =>
+    [
+      `Content-Type: ${args.contentType}`,
+      'Content-Transfer-Encoding: base64',
+      'Content-Disposition: attachment;',
+      ` filename="${args.filename}"`,
+      'MIME-Version: 1.0',
+      '',
+      base64Lines(args.content),
+    ].join('\n'),
+  );
 }
 
 export function withSubject(raw: string, subject: string): string {

@@ -57,8 +57,15 @@ describe('parseSystemReportBody', () => {
     assert.deepEqual(report.issues, []);
     assert.equal(report.source, 'body');
     assert.deepEqual(report.system, {
-      name: 'icecream_machine', serialNumber: '8A5-000123', model: 'HS8-5000', softwareVersion: '5.5.2',
-      reportTime: new Date('2023-01-15T03:00:00Z'), overallStatus: 'Warning', resiliencyLevel: 3, timezone: null, extra: {},
+      name: 'icecream_machine',
+      serialNumber: '8A5-000123',
+      model: 'HS8-5000',
+      softwareVersion: '5.5.2',
+      reportTime: new Date('2023-01-15T03:00:00Z'),
+      overallStatus: 'Warning',
+      resiliencyLevel: 3,
+      timezone: null,
+      extra: {},
     });
     assert.deepEqual(report.capacity, {
       reportTime: new Date('2023-01-15T03:00:00Z'),
@@ -69,23 +76,41 @@ describe('parseSystemReportBody', () => {
       dedupeRatio: 14.9,
       extra: { 'Physical Usage (%)': '65.94' },
     });
-    assert.deepEqual(report.nodes.map((node) => [node.name, node.type, node.status, node.serialNumber, node.disksOk, node.disksTotal]), [
-      ['AN001', 'AN', 'Normal', 'SN2301A0011', 2, 2],
-      ['AN002', 'AN', 'Normal', 'SN2301A0012', 2, 2],
-      ['SN001', 'SN', 'Normal', 'SN2301B0101', 12, 12],
-      ['SN002', 'SN', 'Degraded', 'SN2301B0102', 11, 12],
-      ['SN003', 'SN', 'Normal', 'SN2301B0103', 12, 12],
-    ]);
+    assert.deepEqual(
+      report.nodes.map((node) => [node.name, node.type, node.status, node.serialNumber, node.disksOk, node.disksTotal]),
+      [
+        ['AN001', 'AN', 'Normal', 'SN2301A0011', 2, 2],
+        ['AN002', 'AN', 'Normal', 'SN2301A0012', 2, 2],
+        ['SN001', 'SN', 'Normal', 'SN2301B0101', 12, 12],
+        ['SN002', 'SN', 'Degraded', 'SN2301B0102', 11, 12],
+        ['SN003', 'SN', 'Normal', 'SN2301B0103', 12, 12],
+      ],
+    );
     assert.equal(report.nodes[0]?.softwareVersion, '5.5.2');
     assert.deepEqual(report.filesystems, []);
-    assert.deepEqual(report.replication, [{
-      sourceFs: 'ost_lsu_prod01', targetSystem: 'dr_grid', targetSerial: null, targetFs: 'ost_lsu_prod01', state: 'Normal',
-      lastSyncTime: new Date('2023-01-15T02:52:00Z'), backlogBytes: 0n, extra: {},
-    }]);
-    assert.deepEqual(report.activeAlerts, [{
-      occurredAt: new Date('2023-01-14T09:00:00Z'), severity: 'WARNING', eventId: 'HS-E10431', node: 'SN002',
-      component: null, message: 'Disk failure detected, rebuild started', extra: {},
-    }]);
+    assert.deepEqual(report.replication, [
+      {
+        sourceFs: 'ost_lsu_prod01',
+        targetSystem: 'dr_grid',
+        targetSerial: null,
+        targetFs: 'ost_lsu_prod01',
+        state: 'Normal',
+        lastSyncTime: new Date('2023-01-15T02:52:00Z'),
+        backlogBytes: 0n,
+        extra: {},
+      },
+    ]);
+    assert.deepEqual(report.activeAlerts, [
+      {
+        occurredAt: new Date('2023-01-14T09:00:00Z'),
+        severity: 'WARNING',
+        eventId: 'HS-E10431',
+        node: 'SN002',
+        component: null,
+        message: 'Disk failure detected, rebuild started',
+        extra: {},
+      },
+    ]);
   });
 
   it('agrees with the attachment of the same mail on what both carry', async () => {
@@ -95,8 +120,14 @@ describe('parseSystemReportBody', () => {
     assert.equal(fromBody.system.serialNumber, fromFiles.system.serialNumber);
     assert.equal(fromBody.system.reportTime.getTime(), fromFiles.system.reportTime.getTime());
     assert.equal(fromBody.capacity?.physicalTotalBytes, fromFiles.capacity?.physicalTotalBytes);
-    assert.deepEqual(fromBody.nodes.map((node) => [node.name, node.disksOk]), fromFiles.nodes.map((node) => [node.name, node.disksOk]));
-    assert.deepEqual(fromBody.activeAlerts.map((alert) => alert.eventId), fromFiles.activeAlerts.map((alert) => alert.eventId));
+    assert.deepEqual(
+      fromBody.nodes.map((node) => [node.name, node.disksOk]),
+      fromFiles.nodes.map((node) => [node.name, node.disksOk]),
+    );
+    assert.deepEqual(
+      fromBody.activeAlerts.map((alert) => alert.eventId),
+      fromFiles.activeAlerts.map((alert) => alert.eventId),
+    );
   });
 
   it('reads CRLF line endings the same', async () => {
@@ -146,26 +177,44 @@ describe('parseSystemReportBody', () => {
   });
 
   it('reads an active alerts table with a heading row, and a [File Systems] section', async () => {
-    const text = (await bodyOnlyText()).replace(/\[Active Alerts\][\s\S]*$/, [
-      '[File Systems]',
-      'File System     Protocol  State   Logical Used (TiB)  Physical Used (GiB)  Dedupe Ratio',
-      'ost_lsu_prod01  OST       Normal  2.5                 1024.00              14.0 : 1',
-      '',
-      '[Active Alerts]',
-      'Occurred At                Severity  Event ID   Node   Component  Message',
-      '2023-01-14 18:00:00 +0900  CRITICAL  HS-E20001  -      System     Grid degraded',
-      '',
-    ].join('\n'));
+    const text = (await bodyOnlyText()).replace(
+      /\[Active Alerts\][\s\S]*$/,
+      [
+        '[File Systems]',
+        'File System     Protocol  State   Logical Used (TiB)  Physical Used (GiB)  Dedupe Ratio',
+        'ost_lsu_prod01  OST       Normal  2.5                 1024.00              14.0 : 1',
+        '',
+        '[Active Alerts]',
+        'Occurred At                Severity  Event ID   Node   Component  Message',
+        '2023-01-14 18:00:00 +0900  CRITICAL  HS-E20001  -      System     Grid degraded',
+        '',
+      ].join('\n'),
+    );
     const report = parseSystemReportBody({ text });
     assert.deepEqual(report.issues, []);
-    assert.deepEqual(report.filesystems, [{
-      name: 'ost_lsu_prod01', protocol: 'OST', state: 'Normal', logicalUsedBytes: (25n << 40n) / 10n, physicalUsedBytes: 1024n * GIB,
-      dedupeRatio: 14, quotaBytes: null, extra: {},
-    }]);
-    assert.deepEqual(report.activeAlerts, [{
-      occurredAt: new Date('2023-01-14T09:00:00Z'), severity: 'CRITICAL', eventId: 'HS-E20001', node: null,
-      component: 'System', message: 'Grid degraded', extra: {},
-    }]);
+    assert.deepEqual(report.filesystems, [
+      {
+        name: 'ost_lsu_prod01',
+        protocol: 'OST',
+        state: 'Normal',
+        logicalUsedBytes: (25n << 40n) / 10n,
+        physicalUsedBytes: 1024n * GIB,
+        dedupeRatio: 14,
+        quotaBytes: null,
+        extra: {},
+      },
+    ]);
+    assert.deepEqual(report.activeAlerts, [
+      {
+        occurredAt: new Date('2023-01-14T09:00:00Z'),
+        severity: 'CRITICAL',
+        eventId: 'HS-E20001',
+        node: null,
+        component: 'System',
+        message: 'Grid degraded',
+        extra: {},
+      },
+    ]);
   });
 
   it('reports an unreadable alert line and a bad capacity value, keeping the rest', async () => {
@@ -192,9 +241,17 @@ describe('parseSystemReportBody', () => {
   it('stays fast on hostile runs of whitespace', () => {
     const spaces = ' '.repeat(200_000);
     const text = [
-      'System Name : a', 'System Serial Number : b', 'Report Time : 2023-01-13 12:00:00 +0900',
-      '[Capacity]', `Physical Capacity Total (GiB) :${spaces}x`, '[Nodes]', 'Node  Type', `${spaces}x${spaces}y`,
-      '[Active Alerts]', `${spaces}x${spaces}`, `2023-01-13 12:00:00${spaces}x`,
+      'System Name : a',
+      'System Serial Number : b',
+      'Report Time : 2023-01-13 12:00:00 +0900',
+      '[Capacity]',
+      `Physical Capacity Total (GiB) :${spaces}x`,
+      '[Nodes]',
+      'Node  Type',
+      `${spaces}x${spaces}y`,
+      '[Active Alerts]',
+      `${spaces}x${spaces}`,
+      `2023-01-13 12:00:00${spaces}x`,
     ].join('\n');
     const started = performance.now();
     const report = parseSystemReportBody({ text });
@@ -205,11 +262,14 @@ describe('parseSystemReportBody', () => {
 
   it('fails with a clear error on a text that is not a report', async () => {
     const mail = await readFixtureMail('unclassified.eml');
-    assert.throws(() => parseSystemReportBody({ text: mail.text }), (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.equal(error.code, 'HYDRASTOR_REPORT_INCOMPLETE');
-      assert.match(error.message, /system name, serial number, report time/);
-      return true;
-    });
+    assert.throws(
+      () => parseSystemReportBody({ text: mail.text }),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError);
+        assert.equal(error.code, 'HYDRASTOR_REPORT_INCOMPLETE');
+        assert.match(error.message, /system name, serial number, report time/);
+        return true;
+      },
+    );
   });
 });

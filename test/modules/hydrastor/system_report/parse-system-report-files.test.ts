@@ -68,29 +68,66 @@ describe('parseSystemReportFiles', () => {
       dedupeRatio: 14.9,
       extra: {},
     });
-    assert.deepEqual(report.nodes.map((node) => [node.name, node.type, node.status]), [
-      ['AN001', 'AN', 'Normal'], ['AN002', 'AN', 'Normal'], ['SN001', 'SN', 'Normal'], ['SN002', 'SN', 'Degraded'], ['SN003', 'SN', 'Normal'],
-    ]);
+    assert.deepEqual(
+      report.nodes.map((node) => [node.name, node.type, node.status]),
+      [
+        ['AN001', 'AN', 'Normal'],
+        ['AN002', 'AN', 'Normal'],
+        ['SN001', 'SN', 'Normal'],
+        ['SN002', 'SN', 'Degraded'],
+        ['SN003', 'SN', 'Normal'],
+      ],
+    );
     assert.deepEqual(report.nodes[3], {
-      name: 'SN002', type: 'SN', status: 'Degraded', serialNumber: 'SN2301B0102', model: 'HS8-5000', softwareVersion: '5.5.2',
-      ipAddress: '10.20.1.2', disksTotal: 12, disksOk: 11, cpuStatus: 'OK', psuStatus: 'OK', fanStatus: 'OK', extra: {},
+      name: 'SN002',
+      type: 'SN',
+      status: 'Degraded',
+      serialNumber: 'SN2301B0102',
+      model: 'HS8-5000',
+      softwareVersion: '5.5.2',
+      ipAddress: '10.20.1.2',
+      disksTotal: 12,
+      disksOk: 11,
+      cpuStatus: 'OK',
+      psuStatus: 'OK',
+      fanStatus: 'OK',
+      extra: {},
     });
-    assert.deepEqual(report.filesystems.map((fs) => [fs.name, fs.protocol, fs.dedupeRatio, fs.quotaBytes]), [
-      ['ost_lsu_prod01', 'OST', 14, null], ['ost_lsu_prod02', 'OST', 14.5, null],
-    ]);
+    assert.deepEqual(
+      report.filesystems.map((fs) => [fs.name, fs.protocol, fs.dedupeRatio, fs.quotaBytes]),
+      [
+        ['ost_lsu_prod01', 'OST', 14, null],
+        ['ost_lsu_prod02', 'OST', 14.5, null],
+      ],
+    );
     assert.equal(report.filesystems[0]?.logicalUsedBytes, 2596963854267482n);
-    assert.deepEqual(report.replication, [{
-      sourceFs: 'ost_lsu_prod01', targetSystem: 'dr_grid', targetSerial: '8A5-000999', targetFs: 'ost_lsu_prod01', state: 'Normal',
-      lastSyncTime: new Date('2023-01-13T02:52:00Z'), backlogBytes: 0n, extra: {},
-    }]);
-    assert.deepEqual(report.activeAlerts, [{
-      occurredAt: new Date('2023-01-12T09:00:00Z'), severity: 'WARNING', eventId: 'HS-E10431', node: 'SN002',
-      component: 'Disk (slot 7)', message: 'Disk failure detected, rebuild started', extra: {},
-    }]);
+    assert.deepEqual(report.replication, [
+      {
+        sourceFs: 'ost_lsu_prod01',
+        targetSystem: 'dr_grid',
+        targetSerial: '8A5-000999',
+        targetFs: 'ost_lsu_prod01',
+        state: 'Normal',
+        lastSyncTime: new Date('2023-01-13T02:52:00Z'),
+        backlogBytes: 0n,
+        extra: {},
+      },
+    ]);
+    assert.deepEqual(report.activeAlerts, [
+      {
+        occurredAt: new Date('2023-01-12T09:00:00Z'),
+        severity: 'WARNING',
+        eventId: 'HS-E10431',
+        node: 'SN002',
+        component: 'Disk (slot 7)',
+        message: 'Disk failure detected, rebuild started',
+        extra: {},
+      },
+    ]);
     assert.deepEqual(report.ignored, []);
   });
 
-  it('reads the .zip fixture with a top-level folder as the next day\'s snapshot', async () => {
+  it("reads the .zip fixture with a top-level folder as the next day's snapshot", async () => {
     const mail = await readFixtureMail('system_report_zip.eml');
     assert.match(mail.attachments[0]?.filename ?? '', /\.zip$/);
     const report = parseSystemReportFiles({ files: await readReportFiles(mail) });
@@ -134,8 +171,14 @@ describe('parseSystemReportFiles', () => {
     const report = parseSystemReportFiles({ files: changed });
     const reference = parseSystemReportFiles({ files });
     assert.deepEqual(report.issues, []);
-    assert.deepEqual(report.nodes.map((node) => node.extra), [{ rack: 'R1' }, { rack: 'R2' }, { rack: 'R3' }, { rack: 'R4' }, { rack: 'R5' }]);
-    assert.deepEqual(report.nodes.map(({ extra: _extra, ...node }) => node), reference.nodes.map(({ extra: _extra, ...node }) => node));
+    assert.deepEqual(
+      report.nodes.map((node) => node.extra),
+      [{ rack: 'R1' }, { rack: 'R2' }, { rack: 'R3' }, { rack: 'R4' }, { rack: 'R5' }],
+    );
+    assert.deepEqual(
+      report.nodes.map(({ extra: _extra, ...node }) => node),
+      reference.nodes.map(({ extra: _extra, ...node }) => node),
+    );
     assert.deepEqual(report.filesystems[1]?.extra, { rack: 'R2' });
   });
 
@@ -161,28 +204,39 @@ describe('parseSystemReportFiles', () => {
   });
 
   it('fails with a clear error without system.csv', async () => {
-    assert.throws(() => parseSystemReportFiles({ files: new Map() }), (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.equal(error.code, 'HYDRASTOR_REPORT_NO_SYSTEM_CSV');
-      assert.equal(error.expose, true);
-      assert.equal(error.transient, false);
-      return true;
-    });
+    assert.throws(
+      () => parseSystemReportFiles({ files: new Map() }),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError);
+        assert.equal(error.code, 'HYDRASTOR_REPORT_NO_SYSTEM_CSV');
+        assert.equal(error.expose, true);
+        assert.equal(error.transient, false);
+        return true;
+      },
+    );
     await assert.rejects(async () => parseSystemReportFiles({ files: without(await fixtureFiles(), 'system.csv') }), /no system\.csv/);
   });
 
   it('fails when system.csv has no serial number', async () => {
     const files = replaceLine(await fixtureFiles(), 'system.csv', ',8A5-000123,', ',,');
-    assert.throws(() => parseSystemReportFiles({ files }), (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.equal(error.code, 'HYDRASTOR_REPORT_INCOMPLETE');
-      assert.match(error.message, /system\.csv:2: .*serial number/);
-      return true;
-    });
+    assert.throws(
+      () => parseSystemReportFiles({ files }),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError);
+        assert.equal(error.code, 'HYDRASTOR_REPORT_INCOMPLETE');
+        assert.match(error.message, /system\.csv:2: .*serial number/);
+        return true;
+      },
+    );
   });
 
   it('reports bad values with file:line and keeps the rest of the row and file', async () => {
-    let files = replaceLine(await fixtureFiles(), 'nodes.csv', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12', 'SN001,XN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,twelve,12');
+    let files = replaceLine(
+      await fixtureFiles(),
+      'nodes.csv',
+      'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12',
+      'SN001,XN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,twelve,12',
+    );
     files = replaceLine(files, 'nodes.csv', 'SN003,SN', ',SN');
     files = replaceLine(files, 'filesystems.csv', '2596963854267482', '2.5e15');
     const report = parseSystemReportFiles({ files });
@@ -192,8 +246,14 @@ describe('parseSystemReportFiles', () => {
       'nodes.csv:6: node row without node_name; skipped',
       'filesystems.csv:2: logical_used_bytes: "2.5e15" is not a size in bytes; stored as null, kept raw in extra',
     ]);
-    assert.deepEqual(report.issues.map((issue) => issue.raw ?? null), [null, 'twelve', null, '2.5e15']);
-    assert.deepEqual(report.nodes.map((node) => node.name), ['AN001', 'AN002', 'SN001', 'SN002']);
+    assert.deepEqual(
+      report.issues.map((issue) => issue.raw ?? null),
+      [null, 'twelve', null, '2.5e15'],
+    );
+    assert.deepEqual(
+      report.nodes.map((node) => node.name),
+      ['AN001', 'AN002', 'SN001', 'SN002'],
+    );
     assert.equal(report.nodes[2]?.disksTotal, null);
     assert.equal(report.nodes[2]?.disksOk, 12);
     assert.equal(report.filesystems[0]?.logicalUsedBytes, null);
@@ -205,7 +265,12 @@ describe('parseSystemReportFiles', () => {
   // formats spec §3 "Also seen in real NetBackup output": blank and fractional values (the rule is
   // stated for NetBackup; issue #11 item 8 asks the same of the HYDRAstor parsers' numbers).
   it('stores a blank number as null without an issue, and keeps a fractional integer raw with an issue', async () => {
-    let files = replaceLine(await fixtureFiles(), 'nodes.csv', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12', 'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1, ,11.5');
+    let files = replaceLine(
+      await fixtureFiles(),
+      'nodes.csv',
+      'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1,12,12',
+      'SN001,SN,Normal,SN2301B0101,HS8-5000,5.5.2,10.20.1.1, ,11.5',
+    );
     files = replaceLine(files, 'system.csv', ',8A5-000123,', ',8A5-000123,');
     const report = parseSystemReportFiles({ files });
     const node = report.nodes.find((candidate) => candidate.name === 'SN001');
@@ -213,9 +278,10 @@ describe('parseSystemReportFiles', () => {
     assert.equal(node?.disksOk, null, '11.5 does not fit an integer column');
     assert.equal(node?.extra['disks_ok'], '11.5');
     assert.equal(node?.extra['disks_total'], undefined, 'a blank value is not an issue and not kept');
-    assert.deepEqual(report.issues.map((issue) => [formatParseIssue(issue), issue.raw]), [
-      ['nodes.csv:4: disks_ok: "11.5" is not an integer; stored as null, kept raw in extra', '11.5'],
-    ]);
+    assert.deepEqual(
+      report.issues.map((issue) => [formatParseIssue(issue), issue.raw]),
+      [['nodes.csv:4: disks_ok: "11.5" is not an integer; stored as null, kept raw in extra', '11.5']],
+    );
   });
 
   it('keeps the first of duplicate rows (one upsert statement must not touch a key twice)', async () => {

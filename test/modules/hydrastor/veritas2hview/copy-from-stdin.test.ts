@@ -54,10 +54,13 @@ describe('copyFromStdin and copyInRounds (real PostgreSQL)', () => {
   });
 
   it('rolls the copied rows back with the transaction', async () => {
-    await assert.rejects(db.transaction().execute(async (trx) => {
-      await copyFromStdin(trx, { statement: 'COPY test_items (id, label) FROM STDIN', source: ['1\ta\n2\tb\n'] });
-      throw new Error('later failure');
-    }), /later failure/);
+    await assert.rejects(
+      db.transaction().execute(async (trx) => {
+        await copyFromStdin(trx, { statement: 'COPY test_items (id, label) FROM STDIN', source: ['1\ta\n2\tb\n'] });
+        throw new Error('later failure');
+      }),
+      /later failure/,
+    );
     assert.equal(await itemCount(), 0);
   });
 
@@ -89,7 +92,9 @@ describe('copyFromStdin and copyInRounds (real PostgreSQL)', () => {
         const result = await copyInRounds({
           trx,
           stage: ITEM_STAGE,
-          batches: (async function* () { yield* batches; })(),
+          batches: (async function* () {
+            yield* batches;
+          })(),
           keyOf: (item) => item.id,
           merge: async () => {
             round += 1;
@@ -108,10 +113,23 @@ describe('copyFromStdin and copyInRounds (real PostgreSQL)', () => {
     }
 
     it('starts a new round at a repeated key, so the later record wins without error 21000', async () => {
-      const result = await load([[{ id: 1, label: 'first' }, { id: 2, label: 'b' }], [{ id: 1, label: 'second' }, { id: 3, label: 'c' }]]);
+      const result = await load([
+        [
+          { id: 1, label: 'first' },
+          { id: 2, label: 'b' },
+        ],
+        [
+          { id: 1, label: 'second' },
+          { id: 3, label: 'c' },
+        ],
+      ]);
       assert.deepEqual(result, { rowsStaged: 4, rowsWritten: 4, rounds: 2 });
       const rows = await sql<{ id: string; label: string; round: number }>`SELECT id::text, label, round FROM test_items ORDER BY id`.execute(db);
-      assert.deepEqual(rows.rows, [{ id: '1', label: 'second', round: 2 }, { id: '2', label: 'b', round: 1 }, { id: '3', label: 'c', round: 2 }]);
+      assert.deepEqual(rows.rows, [
+        { id: '1', label: 'second', round: 2 },
+        { id: '2', label: 'b', round: 1 },
+        { id: '3', label: 'c', round: 2 },
+      ]);
     });
 
     it('splits at the round size, across and inside batches', async () => {
@@ -129,10 +147,13 @@ describe('copyFromStdin and copyInRounds (real PostgreSQL)', () => {
         controller.abort(reason);
         yield [{ id: 2, label: 'b' }];
       }
-      await assert.rejects(db.transaction().execute(async (trx) => {
-        await createStageTable(trx, ITEM_STAGE);
-        await copyInRounds({ trx, stage: ITEM_STAGE, batches: batches(), keyOf: (item) => item.id, merge: async () => 0, signal: controller.signal });
-      }), (error) => error === reason);
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await createStageTable(trx, ITEM_STAGE);
+          await copyInRounds({ trx, stage: ITEM_STAGE, batches: batches(), keyOf: (item) => item.id, merge: async () => 0, signal: controller.signal });
+        }),
+        (error) => error === reason,
+      );
       assert.equal(await itemCount(), 0);
     });
   });

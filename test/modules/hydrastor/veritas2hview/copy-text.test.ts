@@ -39,7 +39,7 @@ describe('COPY text values', () => {
     assert.equal(kilobytesToBytes(null), null);
   });
 
-  it('writes times as epoch seconds, and null for dates out of PostgreSQL\'s range', () => {
+  it("writes times as epoch seconds, and null for dates out of PostgreSQL's range", () => {
     assert.equal(copyEpochSeconds(new Date(1_673_492_400_000)), '1673492400');
     assert.equal(copyEpochSeconds(new Date(1_673_492_400_500)), '1673492400.5');
     assert.equal(copyEpochSeconds(new Date(8.64e15 - 1000)), COPY_NULL);

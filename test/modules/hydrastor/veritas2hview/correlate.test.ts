@@ -22,10 +22,12 @@ const POOLS = parseDiskPools(
   ].join('\n\n'),
 ).diskPools;
 const UNITS = parseStorageUnits(
-  ['stu_hydra:dp_hydra', 'stu_msdp:dp_msdp', 'stu_lonely:dp_lonely', 'stu_ghost:dp_missing', 'stu_tape:'].map((pair) => {
-    const [label, pool] = pair.split(':');
-    return `Label: ${label}\nStorage Unit Type: Disk\n${pool === '' ? '' : `Disk Pool: ${pool}\n`}`;
-  }).join('\n'),
+  ['stu_hydra:dp_hydra', 'stu_msdp:dp_msdp', 'stu_lonely:dp_lonely', 'stu_ghost:dp_missing', 'stu_tape:']
+    .map((pair) => {
+      const [label, pool] = pair.split(':');
+      return `Label: ${label}\nStorage Unit Type: Disk\n${pool === '' ? '' : `Disk Pool: ${pool}\n`}`;
+    })
+    .join('\n'),
 ).storageUnits;
 const VOLUMES = parseDiskVolumes('Disk Pool Name : dp_hydra\nDisk Type : HYDRAstor\nDisk Volume Name : lsu1\nDisk Media ID : @aaaab\n').diskVolumes;
 

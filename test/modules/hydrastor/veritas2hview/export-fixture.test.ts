@@ -137,7 +137,11 @@ describe('veritas2hview small fixture (tar.gz with a top-level folder, zip witho
       storedMappings: [{ storageServer: TRUTH.storage_server.toUpperCase(), gridSerial: TRUTH.grid_serial, gridName: null }],
       s3KeyGrid: 'icecream_machine',
     });
-    assert.deepEqual(fromDatabase.correlation.storageServers.get(TRUTH.storage_server)?.grid, { gridSerial: TRUTH.grid_serial, gridName: null, method: 'database' });
+    assert.deepEqual(fromDatabase.correlation.storageServers.get(TRUTH.storage_server)?.grid, {
+      gridSerial: TRUTH.grid_serial,
+      gridName: null,
+      method: 'database',
+    });
     const fromKey = await parseExportEntries(noMap, { s3KeyGrid: 'icecream_machine' });
     assert.deepEqual(fromKey.correlation.storageServers.get(TRUTH.storage_server)?.grid, { gridSerial: null, gridName: 'icecream_machine', method: 's3_key' });
     assert.equal(hydrastorJobs(fromKey).length, TRUTH.hydrastor_jobs);
@@ -147,7 +151,9 @@ describe('veritas2hview small fixture (tar.gz with a top-level folder, zip witho
   });
 
   it('parses CRLF copies of every text file the same way', async () => {
-    const crlf = new Map([...tarEntries].map(([path, content]) => [path, path.endsWith('.json') ? content : Buffer.from(content.toString('utf8').replace(/\n/g, '\r\n'))]));
+    const crlf = new Map(
+      [...tarEntries].map(([path, content]) => [path, path.endsWith('.json') ? content : Buffer.from(content.toString('utf8').replace(/\n/g, '\r\n'))]),
+    );
     const result = await parseExportEntries(crlf, { chunkBytes: 1000 });
     assert.deepEqual(result, parsed);
   });

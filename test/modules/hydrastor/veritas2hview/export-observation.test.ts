@@ -8,7 +8,22 @@ const LOADED_AT = new Date('2026-12-03T09:00:00Z');
 /** A bpdbjobs line (56 fields, the stable ones): job id, state, started, elapsed, ended; the rest fixed or empty. */
 function job(id: number, state: number, started: number, elapsed: number, ended: number): string {
   const fields: string[] = Array.from({ length: 56 }, () => '');
-  fields.splice(0, 12, String(id), '0', String(state), state === 3 ? '0' : '', 'policy', 'sched', 'client', 'media', String(started), String(elapsed).padStart(10, '0'), String(ended), 'stu');
+  fields.splice(
+    0,
+    12,
+    String(id),
+    '0',
+    String(state),
+    state === 3 ? '0' : '',
+    'policy',
+    'sched',
+    'client',
+    'media',
+    String(started),
+    String(elapsed).padStart(10, '0'),
+    String(ended),
+    'stu',
+  );
   return `${fields.join(',')}\n`;
 }
 

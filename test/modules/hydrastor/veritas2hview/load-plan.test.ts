@@ -59,8 +59,12 @@ describe('loadExportPlan (first pass over the archive)', () => {
     const streamed: string[] = [];
     await plan.streamLargeFiles({
       signal: new AbortController().signal,
-      bpdbjobs: async (source) => { for await (const chunk of source) streamed.push(`bpdbjobs:${(chunk as Buffer).length}`); },
-      bpimagelist: async () => { streamed.push('bpimagelist'); },
+      bpdbjobs: async (source) => {
+        for await (const chunk of source) streamed.push(`bpdbjobs:${(chunk as Buffer).length}`);
+      },
+      bpimagelist: async () => {
+        streamed.push('bpimagelist');
+      },
     });
     assert.ok(streamed.some((item) => item.startsWith('bpdbjobs:')));
     assert.ok(streamed.includes('bpimagelist'));
@@ -71,7 +75,10 @@ describe('loadExportPlan (first pass over the archive)', () => {
     const plan = await planOf(contextFor(archivePath));
     assert.equal(plan.masterServer, 'nbumaster01.acme.local');
     assert.equal(plan.manifest, null);
-    assert.deepEqual(plan.issues.map((issue) => issue.file), ['README.txt']);
+    assert.deepEqual(
+      plan.issues.map((issue) => issue.file),
+      ['README.txt'],
+    );
   });
 
   it('gives the same content digest for the same files in another archive', async () => {
@@ -82,7 +89,11 @@ describe('loadExportPlan (first pass over the archive)', () => {
 
   it('fails when an export file appears twice', async () => {
     const bpdbjobs = files.get('bpdbjobs_most_columns.csv') as Buffer;
-    const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'twice.tar.gz', files: [...without('manifest.json'), ['copy/bpdbjobs_most_columns.csv', bpdbjobs]] });
+    const archivePath = await buildExportArchive({
+      dir: scratch,
+      archiveName: 'twice.tar.gz',
+      files: [...without('manifest.json'), ['copy/bpdbjobs_most_columns.csv', bpdbjobs]],
+    });
     await assert.rejects(loadExportPlan(contextFor(archivePath)), rejectsWith('EXPORT_FILE_TWICE', /bpdbjobs_most_columns\.csv twice/));
   });
 
@@ -92,7 +103,11 @@ describe('loadExportPlan (first pass over the archive)', () => {
   });
 
   it('fails on an invalid manifest before anything else', async () => {
-    const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'bad-manifest.tar.gz', files: [...without('manifest.json'), ['manifest.json', '{"format":"other"}']] });
+    const archivePath = await buildExportArchive({
+      dir: scratch,
+      archiveName: 'bad-manifest.tar.gz',
+      files: [...without('manifest.json'), ['manifest.json', '{"format":"other"}']],
+    });
     await assert.rejects(loadExportPlan(contextFor(archivePath)), rejectsWith('MANIFEST_INVALID'));
   });
 

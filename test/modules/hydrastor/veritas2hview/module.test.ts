@@ -43,19 +43,25 @@ async function smallFixtureFiles(): Promise<Map<string, Buffer>> {
 }
 
 /** The fixture's files except the manifest (and any other left out), with replacements. */
-function exportFiles(files: ReadonlyMap<string, Buffer>, args: { readonly replace?: Record<string, ExportFileContent>; readonly omit?: readonly string[] } = {}): Array<[string, ExportFileContent]> {
+function exportFiles(
+  files: ReadonlyMap<string, Buffer>,
+  args: { readonly replace?: Record<string, ExportFileContent>; readonly omit?: readonly string[] } = {},
+): Array<[string, ExportFileContent]> {
   const omit = new Set(['manifest.json', ...(args.omit ?? [])]);
   return [...files].filter(([name]) => !omit.has(name)).map(([name, content]) => [name, args.replace?.[name] ?? content]);
 }
 
 /** Rewrites one bpdbjobs record's fields (0-based positions) by job id. */
 function withJobFields(bpdbjobs: string, jobId: number, fields: Readonly<Record<number, string>>): string {
-  return bpdbjobs.split('\n').map((line) => {
-    if (!line.startsWith(`${jobId},`)) return line;
-    const values = line.split(/(?<!\\),/);
-    for (const [position, value] of Object.entries(fields)) values[Number(position)] = value;
-    return values.join(',');
-  }).join('\n');
+  return bpdbjobs
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith(`${jobId},`)) return line;
+      const values = line.split(/(?<!\\),/);
+      for (const [position, value] of Object.entries(fields)) values[Number(position)] = value;
+      return values.join(',');
+    })
+    .join('\n');
 }
 
 describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', function () {
@@ -65,7 +71,10 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
   let fixture: Map<string, Buffer>;
 
   before(async () => {
-    t = await startTestService({ modules: [...builtInModules], customers: ['bobs_burgers', 'krusty_burger', 'moes_tavern', 'big_kahuna', 'lard_lad', 'kwik_e_mart'] });
+    t = await startTestService({
+      modules: [...builtInModules],
+      customers: ['bobs_burgers', 'krusty_burger', 'moes_tavern', 'big_kahuna', 'lard_lad', 'kwik_e_mart'],
+    });
     scratch = await mkdtemp(path.join(tmpdir(), 'dp-test-veritas-'));
     fixture = await smallFixtureFiles();
   });
@@ -86,7 +95,10 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
       assert.equal(await countRows(t, sql`SELECT count(*) FROM veritas_jobs`), TRUTH.jobs);
       assert.equal(await countRows(t, sql`SELECT count(*) FROM veritas_jobs WHERE state = 1`), TRUTH.running);
       assert.equal(await countRows(t, sql`SELECT count(*) FROM veritas_images`), TRUTH.images);
-      assert.equal(await countRows(t, sql`SELECT count(*) FROM veritas_jobs WHERE grid_serial = ${TRUTH.grid_serial} AND grid_name = 'icecream_machine'`), TRUTH.hydrastor_jobs);
+      assert.equal(
+        await countRows(t, sql`SELECT count(*) FROM veritas_jobs WHERE grid_serial = ${TRUTH.grid_serial} AND grid_name = 'icecream_machine'`),
+        TRUTH.hydrastor_jobs,
+      );
       const doneBytes = await sql<{ kilobytes: string }>`
         SELECT (sum(bytes_written) / 1024)::text AS kilobytes FROM veritas_jobs WHERE state = 3 AND grid_serial = ${TRUTH.grid_serial}`.execute(db());
       assert.equal(Number(doneBytes.rows[0]?.kilobytes), TRUTH.kbytes_done_hydrastor);
@@ -104,16 +116,22 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
       ]);
       const volumes = await sql<{ lsu: string; grid_serial: string; filesystem_found: boolean }>`
         SELECT lsu, grid_serial, filesystem_found FROM veritas_disk_volume_filesystems ORDER BY lsu`.execute(db());
-      assert.deepEqual(volumes.rows, TRUTH.lsus.map((lsu) => ({ lsu, grid_serial: TRUTH.grid_serial, filesystem_found: false })));
-      const fragmentsOnLsus = await countRows(t, sql`
+      assert.deepEqual(
+        volumes.rows,
+        TRUTH.lsus.map((lsu) => ({ lsu, grid_serial: TRUTH.grid_serial, filesystem_found: false })),
+      );
+      const fragmentsOnLsus = await countRows(
+        t,
+        sql`
         SELECT count(*) FROM veritas_image_fragments fragment
         JOIN veritas_disk_volumes volume ON volume.master_server_id = fragment.master_server_id AND volume.disk_media_id = fragment.media_id
-        WHERE volume.is_hydrastor`);
+        WHERE volume.is_hydrastor`,
+      );
       assert.ok(fragmentsOnLsus > 0, 'fragments reach their LSU by disk media id');
       assert.equal(await countRows(t, sql`SELECT count(*) FROM veritas_image_fragments WHERE size_bytes IS NULL OR media_date IS NULL`), 0);
     });
 
-    it('joins an LSU to the grid\'s file system once a system report has stored it', async () => {
+    it("joins an LSU to the grid's file system once a system report has stored it", async () => {
       await sql`
         WITH grid AS (
           INSERT INTO hydrastor_grids (customer, serial_number, name, last_job_id)
@@ -130,7 +148,17 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
     });
 
     it('traces every row to the job that wrote it', async () => {
-      for (const table of ['veritas_master_servers', 'veritas_exports', 'veritas_storage_servers', 'veritas_disk_pools', 'veritas_disk_volumes', 'veritas_storage_units', 'veritas_jobs', 'veritas_images', 'veritas_image_fragments']) {
+      for (const table of [
+        'veritas_master_servers',
+        'veritas_exports',
+        'veritas_storage_servers',
+        'veritas_disk_pools',
+        'veritas_disk_volumes',
+        'veritas_storage_units',
+        'veritas_jobs',
+        'veritas_images',
+        'veritas_image_fragments',
+      ]) {
         const others = await countRows(t, sql`SELECT count(*) FROM ${sql.table(table)} WHERE last_job_id <> ${firstJobId}::uuid`);
         const all = await countRows(t, sql`SELECT count(*) FROM ${sql.table(table)}`);
         assert.equal(others, 0, table);
@@ -150,14 +178,21 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
 
     it('updates a running job that is now done, and never sets a done job back to running', async () => {
       const running = await sql<{ job_id: string }>`SELECT job_id::text FROM veritas_jobs WHERE state = 1 ORDER BY job_id LIMIT 1`.execute(db());
-      const done = await sql<{ job_id: string; ended_at: Date }>`SELECT job_id::text, ended_at FROM veritas_jobs WHERE state = 3 ORDER BY job_id LIMIT 1`.execute(db());
+      const done = await sql<{
+        job_id: string;
+        ended_at: Date;
+      }>`SELECT job_id::text, ended_at FROM veritas_jobs WHERE state = 3 ORDER BY job_id LIMIT 1`.execute(db());
       const runningId = Number(running.rows[0]?.job_id);
       const doneId = Number(done.rows[0]?.job_id);
       const endedEpoch = 1_673_600_000;
       let bpdbjobs = fixture.get('bpdbjobs_most_columns.csv')?.toString('utf8') ?? '';
       bpdbjobs = withJobFields(bpdbjobs, runningId, { 2: '3', 3: '0', 10: String(endedEpoch), 17: '100' });
       bpdbjobs = withJobFields(bpdbjobs, doneId, { 2: '1', 3: '', 10: '0' });
-      const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'later.tar.gz', files: exportFiles(fixture, { replace: { 'bpdbjobs_most_columns.csv': bpdbjobs } }) });
+      const archivePath = await buildExportArchive({
+        dir: scratch,
+        archiveName: 'later.tar.gz',
+        files: exportFiles(fixture, { replace: { 'bpdbjobs_most_columns.csv': bpdbjobs } }),
+      });
       const job = await ingestExport(t, { archivePath });
       assert.equal(job.status, 'succeeded', job.error_message ?? '');
       assert.equal((job.stats as Record<string, number>)['veritas_jobs'], 1, 'only the finished job changed');
@@ -187,7 +222,7 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
       });
     }
 
-    it('fails the job when a file does not match the manifest\'s SHA-256', async () => {
+    it("fails the job when a file does not match the manifest's SHA-256", async () => {
       const before = await tableChecksums(t);
       const bpdbjobs = Buffer.from(fixture.get('bpdbjobs_most_columns.csv') ?? '');
       bpdbjobs[10] = bpdbjobs[10] === 0x31 ? 0x32 : 0x31;
@@ -196,7 +231,10 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
         archiveName: 'altered.tar.gz',
         folder: 'Veritas2Hview_nbumaster02',
         files: exportFiles(fixture, { replace: { 'bpdbjobs_most_columns.csv': bpdbjobs } }),
-        manifest: { masterServer: 'nbumaster02.acme.local', sha256Overrides: { 'bpdbjobs_most_columns.csv': createSha(fixture.get('bpdbjobs_most_columns.csv')) } },
+        manifest: {
+          masterServer: 'nbumaster02.acme.local',
+          sha256Overrides: { 'bpdbjobs_most_columns.csv': createSha(fixture.get('bpdbjobs_most_columns.csv')) },
+        },
       });
       const job = await ingestExport(t, { archivePath, customer: 'krusty_burger' });
       assert.equal(job.status, 'failed');
@@ -207,7 +245,11 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
     });
 
     it('fails an archive without bpdbjobs naming the missing file', async () => {
-      const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'no-jobs.tar.gz', files: exportFiles(fixture, { omit: ['bpdbjobs_most_columns.csv'] }) });
+      const archivePath = await buildExportArchive({
+        dir: scratch,
+        archiveName: 'no-jobs.tar.gz',
+        files: exportFiles(fixture, { omit: ['bpdbjobs_most_columns.csv'] }),
+      });
       const job = await ingestExport(t, { archivePath, customer: 'krusty_burger' });
       assert.equal(job.error_code, 'EXPORT_FILE_MISSING');
       assert.match(job.error_message ?? '', /bpdbjobs_most_columns\.csv/);
@@ -215,10 +257,14 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
   });
 
   describe('grid links without a map file', () => {
-    it('uses the database mapping first, then the upload key\'s grid', async () => {
+    it("uses the database mapping first, then the upload key's grid", async () => {
       await sql`INSERT INTO veritas_grid_mappings (customer, storage_server, grid_serial, grid_name)
         VALUES ('moes_tavern', ${TRUTH.storage_server.toUpperCase()}, '8A5-000999', 'moes_grid')`.execute(db());
-      const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'no-map.tar.gz', files: exportFiles(fixture, { omit: ['hydrastor_map.csv'] }) });
+      const archivePath = await buildExportArchive({
+        dir: scratch,
+        archiveName: 'no-map.tar.gz',
+        files: exportFiles(fixture, { omit: ['hydrastor_map.csv'] }),
+      });
       const mapped = await ingestExport(t, { archivePath, customer: 'moes_tavern', group: 'icecream_machine' });
       assert.equal(mapped.status, 'succeeded', mapped.error_message ?? '');
       const viaKey = await ingestExport(t, { archivePath, customer: 'big_kahuna', group: 'kahuna_grid' });
@@ -231,23 +277,32 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
         { customer: 'big_kahuna', grid_serial: null, grid_name: 'kahuna_grid', grid_link_method: 's3_key' },
         { customer: 'moes_tavern', grid_serial: '8A5-000999', grid_name: 'moes_grid', grid_link_method: 'database' },
       ]);
-      const keyLinkedJobs = await countRows(t, sql`
+      const keyLinkedJobs = await countRows(
+        t,
+        sql`
         SELECT count(*) FROM veritas_jobs job JOIN veritas_master_servers master ON master.id = job.master_server_id
-        WHERE master.customer = 'big_kahuna' AND job.grid_link_method = 's3_key' AND job.grid_name = 'kahuna_grid'`);
+        WHERE master.customer = 'big_kahuna' AND job.grid_link_method = 's3_key' AND job.grid_name = 'kahuna_grid'`,
+      );
       assert.equal(keyLinkedJobs, TRUTH.hydrastor_jobs);
     });
   });
 
   describe('tolerances', () => {
-    const jobsOf = (customer: string, where = sql``) => countRows(t, sql`
+    const jobsOf = (customer: string, where = sql``) =>
+      countRows(
+        t,
+        sql`
       SELECT count(*) FROM veritas_jobs job JOIN veritas_master_servers master ON master.id = job.master_server_id
-      WHERE master.customer = ${customer} ${where}`);
+      WHERE master.customer = ${customer} ${where}`,
+      );
 
     it('reads CRLF files, ignores unknown extra files and a __MACOSX folder', async () => {
       const crlf = (content: Buffer): Buffer => Buffer.from(content.toString('utf8').replace(/\r?\n/g, '\r\n'));
       const files = exportFiles(fixture).map(([name, content]): [string, ExportFileContent] => [name, crlf(content as Buffer)]);
       const archivePath = await buildExportArchive({
-        dir: scratch, archiveName: 'crlf.tar.gz', folder: 'export',
+        dir: scratch,
+        archiveName: 'crlf.tar.gz',
+        folder: 'export',
         files: [['notes.txt', 'not ours'], ...files, ['__MACOSX/._bpdbjobs_most_columns.csv', 'resource fork']],
       });
       const job = await ingestExport(t, { archivePath, customer: 'lard_lad' });
@@ -262,7 +317,11 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
     });
 
     it('loads the jobs of an export that has only bpdbjobs', async () => {
-      const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'only-jobs.tar.gz', files: [['bpdbjobs_most_columns.csv', fixture.get('bpdbjobs_most_columns.csv') as Buffer]] });
+      const archivePath = await buildExportArchive({
+        dir: scratch,
+        archiveName: 'only-jobs.tar.gz',
+        files: [['bpdbjobs_most_columns.csv', fixture.get('bpdbjobs_most_columns.csv') as Buffer]],
+      });
       const job = await ingestExport(t, { archivePath, customer: 'kwik_e_mart' });
       assert.equal(job.status, 'succeeded', job.error_message ?? '');
       assert.equal(await jobsOf('kwik_e_mart'), TRUTH.jobs);
@@ -294,5 +353,7 @@ describe('hydrastor/veritas2hview module (real service, real PostgreSQL)', funct
 });
 
 function createSha(content: Buffer | undefined): string {
-  return createHash('sha256').update(content ?? '').digest('hex');
+  return createHash('sha256')
+    .update(content ?? '')
+    .digest('hex');
 }

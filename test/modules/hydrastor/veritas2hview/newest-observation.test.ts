@@ -42,12 +42,19 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
     );
     const units = fixture.get('bpstulist_U.txt') ?? '';
     const images = replaceInLine(fixture.get('bpimagelist_l.txt') ?? '', `IMAGE fs13.acme.local 0 0 13 ${IMAGE} `, ' 1676084400 ', ` ${LATER_EXPIRY} `);
-    const firstFragment = 'FRAG 1 1 8774710 0 0 0 0 @aaaab nbumedia01.acme.local 262144 0 1673492401 -1 0 *NULL* 1676084400 0 3 0 0 0 0 0 0 0 0 *NULL* *NULL* 0 0';
+    const firstFragment =
+      'FRAG 1 1 8774710 0 0 0 0 @aaaab nbumedia01.acme.local 262144 0 1673492401 -1 0 *NULL* 1676084400 0 3 0 0 0 0 0 0 0 0 *NULL* *NULL* 0 0';
     newerFiles = new Map(fixture);
-    newerFiles.set('bpdbjobs_most_columns.csv', withoutJob(withJobFields(fixture.get('bpdbjobs_most_columns.csv') ?? '', RUNNING_JOB, { 9: '0000009000', 17: '80' }), AGED_OUT_JOB));
+    newerFiles.set(
+      'bpdbjobs_most_columns.csv',
+      withoutJob(withJobFields(fixture.get('bpdbjobs_most_columns.csv') ?? '', RUNNING_JOB, { 9: '0000009000', 17: '80' }), AGED_OUT_JOB),
+    );
     newerFiles.set('nbdevquery_listdv_U.txt', fullerVolume);
     newerFiles.set('bpstulist_U.txt', units.replace('Concurrent Jobs:      40', 'Concurrent Jobs:      60'));
-    newerFiles.set('bpimagelist_l.txt', images.replace(firstFragment, `${firstFragment}\n${firstFragment.replace('FRAG 1 1 ', 'FRAG 2 1 ').replace('@aaaab', '@aaaac')}`));
+    newerFiles.set(
+      'bpimagelist_l.txt',
+      images.replace(firstFragment, `${firstFragment}\n${firstFragment.replace('FRAG 1 1 ', 'FRAG 2 1 ').replace('@aaaab', '@aaaac')}`),
+    );
     assert.notEqual(fullerVolume, volumes);
     assert.notEqual(newerFiles.get('bpstulist_U.txt'), units);
     assert.notEqual(newerFiles.get('bpimagelist_l.txt'), images);
@@ -59,8 +66,11 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
 
   async function newerExport(name: string, args: { readonly generatedAt?: string; readonly files?: ReadonlyMap<string, string> } = {}): Promise<string> {
     return buildExportArchive({
-      dir: scratch, archiveName: name, folder: 'Veritas2Hview_newer',
-      files: exportFiles(args.files ?? newerFiles), manifest: { masterServer: MASTER, generatedAt: args.generatedAt ?? NEWER_TIME },
+      dir: scratch,
+      archiveName: name,
+      folder: 'Veritas2Hview_newer',
+      files: exportFiles(args.files ?? newerFiles),
+      manifest: { masterServer: MASTER, generatedAt: args.generatedAt ?? NEWER_TIME },
     });
   }
 
@@ -75,7 +85,9 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
       SELECT free_space_bytes FROM veritas_disk_volumes WHERE master_server_id = ${master} AND name = 'ost_lsu_prod01'`.execute(db);
     const unit = await sql<{ concurrent_jobs: number }>`
       SELECT concurrent_jobs FROM veritas_storage_units WHERE master_server_id = ${master} AND label = 'stu_hydra_icecream_machine'`.execute(db);
-    const image = await sql<{ expires_at: Date }>`SELECT expires_at FROM veritas_images WHERE master_server_id = ${master} AND backup_id = ${IMAGE}`.execute(db);
+    const image = await sql<{ expires_at: Date }>`SELECT expires_at FROM veritas_images WHERE master_server_id = ${master} AND backup_id = ${IMAGE}`.execute(
+      db,
+    );
     const fragments = await sql<{ copy_number: number }>`
       SELECT copy_number FROM veritas_image_fragments WHERE master_server_id = ${master} AND backup_id = ${IMAGE} ORDER BY copy_number`.execute(db);
     const lastExport = await sql<{ last_export_at: Date | null }>`SELECT last_export_at FROM veritas_master_servers WHERE customer = ${customer}`.execute(db);
@@ -100,7 +112,7 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
     assert.deepEqual(stored.lastExportAt, new Date(NEWER_TIME));
   }
 
-  it('keeps the newer export\'s values when an older export arrives after it; the older one only adds missing rows', async () => {
+  it("keeps the newer export's values when an older export arrives after it; the older one only adds missing rows", async () => {
     const newer = await ingestExport(t, { archivePath: await newerExport('newer.tar.gz'), customer: 'late_older' });
     assert.equal(newer.status, 'succeeded', newer.error_message ?? '');
     const before = await state('late_older');
@@ -112,10 +124,21 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
     const after = await state('late_older');
     assertNewerValues(after);
     assert.deepEqual(after.running, before.running, 'untouched: same values, observation and job');
-    assert.deepEqual([after.agedOut?.observed_at, after.agedOut?.last_job_id], [FIXTURE_TIME, older.id], 'the job only the older export lists is added, with its time');
+    assert.deepEqual(
+      [after.agedOut?.observed_at, after.agedOut?.last_job_id],
+      [FIXTURE_TIME, older.id],
+      'the job only the older export lists is added, with its time',
+    );
     const stats = older.stats as Record<string, number>;
     assert.deepEqual(
-      [stats['veritas_jobs'], stats['veritas_images'], stats['veritas_image_fragments'], stats['veritas_disk_volumes'], stats['veritas_storage_units'], stats['veritas_master_servers']],
+      [
+        stats['veritas_jobs'],
+        stats['veritas_images'],
+        stats['veritas_image_fragments'],
+        stats['veritas_disk_volumes'],
+        stats['veritas_storage_units'],
+        stats['veritas_master_servers'],
+      ],
       [1, 0, 0, 0, 0, 0],
       'the older export wrote the one missing job and nothing else',
     );
@@ -129,26 +152,36 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
     const stored = await state('late_newer');
     assertNewerValues(stored);
     assert.deepEqual(stored.running?.observed_at, new Date(NEWER_TIME));
-    assert.deepEqual([stored.agedOut?.observed_at, stored.agedOut?.last_job_id], [FIXTURE_TIME, older.id], 'a job the newer export no longer lists stays as last seen');
+    assert.deepEqual(
+      [stored.agedOut?.observed_at, stored.agedOut?.last_job_id],
+      [FIXTURE_TIME, older.id],
+      'a job the newer export no longer lists stays as last seen',
+    );
   });
 
   it('keeps a listing the latest export confirmed unchanged when a middle export with other values arrives last', async () => {
     // Monday and Wednesday list the volume and unit alike; Tuesday's (other values) arrives last.
     const monday = await ingestExport(t, { archivePath: SMALL_TAR_GZ, customer: 'late_flip' });
     assert.equal(monday.status, 'succeeded', monday.error_message ?? '');
-    const wednesday = await ingestExport(t, { archivePath: await newerExport('wednesday.tar.gz', { generatedAt: '2023-01-15T03:00:00+00:00', files: fixture }), customer: 'late_flip' });
+    const wednesday = await ingestExport(t, {
+      archivePath: await newerExport('wednesday.tar.gz', { generatedAt: '2023-01-15T03:00:00+00:00', files: fixture }),
+      customer: 'late_flip',
+    });
     assert.equal(wednesday.status, 'succeeded', wednesday.error_message ?? '');
     const tuesday = await ingestExport(t, { archivePath: await newerExport('tuesday.tar.gz'), customer: 'late_flip' });
     assert.equal(tuesday.status, 'succeeded', tuesday.error_message ?? '');
     const stored = await state('late_flip');
-    assert.equal(stored.freeSpaceBytes, String(21_222_717n * GIB / 100n), 'the volume as Wednesday (and Monday) saw it');
+    assert.equal(stored.freeSpaceBytes, String((21_222_717n * GIB) / 100n), 'the volume as Wednesday (and Monday) saw it');
     assert.equal(stored.concurrentJobs, 40, 'the unit as Wednesday (and Monday) saw it');
   });
 
   it('dates an export without a manifest by its newest job time, and an older dated export only fills gaps after it', async () => {
     // The running job's start plus 90,000 s lies an hour after the fixture's generatedAt.
     const files = new Map(newerFiles);
-    files.set('bpdbjobs_most_columns.csv', withoutJob(withJobFields(fixture.get('bpdbjobs_most_columns.csv') ?? '', RUNNING_JOB, { 9: '0000090000', 17: '95' }), AGED_OUT_JOB));
+    files.set(
+      'bpdbjobs_most_columns.csv',
+      withoutJob(withJobFields(fixture.get('bpdbjobs_most_columns.csv') ?? '', RUNNING_JOB, { 9: '0000090000', 17: '95' }), AGED_OUT_JOB),
+    );
     const archivePath = await buildExportArchive({ dir: scratch, archiveName: 'undated.tar.gz', files: exportFiles(files) });
     const undated = await ingestExport(t, { archivePath, customer: 'late_undated' });
     assert.equal(undated.status, 'succeeded', undated.error_message ?? '');
@@ -180,13 +213,16 @@ describe('hydrastor/veritas2hview: the newest observation wins (real service, re
 
   it('takes the load time, with a warning, for a generatedAt in the future', async () => {
     const startedAt = Date.now();
-    const job = await ingestExport(t, { archivePath: await newerExport('future.tar.gz', { generatedAt: '2099-01-01T00:00:00+00:00' }), customer: 'late_future' });
+    const job = await ingestExport(t, {
+      archivePath: await newerExport('future.tar.gz', { generatedAt: '2099-01-01T00:00:00+00:00' }),
+      customer: 'late_future',
+    });
     assert.equal(job.status, 'succeeded', job.error_message ?? '');
     const record = await sql<{ observed_at: Date; observed_from: string; generated_at: Date; issues: Array<{ message: string }> }>`
       SELECT observed_at, observed_from, generated_at, issues FROM veritas_exports WHERE last_job_id = ${job.id}::uuid`.execute(t.service.database.db);
     const row = record.rows[0];
     assert.equal(row?.observed_from, 'load_time');
-    assert.deepEqual(row?.generated_at, new Date('2099-01-01T00:00:00Z'), 'the manifest\'s own value is kept as it was');
+    assert.deepEqual(row?.generated_at, new Date('2099-01-01T00:00:00Z'), "the manifest's own value is kept as it was");
     assert.ok(row !== undefined && row.observed_at.getTime() >= startedAt - 1000 && row.observed_at.getTime() <= Date.now());
     assert.ok(row?.issues.some((issue) => /generatedAt \(2099-01-01T00:00:00\.000Z\) is later than the load time/.test(issue.message)));
     const running = (await state('late_future')).running;

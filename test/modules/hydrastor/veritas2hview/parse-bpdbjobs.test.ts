@@ -128,7 +128,10 @@ describe('parseBpdbjobs', () => {
   it('accepts a last line without newline, a BOM and blank lines', async () => {
     const { records, issues } = await parseAll(`\ufeff${DONE_JOB}\n\n${RUNNING_JOB}`);
     assert.deepEqual(issues, []);
-    assert.deepEqual(records.map((job) => job.jobId), [4711, 4735]);
+    assert.deepEqual(
+      records.map((job) => job.jobId),
+      [4711, 4735],
+    );
   });
 
   it('gives the same records whatever the chunking, even inside a multi-byte character', async () => {
@@ -158,10 +161,13 @@ describe('parseBpdbjobs', () => {
     const columns = ['JobID', 'job_type', 'State', 'status', 'policy', 'futureColumn'];
     const { records, issues } = await parseAll('12,0,3,0,Pol,hello\n13,0,1,,Pol2,\n', { columns });
     assert.deepEqual(issues, []);
-    assert.deepEqual(records.map((job) => [job.jobId, job.state, job.policy, job.extra === null ? null : { ...job.extra }]), [
-      [12, 3, 'Pol', { futureColumn: 'hello' }],
-      [13, 1, 'Pol2', null],
-    ]);
+    assert.deepEqual(
+      records.map((job) => [job.jobId, job.state, job.policy, job.extra === null ? null : { ...job.extra }]),
+      [
+        [12, 3, 'Pol', { futureColumn: 'hello' }],
+        [13, 1, 'Pol2', null],
+      ],
+    );
     assert.equal(records[0]!.storageUnit, null, 'columns the manifest leaves out are null');
   });
 
@@ -187,7 +193,10 @@ describe('parseBpdbjobs', () => {
     const badNumber = replaceField(DONE_JOB, 15, '12kb');
     const text = ['orphan continuation', DONE_JOB, badState, '4800,0,3,0,cut,off', badNumber, RUNNING_JOB].join('\n');
     const { records, issues } = await parseAll(text);
-    assert.deepEqual(records.map((job) => job.jobId), [4711, 4711, 4735]);
+    assert.deepEqual(
+      records.map((job) => job.jobId),
+      [4711, 4711, 4735],
+    );
     assert.equal(records[1]!.kilobytes, null);
     assert.deepEqual(
       issues.map((issue) => [issue.line, issue.severity]),
@@ -207,14 +216,20 @@ describe('parseBpdbjobs', () => {
 
   it('drops a record with absurdly many fields', async () => {
     const { records, issues } = await parseAll(`${DONE_JOB}${','.repeat(MAX_BPDBJOBS_FIELDS)}\n${RUNNING_JOB}\n`);
-    assert.deepEqual(records.map((job) => job.jobId), [4735]);
+    assert.deepEqual(
+      records.map((job) => job.jobId),
+      [4735],
+    );
     assert.match(issues[0]!.message, new RegExp(`more than ${MAX_BPDBJOBS_FIELDS} fields`));
   });
 
   it('drops a record whose continuation lines run away, and resumes at the next job', async () => {
     const runaway = [DONE_JOB, ...Array.from({ length: 50 }, () => 'x'.repeat(100)), RUNNING_JOB].join('\n');
     const { records, issues } = await parseAll(runaway, { maxRecordChars: 2000 });
-    assert.deepEqual(records.map((job) => job.jobId), [4735]);
+    assert.deepEqual(
+      records.map((job) => job.jobId),
+      [4735],
+    );
     assert.equal(issues.length, 1);
     assert.equal(issues[0]!.line, 1);
     assert.match(issues[0]!.message, /more than 2000 characters/);

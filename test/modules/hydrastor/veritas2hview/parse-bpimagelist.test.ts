@@ -42,7 +42,10 @@ describe('parseBpimagelist', () => {
     assert.equal(image.fragmentCount, 1);
     assert.equal(image.keyword, null);
     assert.equal(image.jobId, 4711);
-    assert.deepEqual(image.histogram, Array.from({ length: 10 }, () => -1));
+    assert.deepEqual(
+      image.histogram,
+      Array.from({ length: 10 }, () => -1),
+    );
     assert.equal(image.fragments.length, 1);
     const fragment = image.fragments[0]!;
     assert.equal(fragment.line, 3);
@@ -65,10 +68,13 @@ describe('parseBpimagelist', () => {
     assert.equal(images[0]!.kilobytes, null);
     assert.equal(images[0]!.jobId, null);
     assert.equal(images[0]!.histogram, null);
-    assert.deepEqual(images[0]!.fragments.map((fragment) => [fragment.mediaId, fragment.host, fragment.blockSize]), [
-      ['@aaaab', 'nbumedia01.acme.local', null],
-      ['@aaaab', 'nbumedia01.acme.local', 262_144],
-    ]);
+    assert.deepEqual(
+      images[0]!.fragments.map((fragment) => [fragment.mediaId, fragment.host, fragment.blockSize]),
+      [
+        ['@aaaab', 'nbumedia01.acme.local', null],
+        ['@aaaab', 'nbumedia01.acme.local', 262_144],
+      ],
+    );
   });
 
   it('reports orphan FRAG lines, IMAGE lines without a backup id, bad numbers and unknown lines', async () => {
@@ -78,13 +84,16 @@ describe('parseBpimagelist', () => {
     assert.equal(images.length, 1);
     assert.equal(images[0]!.kilobytes, null);
     assert.equal(images[0]!.fragments.length, 1);
-    assert.deepEqual(issues.map((issue) => [issue.line, issue.severity]), [
-      [1, 'error'],
-      [2, 'error'],
-      [3, 'error'],
-      [4, 'warning'],
-      [6, 'warning'],
-    ]);
+    assert.deepEqual(
+      issues.map((issue) => [issue.line, issue.severity]),
+      [
+        [1, 'error'],
+        [2, 'error'],
+        [3, 'error'],
+        [4, 'warning'],
+        [6, 'warning'],
+      ],
+    );
     assert.match(issues[3]!.message, /IMAGE field 19: "lots" is not .*kept raw in extra/);
     assert.equal(issues[3]!.raw, 'lots');
     assert.deepEqual({ ...images[0]!.extra }, { field19: 'lots' });
@@ -100,7 +109,10 @@ describe('parseBpimagelist', () => {
     const text = Array.from({ length: 7 }, (_, index) => `${IMAGE.replace('4711', String(index))}\n${HISTO}\n${FRAG}\n${FRAG}\n`).join('');
     const whole = await parseAll(text, { batchImages: 3 });
     assert.deepEqual(whole.batchSizes, [3, 3, 1]);
-    assert.deepEqual(whole.images.map((image) => image.jobId), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      whole.images.map((image) => image.jobId),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
     assert.ok(whole.images.every((image) => image.fragments.length === 2));
     const tiny = await parseAll(text, { batchImages: 3, chunkBytes: 5 });
     assert.deepEqual(tiny.images, whole.images);

@@ -3,7 +3,8 @@ import { parseHydrastorMap } from '../../../../src/modules/hydrastor/veritas2hvi
 
 describe('parseHydrastorMap', () => {
   it('reads the header form with a BOM, CRLF, comments, blank lines and quoted values', () => {
-    const text = '\ufeffstorage_server,grid_serial,grid_name\r\n# maintained by storage team\r\nan1.example,8A5-000123,icecream_machine\r\n\r\n"an2,odd.example",8A5-000999,\r\n';
+    const text =
+      '\ufeffstorage_server,grid_serial,grid_name\r\n# maintained by storage team\r\nan1.example,8A5-000123,icecream_machine\r\n\r\n"an2,odd.example",8A5-000999,\r\n';
     const { entries, issues } = parseHydrastorMap(text);
     assert.deepEqual(issues, []);
     assert.deepEqual(entries, [
@@ -19,17 +20,29 @@ describe('parseHydrastorMap', () => {
 
   it('reads the positional form without a header', () => {
     const { entries } = parseHydrastorMap('an1.example,8A5\nan2.example,8A6,grid2\n');
-    assert.deepEqual(entries.map((entry) => [entry.storageServer, entry.gridSerial, entry.gridName]), [
-      ['an1.example', '8A5', null],
-      ['an2.example', '8A6', 'grid2'],
-    ]);
+    assert.deepEqual(
+      entries.map((entry) => [entry.storageServer, entry.gridSerial, entry.gridName]),
+      [
+        ['an1.example', '8A5', null],
+        ['an2.example', '8A6', 'grid2'],
+      ],
+    );
   });
 
   it('reports rows without a serial and conflicting repeats (first mapping wins)', () => {
     const text = 'storage_server,grid_serial,grid_name\nan1.example,8A5,a\nan2.example,,b\nAN1.example,8A6,c\nan1.example,8A5,a\n';
     const { entries, issues } = parseHydrastorMap(text, { file: 'map.csv' });
-    assert.deepEqual(entries.map((entry) => entry.gridSerial), ['8A5']);
-    assert.deepEqual(issues.map((issue) => [issue.file, issue.line, issue.severity]), [['map.csv', 3, 'error'], ['map.csv', 4, 'error']]);
+    assert.deepEqual(
+      entries.map((entry) => entry.gridSerial),
+      ['8A5'],
+    );
+    assert.deepEqual(
+      issues.map((issue) => [issue.file, issue.line, issue.severity]),
+      [
+        ['map.csv', 3, 'error'],
+        ['map.csv', 4, 'error'],
+      ],
+    );
     assert.match(issues[1]!.message, /already mapped to grid 8A5 on line 2/);
   });
 

@@ -31,16 +31,25 @@ describe('label records (nbdevquery -U, bpstulist -U)', () => {
   it('reports lines that are not "Label : value" and keeps the record', () => {
     const { records, issues } = parseLabelRecords('Name : a\nwrapped text\n: no label\n', { file: 'dp.txt' });
     assert.equal(records.length, 1);
-    assert.deepEqual(issues.map((issue) => [issue.file, issue.line, issue.severity]), [['dp.txt', 2, 'warning'], ['dp.txt', 3, 'warning']]);
+    assert.deepEqual(
+      issues.map((issue) => [issue.file, issue.line, issue.severity]),
+      [
+        ['dp.txt', 2, 'warning'],
+        ['dp.txt', 3, 'warning'],
+      ],
+    );
   });
 
   it('reads disk pools: storage server without its (UP) suffix, GiB capacities in bytes', () => {
     const { diskPools, issues } = parseDiskPools(file('nbdevquery_listdp_U.txt'));
     assert.deepEqual(issues, []);
-    assert.deepEqual(diskPools.map((pool) => [pool.name, pool.isHydrastor, pool.storageServer, pool.storageServerState]), [
-      ['dp_hydra_icecream_machine', true, 'icecream-machine-an.acme.local', 'UP'],
-      ['dp_msdp', false, 'msdp01.acme.local', 'UP'],
-    ]);
+    assert.deepEqual(
+      diskPools.map((pool) => [pool.name, pool.isHydrastor, pool.storageServer, pool.storageServerState]),
+      [
+        ['dp_hydra_icecream_machine', true, 'icecream-machine-an.acme.local', 'UP'],
+        ['dp_msdp', false, 'msdp01.acme.local', 'UP'],
+      ],
+    );
     const hydra = diskPools[0]!;
     assert.equal(hydra.rawSizeBytes, 1_036_800n * GIB);
     assert.equal(hydra.usableSizeBytes, 1_036_800n * GIB);
@@ -55,10 +64,13 @@ describe('label records (nbdevquery -U, bpstulist -U)', () => {
   it('reads disk volumes: LSU name, disk media id and pool', () => {
     const { diskVolumes, issues } = parseDiskVolumes(file('nbdevquery_listdv_U.txt'));
     assert.deepEqual(issues, []);
-    assert.deepEqual(diskVolumes.map((volume) => [volume.name, volume.diskMediaId, volume.diskPool, volume.isHydrastor]), [
-      ['ost_lsu_prod01', '@aaaab', 'dp_hydra_icecream_machine', true],
-      ['ost_lsu_prod02', '@aaaac', 'dp_hydra_icecream_machine', true],
-    ]);
+    assert.deepEqual(
+      diskVolumes.map((volume) => [volume.name, volume.diskMediaId, volume.diskPool, volume.isHydrastor]),
+      [
+        ['ost_lsu_prod01', '@aaaab', 'dp_hydra_icecream_machine', true],
+        ['ost_lsu_prod02', '@aaaac', 'dp_hydra_icecream_machine', true],
+      ],
+    );
     assert.deepEqual(diskVolumes[0]!.flags, ['ReadOnWrite', 'AdminUp', 'InternalUp']);
     assert.equal(diskVolumes[0]!.totalCapacityBytes, 518_400n * GIB);
     assert.equal(diskVolumes[0]!.usedPercent, 59);
@@ -68,30 +80,45 @@ describe('label records (nbdevquery -U, bpstulist -U)', () => {
   it('reads storage servers and their type', () => {
     const { storageServers, issues } = parseStorageServers(file('nbdevquery_liststs_U.txt'));
     assert.deepEqual(issues, []);
-    assert.deepEqual(storageServers.map((server) => [server.name, server.serverType, server.isHydrastor, server.state, server.flags.length]), [
-      ['icecream-machine-an.acme.local', 'HYDRAstor', true, 'UP', 3],
-      ['msdp01.acme.local', 'PureDisk', false, 'UP', 1],
-    ]);
+    assert.deepEqual(
+      storageServers.map((server) => [server.name, server.serverType, server.isHydrastor, server.state, server.flags.length]),
+      [
+        ['icecream-machine-an.acme.local', 'HYDRAstor', true, 'UP', 3],
+        ['msdp01.acme.local', 'PureDisk', false, 'UP', 1],
+      ],
+    );
   });
 
   it('reads storage units ("Label:" spacing) and their disk pool', () => {
     const { storageUnits, issues } = parseStorageUnits(file('bpstulist_U.txt'));
     assert.deepEqual(issues, []);
-    assert.deepEqual(storageUnits.map((unit) => [unit.label, unit.diskPool, unit.concurrentJobs, unit.onDemandOnly, unit.maxFragmentSizeMegabytes]), [
-      ['stu_hydra_icecream_machine', 'dp_hydra_icecream_machine', 40, false, 524_287],
-      ['stu_msdp', 'dp_msdp', 40, false, 524_287],
-    ]);
+    assert.deepEqual(
+      storageUnits.map((unit) => [unit.label, unit.diskPool, unit.concurrentJobs, unit.onDemandOnly, unit.maxFragmentSizeMegabytes]),
+      [
+        ['stu_hydra_icecream_machine', 'dp_hydra_icecream_machine', 40, false, 524_287],
+        ['stu_msdp', 'dp_msdp', 40, false, 524_287],
+      ],
+    );
   });
 
   it('reports and skips records without their key label', () => {
     const { diskPools, issues } = parseDiskPools('Disk Type : HYDRAstor\n\nDisk Pool Name : p1\n', { file: 'x.txt' });
-    assert.deepEqual(diskPools.map((pool) => pool.name), ['p1']);
-    assert.deepEqual(issues.map((issue) => [issue.file, issue.line, issue.severity]), [['x.txt', 1, 'error']]);
+    assert.deepEqual(
+      diskPools.map((pool) => pool.name),
+      ['p1'],
+    );
+    assert.deepEqual(
+      issues.map((issue) => [issue.file, issue.line, issue.severity]),
+      [['x.txt', 1, 'error']],
+    );
   });
 
   it('keeps every storage server of a pool served by several', () => {
     const { diskPools } = parseDiskPools('Disk Pool Name : p\nDisk Type : hydrastor\nStorage Server : a.example (UP)\nStorage Server : b.example (DOWN)\n');
-    assert.deepEqual(diskPools[0]!.storageServers, [{ name: 'a.example', state: 'UP' }, { name: 'b.example', state: 'DOWN' }]);
+    assert.deepEqual(diskPools[0]!.storageServers, [
+      { name: 'a.example', state: 'UP' },
+      { name: 'b.example', state: 'DOWN' },
+    ]);
     assert.equal(diskPools[0]!.isHydrastor, true);
   });
 

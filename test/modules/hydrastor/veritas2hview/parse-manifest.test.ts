@@ -77,11 +77,46 @@ describe('parseManifest', () => {
   });
 
   it('rejects a window that ends before it starts, duplicate files and unusable column lists', () => {
-    assert.match(manifestError(variant((m) => { m['window'] = { from: '2023-01-13T03:00:00Z', to: '2023-01-12T03:00:00Z' }; })).message, /"window" "from" must not be after "to"/);
-    assert.match(manifestError(variant((m) => { m['files'] = [{ name: 'a.csv' }, { name: 'dir/A.CSV' }]; })).message, /"files.1.name" "dir\/A.CSV" is listed twice/);
-    assert.match(manifestError(variant((m) => { m['bpdbjobsColumns'] = ['jobid', 'policy']; })).message, /"bpdbjobsColumns" must include "state"/);
-    assert.match(manifestError(variant((m) => { m['bpdbjobsColumns'] = ['jobid', 'state', 'JobId']; })).message, /listed twice/);
-    assert.match(manifestError(variant((m) => { m['format'] = 'other'; })).message, /"format" must be "veritas2hview"/);
+    assert.match(
+      manifestError(
+        variant((m) => {
+          m['window'] = { from: '2023-01-13T03:00:00Z', to: '2023-01-12T03:00:00Z' };
+        }),
+      ).message,
+      /"window" "from" must not be after "to"/,
+    );
+    assert.match(
+      manifestError(
+        variant((m) => {
+          m['files'] = [{ name: 'a.csv' }, { name: 'dir/A.CSV' }];
+        }),
+      ).message,
+      /"files.1.name" "dir\/A.CSV" is listed twice/,
+    );
+    assert.match(
+      manifestError(
+        variant((m) => {
+          m['bpdbjobsColumns'] = ['jobid', 'policy'];
+        }),
+      ).message,
+      /"bpdbjobsColumns" must include "state"/,
+    );
+    assert.match(
+      manifestError(
+        variant((m) => {
+          m['bpdbjobsColumns'] = ['jobid', 'state', 'JobId'];
+        }),
+      ).message,
+      /listed twice/,
+    );
+    assert.match(
+      manifestError(
+        variant((m) => {
+          m['format'] = 'other';
+        }),
+      ).message,
+      /"format" must be "veritas2hview"/,
+    );
   });
 
   it('rejects text that is not a JSON object', () => {

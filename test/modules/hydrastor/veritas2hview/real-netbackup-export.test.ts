@@ -53,11 +53,23 @@ describe('hydrastor/veritas2hview: real NetBackup output, end to end', function 
   async function detailOf(jobId: string) {
     const response = await apiClient(t.service.httpUrl!, TEST_ADMIN_KEY).get(`/api/1.0/jobs/${jobId}`);
     assert.equal(response.status, 200);
-    return response.body as { status: string; error: { code: string; message: string } | null; parseIssues: { count: number; items: Array<{ file: string; line: number | null; what: string; raw: string | null }> } };
+    return response.body as {
+      status: string;
+      error: { code: string; message: string } | null;
+      parseIssues: { count: number; items: Array<{ file: string; line: number | null; what: string; raw: string | null }> };
+    };
   }
 
   async function jobRow(customer: string, jobId: number) {
-    const result = await sql<{ percent_complete: number | null; compression: number | null; elapsed_seconds: string | null; bytes_written: string | null; files_written: string | null; kilobytes_per_second: string | null; extra: Record<string, string> | null }>`
+    const result = await sql<{
+      percent_complete: number | null;
+      compression: number | null;
+      elapsed_seconds: string | null;
+      bytes_written: string | null;
+      files_written: string | null;
+      kilobytes_per_second: string | null;
+      extra: Record<string, string> | null;
+    }>`
       SELECT job.percent_complete, job.compression, job.elapsed_seconds, job.bytes_written, job.files_written, job.kilobytes_per_second, job.extra
       FROM veritas_jobs job JOIN veritas_master_servers master ON master.id = job.master_server_id
       WHERE master.customer = ${customer} AND job.job_id = ${jobId}`.execute(t.service.database.db);
@@ -79,8 +91,18 @@ describe('hydrastor/veritas2hview: real NetBackup output, end to end', function 
     const detail = await detailOf(job.id);
     assert.equal(detail.parseIssues.count, 2);
     assert.deepEqual(detail.parseIssues.items, [
-      { file: 'bpdbjobs_most_columns.csv', line: 1, what: 'job 5001: percent "58.799999" is not an integer; stored as null, kept raw in extra', raw: '58.799999' },
-      { file: 'bpdbjobs_most_columns.csv', line: 2, what: 'job 5002: kbytes "8774710.5" is not a whole, non-negative number of KiB; stored as null, kept raw in extra', raw: '8774710.5' },
+      {
+        file: 'bpdbjobs_most_columns.csv',
+        line: 1,
+        what: 'job 5001: percent "58.799999" is not an integer; stored as null, kept raw in extra',
+        raw: '58.799999',
+      },
+      {
+        file: 'bpdbjobs_most_columns.csv',
+        line: 2,
+        what: 'job 5002: kbytes "8774710.5" is not a whole, non-negative number of KiB; stored as null, kept raw in extra',
+        raw: '8774710.5',
+      },
     ]);
   });
 
@@ -107,10 +129,13 @@ describe('hydrastor/veritas2hview: real NetBackup output, end to end', function 
     assert.equal((job.stats as Record<string, number>)['veritas_jobs'], 200, 'every job of the export is loaded');
     const detail = await detailOf(job.id);
     const withoutU = detail.parseIssues.items.filter((issue) => issue.what.includes('without -U'));
-    assert.deepEqual(withoutU.map((issue) => [issue.file, issue.line, issue.raw]), [
-      ['nbdevquery_listdp_U.txt', 1, fixture('nbdevquery_listdp_no_U.txt').split('\n')[0]],
-      ['bpstulist_U.txt', 1, fixture('bpstulist_no_U.txt').split('\n')[0]],
-    ]);
+    assert.deepEqual(
+      withoutU.map((issue) => [issue.file, issue.line, issue.raw]),
+      [
+        ['nbdevquery_listdp_U.txt', 1, fixture('nbdevquery_listdp_no_U.txt').split('\n')[0]],
+        ['bpstulist_U.txt', 1, fixture('bpstulist_no_U.txt').split('\n')[0]],
+      ],
+    );
     assert.match(withoutU[0]!.what, /export with `nbdevquery -listdp -U`/);
     assert.match(withoutU[1]!.what, /export with `bpstulist -U`/);
   });
@@ -131,7 +156,10 @@ describe('hydrastor/veritas2hview: real NetBackup output, end to end', function 
       SELECT pool.name, pool.storage_server, pool.storage_servers FROM veritas_disk_pools pool
       JOIN veritas_master_servers master ON master.id = pool.master_server_id
       WHERE master.customer = 'nb_utf16' ORDER BY pool.name`.execute(t.service.database.db);
-    assert.deepEqual(pools.rows.map((pool) => pool.name), ['dp_hydra_icecream_machine', 'dp_snapshots']);
+    assert.deepEqual(
+      pools.rows.map((pool) => pool.name),
+      ['dp_hydra_icecream_machine', 'dp_snapshots'],
+    );
     assert.deepEqual(pools.rows[1], { name: 'dp_snapshots', storage_server: null, storage_servers: [] }, 'kept, with no server: linked to no grid');
     assert.equal((await detailOf(job.id)).parseIssues.count, 0);
   });
@@ -143,7 +171,10 @@ describe('hydrastor/veritas2hview: real NetBackup output, end to end', function 
       SELECT image.backup_id, image.expires_at = 'infinity'::timestamptz AS never FROM veritas_images image
       JOIN veritas_master_servers master ON master.id = image.master_server_id
       WHERE master.customer = 'nb_images' ORDER BY image.backup_id`.execute(t.service.database.db);
-    assert.deepEqual(images.rows, [{ backup_id: 'fs13.acme.local_1673492401', never: true }, { backup_id: 'vm42.acme.local_1673492500', never: false }]);
+    assert.deepEqual(images.rows, [
+      { backup_id: 'fs13.acme.local_1673492401', never: true },
+      { backup_id: 'vm42.acme.local_1673492500', never: false },
+    ]);
     const fragments = await sql<{ backup_id: string; media_id: string; never: boolean; volume: string | null }>`
       SELECT fragment.backup_id, fragment.media_id, fragment.expires_at = 'infinity'::timestamptz AS never, volume.name AS volume
       FROM veritas_image_fragments fragment

@@ -69,10 +69,13 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
       assert.equal(first?.kilobytesPerSecond, 106618.25, 'a fraction in a numeric column is a value like any other');
       assert.equal(second?.kilobytes, null);
       assert.equal(second?.extra?.['kbytes'], '8774710.5');
-      assert.deepEqual(issues.map((issue) => [issue.file, issue.line, issue.raw]), [
-        ['bpdbjobs_most_columns.csv', 1, '58.799999'],
-        ['bpdbjobs_most_columns.csv', 2, '8774710.5'],
-      ]);
+      assert.deepEqual(
+        issues.map((issue) => [issue.file, issue.line, issue.raw]),
+        [
+          ['bpdbjobs_most_columns.csv', 1, '58.799999'],
+          ['bpdbjobs_most_columns.csv', 2, '8774710.5'],
+        ],
+      );
       assert.match(issues[0]!.message, /^job 5001: percent "58\.799999" is not an integer; stored as null, kept raw in extra$/);
       assert.match(issues[1]!.message, /^job 5002: kbytes "8774710\.5" is not a whole, non-negative number of KiB/);
     });
@@ -81,7 +84,10 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
       const line = fixture('bpdbjobs_blank_fractional.csv').split('\n')[0]!.replace(',root,1,13,1,0,root,', ',root,0x1f,1e3,Infinity,0,root,');
       const { records, issues } = await jobsOf(`${line}\n`);
       assert.deepEqual([records[0]?.subtype, records[0]?.policyType, records[0]?.scheduleType], [null, null, null]);
-      assert.deepEqual(issues.map((issue) => issue.raw).filter((raw) => raw !== '58.799999'), ['0x1f', '1e3', 'Infinity']);
+      assert.deepEqual(
+        issues.map((issue) => issue.raw).filter((raw) => raw !== '58.799999'),
+        ['0x1f', '1e3', 'Infinity'],
+      );
     });
   });
 
@@ -118,7 +124,10 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
 
     it('strips a UTF-8 byte-order mark: it never becomes part of the first job id', async () => {
       const { records, issues } = await jobsOf(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]));
-      assert.deepEqual(records.map((job) => job.jobId), [5001, 5002]);
+      assert.deepEqual(
+        records.map((job) => job.jobId),
+        [5001, 5002],
+      );
       assert.ok(issues.every((issue) => !/job id/.test(issue.message)));
     });
 
@@ -130,7 +139,11 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
       it(`decodes ${name} (Windows), whatever the chunking`, async () => {
         for (const chunkBytes of [65_536, 7]) {
           const { records } = await jobsOf(bytes, chunkBytes);
-          assert.deepEqual(records.map((job) => job.jobId), [5001, 5002], `chunks of ${chunkBytes}`);
+          assert.deepEqual(
+            records.map((job) => job.jobId),
+            [5001, 5002],
+            `chunks of ${chunkBytes}`,
+          );
           assert.equal(records[0]?.policy, 'SQL_Prod');
           assert.equal(records[0]?.pathLastWritten, 'C:\\Data\\Reports\\Q1, final.xlsx', 'the escaped comma read as a comma');
         }
@@ -143,7 +156,10 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
       assert.equal(decodeText(utf16), listing);
       assert.equal(decodeText(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(listing)])), listing);
       const pools = parseDiskPools(decodeText(utf16));
-      assert.deepEqual(pools.diskPools.map((pool) => pool.name), ['dp_hydra_icecream_machine', 'dp_snapshots']);
+      assert.deepEqual(
+        pools.diskPools.map((pool) => pool.name),
+        ['dp_hydra_icecream_machine', 'dp_snapshots'],
+      );
     });
   });
 
@@ -155,8 +171,11 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
     ] as const) {
       it(`reports ${name} once, with what to do, and reads no records from it`, () => {
         assert.equal(parse(fixture(name)), 0);
-        const issues = name.startsWith('bpstulist') ? parseStorageUnits(fixture(name)).issues
-          : name.includes('liststs') ? parseStorageServers(fixture(name)).issues : parseDiskPools(fixture(name)).issues;
+        const issues = name.startsWith('bpstulist')
+          ? parseStorageUnits(fixture(name)).issues
+          : name.includes('liststs')
+            ? parseStorageServers(fixture(name)).issues
+            : parseDiskPools(fixture(name)).issues;
         assert.equal(issues.length, 1, 'one issue per file, not one per line');
         assert.equal(issues[0]?.line, 1);
         assert.equal(issues[0]?.raw, fixture(name).split('\n')[0]);
@@ -187,7 +206,10 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
       const { diskVolumes, issues } = parseDiskVolumes(listing);
       assert.equal(diskVolumes[0]?.usedPercent, null);
       assert.equal(diskVolumes[0]?.readMounts, 2);
-      assert.deepEqual(issues.map((issue) => [issue.line, issue.raw]), [[1, '58.799999']]);
+      assert.deepEqual(
+        issues.map((issue) => [issue.line, issue.raw]),
+        [[1, '58.799999']],
+      );
       assert.match(issues[0]!.message, /Use%: "58\.799999" is not an integer; stored as null, kept raw in attributes/);
     });
   });
@@ -196,7 +218,10 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
     it('does not validate HISTO, keeps a FRAG whose field 9 is a path, and reads expiration 2147483647 as infinity', async () => {
       const { images, issues } = await imagesOf(fixture('bpimagelist_l_real.txt'));
       assert.deepEqual(issues, [], 'zeros in HISTO and a path in FRAG field 9 are not issues');
-      assert.deepEqual(images.map((image) => image.backupId), ['fs13.acme.local_1673492401', 'vm42.acme.local_1673492500']);
+      assert.deepEqual(
+        images.map((image) => image.backupId),
+        ['fs13.acme.local_1673492401', 'vm42.acme.local_1673492500'],
+      );
       assert.equal(images[0]?.expiresAt?.getTime(), 8.64e15, 'infinity: the largest Date, written as PostgreSQL infinity');
       assert.equal(images[0]?.fragments[0]?.expiresAt?.getTime(), 8.64e15);
       assert.equal(images[1]?.fragments[0]?.mediaId, '/shares/nbu_snap/vm42.acme.local_1673492500');
@@ -204,12 +229,20 @@ describe('real NetBackup output (formats spec §3 "Also seen in real NetBackup o
     });
 
     it('keeps a fractional value of an IMAGE or FRAG line raw in the image extra, with an issue', async () => {
-      const text = fixture('bpimagelist_l_real.txt').replace(' 1673492401 635 ', ' 1673492401 635.5 ').replace('FRAG 1 1 8774710 0 0 0 0 @aaaab', 'FRAG 1 1 8774710 0 0 0 1.5 @aaaab');
+      const text = fixture('bpimagelist_l_real.txt')
+        .replace(' 1673492401 635 ', ' 1673492401 635.5 ')
+        .replace('FRAG 1 1 8774710 0 0 0 0 @aaaab', 'FRAG 1 1 8774710 0 0 0 1.5 @aaaab');
       const { images, issues } = await imagesOf(text);
       assert.equal(images[0]?.elapsedSeconds, null);
       assert.equal(images[0]?.fragments[0]?.fileNumber, null);
       assert.deepEqual({ ...images[0]?.extra }, { field15: '635.5', frag_1_1_field8: '1.5' });
-      assert.deepEqual(issues.map((issue) => [issue.line, issue.raw]), [[1, '635.5'], [3, '1.5']]);
+      assert.deepEqual(
+        issues.map((issue) => [issue.line, issue.raw]),
+        [
+          [1, '635.5'],
+          [3, '1.5'],
+        ],
+      );
     });
   });
 });

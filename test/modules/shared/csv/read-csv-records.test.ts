@@ -11,7 +11,13 @@ function read(text: string): { records: ReturnType<typeof readCsvRecords>; issue
 describe('readCsvRecords', () => {
   it('keys values by normalised header, in any column order', () => {
     const { records, issues } = read('Node Name,node-type\nSN002,SN\n');
-    assert.deepEqual([...(records[0]?.values ?? [])], [['node_name', 'SN002'], ['node_type', 'SN']]);
+    assert.deepEqual(
+      [...(records[0]?.values ?? [])],
+      [
+        ['node_name', 'SN002'],
+        ['node_type', 'SN'],
+      ],
+    );
     assert.equal(records[0]?.line, 2);
     assert.deepEqual(issues, []);
   });
@@ -26,7 +32,10 @@ describe('readCsvRecords', () => {
 
   it('keeps a stray quote as written instead of losing the records after it', () => {
     const { records, issues } = read('a,b\n"bad"x,3\nab"c,4\n5,6\n');
-    assert.deepEqual(records.map((record) => record.values.get('a')), ['"bad"x', 'ab"c', '5']);
+    assert.deepEqual(
+      records.map((record) => record.values.get('a')),
+      ['"bad"x', 'ab"c', '5'],
+    );
     assert.deepEqual(issues, []);
   });
 
@@ -40,7 +49,10 @@ describe('readCsvRecords', () => {
   it('reports values beyond the header and a repeated column', () => {
     const { records, issues } = read('a,a,b\n1,2,3,4\n');
     assert.equal(records[0]?.values.get('a'), '1');
-    assert.deepEqual(issues.map((issue) => issue.line), [1, 2]);
+    assert.deepEqual(
+      issues.map((issue) => issue.line),
+      [1, 2],
+    );
   });
 
   it('skips empty lines and reports an empty file', () => {

@@ -15,10 +15,13 @@ describe('findMailParts', () => {
 
   it('a mail that came directly: its own parts', () => {
     const parts = findMailParts(outer);
-    assert.deepEqual([parts.text?.name, parts.html, parts.attachments.map((part) => part.name), parts.forwarded], ['body.txt', undefined, ['attachment-1.bin'], 0]);
+    assert.deepEqual(
+      [parts.text?.name, parts.html, parts.attachments.map((part) => part.name), parts.forwarded],
+      ['body.txt', undefined, ['attachment-1.bin'], 0],
+    );
   });
 
-  it('a forwarded mail: the innermost forwarded message\'s parts, never the outer ones', () => {
+  it("a forwarded mail: the innermost forwarded message's parts, never the outer ones", () => {
     const once = [
       ...outer,
       file('forwarded-headers.txt', 'forwarded-headers', 'text/rfc822-headers'),

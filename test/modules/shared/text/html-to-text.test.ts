@@ -12,7 +12,8 @@ describe('htmlToText', () => {
   });
 
   it('turns <br>, <p>, <div> and <tr> into line breaks and cells into tabs', () => {
-    const html = '<p>Event ID : HS-E10431<br>Severity : WARNING</p><table><tr><td>Node</td><td>SN002</td></tr>' +
+    const html =
+      '<p>Event ID : HS-E10431<br>Severity : WARNING</p><table><tr><td>Node</td><td>SN002</td></tr>' +
       '<tr><th>Component</th><td>Disk (slot 7)</td></tr></table><div>end</div>';
     assert.equal(htmlToText(html), 'Event ID : HS-E10431\nSeverity : WARNING\nNode\tSN002\nComponent\tDisk (slot 7)\nend');
     assert.equal(htmlToText('a<br><br>b'), 'a\n\nb');

@@ -68,7 +68,10 @@ describe('readLabelledLines / mapLabelledLines', () => {
 
   it('handles CRLF line endings', () => {
     const lines = readLabelledLines('Node : SN002\r\nDate/Time : 2023-01-13 11:42:00\r\n');
-    assert.deepEqual(lines.map((line) => line.value), ['SN002', '2023-01-13 11:42:00']);
+    assert.deepEqual(
+      lines.map((line) => line.value),
+      ['SN002', '2023-01-13 11:42:00'],
+    );
   });
 
   it('keeps labels that collide with Object.prototype names as plain data', () => {

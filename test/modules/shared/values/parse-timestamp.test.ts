@@ -63,11 +63,14 @@ describe('applyTimezone', () => {
 
   it('rejects an unknown zone with a clear IngestError', () => {
     assert.equal(isKnownTimeZone('Mars/Olympus_Mons'), false);
-    assert.throws(() => applyTimezone(new Date(0), 'Mars/Olympus_Mons'), (error: unknown) => {
-      assert.ok(error instanceof IngestError);
-      assert.equal(error.code, 'UNKNOWN_TIMEZONE');
-      assert.match(error.message, /Mars\/Olympus_Mons/);
-      return true;
-    });
+    assert.throws(
+      () => applyTimezone(new Date(0), 'Mars/Olympus_Mons'),
+      (error: unknown) => {
+        assert.ok(error instanceof IngestError);
+        assert.equal(error.code, 'UNKNOWN_TIMEZONE');
+        assert.match(error.message, /Mars\/Olympus_Mons/);
+        return true;
+      },
+    );
   });
 });

@@ -23,13 +23,16 @@ export const VERITAS_TABLES = [
 const FINAL_STATUSES = ['succeeded', 'failed', 'timed_out', 'cancelled'] as const;
 
 /** Uploads an archive the way the S3 transport stages it (role "object") and waits for its job to end. */
-export async function ingestExport(t: TestService, args: {
-  readonly archivePath: string;
-  readonly originalName?: string;
-  readonly customer?: string;
-  readonly group?: string;
-  readonly timeoutMs?: number;
-}): Promise<JobRow> {
+export async function ingestExport(
+  t: TestService,
+  args: {
+    readonly archivePath: string;
+    readonly originalName?: string;
+    readonly customer?: string;
+    readonly group?: string;
+    readonly timeoutMs?: number;
+  },
+): Promise<JobRow> {
   const { job } = await t.service.accept({
     source: 'api',
     customer: args.customer ?? 'bobs_burgers',

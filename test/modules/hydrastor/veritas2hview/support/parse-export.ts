@@ -1,10 +1,6 @@
 import type { BpdbjobsRecord } from '../../../../../src/modules/hydrastor/veritas2hview/bpdbjobs-record.js';
 import type { BpimagelistImage } from '../../../../../src/modules/hydrastor/veritas2hview/bpimagelist-image.js';
-import {
-  correlateStorage,
-  type StorageCorrelation,
-  type StoredGridMapping,
-} from '../../../../../src/modules/hydrastor/veritas2hview/correlate.js';
+import { correlateStorage, type StorageCorrelation, type StoredGridMapping } from '../../../../../src/modules/hydrastor/veritas2hview/correlate.js';
 import { basenameOfExportEntry, type ExportFileKind } from '../../../../../src/modules/hydrastor/veritas2hview/export-entry-kind.js';
 import { parseBpdbjobs } from '../../../../../src/modules/hydrastor/veritas2hview/parse-bpdbjobs.js';
 import { parseBpimagelist } from '../../../../../src/modules/hydrastor/veritas2hview/parse-bpimagelist.js';
