@@ -19,6 +19,8 @@ export interface EchoInstruction {
   readonly sleepMs?: number;
   readonly failTransientTimes?: number;
   readonly failPermanent?: boolean;
+  /** Where the permanent failure happens: in parse (default: nothing archived, no issues kept) or in upsert (after archiving; the parse issues stay with the job). */
+  readonly failAt?: 'parse' | 'upsert';
   /** Message of the permanent failure (tests put hostile characters in it). */
   readonly failMessage?: string;
   readonly group?: string;
@@ -61,16 +63,17 @@ export const echoModule = {
       transientFailures.set(context.jobId, failed + 1);
       throw new IngestError(echoCode('ECHO_TRANSIENT'), `planned transient failure ${failed + 1}`, { transient: true });
     }
-    return parseResult(
-      { rows: instruction.rows ?? 1, sha: file.sha256, failPermanent: instruction.failPermanent === true, failMessage: instruction.failMessage },
-      issues,
-    );
+    const failPermanent = instruction.failPermanent === true;
+    if (failPermanent && instruction.failAt !== 'upsert') {
+      throw new IngestError(echoCode('ECHO_BAD_INPUT'), instruction.failMessage ?? 'planned permanent failure', { expose: true });
+    }
+    return parseResult({ rows: instruction.rows ?? 1, sha: file.sha256, failPermanent, failMessage: instruction.failMessage }, issues);
   },
   async upsert(trx, { records }, context) {
     for (let n = 0; n < records.rows; n += 1) {
       await sql`INSERT INTO test_echo_rows (job_id, n, content_sha, pid) VALUES (${context.jobId}, ${n}, ${records.sha}, ${process.pid})`.execute(trx);
     }
-    // Fails where real modules usually do, after writing began: the rows roll back, the parse issues stay with the job.
+    // With failAt 'upsert': fails after writing began, as real modules may: the rows roll back, the parse issues stay with the job.
     if (records.failPermanent) throw new IngestError(echoCode('ECHO_BAD_INPUT'), records.failMessage ?? 'planned permanent failure', { expose: true });
     return { test_echo_rows: records.rows };
   },

@@ -48,7 +48,7 @@ describe('job parse issues in the API detail', function () {
     await t.waitForStatus(clean.id, ['succeeded']);
     assert.deepEqual((await api.get(`/api/1.0/jobs/${clean.id}`)).body.parseIssues, { count: 0, items: [] });
 
-    const failed = (await t.service.accept(t.echoArrival({ parseIssues: 2, failPermanent: true, tag: 'failed' }))).job;
+    const failed = (await t.service.accept(t.echoArrival({ parseIssues: 2, failPermanent: true, failAt: 'upsert', tag: 'failed' }))).job;
     await t.waitForStatus(failed.id, ['failed']);
     const { body } = await api.get(`/api/1.0/jobs/${failed.id}`);
     assert.equal(body.error.code, 'ECHO_BAD_INPUT');
