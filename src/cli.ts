@@ -52,6 +52,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 64 : 0;
   }
+  // `<command> … --help` anywhere prints the usage and does nothing else: no configuration read,
+  // no database opened, no hold placed or released (a help flag must never act).
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   // Before loadConfig: a configuration problem must defer a piped message (75), never bounce it.
   if (command === 'mailhandler') return mailhandlerCommand(rest);
   const config = loadConfig();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -40,6 +40,28 @@ describe('command line', function () {
     });
   }
 
+  it('prints the usage for `<command> --help` with no side effect (no data folder, no database)', async () => {
+    const untouched = path.join(dataRoot, 'never-created');
+    const commands = [
+      ['serve'],
+      ['migrate'],
+      ['customer', 'add', 'x'],
+      ['customer', 'purge', 'x'],
+      ['hold'],
+      ['release', '1'],
+      ['apikey', 'create'],
+      ['ingest', 'f'],
+      ['purge'],
+      ['mailhandler'],
+    ];
+    for (const command of commands) {
+      const result = await run([...command, '--help'], { DP_DATA_ROOT: untouched, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+      assert.equal(result.code, 0, `${command.join(' ')} --help exits 0: ${result.stderr}`);
+      assert.match(result.stdout, /^usage: dataprocessor <command>/, command.join(' '));
+      assert.equal(result.stderr, '', command.join(' '));
+    }
+    await assert.rejects(stat(untouched), { code: 'ENOENT' }, 'no data folder was created');
+  });
   it('migrates, adds and lists customers, and creates keys shown once', async () => {
     assert.equal((await run(['migrate'])).code, 0);
     const added = await run([
