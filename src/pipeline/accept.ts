@@ -139,7 +139,7 @@ async function describeArrival(
 }
 
 /**
- * Unknown customers are refused before anything is written. A customer found stays known for a
+ * Unknown and disabled customers are refused before anything is written. A customer found stays known for a
  * few seconds: every message of a burst would otherwise cost one more query (the SMTP listener
  * already resolved it from its own cache).
  */
@@ -150,6 +150,8 @@ async function ensureCustomer(deps: PipelineDeps, slug: string): Promise<void> {
     throw toIngestError(error);
   });
   if (customer === undefined) throw new IngestError('CUSTOMER_UNKNOWN', `no customer "${slug}"`, { expose: true });
+  // Every way in (S3 events, the webhook, CLI ingest, replay) refuses a disabled customer, as SMTP and uploads do.
+  if (customer.disabled_at !== null) throw new IngestError('CUSTOMER_DISABLED', `customer "${slug}" is disabled`);
   if (knownCustomers.size > 10_000) knownCustomers.clear();
   knownCustomers.set(slug, Date.now() + CUSTOMER_KNOWN_MS);
 }

@@ -1,3 +1,4 @@
+import type { IngestError } from '../../src/core/ingest-error.js';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { builtInModules } from '../../src/modules/registry.js';
@@ -81,5 +82,25 @@ describe('a disabled customer (DELETE /customers/:slug without purge)', function
     assert.equal(enabled.body.disabledAt, null);
     assert.equal((await rcpt(address)).code, 250);
     assert.equal((await upload(customerKey, '?filename=b.tar.gz')).status, 202, 'its keys work again');
+  });
+  it('refuses every other way in too (S3 events, webhook, CLI ingest and replay all pass the door)', async () => {
+    const other = 'krusty_krab';
+    assert.equal((await admin.delete(`/api/1.0/customers/${other}`)).status, 204);
+    const jobsBefore = await t.service.database.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('customer', '=', other)
+      .executeTakeFirstOrThrow();
+    await assert.rejects(
+      t.service.accept(t.echoArrival({ tag: 'after-disable' }, { customer: other })),
+      (error: IngestError) => error.code === 'CUSTOMER_DISABLED',
+    );
+    const jobsAfter = await t.service.database.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('customer', '=', other)
+      .executeTakeFirstOrThrow();
+    assert.equal(jobsAfter.n, jobsBefore.n, 'no job was made');
+    assert.equal((await admin.patch(`/api/1.0/customers/${other}`, { disabled: false })).status, 200);
   });
 });
