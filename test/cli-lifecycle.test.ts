@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { makeDataRoot } from './support/test-config.js';
-
-const CLI = fileURLToPath(new URL('../bin/dataprocessor.js', import.meta.url));
+import { runCli, type CliRun } from './support/run-cli.js';
 
 describe('command line: hold, release, customer disable/enable/purge', function () {
   this.timeout(240_000);
@@ -21,22 +18,8 @@ describe('command line: hold, release, customer disable/enable/purge', function 
     await rm(dataRoot, { recursive: true, force: true });
   });
 
-  function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...process.env, DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, DP_LOG_LEVEL: 'warn' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+    return runCli(args, { DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, ...env });
   }
 
   it('places, lists and releases a hold', async () => {

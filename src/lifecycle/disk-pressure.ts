@@ -1,6 +1,6 @@
-import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { READY_MIN_FREE_BYTES } from '../pipeline/check-data-root.js';
+import { availableBytes } from '../pipeline/available-bytes.js';
 
 /**
  * The SMTP listener and the mailhandler refuse a message (452 / exit 75) when less than this many
@@ -35,15 +35,4 @@ export async function measureDiskPressure(args: {
   const warnBelowBytes = Math.max(args.warnFreeBytes, refuseBelowBytes);
   const level: DiskPressureLevel = freeBytes < refuseBelowBytes ? 'refusing' : freeBytes < warnBelowBytes ? 'warning' : 'ok';
   return { freeBytes, level, refuseBelowBytes, warnBelowBytes };
-}
-
-async function availableBytes(dir: string): Promise<number> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    try {
-      const stats = await statfs(current);
-      return stats.bavail * stats.bsize;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT' || path.dirname(current) === current) throw error;
-    }
-  }
 }

@@ -1,6 +1,6 @@
-import { statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { IngestError, toIngestError } from '../../core/ingest-error.js';
+import { availableBytes } from '../available-bytes.js';
 
 /**
  * Refuses new work early (Postfix's `queue_minfree`): rejects with the transient `STORAGE_LOW`
@@ -29,15 +29,4 @@ async function recentAvailableBytes(dir: string): Promise<number> {
   if (measured.size > 100) measured.clear();
   measured.set(dir, { at: Date.now(), bytes });
   return bytes;
-}
-
-async function availableBytes(dir: string): Promise<number> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    try {
-      const stats = await statfs(current);
-      return stats.bavail * stats.bsize;
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT' || path.dirname(current) === current) throw error;
-    }
-  }
 }
