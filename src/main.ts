@@ -31,7 +31,7 @@ import { Worker } from './pipeline/jobs/worker.js';
 import { sqsNotificationHandler } from './s3events/handle-notification.js';
 import { Reconciler } from './s3events/reconcile.js';
 import { createS3Client, createSqsClient } from './s3events/s3-client.js';
-import { SqsConsumer } from './s3events/sqs-consumer.js';
+import { SqsConsumer, queueNameOf } from './s3events/sqs-consumer.js';
 import type { ObjectJobDeps } from './s3events/start-object-job.js';
 import { createSmtpListener, type SmtpListener } from './smtp/smtp-server.js';
 
@@ -154,6 +154,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       countActiveJobs: () => countActiveJobs(database.db),
       spoolBacklog: () => spool?.backlog() ?? 0,
       spoolLock: () => spool?.lockState(),
+      sqs: () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats }),
     });
     const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {

@@ -8,6 +8,7 @@ import type { AppDeps } from './app-deps.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
 import { recordRequestMetrics } from './http-metrics.js';
+import { accessLog } from './access-log.js';
 import { limitBodyTime } from './limit-body-time.js';
 import { rateLimitPerKey } from './rate-limit.js';
 import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-characters.js';
@@ -33,9 +34,9 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   app.silent = true;
   const metrics = deps.metrics ?? createMetrics();
   app.use(recordRequestMetrics(metrics));
+  app.use(accessLog(deps.logger));
 
   app.use(async (ctx, next) => {
-    const started = performance.now();
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Cache-Control', 'no-store');
     try {
@@ -58,8 +59,6 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
       };
       ctx.status = status;
     }
-    // The path only: query strings may carry secrets, and X-Api-Key is never logged.
-    deps.logger.debug('request', { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) });
   });
 
   const root = new Router<AuthState>();

@@ -15,6 +15,18 @@ export interface CreateMetricsArgs {
   readonly spoolBacklog?: () => number;
   /** The spool's advisory lock: held now, and how often it was lost and taken again (absent: no spool). */
   readonly spoolLock?: () => { readonly held: boolean; readonly losses: number; readonly regains: number } | undefined;
+  /** The SQS consumer's running totals (absent or undefined: no queue configured). */
+  readonly sqs?: () => SqsTotals | undefined;
+}
+
+/** What the SQS consumer counted since start; the counters below read it at scrape time. */
+export interface SqsTotals {
+  /** The queue's name (the last segment of its URL), the metrics' `queue` label. */
+  readonly queue: string;
+  readonly received: number;
+  readonly deleted: number;
+  readonly kept: number;
+  readonly receiveErrors: number;
 }
 
 /** Scrapes closer together than this reuse the last database counts (several Prometheus servers, a reload loop). */
@@ -28,7 +40,6 @@ const HTTP_DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
  *
  *   metrics.smtpSessions.inc(); metrics.smtpActiveSessions.inc() / .dec()
  *   metrics.smtpReplies.inc({ code: '250' })
- *   metrics.sqsReceives.inc({ queue }, messages); metrics.sqsDeletes.inc({ queue }, messages)
  *   metrics.recordJobFinished({ category, type, status, durationSeconds })
  *   metrics.recordAccepted({ source, bytes })
  *
@@ -39,8 +50,6 @@ export interface Metrics {
   readonly smtpSessions: Counter<never>;
   readonly smtpActiveSessions: Gauge<never>;
   readonly smtpReplies: Counter<'code'>;
-  readonly sqsReceives: Counter<'queue'>;
-  readonly sqsDeletes: Counter<'queue'>;
   readonly bytesIngested: Counter<'source'>;
   readonly jobsFinished: Counter<'category' | 'type' | 'status'>;
   readonly jobDurationSeconds: Histogram<'category' | 'type' | 'status'>;
@@ -119,6 +128,35 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       this.inc(spoolLock?.()?.regains ?? 0);
     },
   });
+  // Counted by the consumer (src/s3events/sqs-consumer.ts), read at scrape time like the spool's.
+  const { sqs } = args;
+  const sqsCounters: ReadonlyArray<readonly [string, string, (totals: SqsTotals) => number]> = [
+    ['dataprocessor_sqs_messages_received_total', 'SQS messages received', (totals) => totals.received],
+    ['dataprocessor_sqs_messages_deleted_total', 'SQS messages deleted after their job was committed (or found a duplicate)', (totals) => totals.deleted],
+    [
+      'dataprocessor_sqs_messages_kept_total',
+      'SQS messages left on the queue to come back after the visibility timeout (a transient fault)',
+      (totals) => totals.kept,
+    ],
+    [
+      'dataprocessor_sqs_receive_errors_total',
+      'Failed SQS receive calls (credentials, network, missing queue), retried with backoff',
+      (totals) => totals.receiveErrors,
+    ],
+  ];
+  for (const [name, help, read] of sqsCounters) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['queue'],
+      registers,
+      collect() {
+        const totals = sqs?.();
+        this.reset();
+        if (totals !== undefined) this.inc({ queue: totals.queue }, read(totals));
+      },
+    });
+  }
   const jobsFinished = new Counter({
     name: 'dataprocessor_jobs_finished_total',
     help: 'Jobs that reached a final state in this process, by status and module',
@@ -147,13 +185,6 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       name: 'dataprocessor_smtp_replies_total',
       help: 'SMTP replies to DATA and RCPT, by reply code',
       labelNames: ['code'] as const,
-      registers,
-    }),
-    sqsReceives: new Counter({ name: 'dataprocessor_sqs_messages_received_total', help: 'SQS messages received', labelNames: ['queue'] as const, registers }),
-    sqsDeletes: new Counter({
-      name: 'dataprocessor_sqs_messages_deleted_total',
-      help: 'SQS messages deleted after their job was committed',
-      labelNames: ['queue'] as const,
       registers,
     }),
     bytesIngested,

@@ -28,9 +28,16 @@ export interface SqsConsumerStats {
   readonly received: number;
   readonly deleted: number;
   readonly kept: number;
+  /** Receive calls that failed (credentials, network, a missing queue); each is retried with backoff. */
+  readonly receiveErrors: number;
   readonly visibilityExtensions: number;
   readonly inFlight: number;
   readonly maxInFlight: number;
+}
+
+/** The queue's name, the last segment of its URL (`https://sqs.eu-west-1.amazonaws.com/123/uploads` → `uploads`). */
+export function queueNameOf(queueUrl: string): string {
+  return queueUrl.replace(/\/+$/, '').split('/').pop() ?? queueUrl;
 }
 
 /** After a failed receive: 1 s, 2 s, 4 s … up to a minute, jittered, so an outage is not a hot loop. */
@@ -56,7 +63,7 @@ export class SqsConsumer {
   #loop: Promise<void> | undefined;
   #wakeLoop: (() => void) | undefined;
   #endPause: (() => void) | undefined;
-  #stats = { receiveCalls: 0, received: 0, deleted: 0, kept: 0, visibilityExtensions: 0, maxInFlight: 0 };
+  #stats = { receiveCalls: 0, received: 0, deleted: 0, kept: 0, receiveErrors: 0, visibilityExtensions: 0, maxInFlight: 0 };
 
   constructor(options: SqsConsumerOptions) {
     this.#options = options;
@@ -108,6 +115,7 @@ export class SqsConsumer {
       } catch (error) {
         if (!this.#running) break;
         failures += 1;
+        this.#stats.receiveErrors += 1;
         const waitMs = Math.min(RECEIVE_BACKOFF_MAX_MS, RECEIVE_BACKOFF_BASE_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         logger.warn('receiving from SQS failed; retrying', { error: String(error), failures, retryInMs: Math.round(waitMs) });
         await this.#pause(waitMs);

@@ -54,6 +54,7 @@ describe('disk pressure', function () {
     assert.deepEqual(dry.body.removed, [], 'nothing left that retention allows');
     const metricsAfter = await (await fetch(`${t.service.httpUrl}/metrics`)).text();
     assert.match(metricsAfter, /dataprocessor_purged_total\{kind="inbox"\} 1/);
+    assert.match(metricsAfter, /dataprocessor_purged_bytes_total\{kind="inbox"\} [1-9]\d*/);
     assert.match(metricsAfter, /dataprocessor_purge_runs_total\{trigger="pressure",outcome="done"\} [1-9]/);
   });
 });

@@ -183,4 +183,30 @@ describe('S3 notifications through SQS (fauxqs, the real service and PostgreSQL)
     }
     await env.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
   });
+
+  it('counts received, deleted and kept messages in /metrics (dataprocessor_sqs_messages_*_total)', async () => {
+    const scrape = async (): Promise<Record<string, number>> => {
+      const text = await (await fetch(`${t.service.httpUrl}/metrics`)).text();
+      const read = (name: string): number => Number(new RegExp(`^${name}\\{queue="${QUEUE}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+      return {
+        received: read('dataprocessor_sqs_messages_received_total'),
+        deleted: read('dataprocessor_sqs_messages_deleted_total'),
+        kept: read('dataprocessor_sqs_messages_kept_total'),
+        receiveErrors: read('dataprocessor_sqs_receive_errors_total'),
+      };
+    };
+    const before = await scrape();
+    assert.ok((before.received ?? 0) > 0 && (before.deleted ?? 0) > 0, JSON.stringify(before));
+    await uploadAndAnnounce('aws_object_created', 'bobs_burgers/icecream_machine/metrics.tar.gz');
+    const garbage = await env.send(queueUrl, 'not JSON either');
+    await waitFor('the garbage handled once', () => (env.queue(QUEUE).inFlight.some((message) => message.messageId === garbage) ? true : undefined));
+    const after = await waitFor('kept counted', async () => {
+      const counts = await scrape();
+      return counts.kept! > before.kept! ? counts : undefined;
+    });
+    assert.equal(after.deleted, before.deleted! + 1, JSON.stringify({ before, after }));
+    assert.ok(after.received! >= before.received! + 2, JSON.stringify({ before, after }));
+    assert.equal(after.receiveErrors, 0);
+    await env.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+  });
 });
