@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Config } from './config/config-schema.js';
 import { listCustomers } from './db/customers-repository.js';
@@ -7,6 +6,7 @@ import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase, type DatabaseHandle } from './db/open-database.js';
 import { countActiveJobs } from './db/job-summary-repository.js';
 import { createApp } from './http/create-app.js';
+import { closeHttpServer, httpUrlOf, listenHttp } from './http/listen-http.js';
 import { Logging } from './logging/logging.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
@@ -16,13 +16,11 @@ import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
 import { acceptMail } from './pipeline/mail/accept-mail.js';
-import { cleanOrphanedTmp } from './pipeline/jobs/clean-orphaned-tmp.js';
 import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/staging/record-staged-folder.js';
-import { recoverExpiredLeases } from './pipeline/jobs/recover-expired-leases.js';
-import { recoverStaging } from './pipeline/staging/recover-staging.js';
+import { recoverAtStartUp } from './pipeline/jobs/recover-at-start-up.js';
 import { openNodeSpool } from './pipeline/spool/open-node-spool.js';
 import type { Spool } from './pipeline/spool/spool.js';
 import { settleNodeName } from './config/node-identity.js';
@@ -111,7 +109,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     // S3 next, before the worker: no new messages; those in progress finish or go back to the queue.
     await sqsConsumer?.stop(config.shutdown.graceSeconds);
     await reconciler?.stop();
-    if (httpServer !== undefined) await closeServer(httpServer);
+    if (httpServer !== undefined) await closeHttpServer(httpServer);
     await sweeper?.stop();
     await purge?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
@@ -170,18 +168,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       objects: objectArrivals(deps, accept),
     };
     if (housekeeping) {
-      // Recovery problems are logged and retried by every sweep; they never keep the service down.
-      try {
-        // Leases first: jobs of a crashed run go back to the queue now, not at the first sweep
-        // (after several crashes in a row there may never have been one), and their tmp/
-        // folders become orphans that cleanOrphanedTmp removes below.
-        const expiredLeases = await recoverExpiredLeases(workerDeps);
-        const recovered = await recoverStaging(deps);
-        const cleaned = await cleanOrphanedTmp(workerDeps);
-        logger.info('start-up recovery done', { expiredLeases, ...recovered, orphanedTmpRemoved: cleaned });
-      } catch (error) {
-        logger.error('start-up recovery failed; the sweeper will retry', { error: String(error) });
-      }
+      await recoverAtStartUp({ pipeline: deps, worker: workerDeps, logger });
       sweeper = new Sweeper(workerDeps);
       sweeper.start();
       purge = new PurgeTask({ db: database.db, config, nodeName: config.node.name, logger: logging.for('retention'), observer: purgeMetricsObserver(metrics) });
@@ -205,9 +192,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
       ],
     });
-    httpServer = await listen(app.callback(), config.http);
-    const address = httpServer.address() as AddressInfo;
-    const httpUrl = `http://${formatHost(address)}:${address.port}`;
+    httpServer = await listenHttp(app.callback(), config.http);
+    const httpUrl = httpUrlOf(httpServer);
     if (config.smtp.enabled) {
       smtpListener = createSmtpListener({
         config,
@@ -273,47 +259,4 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await stopAll().catch(() => undefined);
     throw error;
   }
-}
-
-/** A request may last as long as it keeps sending (a multi-GiB upload); a silent socket is cut. */
-const HTTP_IDLE_SOCKET_MS = 120_000;
-/** Node checks header deadlines on this period (default 30 s): a short limit needs a finer check. */
-const MAX_CONNECTIONS_CHECK_MS = 30_000;
-const MIN_CONNECTIONS_CHECK_MS = 100;
-
-function listen(handler: Parameters<typeof import('node:http').createServer>[1], settings: Config['http']): Promise<Server> {
-  return import('node:http').then(
-    ({ createServer }) =>
-      new Promise<Server>((resolve, reject) => {
-        const headersTimeout = settings.timeouts.headersSeconds * 1000;
-        // No requestTimeout: it is a total for the whole body and would end any long upload. JSON
-        // bodies get a total limit from the app (limitBodyTime), uploads an idle one (stageUploadBody).
-        const server = createServer(
-          {
-            requestTimeout: 0,
-            headersTimeout,
-            connectionsCheckingInterval: Math.max(MIN_CONNECTIONS_CHECK_MS, Math.min(MAX_CONNECTIONS_CHECK_MS, headersTimeout / 4)),
-          },
-          handler!,
-        );
-        server.timeout = HTTP_IDLE_SOCKET_MS;
-        server.once('error', reject);
-        server.listen(settings.port, settings.host, () => {
-          server.off('error', reject);
-          resolve(server);
-        });
-      }),
-  );
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
-}
-
-function formatHost(address: AddressInfo): string {
-  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,4 +1,4 @@
-import type { PurgeTally } from '../db/retention-repository.js';
+import type { PurgeTally } from '../db/purge-runs-repository.js';
 
 /** Running totals of a purge, per customer and kind. */
 export class PurgeTallies {

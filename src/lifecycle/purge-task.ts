@@ -1,15 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
-import {
-  insertPurgeRun,
-  listPurgeRuns,
-  releasePurgeLock,
-  tryTakePurgeLock,
-  updatePurgeRun,
-  type PurgeRunRow,
-  type PurgeTally,
-} from '../db/retention-repository.js';
+import { insertPurgeRun, listPurgeRuns, updatePurgeRun, type PurgeRunRow, type PurgeTally } from '../db/purge-runs-repository.js';
+import { releasePurgeLock, tryTakePurgeLock } from '../db/retention-repository.js';
 import type { Logger } from '../logging/logging.js';
 import { archiveRootOf } from '../pipeline/paths.js';
 import { measureDiskPressure, type DiskPressure } from './disk-pressure.js';

@@ -16,12 +16,10 @@ import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import { checkRecipient } from './check-recipient.js';
 import { cachedCustomers, type FindCustomers } from './customer-cache.js';
-import { DataIdleDeadline, PROGRESS_BYTES } from './data-idle-deadline.js';
-import { drainMessage, limitedMessage } from './message-stream.js';
+import { deliverMessage, type RoutedRecipient } from './deliver-message.js';
 import { smtpErrorFor } from './reply-for-error.js';
 import { SessionLimits } from './session-limits.js';
 import { verifySmtpLogin, type SmtpUser } from './smtp-auth.js';
-import { acceptedReplyText, envelopeSourceRef } from './smtp-envelope.js';
 import { smtpServerOptions } from './smtp-server-options.js';
 
 /** Postfix's queue_minfree rule of thumb: room for this many maximal messages before MAIL FROM is accepted. */
@@ -50,12 +48,6 @@ export interface SmtpListener {
   stop(): Promise<void>;
   /** Where it listens, once started. */
   address(): { readonly host: string; readonly port: number } | null;
-}
-
-/** A recipient accepted at RCPT TO, with the customer it routes to. */
-interface RoutedRecipient {
-  readonly address: string;
-  readonly customer: string;
 }
 
 /**
@@ -135,64 +127,19 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
   }
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null, message?: string) => void): void {
-    // Errors (a client gone mid-DATA) surface through the reader; without a listener smtp-server
-    // destroys the stream silently and the reader would see only a premature close.
-    stream.on('error', () => undefined);
-    const idle = new DataIdleDeadline({
-      idleMs: smtp.dataIdleSeconds * 1000,
-      onIdle: () => {
-        closeSession(session.id, 'DATA idle', (name) => `4.4.2 ${name} Timeout waiting for message data, closing connection`);
-        // The reader stops at once, so the partial message is removed now, not when the socket closes.
-        stream.destroy(new IngestError('DATA_TIMEOUT', `less than ${PROGRESS_BYTES} bytes of message data in ${smtp.dataIdleSeconds} s`));
+    const tracked = deliverMessage(
+      {
+        stream,
+        session,
+        recipients: [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])],
+        smtp,
+        acceptMail: args.acceptMail,
+        logger,
+        replied: (code) => args.observe?.replied(code),
+        closeSession: (why, text) => closeSession(session.id, why, text),
       },
-    });
-    const routed = [...(recipientsByEnvelope.get(session.envelope)?.values() ?? [])];
-    const customerSlugs = [...new Set(routed.map((recipient) => recipient.customer))];
-    const delivery = args
-      .acceptMail({
-        customers: customerSlugs,
-        message: limitedMessage(stream, smtp.maxMessageBytes, idle),
-        maxBytes: smtp.maxMessageBytes,
-        source: 'smtp',
-        receivedAt: new Date(),
-        sourceRefFor: (customer) =>
-          envelopeSourceRef(
-            session,
-            routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address),
-          ),
-      })
-      .then(
-        (results) => {
-          logger.info('message accepted', {
-            sessionId: session.id,
-            remoteAddress: session.remoteAddress,
-            bytes: stream.byteLength,
-            jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
-          });
-          args.observe?.replied(250);
-          callback(null, acceptedReplyText(results));
-        },
-        async (error: unknown) => {
-          const ingestError = toIngestError(error);
-          logger[ingestError.transient ? 'warn' : 'info']('message refused', {
-            sessionId: session.id,
-            remoteAddress: session.remoteAddress,
-            bytes: stream.byteLength,
-            code: ingestError.code,
-            error: ingestError.message,
-          });
-          await drainMessage(stream, idle);
-          const reply = smtpErrorFor(ingestError);
-          // After a DATA timeout the 421 was the reply; this one is never sent.
-          if (!idle.fired) args.observe?.replied(reply.responseCode);
-          callback(reply);
-        },
-      );
-    const tracked = delivery
-      .catch((error: unknown) => {
-        logger.error('reply to DATA failed', { sessionId: session.id, error: (error as Error).message });
-      })
-      .finally(() => inFlight.delete(tracked));
+      callback,
+    ).finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   }
 

@@ -1,0 +1,96 @@
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/config-schema.js';
+import { IngestError, toIngestError } from '../core/ingest-error.js';
+import type { Logger } from '../logging/logging.js';
+import type { AcceptResult } from '../pipeline/accept.js';
+import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
+import { DataIdleDeadline, PROGRESS_BYTES } from './data-idle-deadline.js';
+import { drainMessage, limitedMessage } from './message-stream.js';
+import { smtpErrorFor } from './reply-for-error.js';
+import { acceptedReplyText, envelopeSourceRef } from './smtp-envelope.js';
+
+/** A recipient accepted at RCPT TO, with the customer it routes to. */
+export interface RoutedRecipient {
+  readonly address: string;
+  readonly customer: string;
+}
+
+export interface DeliverMessageArgs {
+  readonly stream: SMTPServerDataStream;
+  readonly session: SMTPServerSession;
+  /** The recipients accepted at RCPT TO. */
+  readonly recipients: readonly RoutedRecipient[];
+  readonly smtp: Config['smtp'];
+  /** The pipeline's entry for a received mail. */
+  readonly acceptMail: (mail: ReceivedMail) => Promise<AcceptResult[]>;
+  readonly logger: Logger;
+  /** Counts the reply code sent (for /metrics). */
+  readonly replied: (code: number) => void;
+  /** Ends this session with a 421 (the client stopped sending mid-DATA). */
+  readonly closeSession: (why: string, text: (name: string) => string) => void;
+}
+
+/**
+ * DATA of one message: hands the stream to the pipeline and answers 250 only once every
+ * customer's job is committed; any error becomes its mapped reply after the rest of the message
+ * is read. Resolves once the reply is given; never rejects.
+ */
+export function deliverMessage(args: DeliverMessageArgs, callback: (error?: Error | null, message?: string) => void): Promise<void> {
+  const { stream, session, smtp, logger } = args;
+  // Errors (a client gone mid-DATA) surface through the reader; without a listener smtp-server
+  // destroys the stream silently and the reader would see only a premature close.
+  stream.on('error', () => undefined);
+  const idle = new DataIdleDeadline({
+    idleMs: smtp.dataIdleSeconds * 1000,
+    onIdle: () => {
+      args.closeSession('DATA idle', (name) => `4.4.2 ${name} Timeout waiting for message data, closing connection`);
+      // The reader stops at once, so the partial message is removed now, not when the socket closes.
+      stream.destroy(new IngestError('DATA_TIMEOUT', `less than ${PROGRESS_BYTES} bytes of message data in ${smtp.dataIdleSeconds} s`));
+    },
+  });
+  const routed = args.recipients;
+  const customerSlugs = [...new Set(routed.map((recipient) => recipient.customer))];
+  return args
+    .acceptMail({
+      customers: customerSlugs,
+      message: limitedMessage(stream, smtp.maxMessageBytes, idle),
+      maxBytes: smtp.maxMessageBytes,
+      source: 'smtp',
+      receivedAt: new Date(),
+      sourceRefFor: (customer) =>
+        envelopeSourceRef(
+          session,
+          routed.filter((recipient) => recipient.customer === customer).map((recipient) => recipient.address),
+        ),
+    })
+    .then(
+      (results) => {
+        logger.info('message accepted', {
+          sessionId: session.id,
+          remoteAddress: session.remoteAddress,
+          bytes: stream.byteLength,
+          jobs: results.map((result) => ({ id: result.job.id, customer: result.job.customer, status: result.job.status, duplicate: result.duplicate })),
+        });
+        args.replied(250);
+        callback(null, acceptedReplyText(results));
+      },
+      async (error: unknown) => {
+        const ingestError = toIngestError(error);
+        logger[ingestError.transient ? 'warn' : 'info']('message refused', {
+          sessionId: session.id,
+          remoteAddress: session.remoteAddress,
+          bytes: stream.byteLength,
+          code: ingestError.code,
+          error: ingestError.message,
+        });
+        await drainMessage(stream, idle);
+        const reply = smtpErrorFor(ingestError);
+        // After a DATA timeout the 421 was the reply; this one is never sent.
+        if (!idle.fired) args.replied(reply.responseCode);
+        callback(reply);
+      },
+    )
+    .catch((error: unknown) => {
+      logger.error('reply to DATA failed', { sessionId: session.id, error: (error as Error).message });
+    });
+}
