@@ -8,6 +8,7 @@ import { countActiveJobs } from './db/job-summary-repository.js';
 import { createApp } from './http/create-app.js';
 import { closeHttpServer, httpUrlOf, listenHttp } from './http/listen-http.js';
 import { Logging } from './logging/logging.js';
+import { countSilentSources } from './db/sources-repository.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
 import { PurgeTask } from './lifecycle/purge-task.js';
@@ -150,6 +151,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     };
     const metrics = createMetrics({
       countActiveJobs: () => countActiveJobs(database.db),
+      countSilentSources: () => countSilentSources(database.db, config.sources.expectedIntervalHours),
       spoolBacklog: () => spool?.backlog() ?? 0,
       spoolLock: () => spool?.lockState(),
       sqs: () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats }),

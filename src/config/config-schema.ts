@@ -221,6 +221,20 @@ export const configSchema = z.strictObject({
   retention: retentionSchema,
   archive: archiveSchema,
   disk: diskSchema,
+  /**
+   * `sources`: how often each module's data is expected from every group (grid, master server);
+   * a source quiet for longer is flagged silent (GET /api/1.0/sources, metric, alert). Hours per
+   * "<category>/<type>"; a module not listed (alerts: they come when something happens) is never silent.
+   */
+  sources: z.strictObject({
+    expectedIntervalHours: z.record(
+      z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'module keys are "<category>/<type>"'),
+      z
+        .number()
+        .positive()
+        .max(24 * 366),
+    ),
+  }),
 });
 
 /** Who this instance is: the name it records on the jobs it stages, and whether an operator chose it. */

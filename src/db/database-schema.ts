@@ -127,6 +127,19 @@ export interface Database {
   jobs: JobsTable;
   job_events: JobEventsTable;
   purge_runs: PurgeRunsTable;
+  sources: SourcesTable;
+}
+
+/** The last arrival per customer, module and group (migration 0012), kept when retention deletes jobs. */
+export interface SourcesTable {
+  customer: string;
+  category: string;
+  type: string;
+  group_name: string;
+  first_received_at: Date;
+  last_received_at: Date;
+  last_job_id: string;
+  arrivals: ColumnType<string, string | number | undefined, string | number>;
 }
 
 export type JobRow = Selectable<JobsTable>;
@@ -136,3 +149,4 @@ export type JobEventRow = Selectable<JobEventsTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type HoldRow = Selectable<HoldsTable>;
+export type SourceRow = Selectable<SourcesTable>;

@@ -83,6 +83,19 @@ export async function finishStagingMany(
     ), logged AS (
       INSERT INTO job_events (job_id, kind, status, message, data)
       SELECT id, 'staged', status, ${message}, event_data FROM staged
+    ), seen AS (
+      -- The sources' last arrival (migration 0012), in key order so concurrent batches lock rows alike.
+      INSERT INTO sources AS s (customer, category, type, group_name, first_received_at, last_received_at, last_job_id, arrivals)
+      SELECT DISTINCT ON (customer, category, type, group_name)
+             customer, category, type, group_name, min(received_at) OVER w, received_at, id, count(*) OVER w
+        FROM staged WHERE status <> 'unclassified'
+      WINDOW w AS (PARTITION BY customer, category, type, group_name)
+       ORDER BY customer, category, type, group_name, received_at DESC, id DESC
+      ON CONFLICT (customer, category, type, group_name) DO UPDATE SET
+        arrivals = s.arrivals + EXCLUDED.arrivals,
+        first_received_at = least(s.first_received_at, EXCLUDED.first_received_at),
+        last_job_id = CASE WHEN EXCLUDED.last_received_at >= s.last_received_at THEN EXCLUDED.last_job_id ELSE s.last_job_id END,
+        last_received_at = greatest(s.last_received_at, EXCLUDED.last_received_at)
     )
     SELECT * FROM staged`.execute(db);
   return result.rows.map(({ event_data: _ignored, ...job }: JobRow & { event_data?: unknown }) => job as JobRow);

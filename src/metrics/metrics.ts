@@ -15,6 +15,10 @@ export interface CreateMetricsArgs {
   readonly spoolBacklog?: () => number;
   /** The spool's advisory lock: held now, and how often it was lost and taken again (absent: no spool). */
   readonly spoolLock?: () => { readonly held: boolean; readonly losses: number; readonly regains: number } | undefined;
+  /** Reads the silent sources per customer and module (absent = the gauge stays empty). */
+  readonly countSilentSources?: () => Promise<
+    ReadonlyArray<{ readonly customer: string; readonly category: string; readonly type: string; readonly count: number }>
+  >;
   /** The SQS consumer's running totals (absent or undefined: no queue configured). */
   readonly sqs?: () => SqsTotals | undefined;
 }
@@ -88,6 +92,25 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       }
       this.reset();
       for (const row of lastCounts) this.set({ status: row.status, category: row.category, type: row.type }, row.count);
+    },
+  });
+
+  let lastSilent: Awaited<ReturnType<NonNullable<CreateMetricsArgs['countSilentSources']>>> = [];
+  let lastSilentAt = 0;
+  const { countSilentSources } = args;
+  new Gauge({
+    name: 'dataprocessor_sources_silent',
+    help: 'Sources (customer, group, module) quiet for longer than sources.expectedIntervalHours of their module (GET /api/1.0/sources lists them)',
+    labelNames: ['customer', 'category', 'type'],
+    registers,
+    async collect() {
+      if (countSilentSources === undefined) return;
+      if (Date.now() - lastSilentAt >= MIN_JOB_COUNT_REFRESH_MS) {
+        lastSilent = await countSilentSources().catch(() => lastSilent);
+        lastSilentAt = Date.now();
+      }
+      this.reset();
+      for (const row of lastSilent) this.set({ customer: row.customer, category: row.category, type: row.type }, row.count);
     },
   });
 

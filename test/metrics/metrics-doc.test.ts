@@ -101,7 +101,7 @@ describe('metrics documentation and alerting rules', () => {
       }
     }
     // The conditions issue #14 asks to alert on, each covered by at least one rule.
-    for (const needed of ['JobsFailing', 'UnclassifiedArrivals', 'DiskLow', 'SpoolStuck', 'WorkerStuck', 'SqsReceiveErrors']) {
+    for (const needed of ['JobsFailing', 'UnclassifiedArrivals', 'SourceSilent', 'DiskLow', 'SpoolStuck', 'WorkerStuck', 'SqsReceiveErrors']) {
       assert.ok(names.has(`DataProcessor${needed}`), needed);
     }
   });

@@ -4,6 +4,7 @@ import { registerPurgePaths } from '../admin/purge-paths.js';
 import { registerJobPaths } from '../jobs/jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
 import { registerS3Paths } from '../uploads/s3-paths.js';
+import { registerSourcePaths } from '../sources/sources-paths.js';
 import { registerUploadPaths } from '../uploads/uploads-paths.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -24,6 +25,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   registerJobPaths(registry, args.prefix);
   registerAdminPaths(registry, args.prefix);
   registerPurgePaths(registry, args.prefix);
+  registerSourcePaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
   registerUploadPaths(registry, args.prefix);
@@ -41,6 +43,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'customers', description: 'Customers (admin)' },
       { name: 'api-keys', description: 'API keys (admin)' },
       { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
+      { name: 'sources', description: 'Source health: the last arrival per customer, group and module, and silent sources' },
       { name: 'retention', description: 'The retention purge: runs, dry runs, what was removed (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },

@@ -1,0 +1,40 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, SourceRow } from './database-schema.js';
+
+/** Hours after which a module's source counts as silent ("<category>/<type>" → hours). */
+export type ExpectedIntervals = Readonly<Record<string, number>>;
+
+export interface SourceFilter {
+  readonly customer?: string | undefined;
+  readonly category?: string | undefined;
+  readonly type?: string | undefined;
+  readonly group?: string | undefined;
+}
+
+/** The sources (migration 0012) by customer, group and module; at most `limit` rows. */
+export async function listSources(db: Kysely<Database>, args: { readonly filter: SourceFilter; readonly limit: number }): Promise<SourceRow[]> {
+  const { filter } = args;
+  let query = db.selectFrom('sources').selectAll();
+  if (filter.customer !== undefined) query = query.where('customer', '=', filter.customer);
+  if (filter.category !== undefined) query = query.where('category', '=', filter.category);
+  if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+  if (filter.group !== undefined) query = query.where('group_name', '=', filter.group);
+  return query.orderBy('customer').orderBy('group_name').orderBy('category').orderBy('type').limit(args.limit).execute();
+}
+
+/** Silent sources per customer and module, for the metric: quiet longer than their module's interval. */
+export async function countSilentSources(
+  db: Kysely<Database>,
+  intervals: ExpectedIntervals,
+): Promise<Array<{ customer: string; category: string; type: string; count: number }>> {
+  const entries = Object.entries(intervals);
+  if (entries.length === 0) return [];
+  const result = await sql<{ customer: string; category: string; type: string; count: string }>`
+    SELECT s.customer, s.category, s.type, count(*) AS count
+      FROM sources s
+      JOIN unnest(${entries.map(([key]) => key)}::text[], ${entries.map(([, hours]) => hours)}::float8[]) AS e(module, hours)
+        ON e.module = s.category || '/' || s.type
+     WHERE s.last_received_at < now() - make_interval(secs => e.hours * 3600)
+     GROUP BY s.customer, s.category, s.type`.execute(db);
+  return result.rows.map((row) => ({ ...row, count: Number(row.count) }));
+}
