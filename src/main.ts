@@ -17,6 +17,7 @@ import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
 import { acceptMail } from './pipeline/mail/accept-mail.js';
+import { RefusalRecorder } from './pipeline/refusal-recorder.js';
 import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
@@ -102,6 +103,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let sqsConsumer: SqsConsumer | undefined;
   let reconciler: Reconciler | undefined;
   let spool: Spool | undefined;
+  let refusals: RefusalRecorder | undefined;
   const stopAll = async (): Promise<void> => {
     // SMTP first: no new mail is taken while the rest shuts down, and mail in progress finishes.
     await smtpListener?.stop();
@@ -114,6 +116,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await sweeper?.stop();
     await purge?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
+    await refusals?.stop();
     s3.destroy();
     sqsClient?.destroy();
     await database.close();
@@ -162,7 +165,17 @@ export async function startService(options: StartOptions): Promise<RunningServic
       if (!result.duplicate) metrics.recordAccepted({ source: result.job.source, bytes: stagedFilesOf(result.job).reduce((sum, file) => sum + file.size, 0) });
       return result;
     };
+    refusals = new RefusalRecorder({
+      db: database.db,
+      node: config.node.name,
+      logger: logging.for('pipeline'),
+      keepDays: config.refused.keepDays,
+      maxQueued: config.refused.maxQueued,
+      observe: { recorded: (refusal) => metrics.refused.inc({ source: refusal.source, code: refusal.code }), dropped: () => metrics.refusedDropped.inc() },
+    });
+    const recordRefusal = refusals.record.bind(refusals);
     const objectJobs: ObjectJobDeps = {
+      refused: recordRefusal,
       s3,
       routes: config.s3.routes,
       maxObjectBytes: config.s3.maxObjectBytes,
@@ -175,6 +188,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       sweeper.start();
       purge = new PurgeTask({ db: database.db, config, nodeName: config.node.name, logger: logging.for('retention'), observer: purgeMetricsObserver(metrics) });
       purge.start();
+      refusals.start();
     }
     if (config.worker.enabled) {
       worker = new Worker(workerDeps);
@@ -215,6 +229,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
           },
           sessionClosed: () => metrics.smtpActiveSessions.dec(),
           replied: (code) => metrics.smtpReplies.inc({ code: String(code) }),
+          refused: recordRefusal,
         },
       });
       await smtpListener.start();

@@ -226,6 +226,13 @@ export const configSchema = z.strictObject({
    * a source quiet for longer is flagged silent (GET /api/1.0/sources, metric, alert). Hours per
    * "<category>/<type>"; a module not listed (alerts: they come when something happens) is never silent.
    */
+  /** `refused`: the record of arrivals refused before they became jobs (GET /api/1.0/refused). */
+  refused: z.strictObject({
+    /** Records older than this are deleted (checked hourly). */
+    keepDays: z.number().positive().max(3650),
+    /** Records waiting for their INSERT at most (a flood of refused connections costs no more memory). */
+    maxQueued: z.number().int().positive().max(1_000_000),
+  }),
   sources: z.strictObject({
     expectedIntervalHours: z.record(
       z.string().regex(/^[a-z0-9_]+\/[a-z0-9_]+$/, 'module keys are "<category>/<type>"'),

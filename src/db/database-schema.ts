@@ -128,6 +128,26 @@ export interface Database {
   job_events: JobEventsTable;
   purge_runs: PurgeRunsTable;
   sources: SourcesTable;
+  refused_arrivals: RefusedArrivalsTable;
+}
+
+/** Arrivals refused before they became jobs (migration 0015). */
+export interface RefusedArrivalsTable {
+  id: Generated<string>;
+  at: CreatedAt;
+  node: string;
+  source: string;
+  stage: string;
+  code: string;
+  message: string;
+  reply: string;
+  customer: string | null;
+  sender: string | null;
+  recipients: ColumnType<string[], string[] | undefined, string[]>;
+  size_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  client_address: string | null;
+  client_name: string | null;
+  details: ColumnType<unknown, string | undefined, string>;
 }
 
 /** The last arrival per customer, module and group (migration 0012), kept when retention deletes jobs. */
@@ -150,3 +170,4 @@ export type CustomerRow = Selectable<CustomersTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type SourceRow = Selectable<SourcesTable>;
+export type RefusedArrivalRow = Selectable<RefusedArrivalsTable>;

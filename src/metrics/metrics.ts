@@ -64,6 +64,9 @@ export interface Metrics {
   readonly purgeRuns: Counter<'trigger' | 'outcome'>;
   readonly diskFreeBytes: Gauge<'area'>;
   readonly diskPressure: Gauge<'area'>;
+  /** Arrivals refused before they became jobs (refused_arrivals), and those not recorded because the queue was full. */
+  readonly refused: Counter<'source' | 'code'>;
+  readonly refusedDropped: Counter<never>;
   recordJobFinished(args: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }): void;
   recordAccepted(args: { readonly source: string; readonly bytes: number }): void;
   /** The text exposition format and its content type, for GET /metrics. */
@@ -248,6 +251,17 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       name: 'dataprocessor_disk_pressure',
       help: '0 ok, 1 below disk.warnFreeBytes (warning), 2 below the refusal threshold (mail refused), per area',
       labelNames: ['area'] as const,
+      registers,
+    }),
+    refused: new Counter({
+      name: 'dataprocessor_refused_total',
+      help: 'Arrivals refused before they became jobs (SMTP refusals, unroutable S3 events), by source and error code (GET /api/1.0/refused)',
+      labelNames: ['source', 'code'] as const,
+      registers,
+    }),
+    refusedDropped: new Counter({
+      name: 'dataprocessor_refused_dropped_total',
+      help: 'Refusals not recorded in refused_arrivals because its write queue was full (a flood of refused connections)',
       registers,
     }),
     recordJobFinished({ category, type, status, durationSeconds }) {

@@ -84,6 +84,21 @@ export async function handleNotificationBody(
         error: ingestError.message,
       });
       records.push({ bucket: record.bucket, key: record.key, outcome: 'error', reason: `${ingestError.code}: ${ingestError.message}` });
+      if (!ingestError.transient) {
+        deps.refused?.({
+          source: args.source === 'webhook' ? 'webhook' : 's3',
+          stage: 'event',
+          code: ingestError.code,
+          message: ingestError.message,
+          reply: args.source === 'webhook' ? 'answered with an error' : 'left on the queue (dead-letter queue after maxReceiveCount)',
+          details: {
+            bucket: record.bucket,
+            key: record.key,
+            eventName: record.eventName,
+            ...(args.messageId === undefined ? {} : { messageId: args.messageId }),
+          },
+        });
+      }
     }
   }
   return { kind: 'records', acknowledge: firstError === undefined, records, ...(firstError === undefined ? {} : { error: firstError }) };
@@ -106,6 +121,14 @@ export function sqsNotificationHandler(deps: ObjectJobDeps): MessageHandler {
         receiveCount: message.receiveCount,
         code: ingestError.code,
         error: ingestError.message,
+      });
+      deps.refused?.({
+        source: 's3',
+        stage: 'event',
+        code: ingestError.code,
+        message: ingestError.message,
+        reply: 'left on the queue (dead-letter queue after maxReceiveCount)',
+        details: { messageId: message.messageId, receiveCount: message.receiveCount, body: message.body.slice(0, 500) },
       });
       return 'keep';
     }

@@ -1,3 +1,4 @@
+import type { RefusedArrival } from '../core/refused-arrival.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../logging/logging.js';
 import type { AcceptResult } from '../pipeline/accept.js';
@@ -13,6 +14,8 @@ export interface ObjectJobDeps {
   readonly logger: Logger;
   /** The pipeline's door for objects, and the object bookkeeping behind it. */
   readonly objects: ObjectArrivals;
+  /** Records an event refused for good (unroutable, unknown or disabled customer): refused_arrivals. */
+  readonly refused?: (refusal: RefusedArrival) => void;
 }
 
 export interface ObjectJobRequest {

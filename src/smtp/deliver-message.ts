@@ -7,6 +7,8 @@ import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
 import { DataIdleDeadline, PROGRESS_BYTES } from './data-idle-deadline.js';
 import { drainMessage, limitedMessage } from './message-stream.js';
 import { smtpErrorFor } from './reply-for-error.js';
+import { smtpRefusal } from './smtp-refusal.js';
+import type { RefusedArrival } from '../core/refused-arrival.js';
 import { acceptedReplyText, envelopeSourceRef } from './smtp-envelope.js';
 
 /** A recipient accepted at RCPT TO, with the customer it routes to. */
@@ -26,6 +28,8 @@ export interface DeliverMessageArgs {
   readonly logger: Logger;
   /** Counts the reply code sent (for /metrics). */
   readonly replied: (code: number) => void;
+  /** Records a refused message (refused_arrivals). */
+  readonly refused?: (refusal: RefusedArrival) => void;
   /** Ends this session with a 421 (the client stopped sending mid-DATA). */
   readonly closeSession: (why: string, text: (name: string) => string) => void;
 }
@@ -87,6 +91,18 @@ export function deliverMessage(args: DeliverMessageArgs, callback: (error?: Erro
         const reply = smtpErrorFor(ingestError);
         // After a DATA timeout the 421 was the reply; this one is never sent.
         if (!idle.fired) args.replied(reply.responseCode);
+        const customers = [...new Set(routed.map((recipient) => recipient.customer))];
+        args.refused?.(
+          smtpRefusal({
+            session,
+            stage: 'DATA',
+            error: ingestError,
+            reply: idle.fired ? { responseCode: 421, message: '4.4.2 Timeout waiting for message data' } : reply,
+            recipients: routed.map((recipient) => recipient.address),
+            customer: customers.length === 1 ? (customers[0] ?? null) : null,
+            sizeBytes: stream.byteLength,
+          }),
+        );
         callback(reply);
       },
     )

@@ -1,3 +1,5 @@
+import type { RefusedArrival } from '../core/refused-arrival.js';
+import { refusalWithCustomer } from './smtp-refusal.js';
 import type { AddressInfo, Socket } from 'node:net';
 import {
   SMTPServer,
@@ -39,6 +41,8 @@ export interface SmtpListenerArgs {
     sessionOpened(): void;
     sessionClosed(): void;
     replied(code: number): void;
+    /** Every refusal, for the refused_arrivals table (GET /api/1.0/refused). */
+    refused?(refusal: RefusedArrival): void;
   };
 }
 
@@ -85,7 +89,13 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
   }
 
   /** Runs a hook body and answers smtp-server's callback with nothing or a mapped error. */
-  function settle(session: SMTPServerSession, hook: string, body: () => unknown, callback: (error?: Error | null) => void): void {
+  function settle(
+    session: SMTPServerSession,
+    hook: 'connection' | 'MAIL FROM' | 'RCPT TO',
+    body: () => unknown,
+    callback: (error?: Error | null) => void,
+    recipient?: string,
+  ): void {
     Promise.resolve()
       .then(body)
       .then(
@@ -97,6 +107,12 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
           const reply = smtpErrorFor(ingestError);
           args.observe?.replied(reply.responseCode);
           callback(reply);
+          const refused = args.observe?.refused;
+          if (refused !== undefined) {
+            void refusalWithCustomer({ session, stage: hook, error: ingestError, reply, recipient, customers, ingestDomains: smtp.ingestDomains }).then(
+              refused,
+            );
+          }
         },
       );
   }
@@ -123,6 +139,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
         recipientsByEnvelope.set(session.envelope, routed);
       },
       callback,
+      address.address,
     );
   }
 
@@ -136,6 +153,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
         acceptMail: args.acceptMail,
         logger,
         replied: (code) => args.observe?.replied(code),
+        refused: (refusal) => args.observe?.refused?.(refusal),
         closeSession: (why, text) => closeSession(session.id, why, text),
       },
       callback,

@@ -5,6 +5,7 @@ import { registerJobPaths } from '../jobs/jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
 import { registerS3Paths } from '../uploads/s3-paths.js';
 import { registerSourcePaths } from '../sources/sources-paths.js';
+import { registerRefusedPaths } from '../refused/refused-paths.js';
 import { registerUploadPaths } from '../uploads/uploads-paths.js';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
@@ -26,6 +27,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   registerAdminPaths(registry, args.prefix);
   registerPurgePaths(registry, args.prefix);
   registerSourcePaths(registry, args.prefix);
+  registerRefusedPaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
   registerUploadPaths(registry, args.prefix);
@@ -44,6 +46,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'api-keys', description: 'API keys (admin)' },
       { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
       { name: 'sources', description: 'Source health: the last arrival per customer, group and module, and silent sources' },
+      { name: 'refused', description: 'Arrivals refused before they became jobs (SMTP refusals, unroutable S3 events)' },
       { name: 'retention', description: 'The retention purge: runs, dry runs, what was removed (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },
