@@ -192,6 +192,8 @@ const CATALOGUE = {
   S3_ABORTED: { meaning: 'Reading from S3 was stopped by a shutdown', transient: true, expose: false },
   // Jobs and archives.
   JOB_TIMEOUT: { meaning: 'The job ran longer than its timeout (recorded by the sweeper)', transient: false, expose: true },
+  CANCELLED: { meaning: 'An operator cancelled the job (API, CLI or console)', transient: false, expose: true },
+  DISMISSED: { meaning: 'An operator dismissed an unclassified arrival, with the reason in the message', transient: false, expose: true },
   LEASE_EXPIRED: { meaning: "The job's worker stopped renewing its lease on the last attempt (recorded by the sweeper)", transient: false, expose: true },
   NO_ORIGINALS: { meaning: 'Replay skipped: the job has no staged originals', transient: false, expose: true },
   ORIGINALS_MISSING: { meaning: 'Replay skipped: an original is missing from inbox/', transient: false, expose: true },

@@ -20,6 +20,7 @@ import { refusedRoutes } from './refused/refused-routes.js';
 import { purgeRoutes } from './admin/purge-routes.js';
 import { docsRoutes } from './ops/docs-routes.js';
 import { jobActionsRoutes } from './jobs/job-actions-routes.js';
+import { unclassifiedRoutes } from './jobs/unclassified-routes.js';
 import { jobFilesRoutes } from './jobs/job-files-routes.js';
 import { jobsRoutes } from './jobs/jobs-routes.js';
 import { opsRoutes } from './ops/ops-routes.js';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     jobsRoutes(deps.db),
     jobFilesRoutes(deps.db, deps.config.dataRoot),
     jobActionsRoutes(deps),
+    unclassifiedRoutes(deps),
     customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot),
     holdsRoutes(deps.db),
     sourcesRoutes(deps.db, deps.config.sources.expectedIntervalHours),

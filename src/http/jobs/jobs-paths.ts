@@ -1,3 +1,4 @@
+import { assignRequestSchema, dismissRequestSchema } from './unclassified-schemas.js';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { standardErrors } from '../common-schemas.js';
 import {
@@ -98,6 +99,30 @@ export function registerJobPaths(registry: OpenAPIRegistry, prefix: string): voi
       200: { description: 'Cancelled', content: json(jobActionSchema) },
       202: { description: 'Running: cancellation requested', content: json(jobActionSchema) },
       ...standardErrors({ 404: 'No such job', 409: 'The job has already finished' }),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: `${prefix}/jobs/{id}/assign`,
+    tags,
+    security,
+    summary: 'Tell an unclassified arrival which module and group it is: it then runs like any other job',
+    request: { params: jobIdParams, body: { content: json(assignRequestSchema) } },
+    responses: {
+      200: { description: 'Queued (or held, when a hold matches)', content: json(jobActionSchema) },
+      ...standardErrors({ 400: 'Unknown module or invalid group', 404: 'No such job', 409: 'The job is not unclassified' }),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: `${prefix}/jobs/{id}/dismiss`,
+    tags,
+    security,
+    summary: 'Dismiss an unclassified arrival with a reason (it ends cancelled, error code DISMISSED)',
+    request: { params: jobIdParams, body: { content: json(dismissRequestSchema) } },
+    responses: {
+      200: { description: 'Dismissed', content: json(jobActionSchema) },
+      ...standardErrors({ 400: 'No reason given', 404: 'No such job', 409: 'The job is not unclassified' }),
     },
   });
   registry.registerPath({
