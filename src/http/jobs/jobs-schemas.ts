@@ -31,7 +31,8 @@ const filterParams = {
 export const jobListQuerySchema = z.strictObject({
   ...filterParams,
   limit: param(`Page size 1–${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}); larger values are clamped`, '50'),
-  cursor: param('The `next` of the previous page', 'MjAyMy0wMS0xM1QwMzowMDowMC4wMDBafDk2...'),
+  // No example: Swagger UI's "Try it out" fills examples in, and no made-up cursor is valid.
+  cursor: param('The `next` of the previous page (leave empty for the first page)'),
 });
 
 export const jobSummaryQuerySchema = z.strictObject({

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { startTestService, type TestService } from '../../support/start-test-service.js';
+import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
 
 /** Debian's chromium (CI: `apt-get install -y chromium`); the test is skipped without it. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -74,5 +74,44 @@ describe('the /docs page in headless Chromium', function () {
     assert.deepEqual(foreign, [], 'no CDN or other host');
     assert.ok(requested.includes(`${origin}/api/1.0/openapi.json`));
     assert.deepEqual(problems, [], 'no script errors or CSP violations');
+  });
+
+  it('runs "Try it out" on the main GET routes with an admin key, and every pre-filled example is accepted', async () => {
+    const page = await context!.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${t.service.httpUrl}/docs`);
+    await page.waitForSelector('.opblock-summary-path', { timeout: 30_000 });
+    await page.locator('button.authorize').first().click();
+    await page.locator('.auth-container input').first().fill(TEST_ADMIN_KEY);
+    await page.locator('.auth-btn-wrapper button.authorize').first().click();
+    await page.locator('.auth-btn-wrapper button.btn-done').first().click();
+
+    const statuses: Record<string, string> = {};
+    for (const route of [
+      '/api/1.0/jobs',
+      '/api/1.0/jobs/summary',
+      '/api/1.0/customers',
+      '/api/1.0/api-keys',
+      '/api/1.0/holds',
+      '/api/1.0/sources',
+      '/api/1.0/refused',
+      '/api/1.0/admin/purge',
+      '/api/1.0/uploads',
+    ]) {
+      const block = page.locator('.opblock-get', { has: page.locator(`.opblock-summary-path[data-path="${route}"]`) }).first();
+      await block.locator('.opblock-summary').first().click();
+      await block.locator('button.try-out__btn').click();
+      await block.locator('button.execute').click();
+      const status = block.locator('.live-responses-table .response .response-col_status').first();
+      await status.waitFor({ timeout: 15_000 });
+      statuses[route] = (await status.innerText()).trim();
+      // Collapse again so the next block is in view and the page stays small.
+      await block.locator('.opblock-summary').first().click();
+    }
+    assert.deepEqual(
+      Object.entries(statuses).filter(([, status]) => status !== '200'),
+      [],
+      JSON.stringify(statuses),
+    );
   });
 });
