@@ -10,6 +10,7 @@ import * as jobParseIssues from './0008-job-parse-issues.js';
 import * as newestObservationWins from './0009-newest-observation-wins.js';
 import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
+import * as senderAuth from './0013-sender-auth.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009-newest-observation-wins': newestObservationWins,
   '0010-retention': retention,
   '0011-offboard-hold': offboardHold,
+  '0013-sender-auth': senderAuth,
 };
