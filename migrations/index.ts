@@ -11,6 +11,7 @@ import * as newestObservationWins from './0009-newest-observation-wins.js';
 import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
 import * as sources from './0012-sources.js';
+import * as senderAuth from './0013-sender-auth.js';
 import * as refusedArrivals from './0015-refused-arrivals.js';
 
 /**
@@ -30,5 +31,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-retention': retention,
   '0011-offboard-hold': offboardHold,
   '0012-sources': sources,
+  '0013-sender-auth': senderAuth,
   '0015-refused-arrivals': refusedArrivals,
 };

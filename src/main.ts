@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Config } from './config/config-schema.js';
-import { listCustomers } from './db/customers-repository.js';
+import { listCustomers, listRecipientCustomers, listSenderPolicies } from './db/customers-repository.js';
 import { ensureAdminKey } from './db/ensure-admin-key.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase, type DatabaseHandle } from './db/open-database.js';
@@ -19,6 +19,7 @@ import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
 import { acceptMail } from './pipeline/mail/accept-mail.js';
 import { RefusalRecorder } from './pipeline/refusal-recorder.js';
 import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
+import { senderSecurityReport } from './routing/sender-security-report.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/staging/record-staged-folder.js';
@@ -140,6 +141,13 @@ export async function startService(options: StartOptions): Promise<RunningServic
         customers: clash.customers,
       });
     }
+    // The seed let anyone send to anyone; say at every start which customers still do (docs/operations.md, "Sender security").
+    const { warning, ...senderSecurity } = senderSecurityReport({
+      customers: await listSenderPolicies(database.db),
+      requireSenderAllowList: config.smtp.requireSenderAllowList,
+      trustedAuthservIds: config.smtp.trustedAuthservIds,
+    });
+    if (warning !== undefined) logger.warn(`sender security: ${warning}`, senderSecurity);
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
@@ -214,13 +222,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       smtpListener = createSmtpListener({
         config,
         acceptMail: (mail) => acceptMail({ ...mail, accept, ...(spool === undefined ? {} : { spool }) }),
-        findCustomers: async () =>
-          (await listCustomers(database.db)).map((row) => ({
-            slug: row.slug,
-            ingestAddresses: row.ingest_addresses,
-            allowedSenders: row.allowed_senders,
-            disabled: row.disabled_at !== null,
-          })),
+        findCustomers: () => listRecipientCustomers(database.db),
         logger: logging.for('smtp'),
         observe: {
           sessionOpened: () => {

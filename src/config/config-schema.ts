@@ -49,6 +49,16 @@ const smtpSchema = z
     customerCacheSeconds: z.number().nonnegative(),
     /** Client addresses (e.g. the local Postfix) allowed XCLIENT/XFORWARD to pass on the original client. */
     trustedRelays: z.array(z.string().min(1)),
+    /** Refuse mail (at RCPT TO) to a customer without a sender allow-list instead of taking it from anyone. */
+    requireSenderAllowList: z.boolean(),
+    /** authserv-ids (the border MTA's) whose Authentication-Results headers are believed, on SMTP only from `trustedRelays`; [] = none. */
+    trustedAuthservIds: z.array(
+      z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[^\s;()"\\]+$/, 'must be an authserv-id (usually the MTA host name), without spaces, ";", quotes or parentheses'),
+    ),
     /** STARTTLS is offered only when both files are set. */
     tls: z.strictObject({ certFile: z.string().min(1).nullable(), keyFile: z.string().min(1).nullable() }),
     /** Optional AUTH (after STARTTLS). A user bound to a customer may deliver only to that customer. */

@@ -30,6 +30,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]
   { env: 'DP_SMTP_ENABLED', path: ['smtp', 'enabled'], kind: 'bool' },
   { env: 'DP_SMTP_HOST', path: ['smtp', 'host'], kind: 'string' },
   { env: 'DP_SMTP_PORT', path: ['smtp', 'port'], kind: 'int' },
+  { env: 'DP_SMTP_REQUIRE_SENDER_ALLOW_LIST', path: ['smtp', 'requireSenderAllowList'], kind: 'bool' },
   { env: 'DP_ADMIN_API_KEY', path: ['adminApiKey'], kind: 'string' },
   { env: 'DP_SPOOL_ENABLED', path: ['spool', 'enabled'], kind: 'bool' },
   { env: 'DP_WORKER_ENABLED', path: ['worker', 'enabled'], kind: 'bool' },

@@ -142,6 +142,21 @@ const CATALOGUE = {
     smtp: '550 5.7.1 Sender address rejected: not allowed',
     exit: SYSEXITS.noPermission,
   },
+  SENDER_ALLOW_LIST_MISSING: {
+    meaning: 'smtp.requireSenderAllowList is on and the customer has no sender allow-list: give it allowed senders to receive mail',
+    transient: false,
+    expose: true,
+    smtp: '550 5.7.1 Recipient has no sender allow-list, not accepting messages',
+    exit: SYSEXITS.noPermission,
+  },
+  SENDER_AUTH_REQUIRED: {
+    meaning:
+      'The customer requires a passing SPF/DKIM/DMARC verdict (requireSenderAuth) and the message has none from a trusted Authentication-Results header (smtp.trustedAuthservIds)',
+    transient: false,
+    expose: true,
+    smtp: '550 5.7.1 Message rejected: sender authentication required',
+    exit: SYSEXITS.noPermission,
+  },
   RECIPIENT_AMBIGUOUS: { meaning: 'The recipient is routed to two customers; deferred until an admin decides', transient: true, expose: false },
   RECIPIENT_MISSING: { meaning: 'The message has no recipient', transient: false, expose: true },
   MESSAGE_TOO_LARGE: { meaning: 'The message is larger than smtp.maxMessageBytes', transient: false, expose: true, smtp: TOO_LARGE, exit: SYSEXITS.dataError },

@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { findRouteClashes, normalizeS3Prefix, type RouteClash } from '../routing/find-route-clashes.js';
 import { IngestError } from '../core/ingest-error.js';
-import { normalizeAddress } from '../routing/route-recipient.js';
+import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
+import { normalizeAddress, type RecipientCustomer } from '../routing/route-recipient.js';
+import type { SenderPolicy } from '../routing/sender-security-report.js';
 import type { CustomerRow, Database } from './database-schema.js';
 
 export interface NewCustomer {
@@ -10,6 +12,7 @@ export interface NewCustomer {
   readonly ingestAddresses?: readonly string[];
   readonly allowedSenders?: readonly string[];
   readonly s3Prefixes?: readonly string[];
+  readonly requireSenderAuth?: SenderAuthRequirement | null;
 }
 
 /**
@@ -28,6 +31,28 @@ export async function findCustomerBySlug(db: Kysely<Database>, slug: string): Pr
 
 export async function listCustomers(db: Kysely<Database>): Promise<CustomerRow[]> {
   return db.selectFrom('customers').selectAll().orderBy('slug').execute();
+}
+
+/** Every customer as recipient routing and the sender checks see it (SMTP listener, mailhandler). */
+export async function listRecipientCustomers(db: Kysely<Database>): Promise<RecipientCustomer[]> {
+  return (await listCustomers(db)).map((row) => ({
+    slug: row.slug,
+    ingestAddresses: row.ingest_addresses,
+    allowedSenders: row.allowed_senders,
+    disabled: row.disabled_at !== null,
+    requireSenderAuth: row.require_sender_auth,
+  }));
+}
+
+/** Every enabled customer's sender settings, by slug, for the sender-security report (start-up log, /readyz). */
+export async function listSenderPolicies(db: Kysely<Database>): Promise<SenderPolicy[]> {
+  const rows = await db
+    .selectFrom('customers')
+    .select(['slug', 'allowed_senders', 'require_sender_auth'])
+    .where('disabled_at', 'is', null)
+    .orderBy('slug')
+    .execute();
+  return rows.map((row) => ({ slug: row.slug, allowedSenders: row.allowed_senders, requireSenderAuth: row.require_sender_auth }));
 }
 
 /**
@@ -50,6 +75,7 @@ export async function addCustomerIfNew(
         ingest_addresses: [...(customer.ingestAddresses ?? [])],
         allowed_senders: [...(customer.allowedSenders ?? [])],
         s3_prefixes: [...(customer.s3Prefixes ?? [])],
+        require_sender_auth: customer.requireSenderAuth ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -62,6 +88,8 @@ export interface CustomerChanges {
   readonly ingestAddresses?: readonly string[] | undefined;
   readonly allowedSenders?: readonly string[] | undefined;
   readonly s3Prefixes?: readonly string[] | undefined;
+  /** The verdict its mail must carry; null removes the requirement. */
+  readonly requireSenderAuth?: SenderAuthRequirement | null | undefined;
   /** True disables the customer (arrivals and its API keys refused, data kept; disabling twice keeps the first time); false enables it. */
   readonly disabled?: boolean | undefined;
 }
@@ -82,6 +110,7 @@ export async function updateCustomer(
         ...(changes.ingestAddresses === undefined ? {} : { ingest_addresses: [...changes.ingestAddresses] }),
         ...(changes.allowedSenders === undefined ? {} : { allowed_senders: [...changes.allowedSenders] }),
         ...(changes.s3Prefixes === undefined ? {} : { s3_prefixes: [...changes.s3Prefixes] }),
+        ...(changes.requireSenderAuth === undefined ? {} : { require_sender_auth: changes.requireSenderAuth }),
         ...(changes.disabled === undefined ? {} : { disabled_at: changes.disabled ? sql<Date>`coalesce(disabled_at, now())` : null }),
       })
       .where('slug', '=', slug)

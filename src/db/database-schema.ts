@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 
 /** Every state a job can be in. `staging` is internal: the row exists but the original is not yet in place. */
 export const JOB_STATUSES = ['staging', 'queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'unclassified', 'held'] as const;
@@ -23,6 +24,8 @@ export interface CustomersTable {
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   /** Set while the customer is disabled (migration 0011): arrivals and its keys refused, data kept. */
   disabled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The verdict its mail must carry (migration 0013); null = none. */
+  require_sender_auth: ColumnType<SenderAuthRequirement | null, SenderAuthRequirement | null | undefined, SenderAuthRequirement | null>;
 }
 
 /** One row per listed address or S3 prefix: the primary key makes each route one customer's. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config/config-schema.js';
 import { ConfigError } from '../config/load-config.js';
-import { listCustomers } from '../db/customers-repository.js';
+import { listRecipientCustomers } from '../db/customers-repository.js';
 import { embeddedDatabaseUrl } from '../db/embedded-database-url.js';
 import { findPendingMigrations } from '../db/find-pending-migrations.js';
 import { openDatabase, type DatabaseHandle } from '../db/open-database.js';
@@ -10,6 +10,8 @@ import { ModuleRegistry, builtInModules } from '../modules/registry.js';
 import type { AnyIngestModule } from '../modules/types.js';
 import { acceptArrival, type AcceptResult } from '../pipeline/accept.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
+import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
+import type { RecipientCustomer } from '../routing/route-recipient.js';
 import { acceptMail } from '../pipeline/mail/accept-mail.js';
 import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
@@ -107,12 +109,16 @@ async function deliver(args: {
       `the database lacks migrations ${pending.join(', ')}: run "dataprocessor migrate" or start "dataprocessor serve"`,
     );
   }
-  const customers = (
-    await listCustomers(db).catch((error: unknown) => {
-      throw toIngestError(error);
-    })
-  ).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, allowedSenders: row.allowed_senders, disabled: row.disabled_at !== null }));
-  const routed = routePipedRecipients({ sender: envelope.sender, recipients: envelope.recipients, customers, ingestDomains: config.smtp.ingestDomains });
+  const customers = await listRecipientCustomers(db).catch((error: unknown) => {
+    throw toIngestError(error);
+  });
+  const routed = routePipedRecipients({
+    sender: envelope.sender,
+    recipients: envelope.recipients,
+    customers,
+    ingestDomains: config.smtp.ingestDomains,
+    requireSenderAllowList: config.smtp.requireSenderAllowList,
+  });
   const maxBytes = config.smtp.maxMessageBytes;
   await ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(maxBytes * FREE_SPACE_FACTOR) });
 
@@ -124,6 +130,8 @@ async function deliver(args: {
     maxBytes,
     source: 'mailhandler',
     receivedAt: args.receivedAt,
+    trustedAuthservIds: config.smtp.trustedAuthservIds,
+    requiredSenderAuth: requiredSenderAuth(customers, [...routed.keys()]),
     sourceRefFor: (customer) => ({
       mailFrom: envelope.sender,
       rcptTo: [...(routed.get(customer) ?? [])],
@@ -132,6 +140,15 @@ async function deliver(args: {
       ...(envelope.clientAddress === undefined ? {} : { remoteAddress: envelope.clientAddress }),
     }),
   });
+}
+
+/** The routed customers' sender requirements. pipe(8) gives no SMTP AUTH to bypass them: Postfix took the mail. */
+function requiredSenderAuth(customers: readonly RecipientCustomer[], routed: readonly string[]): Map<string, SenderAuthRequirement> {
+  const required = new Map<string, SenderAuthRequirement>();
+  for (const customer of customers) {
+    if (routed.includes(customer.slug) && customer.requireSenderAuth != null) required.set(customer.slug, customer.requireSenderAuth);
+  }
+  return required;
 }
 
 function loadConfigForMailhandler(load: () => Config): Config {

@@ -1,4 +1,5 @@
 import { IngestError } from '../core/ingest-error.js';
+import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 
 /** What recipient routing and the sender check need to know about a customer. */
 export interface RecipientCustomer {
@@ -9,6 +10,8 @@ export interface RecipientCustomer {
   readonly allowedSenders: readonly string[];
   /** A disabled customer (data kept, arrivals refused): its recipients are refused with `CUSTOMER_DISABLED`. */
   readonly disabled?: boolean;
+  /** The verdict its mail must carry (checked after DATA, see checkSenderAuthentication); null or absent = none. */
+  readonly requireSenderAuth?: SenderAuthRequirement | null;
 }
 
 /** RFC 5321 path limit: the most of an address an error message quotes. */

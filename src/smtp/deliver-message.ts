@@ -1,6 +1,7 @@
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/config-schema.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
+import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 import type { Logger } from '../logging/logging.js';
 import type { AcceptResult } from '../pipeline/accept.js';
 import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
@@ -9,12 +10,14 @@ import { drainMessage, limitedMessage } from './message-stream.js';
 import { smtpErrorFor } from './reply-for-error.js';
 import { smtpRefusal } from './smtp-refusal.js';
 import type { RefusedArrival } from '../core/refused-arrival.js';
-import { acceptedReplyText, envelopeSourceRef } from './smtp-envelope.js';
+import { acceptedReplyText, connectedFromTrustedRelay, envelopeSourceRef } from './smtp-envelope.js';
 
 /** A recipient accepted at RCPT TO, with the customer it routes to. */
 export interface RoutedRecipient {
   readonly address: string;
   readonly customer: string;
+  /** The verdict that customer's mail must carry, checked by the pipeline after DATA; null = none. */
+  readonly requireSenderAuth?: SenderAuthRequirement | null;
 }
 
 export interface DeliverMessageArgs {
@@ -61,6 +64,10 @@ export function deliverMessage(args: DeliverMessageArgs, callback: (error?: Erro
       maxBytes: smtp.maxMessageBytes,
       source: 'smtp',
       receivedAt: new Date(),
+      trustedAuthservIds: connectedFromTrustedRelay(session, smtp.trustedRelays) ? smtp.trustedAuthservIds : [],
+      requiredSenderAuth: new Map(
+        routed.flatMap((recipient) => (recipient.requireSenderAuth == null ? [] : [[recipient.customer, recipient.requireSenderAuth] as const])),
+      ),
       sourceRefFor: (customer) =>
         envelopeSourceRef(
           session,

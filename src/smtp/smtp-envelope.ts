@@ -11,13 +11,13 @@ const MAX_QUEUED_IDS_CHARS = 380;
  */
 export function envelopeSourceRef(session: SMTPServerSession, recipients: readonly string[]): Record<string, unknown> {
   const mailFrom = session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address;
-  const relay = session.xClient.get('ADDR:DEFAULT') ?? session.xForward.get('ADDR:DEFAULT');
+  const relay = relayAddress(session);
   const user = (session.user as { username?: unknown } | undefined)?.username;
   return {
     mailFrom,
     rcptTo: [...recipients],
     remoteAddress: session.remoteAddress,
-    ...(typeof relay === 'string' && relay !== '' ? { relayAddress: relay } : {}),
+    ...(relay === undefined ? {} : { relayAddress: relay }),
     helo: typeof session.hostNameAppearsAs === 'string' ? session.hostNameAppearsAs : null,
     clientHostname: typeof session.clientHostname === 'string' ? session.clientHostname : null,
     secure: session.secure,
@@ -25,6 +25,21 @@ export function envelopeSourceRef(session: SMTPServerSession, recipients: readon
     sessionId: session.id,
     transaction: session.transaction,
   };
+}
+
+/** The relay that passed on the original client with XCLIENT/XFORWARD (only trusted relays may), if one did. */
+function relayAddress(session: SMTPServerSession): string | undefined {
+  const relay = session.xClient.get('ADDR:DEFAULT') ?? session.xForward.get('ADDR:DEFAULT');
+  return typeof relay === 'string' && relay !== '' ? relay : undefined;
+}
+
+/**
+ * Whether the host that connected is one of `trustedRelays` (the local Postfix): only then can the
+ * message's Authentication-Results headers come from our own MTA. A client that reaches the
+ * listener directly wrote every header itself, whatever authserv-id they name.
+ */
+export function connectedFromTrustedRelay(session: SMTPServerSession, trustedRelays: readonly string[]): boolean {
+  return trustedRelays.includes(relayAddress(session) ?? session.remoteAddress);
 }
 
 /** `2.0.0 Ok: queued as <job id>[ <job id>…]`, one id per customer, shortened past the line limit. */

@@ -128,14 +128,18 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
           throw new IngestError('TOO_MANY_RECIPIENTS', `at most ${smtp.maxRecipients} recipients per message`);
         }
         const user = authenticatedUser(session);
+        const list = await customers();
         const customer = checkRecipient({
           address: address.address,
           sender: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address,
-          customers: await customers(),
+          customers: list,
           ingestDomains: smtp.ingestDomains,
+          requireSenderAllowList: smtp.requireSenderAllowList,
           ...(user === undefined ? {} : { authenticated: { customer: user.customer } }),
         });
-        routed.set(key, { address: address.address, customer });
+        // An AUTHenticated session skips the verdict too, as it skips allow-lists: its password is the proof.
+        const requireSenderAuth = user === undefined ? (list.find((known) => known.slug === customer)?.requireSenderAuth ?? null) : null;
+        routed.set(key, { address: address.address, customer, requireSenderAuth });
         recipientsByEnvelope.set(session.envelope, routed);
       },
       callback,

@@ -34,6 +34,7 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
     await database.addCustomer('bobs_burgers');
     await database.addCustomer('krusty_krab');
     await database.addCustomer('locked_co', { allowedSenders: ['@icecream-machine.example'] });
+    await database.addCustomer('strict_co', { allowedSenders: ['@icecream-machine.example'], requireSenderAuth: 'dmarc' });
   });
   after(async () => {
     await database?.close();
@@ -157,6 +158,46 @@ describe('dataprocessor mailhandler (Postfix pipe(8)), through the real CLI', fu
 
     const allowed = await mailhandler(['--sender', 'ops@icecream-machine.example', '--recipient', `locked_co@${DOMAIN}`], raw);
     assert.equal(allowed.code, 0, allowed.stderr);
+  });
+
+  it('exits 77 for a customer without an allow-list under smtp.requireSenderAllowList, and for a required DMARC pass it lacks; records the verdicts', async () => {
+    const strictEnv = { DP_SMTP_REQUIRE_SENDER_ALLOW_LIST: 'true' };
+    const raw = (await fixture('unclassified.eml')).toString().replace('<lunch.1@', '<lunch.strict@');
+    const open = await mailhandler(['--sender', SENDER, '--recipient', `bobs_burgers@${DOMAIN}`], raw, strictEnv);
+    assert.equal(open.code, 77, open.stderr);
+    assert.equal(
+      open.stderr,
+      `5.7.1 recipient <bobs_burgers@${DOMAIN}> has no sender allow-list, and this server takes mail only from listed senders (SENDER_ALLOW_LIST_MISSING)\n`,
+    );
+    const listed = await mailhandler(['--sender', SENDER, '--recipient', `locked_co@${DOMAIN}`], raw, strictEnv);
+    assert.equal(listed.code, 0, listed.stderr);
+
+    const configFile = path.join(database.dataRoot, 'trusted-mx.json');
+    await writeFile(configFile, JSON.stringify({ smtp: { trustedAuthservIds: ['mx.hview.example'] } }));
+    const withResults = (dmarc: string, id: string) =>
+      `Authentication-Results: mx.hview.example; spf=pass smtp.mailfrom=icecream-machine.example; dmarc=${dmarc} header.from=icecream-machine.example\n` +
+      `Authentication-Results: attacker.example; dmarc=pass\nFrom: <${SENDER}>\nSubject: strict ${id}\nMessage-ID: <${id}@test>\n\nhello\n`;
+    const jobsBefore = (await jobsOf('strict_co')).length;
+    const failed = await mailhandler(['--sender', SENDER, '--recipient', `strict_co@${DOMAIN}`], withResults('fail', 'f1'), { DP_CONFIG: configFile });
+    assert.equal(failed.code, 77, failed.stderr);
+    assert.match(
+      failed.stderr,
+      /^5\.7\.1 a recipient accepts only mail with a DMARC pass .*found dmarc=fail from mx\.hview\.example \(SENDER_AUTH_REQUIRED\)\n$/,
+    );
+    const untrusted = await mailhandler(['--sender', SENDER, '--recipient', `strict_co@${DOMAIN}`], withResults('pass', 'u1'));
+    assert.equal(untrusted.code, 77, `no authserv-id trusted without the config file: ${untrusted.stderr}`);
+    assert.equal((await jobsOf('strict_co')).length, jobsBefore, 'nothing stored for a refusal');
+    assert.deepEqual(await incomingLeftovers(), []);
+
+    const passed = await mailhandler(['--sender', SENDER, '--recipient', `strict_co@${DOMAIN}`], withResults('pass', 'p1'), { DP_CONFIG: configFile });
+    assert.equal(passed.code, 0, passed.stderr);
+    const job = await findJob(database.db, QUEUED_LINE.exec(passed.stdout)?.[1] ?? '');
+    const authentication = (job?.source_ref as { authentication?: { authservId: string; spf: string; dmarc: string; headers: Array<{ trusted: boolean }> } })
+      .authentication;
+    assert.deepEqual(
+      [authentication?.authservId, authentication?.spf, authentication?.dmarc, authentication?.headers.map((header) => header.trusted)],
+      ['mx.hview.example', 'pass', 'pass', [true, false]],
+    );
   });
 
   it('exits 65 for a message over smtp.maxMessageBytes and leaves nothing behind; a message of exactly the limit is taken', async () => {

@@ -79,4 +79,34 @@ describe('checkRecipient', () => {
       assert.deepEqual(replyForError(error), { responseCode: 550, message: '5.2.1 recipient <reports@gone.example> is disabled' });
     }
   });
+
+  it('with requireSenderAllowList, refuses a customer without allowed senders (550 5.7.1), except to an authenticated session', () => {
+    const strict = { ...base, requireSenderAllowList: true };
+    assert.equal(
+      code(() => checkRecipient({ ...strict, address: 'bobs_burgers@ingest.hview.example', sender: 'anyone@x.example' })),
+      'SENDER_ALLOW_LIST_MISSING',
+    );
+    assert.equal(
+      checkRecipient({ ...strict, address: 'reports@locked.example', sender: 'grid@hydrastor.example' }),
+      'locked_co',
+      'a listed sender still gets through',
+    );
+    assert.equal(
+      code(() => checkRecipient({ ...strict, address: 'reports@locked.example', sender: 'anyone@x.example' })),
+      'SENDER_NOT_ALLOWED',
+    );
+    assert.equal(
+      checkRecipient({ ...strict, address: 'bobs_burgers@ingest.hview.example', sender: 'a@b.example', authenticated: { customer: null } }),
+      'bobs_burgers',
+    );
+    try {
+      checkRecipient({ ...strict, address: 'bobs_burgers@ingest.hview.example', sender: 'anyone@x.example' });
+      assert.fail('accepted');
+    } catch (error) {
+      assert.deepEqual(replyForError(error), {
+        responseCode: 550,
+        message: '5.7.1 recipient <bobs_burgers@ingest.hview.example> has no sender allow-list, and this server takes mail only from listed senders',
+      });
+    }
+  });
 });

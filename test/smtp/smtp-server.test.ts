@@ -20,6 +20,7 @@ const BOB = `bobs_burgers@${INGEST_DOMAIN}`;
 const CUSTOMERS: readonly RecipientCustomer[] = [
   { slug: 'bobs_burgers', ingestAddresses: [], allowedSenders: [] },
   { slug: 'krusty_krab', ingestAddresses: [], allowedSenders: ['@krusty.example'] },
+  { slug: 'strict_co', ingestAddresses: [], allowedSenders: ['@strict.example'], requireSenderAuth: 'dmarc' },
 ];
 
 interface Harness {
@@ -330,17 +331,25 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
     const h = await startListener({
       smtp: {
         tls: { certFile: path.join(dir, 'cert.pem'), keyFile: path.join(dir, 'key.pem') },
-        auth: { enabled: true, users: [{ username: 'krusty', passwordSha256, customer: 'krusty_krab' }] },
+        auth: {
+          enabled: true,
+          users: [
+            { username: 'krusty', passwordSha256, customer: 'krusty_krab' },
+            { username: 'ops', passwordSha256, customer: null },
+          ],
+        },
+        // Neither applies to an authenticated session: its password is the proof.
+        requireSenderAllowList: true,
       },
     });
-    const transport = (pass: string) =>
+    const transport = (pass: string, user = 'krusty') =>
       nodemailer.createTransport({
         host: '127.0.0.1',
         port: h.port,
         secure: false,
         requireTLS: true,
         tls: { rejectUnauthorized: false },
-        auth: { user: 'krusty', pass },
+        auth: { user, pass },
       });
     try {
       const info = await transport('s3cret-krusty').sendMail({
@@ -350,6 +359,18 @@ describe('SMTP listener hooks (pipeline replaced)', function () {
       assert.match(info.response, /^250 /);
       assert.equal(h.accepted[0]?.arrival.sourceRef?.authenticatedAs, 'krusty');
       assert.equal(h.accepted[0]?.arrival.sourceRef?.secure, true);
+      const ops = await transport('s3cret-krusty', 'ops').sendMail({
+        envelope: { from: 'anyone@elsewhere.example', to: [BOB, `strict_co@${INGEST_DOMAIN}`] },
+        raw: 'Subject: no allow-list, no Authentication-Results\r\n\r\nhi\r\n',
+      });
+      assert.match(ops.response, /^250 /, 'past requireSenderAllowList and requireSenderAuth');
+      assert.deepEqual(
+        h.accepted
+          .slice(1)
+          .map((entry) => entry.arrival.customer)
+          .sort(),
+        ['bobs_burgers', 'strict_co'],
+      );
       await assert.rejects(
         transport('s3cret-krusty').sendMail({ envelope: { from: 'a@b.example', to: [BOB] }, raw: 'Subject: x\r\n\r\nx\r\n' }),
         (error: { responseCode?: number }) => error.responseCode === 550,

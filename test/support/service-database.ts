@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { addCustomer } from '../../src/db/customers-repository.js';
+import type { SenderAuthRequirement } from '../../src/core/sender-auth-requirement.js';
 import type { Database, JobRow, JobStatus } from '../../src/db/database-schema.js';
 import { findJob } from '../../src/db/jobs-repository.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
@@ -50,8 +51,16 @@ export class ServiceDatabase {
   }
 
   /** Needs the schema: call after a service (or `migrate`) ran once. */
-  async addCustomer(slug: string, extra: { readonly allowedSenders?: readonly string[] } = {}): Promise<void> {
-    await addCustomer(this.db, { slug, name: slug, ...(extra.allowedSenders === undefined ? {} : { allowedSenders: [...extra.allowedSenders] }) });
+  async addCustomer(
+    slug: string,
+    extra: { readonly allowedSenders?: readonly string[]; readonly requireSenderAuth?: SenderAuthRequirement } = {},
+  ): Promise<void> {
+    await addCustomer(this.db, {
+      slug,
+      name: slug,
+      ...(extra.allowedSenders === undefined ? {} : { allowedSenders: [...extra.allowedSenders] }),
+      ...(extra.requireSenderAuth === undefined ? {} : { requireSenderAuth: extra.requireSenderAuth }),
+    });
   }
 
   async waitForStatus(jobId: string, statuses: readonly JobStatus[], timeoutMs = 30_000): Promise<JobRow> {

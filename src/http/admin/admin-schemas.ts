@@ -1,3 +1,4 @@
+import { SENDER_AUTH_REQUIREMENTS } from '../../core/sender-auth-requirement.js';
 import { isoDateTime, slugSchema } from '../common-schemas.js';
 import { z } from '../zod-openapi.js';
 
@@ -34,6 +35,11 @@ const customerFields = {
     .array(s3Prefix)
     .max(MAX_LIST_ENTRIES)
     .openapi({ description: 'S3 key prefixes routed to this customer', example: ['uploads/bobs_burgers/'] }),
+  requireSenderAuth: z.enum(SENDER_AUTH_REQUIREMENTS).nullable().openapi({
+    description:
+      'The passing verdict its mail must carry in an Authentication-Results header from smtp.trustedAuthservIds: spf, dkim, dmarc, or any of the three; null = none. Mail without it is refused after DATA (550 5.7.1)',
+    example: 'dmarc',
+  }),
 };
 
 export const customerSchema = z
@@ -58,6 +64,7 @@ export const customerCreateSchema = z
     ingestAddresses: customerFields.ingestAddresses.optional(),
     allowedSenders: customerFields.allowedSenders.optional(),
     s3Prefixes: customerFields.s3Prefixes.optional(),
+    requireSenderAuth: customerFields.requireSenderAuth.optional().openapi({ description: 'Default: null (none)' }),
   })
   .openapi('CustomerCreate');
 
@@ -67,6 +74,7 @@ export const customerUpdateSchema = z
     ingestAddresses: customerFields.ingestAddresses.optional(),
     allowedSenders: customerFields.allowedSenders.optional(),
     s3Prefixes: customerFields.s3Prefixes.optional(),
+    requireSenderAuth: customerFields.requireSenderAuth.optional().openapi({ description: 'null removes the requirement' }),
     disabled: z.boolean().optional().openapi({ description: 'true disables the customer (like DELETE without purge), false enables it again' }),
   })
   .openapi('CustomerUpdate', { description: 'Only the fields given change; lists are replaced whole. The slug never changes.' });

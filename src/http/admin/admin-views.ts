@@ -9,6 +9,7 @@ export function customerView(row: CustomerRow) {
     ingestAddresses: row.ingest_addresses,
     allowedSenders: row.allowed_senders,
     s3Prefixes: row.s3_prefixes,
+    requireSenderAuth: row.require_sender_auth,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     disabled: row.disabled_at !== null,

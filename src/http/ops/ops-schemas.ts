@@ -20,11 +20,25 @@ export const readinessSchema = z
           .openapi({ description: 'Set while free space is below disk.warnFreeBytes: still ready, but mail will be refused if it keeps falling' }),
       }),
       listeners: checkSchema.extend({ listeners: z.array(z.object({ name: z.string(), up: z.boolean() })) }),
+      senders: checkSchema.extend({
+        requireSenderAllowList: z.boolean().openapi({ description: 'smtp.requireSenderAllowList' }),
+        withoutAllowList: z.number().optional().openapi({ description: 'Enabled customers without a sender allow-list' }),
+        warning: z.string().optional().openapi({
+          description:
+            'Set while customers accept any sender (or refuse all mail by a setting that cannot be met): still ready; see docs/operations.md, "Sender security"',
+          example: 'customers accepting any sender (no sender allow-list): bobs_burgers, krusty_krab',
+        }),
+      }),
     }),
   })
   .openapi('Readiness', {
     example: {
       status: 'ready',
-      checks: { database: { ok: true }, dataRoot: { ok: true, freeBytes: 84_000_000_000 }, listeners: { ok: true, listeners: [{ name: 'smtp', up: true }] } },
+      checks: {
+        database: { ok: true },
+        dataRoot: { ok: true, freeBytes: 84_000_000_000 },
+        listeners: { ok: true, listeners: [{ name: 'smtp', up: true }] },
+        senders: { ok: true, requireSenderAllowList: false, withoutAllowList: 0 },
+      },
     },
   });

@@ -1,8 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { AcceptResult, Arrival } from '../accept.js';
 import { IngestError } from '../../core/ingest-error.js';
+import type { SenderAuthRequirement } from '../../core/sender-auth-requirement.js';
 import type { ArrivalSpool } from '../spool/arrival-spool.js';
+import { checkSenderAuthentication } from './check-sender-authentication.js';
 import { copyStagedFiles } from './copy-staged-files.js';
+import { peekHeaderBlock } from './peek-header-block.js';
+import { readSenderAuthentication } from './read-sender-authentication.js';
 import { readUpTo } from './read-up-to.js';
 import { writeMailFiles } from './write-mail-files.js';
 
@@ -24,6 +28,10 @@ export interface AcceptMailArgs {
   readonly spool?: Pick<ArrivalSpool, 'maxArrivalBytes'>;
   /** The envelope facts kept on each customer's job. */
   sourceRefFor(customer: string): Readonly<Record<string, unknown>>;
+  /** `smtp.trustedAuthservIds`: whose Authentication-Results headers count (none when absent). */
+  readonly trustedAuthservIds?: readonly string[];
+  /** What a customer requires of the sender (see SenderAuthRequirement); a customer not listed requires nothing. */
+  readonly requiredSenderAuth?: ReadonlyMap<string, SenderAuthRequirement>;
 }
 
 /** A mail as a transport hands it over: the pipeline adds its entry and its spool. */
@@ -31,6 +39,10 @@ export type ReceivedMail = Omit<AcceptMailArgs, 'accept' | 'spool'>;
 
 /**
  * Accepts one received mail for every customer among its recipients.
+ *
+ * Its header block is read first: the Authentication-Results verdicts are recorded on every job
+ * (`sourceRef.authentication`, see readSenderAuthentication), and a customer's required verdict
+ * is checked before anything is written, so a refusal never follows a committed job.
  *
  * A small message (most alerts and reports) is read whole into memory and handed to each
  * customer's arrival as bytes, so the pipeline may spool it. A larger one is streamed once, into
@@ -45,14 +57,22 @@ export type ReceivedMail = Omit<AcceptMailArgs, 'accept' | 'spool'>;
 export async function acceptMail(args: AcceptMailArgs): Promise<AcceptResult[]> {
   const [first, ...others] = args.customers;
   if (first === undefined) throw new IngestError('RECIPIENT_MISSING', 'the message has no recipient');
+  const peeked = await peekHeaderBlock(args.message);
+  const authentication = readSenderAuthentication({ headerBlock: peeked.headerBlock, trustedAuthservIds: args.trustedAuthservIds ?? [] });
+  try {
+    checkSenderAuthentication({ customers: args.customers, required: args.requiredSenderAuth ?? new Map(), authentication });
+  } catch (error) {
+    await peeked.close();
+    throw error;
+  }
   const arrivalFor = (customer: string): Pick<Arrival, 'source' | 'customer' | 'receivedAt' | 'sourceRef'> => ({
     source: args.source,
     customer,
     receivedAt: args.receivedAt,
-    sourceRef: args.sourceRefFor(customer),
+    sourceRef: authentication === undefined ? args.sourceRefFor(customer) : { ...args.sourceRefFor(customer), authentication },
   });
 
-  const read = await readUpTo(args.message, args.spool?.maxArrivalBytes ?? 0);
+  const read = await readUpTo(peeked.message, args.spool?.maxArrivalBytes ?? 0);
   if (read.whole !== undefined) {
     const whole = read.whole;
     const results: AcceptResult[] = [];

@@ -32,6 +32,7 @@ describe('customers and API keys (admin routes)', () => {
       'disabledAt',
       'ingestAddresses',
       'name',
+      'requireSenderAuth',
       's3Prefixes',
       'slug',
       'updatedAt',
@@ -61,6 +62,20 @@ describe('customers and API keys (admin routes)', () => {
 
     assert.equal((await api.delete('/api/1.0/customers/krusty_krab')).status, 204);
     assert.equal((await api.get('/api/1.0/customers/krusty_krab')).body.disabled, true, 'DELETE without purge disables and keeps the customer');
+  });
+
+  it('sets, shows and removes a customer’s sender authentication requirement', async () => {
+    const created = await api.post('/api/1.0/customers', { slug: 'strict_co', requireSenderAuth: 'dmarc' });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.requireSenderAuth, 'dmarc');
+    assert.equal((await api.get('/api/1.0/customers/strict_co')).body.requireSenderAuth, 'dmarc');
+    assert.equal((await api.patch('/api/1.0/customers/strict_co', { name: 'Strict' })).body.requireSenderAuth, 'dmarc', 'kept when not given');
+    assert.equal((await api.patch('/api/1.0/customers/strict_co', { requireSenderAuth: 'any' })).body.requireSenderAuth, 'any');
+    assert.equal((await api.patch('/api/1.0/customers/strict_co', { requireSenderAuth: null })).body.requireSenderAuth, null);
+    const wrong = await api.patch('/api/1.0/customers/strict_co', { requireSenderAuth: 'arc' });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.error.message, /^requireSenderAuth: /);
+    assert.equal((await api.post('/api/1.0/customers', { slug: 'plain_co' })).body.requireSenderAuth, null, 'none by default');
   });
 
   it('answers 409 for a taken slug and 404 for unknown customers', async () => {

@@ -101,4 +101,38 @@ describe('acceptMail', () => {
       (error: unknown) => error instanceof IngestError && error.code === 'RECIPIENT_MISSING',
     );
   });
+
+  it('records the Authentication-Results verdicts on every job, and refuses before any job when a customer lacks its required pass', async () => {
+    const raw = (dmarc: string) => `Authentication-Results: mx.example; spf=pass; dmarc=${dmarc}\r\n${RAW}`;
+    const args = (dmarc: string, seen: Parameters<typeof fakeAccept>[0]) => ({
+      accept: fakeAccept(seen),
+      customers: ['open', 'strict'],
+      message: Readable.from([Buffer.from(raw(dmarc))]),
+      maxBytes: 1024 * 1024,
+      source: 'smtp' as const,
+      receivedAt: new Date(),
+      sourceRefFor: (customer: string) => ({ rcptTo: [`${customer}@x`] }),
+      trustedAuthservIds: ['MX.example'],
+      requiredSenderAuth: new Map([['strict', 'dmarc' as const]]),
+    });
+    const refused: Parameters<typeof fakeAccept>[0] = [];
+    await assert.rejects(acceptMail(args('fail', refused)), (error: unknown) => error instanceof IngestError && error.code === 'SENDER_AUTH_REQUIRED');
+    assert.deepEqual(refused, [], 'not even the customer without a requirement got a job');
+
+    const seen: Parameters<typeof fakeAccept>[0] = [];
+    await acceptMail(args('pass', seen));
+    assert.deepEqual(
+      seen.map((entry) => entry.arrival.sourceRef).sort((a, b) => String(a?.rcptTo).localeCompare(String(b?.rcptTo))),
+      ['open', 'strict'].map((customer) => ({
+        rcptTo: [`${customer}@x`],
+        authentication: {
+          authservId: 'mx.example',
+          spf: 'pass',
+          dmarc: 'pass',
+          headers: [{ authservId: 'mx.example', trusted: true, spf: 'pass', dmarc: 'pass', header: 'mx.example; spf=pass; dmarc=pass' }],
+        },
+      })),
+    );
+    assert.equal(seen[0]?.message.toString(), raw('pass'), 'the peeked header is stored with the rest, byte for byte');
+  });
 });
