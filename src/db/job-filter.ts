@@ -3,6 +3,8 @@ import type { Database, JobSource, JobStatus } from './database-schema.js';
 
 /** Which jobs a list, a count, a summary or a replay is about; every field narrows the set. */
 export interface JobListFilter {
+  /** These jobs only (`jobs replay <id>` replays one job through the same path as a filtered replay). */
+  readonly ids?: readonly string[];
   readonly customer?: string;
   readonly statuses?: readonly JobStatus[];
   readonly type?: string;
@@ -23,6 +25,7 @@ export interface JobListFilter {
  */
 export function applyJobFilter<O>(query: SelectQueryBuilder<Database, 'jobs', O>, filter: JobListFilter): SelectQueryBuilder<Database, 'jobs', O> {
   let result = query.where('jobs.status', '!=', 'staging');
+  if (filter.ids !== undefined) result = filter.ids.length === 0 ? result.where(sql<boolean>`false`) : result.where('jobs.id', 'in', filter.ids);
   if (filter.customer !== undefined) result = result.where('jobs.customer', '=', filter.customer);
   if (filter.statuses !== undefined && filter.statuses.length > 0) result = result.where('jobs.status', 'in', filter.statuses);
   if (filter.category !== undefined) result = result.where('jobs.category', '=', filter.category);
