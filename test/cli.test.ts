@@ -58,6 +58,8 @@ describe('command line', function () {
       'reports@bobs.example',
       '--allow-sender',
       '@bobs.example',
+      '--require-sender-auth',
+      'dmarc',
     ]);
     assert.equal(added.code, 0, added.stderr);
     const listed = await run(['customer', 'list']);
@@ -66,7 +68,12 @@ describe('command line', function () {
       name: "Bob's Burgers",
       ingestAddresses: ['reports@bobs.example'],
       allowedSenders: ['@bobs.example'],
+      requireSenderAuth: 'dmarc',
     });
+    const cleared = await run(['customer', 'update', 'bobs_burgers', '--require-sender-auth', 'none']);
+    assert.equal(cleared.code, 0, cleared.stderr);
+    assert.equal(JSON.parse(cleared.stdout.trim()).requireSenderAuth, null);
+    assert.equal((await run(['customer', 'update', 'bobs_burgers', '--require-sender-auth', 'maybe'])).code, 64);
     const key = await run(['apikey', 'create', '--customer', 'bobs_burgers', '--label', 'frontend']);
     assert.equal(key.code, 0);
     assert.match(key.stdout.trim(), /^dp_[A-Za-z0-9_-]{43}$/);

@@ -1,3 +1,4 @@
+import { SENDER_AUTH_REQUIREMENTS, isSenderAuthRequirement, type SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 import { loadConfig } from '../config/load-config.js';
 import { addCustomer, listCustomers, updateCustomer } from '../db/customers-repository.js';
 import { planOffboarding, purgeCustomer } from '../lifecycle/offboard-customer.js';
@@ -15,13 +16,22 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export async function runCustomerAdd(slug: string, options: { name?: string; address?: string[]; allowSender?: string[] }): Promise<number> {
+export async function runCustomerAdd(
+  slug: string,
+  options: { name?: string; address?: string[]; allowSender?: string[]; requireSenderAuth?: string },
+): Promise<number> {
   if (!SLUG.test(slug)) throw new UsageError('customer add needs a slug of lower-case letters, digits, _ and - (at most 63)');
   const config = loadConfig();
   return withDatabase(config, async (db) => {
     const customer = await addCustomer(
       db,
-      { slug, name: options.name ?? slug, ingestAddresses: options.address ?? [], allowedSenders: options.allowSender ?? [] },
+      {
+        slug,
+        name: options.name ?? slug,
+        ingestAddresses: options.address ?? [],
+        allowedSenders: options.allowSender ?? [],
+        requireSenderAuth: senderAuthOption(options.requireSenderAuth) ?? null,
+      },
       { ingestDomains: config.smtp.ingestDomains },
     );
     printLine({ slug: customer.slug, name: customer.name });
@@ -31,14 +41,20 @@ export async function runCustomerAdd(slug: string, options: { name?: string; add
 
 export async function runCustomerUpdate(
   slug: string,
-  options: { name?: string; address?: string[]; allowSender?: string[]; s3Prefix?: string[] },
+  options: { name?: string; address?: string[]; allowSender?: string[]; s3Prefix?: string[]; requireSenderAuth?: string },
 ): Promise<number> {
   const config = loadConfig();
   return withDatabase(config, async (db) => {
     const customer = await updateCustomer(
       db,
       slug,
-      { name: options.name, ingestAddresses: options.address, allowedSenders: options.allowSender, s3Prefixes: options.s3Prefix },
+      {
+        name: options.name,
+        ingestAddresses: options.address,
+        allowedSenders: options.allowSender,
+        s3Prefixes: options.s3Prefix,
+        requireSenderAuth: senderAuthOption(options.requireSenderAuth),
+      },
       { ingestDomains: config.smtp.ingestDomains },
     );
     if (customer === undefined) throw new UsageError(`no customer "${slug}"`);
@@ -48,6 +64,7 @@ export async function runCustomerUpdate(
       ingestAddresses: customer.ingest_addresses,
       allowedSenders: customer.allowed_senders,
       s3Prefixes: customer.s3_prefixes,
+      requireSenderAuth: customer.require_sender_auth,
     });
     return EXIT_OK;
   });
@@ -56,7 +73,13 @@ export async function runCustomerUpdate(
 export async function runCustomerList(): Promise<number> {
   return withDatabase(loadConfig(), async (db) => {
     for (const customer of await listCustomers(db)) {
-      printLine({ slug: customer.slug, name: customer.name, ingestAddresses: customer.ingest_addresses, allowedSenders: customer.allowed_senders });
+      printLine({
+        slug: customer.slug,
+        name: customer.name,
+        ingestAddresses: customer.ingest_addresses,
+        allowedSenders: customer.allowed_senders,
+        requireSenderAuth: customer.require_sender_auth,
+      });
     }
     return EXIT_OK;
   });
@@ -93,4 +116,12 @@ export async function runCustomerPurge(slug: string, options: { confirm?: string
     print({ ...result, dryRun: false });
     return EXIT_OK;
   });
+}
+
+/** `--require-sender-auth spf|dkim|dmarc|any|none`: `none` clears it; absent leaves it as it is. */
+function senderAuthOption(value: string | undefined): SenderAuthRequirement | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  if (!isSenderAuthRequirement(value)) throw new UsageError(`--require-sender-auth must be one of ${SENDER_AUTH_REQUIREMENTS.join(', ')} or none`);
+  return value;
 }

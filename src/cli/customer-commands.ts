@@ -26,6 +26,7 @@ Examples:
     .option('--name <name>', 'display name (default: the slug)')
     .option('--address <address>', 'a further ingest address (repeatable)', repeatable)
     .option('--allow-sender <pattern>', 'accept mail only from these senders: an address or @domain (repeatable; none = any sender)', repeatable)
+    .option('--require-sender-auth <verdict>', 'refuse mail without a trusted pass of spf, dkim, dmarc or any of them (none: no requirement)')
     .addHelpText(
       'after',
       `
@@ -36,7 +37,7 @@ Examples:
   $ dataprocessor customer add icecream`,
     )
     .action(
-      exitsWith(async (slug: string, options: { name?: string; address?: string[]; allowSender?: string[] }) =>
+      exitsWith(async (slug: string, options: { name?: string; address?: string[]; allowSender?: string[]; requireSenderAuth?: string }) =>
         (await actions()).runCustomerAdd(slug, options),
       ),
     );
@@ -49,6 +50,7 @@ Examples:
     .option('--address <address>', 'ingest address (repeatable; replaces the stored list)', repeatable)
     .option('--allow-sender <pattern>', 'allowed sender, an address or @domain (repeatable; replaces the stored list)', repeatable)
     .option('--s3-prefix <prefix>', 'S3 key prefix routed to this customer (repeatable; replaces the stored list)', repeatable)
+    .option('--require-sender-auth <verdict>', 'refuse mail without a trusted pass of spf, dkim, dmarc or any of them (none: no requirement)')
     .addHelpText(
       'after',
       `
@@ -59,7 +61,7 @@ Examples:
   $ dataprocessor customer update bobs_burgers --s3-prefix bobs/`,
     )
     .action(
-      exitsWith(async (slug: string, options: { name?: string; address?: string[]; allowSender?: string[]; s3Prefix?: string[] }) =>
+      exitsWith(async (slug: string, options: { name?: string; address?: string[]; allowSender?: string[]; s3Prefix?: string[]; requireSenderAuth?: string }) =>
         (await actions()).runCustomerUpdate(slug, options),
       ),
     );
