@@ -8,6 +8,7 @@ import { countActiveJobs } from './db/job-summary-repository.js';
 import { createApp } from './http/create-app.js';
 import { closeHttpServer, httpUrlOf, listenHttp } from './http/listen-http.js';
 import { Logging } from './logging/logging.js';
+import { resolveConsoleFormat } from './logging/console-format.js';
 import { countSilentSources } from './db/sources-repository.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
@@ -82,7 +83,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     logDir: config.logDir,
     level: config.logLevel,
     console: options.logToConsole ?? true,
-    consoleFormat: config.logFormat,
+    consoleFormat: resolveConsoleFormat(config.logFormat),
     rotation: config.logRotation,
   });
   const logger = logging.for('main');

@@ -25,22 +25,22 @@ async function serve(): Promise<number> {
   // Lazily: only this command (and the pipeline commands) load the transports.
   const { startService } = await import('../main.js');
   const service = await startService({ config });
-  process.stdout.write(`DataProcessor listening: HTTP ${service.httpUrl} (API under ${service.httpUrl}/api/1.0, health ${service.httpUrl}/healthz)\n`);
-  const smtp = service.smtpAddress;
-  process.stdout.write(
-    smtp === null
-      ? 'SMTP: disabled (smtp.enabled is false)\n'
-      : `SMTP: listening on ${smtp.host.includes(':') ? `[${smtp.host}]` : smtp.host}:${smtp.port} (ingest domains: ${config.smtp.ingestDomains.join(', ') || 'none'})\n`,
-  );
-  process.stdout.write(`data root ${config.dataRoot}, logs ${config.logDir}, database ${service.database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}\n`);
-  if (service.generatedAdminKey !== null) {
-    process.stdout.write(
-      `\nFirst start: an admin API key was generated. It is shown only this once; only its hash is stored:\n  X-Api-Key: ${service.generatedAdminKey}\n\n`,
-    );
-  }
+  const { resolveConsoleFormat } = await import('../logging/console-format.js');
+  const { startupLines, stoppingLine } = await import('./startup-lines.js');
+  const format = resolveConsoleFormat(config.logFormat);
+  const lines = startupLines(format, {
+    httpUrl: service.httpUrl,
+    smtp: service.smtpAddress,
+    ingestDomains: config.smtp.ingestDomains,
+    dataRoot: config.dataRoot,
+    logDir: config.logDir,
+    embeddedDatabase: service.database.embedded,
+    generatedAdminKey: service.generatedAdminKey,
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
-      process.stdout.write(`${signal} received: stopping (grace ${config.shutdown.graceSeconds} s)\n`);
+      process.stdout.write(`${stoppingLine(format, signal, config.shutdown.graceSeconds)}\n`);
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       resolve();

@@ -164,7 +164,8 @@ export const configSchema = z.strictObject({
   logDir: z.string().min(1).nullable(),
   logLevel: z.enum(['error', 'warn', 'info', 'debug']),
   /** Lines on stdout: JSON like the files, or one readable line each (`text`). Files are always JSON. */
-  logFormat: z.enum(['json', 'text']),
+  /** stdout only (the files are JSON lines): `auto` is `text` on a terminal and `json` otherwise (containers, pipes, journald). */
+  logFormat: z.enum(['auto', 'json', 'text']),
   /** Each log file is rotated at maxBytes and maxFiles rotated files are kept beside it. */
   logRotation: z.strictObject({ maxBytes: positiveInt.min(1024), maxFiles: positiveInt.max(1000) }),
   /** Name recorded on the jobs this instance stages; defaults to the host name. */

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../bin/dataprocessor.js', import.meta.url));
-const READY_LINE = /SMTP: listening on \S+:(\d+)/;
+/** The start-up line in either stdout format (`logFormat` auto: JSON through a pipe, text on a terminal). */
+const READY_LINE = /SMTP: listening on \S+:(\d+)|"smtp":"[^"]*:(\d+)"/;
 const START_TIMEOUT_MS = 60_000;
 
 export interface CliService {
@@ -75,7 +76,7 @@ export async function spawnCliService(args: {
       if (match === null) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
-      resolve(Number(match[1]));
+      resolve(Number(match[1] ?? match[2]));
     };
     child.stdout?.on('data', onData);
     void exited.then((code) => {
