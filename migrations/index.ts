@@ -12,6 +12,7 @@ import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
 import * as sources from './0012-sources.js';
 import * as refusedArrivals from './0015-refused-arrivals.js';
+import * as consoleSessions from './0016-console-sessions.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-offboard-hold': offboardHold,
   '0012-sources': sources,
   '0015-refused-arrivals': refusedArrivals,
+  '0016-console-sessions': consoleSessions,
 };
