@@ -91,3 +91,23 @@ export async function seedConsoleFixtures(t: TestService): Promise<ConsoleFixtur
   ]);
   return { jimmyKey, jimmyKeyId, bob, jimmy: jimmyJobs };
 }
+
+/**
+ * A day of finished history for the overview's charts (screenshots): a few jobs a minute over the
+ * last 24 hours, more in the (UTC) working day, from several sources, a few failing. Rows only (no
+ * folders): nothing runs them.
+ */
+export async function seedDayOfTraffic(t: TestService, customer: string): Promise<void> {
+  await sql`
+    INSERT INTO jobs (idempotency_key, source, source_ref, customer, category, type, group_name, status, max_attempts, timeout_seconds,
+      error_code, error_message, stats, relative_path, staging_id, manifest, node, received_at, started_at, finished_at)
+    SELECT 'history:' || m || ':' || j, (ARRAY['smtp','smtp','smtp','s3','webhook','api','mailhandler'])[1 + (j + m) % 7], '{}'::jsonb, ${customer},
+      'test', 'echo', 'grid' || (j % 5), CASE WHEN (m * 7 + j) % 41 = 0 THEN 'failed' WHEN (m * 7 + j) % 173 = 0 THEN 'timed_out' ELSE 'succeeded' END,
+      5, 3600, CASE WHEN (m * 7 + j) % 41 = 0 THEN 'ECHO_BAD_INPUT' WHEN (m * 7 + j) % 173 = 0 THEN 'JOB_TIMEOUT' END,
+      CASE WHEN (m * 7 + j) % 41 = 0 OR (m * 7 + j) % 173 = 0 THEN 'history' END,
+      '{}'::jsonb, 'history/' || m || '/' || j, 'history-' || m || '-' || j, '{"files":[],"hints":{}}'::jsonb, 'test', at, at, at + interval '40 seconds'
+    FROM generate_series(1, 1438) AS m,
+      LATERAL (SELECT now() - interval '24 hours' + m * interval '1 minute' AS at) AS t,
+      -- Two to four a minute at night, six to ten in the working day.
+      LATERAL generate_series(1, CASE WHEN extract(hour FROM at) BETWEEN 7 AND 18 THEN 6 + m % 5 ELSE 2 + m % 3 END) AS j`.execute(t.service.database.db);
+}

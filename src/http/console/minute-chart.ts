@@ -53,6 +53,7 @@ export function minuteChart(args: {
         /><text x="${PLOT.left + (minute / minutes) * plotWidth}" y="${HEIGHT - 8}" font-size="12" text-anchor="middle" fill="#57606a">${label}</text>`,
   );
   return html`<svg
+    id="${args.id}"
     class="chart"
     role="img"
     aria-labelledby="${args.id}-title ${args.id}-desc"

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hasChromium, launchChromium, newConsoleContext, screenshot, watchProblems, CHROMIUM } from '../../support/console-browser.js';
-import { seedConsoleFixtures, type ConsoleFixtures } from '../../support/console-fixtures.js';
+import { seedConsoleFixtures, seedDayOfTraffic, type ConsoleFixtures } from '../../support/console-fixtures.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
 
 describe('the operator console in headless Chromium (admin key)', function () {
@@ -76,7 +76,6 @@ describe('the operator console in headless Chromium (admin key)', function () {
     const health = await page.locator('table', { hasText: 'Database' }).innerText();
     assert.match(health, /Database\s+OK/);
     assert.match(health, /Disk \(data root\)\s+OK\s+[\d.]+ \w+ free/);
-    await screenshot(page, 'overview');
     // The panels refresh in place from their own URL (console.js); the fragment is the same markup.
     const panels = await page.request.get(`${base}/console/overview/panels`);
     assert.equal(panels.status(), 200);
@@ -167,6 +166,15 @@ describe('the operator console in headless Chromium (admin key)', function () {
     const rows = await page.locator('tbody tr').allInnerTexts();
     assert.equal(rows.length, 1);
     assert.match(rows[0]!, /RECIPIENT_UNKNOWN/);
+  });
+
+  it('draws a day of arrivals and outcomes per minute', async () => {
+    await seedDayOfTraffic(t, 'jimmys_pizza');
+    await page.goto(`${base}/console`);
+    const arrivals = await page.locator('#arrivals-chart-desc').textContent();
+    assert.match(arrivals ?? '', /SMTP [\d,]+, .*S3\/SQS [\d,]+/);
+    assert.ok((await page.locator('#arrivals-chart path').count()) >= 5, 'one band per source');
+    await screenshot(page, 'overview');
   });
 
   it('signs out: the session is gone on the server, not only in the browser', async () => {
