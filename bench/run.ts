@@ -12,6 +12,7 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { consoleBenchmark } from './console.js';
 import { eventLatencyBenchmark } from './event-latency.js';
 import { eventLoopBenchmark } from './event-loop.js';
 import { exportMemoryBenchmark } from './export-memory.js';
@@ -185,6 +186,7 @@ const BENCHMARKS: ReadonlyArray<readonly [string, Benchmark]> = [
   ['export-memory', exportMemoryBenchmark],
   ['event-latency', eventLatencyBenchmark],
   ['api-jobs-list', apiJobsList],
+  ['console', consoleBenchmark],
   ['event-loop', eventLoopBenchmark],
   ['upload-1gib', upload1GiBBenchmark],
   ['purge', purge],

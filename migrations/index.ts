@@ -13,6 +13,7 @@ import * as offboardHold from './0011-offboard-hold.js';
 import * as sources from './0012-sources.js';
 import * as senderAuth from './0013-sender-auth.js';
 import * as refusedArrivals from './0015-refused-arrivals.js';
+import * as consoleSessions from './0016-console-sessions.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -33,4 +34,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012-sources': sources,
   '0013-sender-auth': senderAuth,
   '0015-refused-arrivals': refusedArrivals,
+  '0016-console-sessions': consoleSessions,
 };

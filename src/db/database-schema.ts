@@ -132,6 +132,7 @@ export interface Database {
   purge_runs: PurgeRunsTable;
   sources: SourcesTable;
   refused_arrivals: RefusedArrivalsTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 /** Arrivals refused before they became jobs (migration 0015). */
@@ -151,6 +152,15 @@ export interface RefusedArrivalsTable {
   client_address: string | null;
   client_name: string | null;
   details: ColumnType<unknown, string | undefined, string>;
+}
+
+/** A signed-in /console session (migration 0016): only the token's SHA-256 is kept. */
+export interface ConsoleSessionsTable {
+  token_hash: Buffer;
+  api_key_id: string;
+  created_at: CreatedAt;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
 }
 
 /** The last arrival per customer, module and group (migration 0012), kept when retention deletes jobs. */

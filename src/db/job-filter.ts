@@ -17,6 +17,8 @@ export interface JobListFilter {
   readonly receivedUntil?: Date;
   /** Case-insensitive substring of subject, sender, Message-ID, S3 key or file name (trigram index). */
   readonly text?: string;
+  /** Only these jobs (the console's replay of one job). */
+  readonly jobIds?: readonly string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export function applyJobFilter<O>(query: SelectQueryBuilder<Database, 'jobs', O>
   if (filter.group !== undefined) result = result.where('jobs.group_name', '=', filter.group);
   if (filter.receivedSince !== undefined) result = result.where('jobs.received_at', '>=', filter.receivedSince);
   if (filter.receivedUntil !== undefined) result = result.where('jobs.received_at', '<', filter.receivedUntil);
+  if (filter.jobIds !== undefined) result = filter.jobIds.length === 0 ? result.where(sql<boolean>`false`) : result.where('jobs.id', 'in', filter.jobIds);
   if (filter.text !== undefined) {
     // The expression must match the index of migration 0004 exactly for the trigram index to serve it.
     result = result.where(sql<boolean>`job_search_text(jobs.source_ref, jobs.manifest) ILIKE ${`%${escapeLike(filter.text)}%`}`);

@@ -28,6 +28,7 @@ import { s3EventsRoutes } from './uploads/s3-events-routes.js';
 import { uploadStreamRoutes, uploadsRoutes, type UploadsRoutesDeps } from './uploads/uploads-routes.js';
 import { veritasTriggerRoutes } from './uploads/veritas-trigger-routes.js';
 import { UploadProgressRegistry } from './uploads/upload-progress.js';
+import { consoleErrorPages, consoleRouters } from './console/console-routes.js';
 
 export const API_PREFIX = '/api/1.0';
 
@@ -124,12 +125,17 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
   ])
     api.use(routes.routes(), routes.allowedMethods());
 
+  // The operator console (/console): its own session sign-in, outside the key-auth router.
+  const consoleRoutes = consoleRouters(deps, metrics);
+  app.use(consoleErrorPages(deps.logger));
+
   // Before any route runs (and before the key check: a NUL is refused the same for everyone). The
   // routers (the root one holds the webhook's routes) name the path parameter holding it.
-  app.use(rejectNulInQueryAndPath([root, uploadStream, api]));
+  app.use(rejectNulInQueryAndPath([root, uploadStream, api, ...consoleRoutes]));
   app.use(root.routes()).use(root.allowedMethods());
   app.use(uploadStream.routes()).use(uploadStream.allowedMethods());
   app.use(api.routes()).use(api.allowedMethods());
+  for (const router of consoleRoutes) app.use(router.routes()).use(router.allowedMethods());
   return app;
 }
 

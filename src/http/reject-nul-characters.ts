@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
 import type { Middleware, ParameterizedContext } from 'koa';
-import type { AuthState } from './auth.js';
 import { badRequest } from './http-error.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's and the console's routers (their states differ)
+type AnyRouter = Router<any>;
 
 const NUL = '\u0000';
 export const NUL_MESSAGE = 'must not contain a NUL character (\\u0000)';
@@ -15,7 +17,7 @@ const ENCODED_NUL = /%00/i;
  * answers 400 itself. This covers the query (keys and values) and path parameters of every route,
  * named as the router names them; `rejectNulInJsonBody` covers JSON bodies.
  */
-export function rejectNulInQueryAndPath(routers: readonly Router<AuthState>[]): Middleware {
+export function rejectNulInQueryAndPath(routers: readonly AnyRouter[]): Middleware {
   return async (ctx, next) => {
     if (ENCODED_NUL.test(ctx.querystring)) {
       for (const [key, value] of Object.entries(ctx.query)) {
@@ -61,7 +63,7 @@ export function fieldWithNul(value: unknown, path: readonly (string | number)[])
 }
 
 /** The name of the route's path parameter holding the NUL (`slug`, `id`…), or `path` when no route matches. */
-function pathParameterWithNul(ctx: ParameterizedContext, routers: readonly Router<AuthState>[]): string {
+function pathParameterWithNul(ctx: ParameterizedContext, routers: readonly AnyRouter[]): string {
   for (const router of routers) {
     for (const layer of router.match(ctx.path, ctx.method).pathAndMethod) {
       const params = layer.params(ctx.path, layer.captures(ctx.path));

@@ -75,7 +75,7 @@ export function encodeCursor(cursor: JobListCursor): string {
   return Buffer.from(`${cursor.receivedAt.toISOString()}|${cursor.id}`).toString('base64url');
 }
 
-function decodeCursor(value: string): JobListCursor {
+export function decodeCursor(value: string): JobListCursor {
   const [at, id] = Buffer.from(value, 'base64url').toString('utf8').split('|');
   const receivedAt = new Date(at ?? '');
   if (id === undefined || !isUuid(id) || Number.isNaN(receivedAt.getTime())) throw badRequest('cursor', 'is not a cursor this API returned');

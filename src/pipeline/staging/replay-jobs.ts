@@ -11,7 +11,7 @@ import { replayArrival } from './replay-arrival.js';
 /** One replay creates at most this many jobs; narrow the filter (a time window) for more. */
 export const MAX_REPLAY_JOBS = 1000;
 /** Replaying a job that is about to run anyway is a mistake unless asked for by status. */
-const DEFAULT_REPLAY_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out', 'unclassified', 'held'];
+export const DEFAULT_REPLAY_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled', 'timed_out', 'unclassified', 'held'];
 
 export interface ReplayJobsDeps extends Pick<PipelineDeps, 'db' | 'config'> {
   /** The pipeline's door as the composition root wires it. */

@@ -8,8 +8,9 @@ import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../suppor
 import { apiClient, type ApiClient } from '../../support/http-client.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-/** Served but not API: the docs page and its assets. */
-const isDocsPage = (routePath: string): boolean => routePath === '/docs' || routePath.startsWith('/docs/');
+/** Served but not API: the docs page and its assets, and the operator console (HTML pages, session sign-in). */
+const isDocsPage = (routePath: string): boolean =>
+  routePath === '/docs' || routePath.startsWith('/docs/') || routePath === '/console' || routePath.startsWith('/console/');
 
 describe('the OpenAPI document at /api/1.0/openapi.json', () => {
   let t: TestService;
