@@ -3,7 +3,7 @@ import type { Database, JobSource, JobStatus } from './database-schema.js';
 
 /** Which jobs a list, a count, a summary or a replay is about; every field narrows the set. */
 export interface JobListFilter {
-  /** These jobs only (`jobs replay <id>` replays one job through the same path as a filtered replay). */
+  /** These jobs only (`jobs replay <id>` and the console's replay of one job go through the same path as a filtered replay). */
   readonly ids?: readonly string[];
   readonly customer?: string;
   readonly statuses?: readonly JobStatus[];
@@ -17,8 +17,6 @@ export interface JobListFilter {
   readonly receivedUntil?: Date;
   /** Case-insensitive substring of subject, sender, Message-ID, S3 key or file name (trigram index). */
   readonly text?: string;
-  /** Only these jobs (the console's replay of one job). */
-  readonly jobIds?: readonly string[];
 }
 
 /**
@@ -36,7 +34,6 @@ export function applyJobFilter<O>(query: SelectQueryBuilder<Database, 'jobs', O>
   if (filter.group !== undefined) result = result.where('jobs.group_name', '=', filter.group);
   if (filter.receivedSince !== undefined) result = result.where('jobs.received_at', '>=', filter.receivedSince);
   if (filter.receivedUntil !== undefined) result = result.where('jobs.received_at', '<', filter.receivedUntil);
-  if (filter.jobIds !== undefined) result = filter.jobIds.length === 0 ? result.where(sql<boolean>`false`) : result.where('jobs.id', 'in', filter.jobIds);
   if (filter.text !== undefined) {
     // The expression must match the index of migration 0004 exactly for the trigram index to serve it.
     result = result.where(sql<boolean>`job_search_text(jobs.source_ref, jobs.manifest) ILIKE ${`%${escapeLike(filter.text)}%`}`);

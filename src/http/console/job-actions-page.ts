@@ -101,7 +101,7 @@ export function registerJobActionsPage(router: Router<ConsoleState>, deps: AppDe
     const job = await findVisibleJob(db, ctx.state, ctx.params.id);
     const batchField = formField(ctx, 'batch');
     const batch = BATCH_NAME.test(batchField) ? batchField : undefined;
-    const outcome = await replayJobs(deps, { filter: { jobIds: [job.id] }, ...(batch === undefined ? {} : { batch }) });
+    const outcome = await replayJobs(deps, { filter: { ids: [job.id] }, ...(batch === undefined ? {} : { batch }) });
     if (outcome.kind !== 'replayed') throw conflict('the job cannot be replayed');
     const skipped = outcome.skipped[0];
     if (skipped !== undefined) throw conflict(`not replayed: ${skipped.code}: ${skipped.message}`);
