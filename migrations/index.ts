@@ -11,6 +11,7 @@ import * as newestObservationWins from './0009-newest-observation-wins.js';
 import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
 import * as sources from './0012-sources.js';
+import * as alerts from './0014-alerts.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010-retention': retention,
   '0011-offboard-hold': offboardHold,
   '0012-sources': sources,
+  '0014-alerts': alerts,
 };

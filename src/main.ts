@@ -1,4 +1,6 @@
 import type { Server } from 'node:http';
+import type { AlertTask } from './alerting/alert-task.js';
+import { startAlertTask } from './alerting/start-alert-task.js';
 import type { Config } from './config/config-schema.js';
 import { listCustomers } from './db/customers-repository.js';
 import { ensureAdminKey } from './db/ensure-admin-key.js';
@@ -9,6 +11,7 @@ import { createApp } from './http/create-app.js';
 import { closeHttpServer, httpUrlOf, listenHttp } from './http/listen-http.js';
 import { Logging } from './logging/logging.js';
 import { countSilentSources } from './db/sources-repository.js';
+import { countOpenConditions } from './db/alert-conditions-repository.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
 import { PurgeTask } from './lifecycle/purge-task.js';
@@ -66,6 +69,8 @@ export interface RunningService {
   readonly sweeper: Sweeper | null;
   /** Retention and the free space checks; null in one-shot commands (housekeeping off). */
   readonly purge: PurgeTask | null;
+  /** Alert evaluation and delivery; null when `alerts.enabled` is false or housekeeping is off. */
+  readonly alerts: AlertTask | null;
   stop(): Promise<void>;
 }
 
@@ -97,6 +102,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
   let purge: PurgeTask | undefined;
+  let alerts: AlertTask | undefined;
   const s3 = createS3Client(config.s3);
   let sqsClient: ReturnType<typeof createSqsClient> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
@@ -113,6 +119,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (httpServer !== undefined) await closeHttpServer(httpServer);
     await sweeper?.stop();
     await purge?.stop();
+    await alerts?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     s3.destroy();
     sqsClient?.destroy();
@@ -140,23 +147,31 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
-    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { housekeeping });
+    const onJobUnclassified = (): void => alerts?.wake();
+    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued, onJobUnclassified }, { housekeeping });
     const deps: PipelineDeps = {
       db: database.db,
       config,
       registry,
       logger: pipelineLogger,
       onJobQueued,
+      onJobUnclassified,
       ...(spool === undefined ? {} : { spool }),
     };
+    const sqsTotals = () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats });
     const metrics = createMetrics({
       countActiveJobs: () => countActiveJobs(database.db),
       countSilentSources: () => countSilentSources(database.db, config.sources.expectedIntervalHours),
       spoolBacklog: () => spool?.backlog() ?? 0,
       spoolLock: () => spool?.lockState(),
-      sqs: () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats }),
+      sqs: sqsTotals,
+      countOpenAlerts: () => countOpenConditions(database.db),
     });
-    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
+    const onJobFinished: PipelineDeps['onJobFinished'] = (outcome) => {
+      metrics.recordJobFinished(outcome);
+      if (outcome.status === 'failed' || outcome.status === 'timed_out') alerts?.wake();
+    };
+    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {
       const result = await acceptArrival(deps, arrival);
       if (!result.duplicate) metrics.recordAccepted({ source: result.job.source, bytes: stagedFilesOf(result.job).reduce((sum, file) => sum + file.size, 0) });
@@ -176,6 +191,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
       purge = new PurgeTask({ db: database.db, config, nodeName: config.node.name, logger: logging.for('retention'), observer: purgeMetricsObserver(metrics) });
       purge.start();
     }
+    if (housekeeping && config.alerts.enabled) {
+      alerts = startAlertTask({ db: database.db, config, logging, metrics, spoolBacklog: () => spool?.backlog(), sqs: sqsTotals });
+    }
     if (config.worker.enabled) {
       worker = new Worker(workerDeps);
       worker.start();
@@ -189,6 +207,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       objectJobs,
       moduleKeys: registry.keys(),
       ...(purge === undefined ? {} : { purge }),
+      deliverAlerts: () => void alerts?.deliverNow(),
       listeners: () => [
         { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
@@ -253,6 +272,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker,
       sweeper: sweeper ?? null,
       purge: purge ?? null,
+      alerts: alerts ?? null,
       spool: spool ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),

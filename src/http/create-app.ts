@@ -15,6 +15,7 @@ import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-chara
 import { apiKeysRoutes } from './admin/api-keys-routes.js';
 import { customersRoutes } from './admin/customers-routes.js';
 import { holdsRoutes } from './admin/holds-routes.js';
+import { alertsRoutes } from './alerts/alerts-routes.js';
 import { sourcesRoutes } from './sources/sources-routes.js';
 import { purgeRoutes } from './admin/purge-routes.js';
 import { docsRoutes } from './ops/docs-routes.js';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot),
     holdsRoutes(deps.db),
     sourcesRoutes(deps.db, deps.config.sources.expectedIntervalHours),
+    alertsRoutes(deps),
     apiKeysRoutes(deps.db),
     uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),

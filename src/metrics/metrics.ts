@@ -21,6 +21,8 @@ export interface CreateMetricsArgs {
   >;
   /** The SQS consumer's running totals (absent or undefined: no queue configured). */
   readonly sqs?: () => SqsTotals | undefined;
+  /** Reads the open alert conditions per kind (absent = the gauge stays empty). */
+  readonly countOpenAlerts?: () => Promise<ReadonlyArray<{ readonly kind: string; readonly count: number }>>;
 }
 
 /** What the SQS consumer counted since start; the counters below read it at scrape time. */
@@ -64,6 +66,9 @@ export interface Metrics {
   readonly purgeRuns: Counter<'trigger' | 'outcome'>;
   readonly diskFreeBytes: Gauge<'area'>;
   readonly diskPressure: Gauge<'area'>;
+  /** Alerting (src/alerting): notifications written and delivery attempts, by outcome. */
+  readonly alertNotifications: Counter<'kind' | 'state'>;
+  readonly alertDeliveries: Counter<'outcome'>;
   recordJobFinished(args: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }): void;
   recordAccepted(args: { readonly source: string; readonly bytes: number }): void;
   /** The text exposition format and its content type, for GET /metrics. */
@@ -75,43 +80,26 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  let lastCounts: readonly ActiveJobCount[] = [];
-  let lastCountedAt = 0;
-  const { countActiveJobs } = args;
-  new Gauge({
+  databaseGauge({
     name: 'dataprocessor_jobs',
     help: 'Jobs currently queued, running, held or unclassified, by status and module (finished jobs: dataprocessor_jobs_finished_total)',
     labelNames: ['status', 'category', 'type'],
     registers,
-    async collect() {
-      if (countActiveJobs === undefined) return;
-      if (Date.now() - lastCountedAt >= MIN_JOB_COUNT_REFRESH_MS) {
-        // A scrape must not fail because the database is slow or down: /readyz reports that.
-        lastCounts = await countActiveJobs().catch(() => lastCounts);
-        lastCountedAt = Date.now();
-      }
-      this.reset();
-      for (const row of lastCounts) this.set({ status: row.status, category: row.category, type: row.type }, row.count);
-    },
+    read: args.countActiveJobs,
   });
-
-  let lastSilent: Awaited<ReturnType<NonNullable<CreateMetricsArgs['countSilentSources']>>> = [];
-  let lastSilentAt = 0;
-  const { countSilentSources } = args;
-  new Gauge({
+  databaseGauge({
     name: 'dataprocessor_sources_silent',
     help: 'Sources (customer, group, module) quiet for longer than sources.expectedIntervalHours of their module (GET /api/1.0/sources lists them)',
     labelNames: ['customer', 'category', 'type'],
     registers,
-    async collect() {
-      if (countSilentSources === undefined) return;
-      if (Date.now() - lastSilentAt >= MIN_JOB_COUNT_REFRESH_MS) {
-        lastSilent = await countSilentSources().catch(() => lastSilent);
-        lastSilentAt = Date.now();
-      }
-      this.reset();
-      for (const row of lastSilent) this.set({ customer: row.customer, category: row.category, type: row.type }, row.count);
-    },
+    read: args.countSilentSources,
+  });
+  databaseGauge({
+    name: 'dataprocessor_alerts_open',
+    help: 'Alert conditions open now (notified, not yet cleared), by kind (GET /api/1.0/alerts/conditions?open=true lists them)',
+    labelNames: ['kind'],
+    registers,
+    read: args.countOpenAlerts,
   });
 
   const { spoolBacklog } = args;
@@ -250,6 +238,18 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       labelNames: ['area'] as const,
       registers,
     }),
+    alertNotifications: new Counter({
+      name: 'dataprocessor_alert_notifications_total',
+      help: 'Alert notifications written by this process, by condition kind and state (opened, digest, resolved; test notifications are not counted)',
+      labelNames: ['kind', 'state'] as const,
+      registers,
+    }),
+    alertDeliveries: new Counter({
+      name: 'dataprocessor_alert_deliveries_total',
+      help: 'Alert delivery attempts of this process, by outcome: delivered, retry (due again after a backoff), failed (given up)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     recordJobFinished({ category, type, status, durationSeconds }) {
       jobsFinished.inc({ category, type, status });
       if (Number.isFinite(durationSeconds) && durationSeconds >= 0) jobDurationSeconds.observe({ category, type, status }, durationSeconds);
@@ -261,4 +261,38 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+type CountRows<L extends string> = ReadonlyArray<Readonly<Record<L, string>> & { readonly count: number }>;
+
+/**
+ * A gauge counted in the database at scrape time, at most every MIN_JOB_COUNT_REFRESH_MS (several
+ * Prometheus servers, a reload loop); no reader: the gauge stays empty.
+ */
+function databaseGauge<L extends string>(args: {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  readonly registers: Registry[];
+  readonly read: (() => Promise<CountRows<L>>) | undefined;
+}): void {
+  const { read, labelNames } = args;
+  let last: CountRows<L> = [];
+  let lastAt = 0;
+  new Gauge<L>({
+    name: args.name,
+    help: args.help,
+    labelNames,
+    registers: args.registers,
+    async collect() {
+      if (read === undefined) return;
+      if (Date.now() - lastAt >= MIN_JOB_COUNT_REFRESH_MS) {
+        // A scrape must not fail because the database is slow or down: /readyz reports that.
+        last = await read().catch(() => last);
+        lastAt = Date.now();
+      }
+      this.reset();
+      for (const row of last) this.set(Object.fromEntries(labelNames.map((label) => [label, String(row[label])])) as Partial<Record<L, string>>, row.count);
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerAdminPaths } from '../admin/admin-paths.js';
+import { registerAlertPaths } from '../alerts/alerts-paths.js';
 import { registerPurgePaths } from '../admin/purge-paths.js';
 import { registerJobPaths } from '../jobs/jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
@@ -26,6 +27,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   registerAdminPaths(registry, args.prefix);
   registerPurgePaths(registry, args.prefix);
   registerSourcePaths(registry, args.prefix);
+  registerAlertPaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
   registerUploadPaths(registry, args.prefix);
@@ -44,6 +46,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'api-keys', description: 'API keys (admin)' },
       { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
       { name: 'sources', description: 'Source health: the last arrival per customer, group and module, and silent sources' },
+      { name: 'alerts', description: 'Alerting (admin): webhook and mail subscriptions, deliveries and their attempts, conditions' },
       { name: 'retention', description: 'The retention purge: runs, dry runs, what was removed (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },
