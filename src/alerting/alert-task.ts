@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import { tryTakeAlertCheckLock } from '../db/alert-checks-repository.js';
-import { pruneAlertHistory } from '../db/alert-deliveries-repository.js';
+import { pruneAlertHistory, type AttemptOutcome } from '../db/alert-deliveries-repository.js';
 import type { Database } from '../db/database-schema.js';
 import type { Logger } from '../logging/logging.js';
 import { AlertDeliverer } from './alert-deliverer.js';
 import { AlertRecorder, type WrittenNotification } from './alert-conditions.js';
 import { clearRecoveredJobConditions, recordJobEvents } from './check-job-events.js';
 import { ServiceHealthChecks, type SqsAlertStats } from './check-service-health.js';
-import type { AttemptOutcome } from '../db/alert-deliveries-repository.js';
 
 /** A burst of job events (a batch of failures, a spool drain) is evaluated once, this long after the first. */
 const WAKE_DEBOUNCE_MS = 100;

@@ -5,6 +5,8 @@ import type { AlertKind, AlertOccurrence, AlertScope } from './alert-kinds.js';
 
 /** Job events taken per statement; a burst of failures is counted per condition, not notified per job. */
 const JOB_EVENT_BATCH = 500;
+/** Statements per transaction: a flood (alerting off for days) is taken over several rounds, each transaction short. */
+const MAX_BATCHES = 20;
 
 const KIND_BY_STATUS: Readonly<Record<string, AlertKind>> = { failed: 'job_failed', timed_out: 'job_timed_out', unclassified: 'unclassified' };
 
@@ -14,7 +16,7 @@ const KIND_BY_STATUS: Readonly<Record<string, AlertKind>> = { failed: 'job_faile
  */
 export async function recordJobEvents(recorder: AlertRecorder): Promise<number> {
   let taken = 0;
-  for (;;) {
+  for (let batch = 1; ; batch += 1) {
     const events = await takeJobAlertEvents(recorder.trx, JOB_EVENT_BATCH);
     taken += events.length;
     const byCondition = new Map<string, AlertOccurrence>();
@@ -26,7 +28,7 @@ export async function recordJobEvents(recorder: AlertRecorder): Promise<number> 
       byCondition.set(id, { ...occurrence, count: (earlier?.count ?? 0) + 1 });
     }
     for (const occurrence of byCondition.values()) await recorder.raise(occurrence);
-    if (events.length < JOB_EVENT_BATCH) return taken;
+    if (events.length < JOB_EVENT_BATCH || batch >= MAX_BATCHES) return taken;
   }
 }
 

@@ -153,6 +153,12 @@ describe('alerting: one correctly signed notification per condition (real Postgr
     }
     const digest = await receiver.waitFor(is('/global', 'alert.digest', 'job_failed', key), 'a digest');
     assertSigned(digest);
+    // All three counted before the module works again (a success received before a failure is counted would clear it first).
+    for (const deadline = Date.now() + 10_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const open = await api.get('/api/1.0/alerts/conditions?open=true&kind=job_failed&customer=digest_co');
+      if (open.body.conditions[0]?.occurrences === 3) break;
+      assert.ok(Date.now() < deadline, JSON.stringify(open.body));
+    }
     const { job } = await t.service.accept(t.echoArrival({ tag: 'digest works again' }, { customer: 'digest_co' }));
     await t.waitForStatus(job.id, ['succeeded']);
     const resolved = await receiver.waitFor(is('/global', 'alert.resolved', 'job_failed', key), 'resolved');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { apiClient, type ApiClient } from '../support/http-client.js';
@@ -177,5 +178,21 @@ describe('alert delivery: backoff, giving up, test notifications, mail (real Pos
     assert.equal(rows[0].target, 'storage@mail.example');
     assert.equal(rows[0].lastStatusCode, 250);
     assert.equal(rows[0].eventId, String(parsed.headers.get('x-dataprocessor-event-id')));
+  });
+
+  it('offboarding a customer removes its subscriptions, conditions, notifications and deliveries, global ones’ included', async () => {
+    const db = t.service.database.db;
+    const countFor = async (table: string): Promise<number> =>
+      Number((await sql<{ count: string }>`SELECT count(*) AS count FROM ${sql.table(table)} WHERE customer = 'give_up_co'`.execute(db)).rows[0]?.count);
+    // Its failed delivery, and the global /test subscription's copy of its open condition.
+    assert.ok((await countFor('alert_deliveries')) >= 2);
+    assert.equal((await api.delete('/api/1.0/customers/give_up_co')).status, 204);
+    const plan = await api.delete('/api/1.0/customers/give_up_co?purge=true&dryRun=true');
+    assert.equal(plan.status, 200, plan.text);
+    assert.ok(plan.body.rows.alert_subscriptions === 1 && plan.body.rows.alert_conditions === 1, JSON.stringify(plan.body.rows));
+    const purged = await api.delete(`/api/1.0/customers/give_up_co?purge=true&confirm=${plan.body.token}`);
+    assert.equal(purged.status, 200, purged.text);
+    assert.deepEqual(purged.body.rows, plan.body.rows);
+    for (const table of ['alert_subscriptions', 'alert_conditions', 'alert_events', 'alert_deliveries']) assert.equal(await countFor(table), 0, table);
   });
 });
