@@ -9,7 +9,7 @@ import { builtinRules } from 'eslint/use-at-your-own-risk';
 // Patterns match the import specifier (static imports and `export … from`; not `import()`): a
 // relative path that climbs out of the importing folder into the named top-level folder of src/.
 const restrictedImports = builtinRules.get('no-restricted-imports');
-const TRANSPORT_FOLDERS = '^(\\.\\./)+(smtp|http|s3events|mailhandler)/';
+const TRANSPORT_FOLDERS = '^(\\.\\./)+(smtp|http|s3events|mailhandler|alerting)/';
 const nevers = {
   // Thin edges, one core: the pipeline and the modules know no protocol, folder or library of one.
   'core-imports-no-transport': {
@@ -33,6 +33,14 @@ const nevers = {
     regex: '^(\\.\\./)+db/(?!.*-repository\\.js$)(?!database-schema\\.js$)(?!job-manifest\\.js$)',
     allowTypeImports: true,
     message: 'http/ reaches the database only through src/db/*-repository.ts (types may be imported from anywhere in db/)',
+  },
+  // Alerting keeps its conditions and outbox in PostgreSQL, through repositories like http/: SQL only in src/db/.
+  'alerting-db-through-repositories': {
+    files: ['src/alerting/**'],
+    paths: ['kysely', 'pg', 'pg-copy-streams'],
+    regex: '^(\\.\\./)+db/(?!.*-repository\\.js$)(?!database-schema\\.js$)',
+    allowTypeImports: true,
+    message: 'alerting/ reaches the database only through src/db/*-repository.ts (types may be imported from anywhere in db/)',
   },
   // Modules get the pipeline's helpers through their context, so a module can be tested and versioned alone.
   'modules-import-no-pipeline': {

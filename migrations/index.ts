@@ -12,6 +12,7 @@ import * as retention from './0010-retention.js';
 import * as offboardHold from './0011-offboard-hold.js';
 import * as sources from './0012-sources.js';
 import * as senderAuth from './0013-sender-auth.js';
+import * as alerts from './0014-alerts.js';
 import * as refusedArrivals from './0015-refused-arrivals.js';
 import * as consoleSessions from './0016-console-sessions.js';
 
@@ -33,6 +34,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-offboard-hold': offboardHold,
   '0012-sources': sources,
   '0013-sender-auth': senderAuth,
+  '0014-alerts': alerts,
   '0015-refused-arrivals': refusedArrivals,
   '0016-console-sessions': consoleSessions,
 };

@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
+import type { AlertTask } from './alerting/alert-task.js';
+import { startAlertTask } from './alerting/start-alert-task.js';
 import type { Config } from './config/config-schema.js';
-import { listCustomers, listRecipientCustomers, listSenderPolicies } from './db/customers-repository.js';
+import { listRecipientCustomers } from './db/customers-repository.js';
 import { ensureAdminKey } from './db/ensure-admin-key.js';
 import { migrateToLatest } from './db/migrate-to-latest.js';
 import { openDatabase, type DatabaseHandle } from './db/open-database.js';
@@ -10,6 +12,7 @@ import { closeHttpServer, httpUrlOf, listenHttp } from './http/listen-http.js';
 import { Logging } from './logging/logging.js';
 import { resolveConsoleFormat } from './logging/console-format.js';
 import { countSilentSources } from './db/sources-repository.js';
+import { countOpenConditions } from './db/alert-conditions-repository.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
 import { PurgeTask } from './lifecycle/purge-task.js';
@@ -18,9 +21,8 @@ import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
 import { objectArrivals } from './pipeline/arrivals/object-arrivals.js';
 import { acceptMail } from './pipeline/mail/accept-mail.js';
+import { logStartUpWarnings } from './pipeline/log-start-up-warnings.js';
 import { RefusalRecorder } from './pipeline/refusal-recorder.js';
-import { describeRouteClash, findRouteClashes } from './routing/find-route-clashes.js';
-import { senderSecurityReport } from './routing/sender-security-report.js';
 import { stagedFilesOf } from './pipeline/staging/open-staged-file.js';
 import type { PipelineDeps } from './pipeline/pipeline-deps.js';
 import type { AcceptResult } from './pipeline/staging/record-staged-folder.js';
@@ -69,6 +71,8 @@ export interface RunningService {
   readonly sweeper: Sweeper | null;
   /** Retention and the free space checks; null in one-shot commands (housekeeping off). */
   readonly purge: PurgeTask | null;
+  /** Alert evaluation and delivery; null when `alerts.enabled` is false or housekeeping is off. */
+  readonly alerts: AlertTask | null;
   stop(): Promise<void>;
 }
 
@@ -100,6 +104,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
   let purge: PurgeTask | undefined;
+  let alerts: AlertTask | undefined;
   const s3 = createS3Client(config.s3);
   let sqsClient: ReturnType<typeof createSqsClient> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
@@ -117,6 +122,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (httpServer !== undefined) await closeHttpServer(httpServer);
     await sweeper?.stop();
     await purge?.stop();
+    await alerts?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     await refusals?.stop();
     s3.destroy();
@@ -129,46 +135,35 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info('migrations applied', { applied });
     const generatedAdminKey = await ensureAdminKey(database.db, config.adminApiKey);
-    // Rows written before routes were unique may still share one: routing refuses those (451), and
-    // the operator learns here which customers to fix.
-    const routeClashes = findRouteClashes({
-      customers: (await listCustomers(database.db)).map((row) => ({ slug: row.slug, ingestAddresses: row.ingest_addresses, s3Prefixes: row.s3_prefixes })),
-      ingestDomains: config.smtp.ingestDomains,
-    });
-    for (const clash of routeClashes) {
-      logger.error(`ambiguous route: ${describeRouteClash(clash)}; nothing is routed by it until an admin gives it to one customer`, {
-        kind: clash.kind,
-        route: clash.route,
-        customers: clash.customers,
-      });
-    }
-    // The seed let anyone send to anyone; say at every start which customers still do (docs/operations.md, "Sender security").
-    const { warning, ...senderSecurity } = senderSecurityReport({
-      customers: await listSenderPolicies(database.db),
-      requireSenderAllowList: config.smtp.requireSenderAllowList,
-      trustedAuthservIds: config.smtp.trustedAuthservIds,
-    });
-    if (warning !== undefined) logger.warn(`sender security: ${warning}`, senderSecurity);
+    await logStartUpWarnings({ db: database.db, config, logger });
 
     const pipelineLogger = logging.for('pipeline');
     const onJobQueued = (): void => worker?.wake();
-    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued }, { housekeeping });
+    const onJobUnclassified = (): void => alerts?.wake();
+    spool = await openNodeSpool({ db: database.db, config, registry, logger: logging.for('spool'), onJobQueued, onJobUnclassified }, { housekeeping });
     const deps: PipelineDeps = {
       db: database.db,
       config,
       registry,
       logger: pipelineLogger,
       onJobQueued,
+      onJobUnclassified,
       ...(spool === undefined ? {} : { spool }),
     };
+    const sqsTotals = () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats });
     const metrics = createMetrics({
       countActiveJobs: () => countActiveJobs(database.db),
       countSilentSources: () => countSilentSources(database.db, config.sources.expectedIntervalHours),
       spoolBacklog: () => spool?.backlog() ?? 0,
       spoolLock: () => spool?.lockState(),
-      sqs: () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats }),
+      sqs: sqsTotals,
+      countOpenAlerts: () => countOpenConditions(database.db),
     });
-    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished: (outcome) => metrics.recordJobFinished(outcome) };
+    const onJobFinished: PipelineDeps['onJobFinished'] = (outcome) => {
+      metrics.recordJobFinished(outcome);
+      if (outcome.status === 'failed' || outcome.status === 'timed_out') alerts?.wake();
+    };
+    const workerDeps: PipelineDeps = { ...deps, logger: logging.for('worker'), onJobFinished };
     const accept = async (arrival: Arrival): Promise<AcceptResult> => {
       const result = await acceptArrival(deps, arrival);
       if (!result.duplicate) metrics.recordAccepted({ source: result.job.source, bytes: stagedFilesOf(result.job).reduce((sum, file) => sum + file.size, 0) });
@@ -199,6 +194,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
       purge.start();
       refusals.start();
     }
+    if (housekeeping && config.alerts.enabled) {
+      alerts = startAlertTask({ db: database.db, config, logging, metrics, spoolBacklog: () => spool?.backlog(), sqs: sqsTotals });
+    }
     if (config.worker.enabled) {
       worker = new Worker(workerDeps);
       worker.start();
@@ -212,6 +210,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       objectJobs,
       moduleKeys: registry.keys(),
       ...(purge === undefined ? {} : { purge }),
+      deliverAlerts: () => void alerts?.deliverNow(),
       listeners: () => [
         { name: 'smtp', up: !config.smtp.enabled || smtpListener?.address() != null },
         ...(config.s3.sqs.queueUrl === null ? [] : [{ name: 'sqs', up: sqsConsumer !== undefined }]),
@@ -271,6 +270,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker,
       sweeper: sweeper ?? null,
       purge: purge ?? null,
+      alerts: alerts ?? null,
       spool: spool ?? null,
       accept,
       stop: () => (stopping ??= stopAll()),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertsSchema } from './alerts-schema.js';
 import { archiveSchema, diskSchema, retentionSchema } from './retention-schema.js';
 
 /** How a module keeps a copy of a job's originals under `archive/` (the seed's optional archive). */
@@ -253,6 +254,8 @@ export const configSchema = z.strictObject({
         .max(24 * 366),
     ),
   }),
+  /** Notifications of failures and unhealthy states, by webhook or mail (src/alerting, src/config/alerts-schema.ts). */
+  alerts: alertsSchema,
 });
 
 /** Who this instance is: the name it records on the jobs it stages, and whether an operator chose it. */

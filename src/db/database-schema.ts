@@ -131,6 +131,11 @@ export interface Database {
   job_events: JobEventsTable;
   purge_runs: PurgeRunsTable;
   sources: SourcesTable;
+  alert_subscriptions: AlertSubscriptionsTable;
+  alert_conditions: AlertConditionsTable;
+  alert_events: AlertEventsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  alert_job_events: AlertJobEventsTable;
   refused_arrivals: RefusedArrivalsTable;
   console_sessions: ConsoleSessionsTable;
 }
@@ -184,3 +189,91 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type HoldRow = Selectable<HoldsTable>;
 export type SourceRow = Selectable<SourcesTable>;
 export type RefusedArrivalRow = Selectable<RefusedArrivalsTable>;
+
+// The alerting tables (migration 0014; docs/alerts.md).
+
+/** A jsonb column with a default: optional on insert. */
+type AlertJson = ColumnType<unknown, string | undefined, string>;
+
+export const ALERT_CHANNELS = ['webhook', 'email'] as const;
+export type AlertChannel = (typeof ALERT_CHANNELS)[number];
+export const ALERT_STATES = ['opened', 'digest', 'resolved', 'test'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface AlertSubscriptionsTable {
+  id: Generated<string>;
+  /** null: global (every customer's conditions and the service's own). */
+  customer: string | null;
+  channel: AlertChannel;
+  url: string | null;
+  /** The webhook's HMAC key; shown once, when it is made. */
+  secret: string | null;
+  email: string | null;
+  /** Condition kinds delivered; empty: every kind. */
+  kinds: ColumnType<string[], string[] | undefined, string[]>;
+  description: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface AlertConditionsTable {
+  id: Generated<string>;
+  kind: string;
+  key: string;
+  customer: string | null;
+  /** The fields the key is made of (customer, category, type, group, node, area, queue). */
+  scope: AlertJson;
+  /** What the latest occurrence looked like (job id and error, free bytes, waiting time…). */
+  details: AlertJson;
+  opened_at: CreatedAt;
+  last_seen_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  occurrences: ColumnType<string, string | number | undefined, string | number>;
+  /** Occurrences since the last notification: what the next digest reports. */
+  unreported: ColumnType<string, string | number | undefined, string | number>;
+  last_notified_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  resolved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AlertEventsTable {
+  id: Generated<string>;
+  condition_id: string | null;
+  kind: string;
+  key: string;
+  state: AlertState;
+  customer: string | null;
+  /** The JSON body, byte for byte as every attempt of every delivery sends and signs it. */
+  body: string;
+  created_at: CreatedAt;
+}
+
+export interface AlertDeliveriesTable {
+  id: Generated<string>;
+  event_id: string;
+  subscription_id: string;
+  customer: string | null;
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+  /** One entry per attempt: `{ attempt, at, statusCode, error, ms, outcome }`. */
+  attempt_log: AlertJson;
+  created_at: CreatedAt;
+}
+
+export interface AlertJobEventsTable {
+  id: Generated<string>;
+  job_id: string;
+  status: string;
+  at: CreatedAt;
+}
+
+export type AlertSubscriptionRow = Selectable<AlertSubscriptionsTable>;
+export type AlertConditionRow = Selectable<AlertConditionsTable>;
+export type AlertEventRow = Selectable<AlertEventsTable>;
+export type AlertDeliveryRow = Selectable<AlertDeliveriesTable>;

@@ -38,3 +38,38 @@ export async function countSilentSources(
      GROUP BY s.customer, s.category, s.type`.execute(db);
   return result.rows.map((row) => ({ ...row, count: Number(row.count) }));
 }
+
+/** One silent source: quiet for longer than its module's interval. */
+export interface SilentSource {
+  readonly customer: string;
+  readonly category: string;
+  readonly type: string;
+  readonly group: string;
+  readonly lastReceivedAt: Date;
+  readonly expectedIntervalHours: number;
+}
+
+/** The silent sources themselves (the alert checks open one condition each), at most `limit`, quietest first. */
+export async function listSilentSources(
+  db: Kysely<Database>,
+  args: { readonly intervals: ExpectedIntervals; readonly limit: number },
+): Promise<SilentSource[]> {
+  const entries = Object.entries(args.intervals);
+  if (entries.length === 0) return [];
+  const result = await sql<{ customer: string; category: string; type: string; group_name: string; last_received_at: Date; hours: number }>`
+    SELECT s.customer, s.category, s.type, s.group_name, s.last_received_at, e.hours
+      FROM sources s
+      JOIN unnest(${entries.map(([key]) => key)}::text[], ${entries.map(([, hours]) => hours)}::float8[]) AS e(module, hours)
+        ON e.module = s.category || '/' || s.type
+     WHERE s.last_received_at < now() - make_interval(secs => e.hours * 3600)
+     ORDER BY s.last_received_at, s.customer, s.group_name, s.category, s.type
+     LIMIT ${args.limit}`.execute(db);
+  return result.rows.map((row) => ({
+    customer: row.customer,
+    category: row.category,
+    type: row.type,
+    group: row.group_name,
+    lastReceivedAt: row.last_received_at,
+    expectedIntervalHours: row.hours,
+  }));
+}

@@ -30,4 +30,6 @@ export interface AppDeps {
   readonly moduleKeys?: readonly string[];
   /** The retention purge (GET/POST /admin/purge); absent in one-shot commands. */
   readonly purge?: PurgeControl;
+  /** Sends due alert deliveries now (a test notification); absent: they wait for the next poll of an instance. */
+  readonly deliverAlerts?: () => void;
 }

@@ -15,6 +15,7 @@ import { rejectNulInJsonBody, rejectNulInQueryAndPath } from './reject-nul-chara
 import { apiKeysRoutes } from './admin/api-keys-routes.js';
 import { customersRoutes } from './admin/customers-routes.js';
 import { holdsRoutes } from './admin/holds-routes.js';
+import { alertsRoutes } from './alerts/alerts-routes.js';
 import { sourcesRoutes } from './sources/sources-routes.js';
 import { refusedRoutes } from './refused/refused-routes.js';
 import { purgeRoutes } from './admin/purge-routes.js';
@@ -118,6 +119,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     holdsRoutes(deps.db),
     sourcesRoutes(deps.db, deps.config.sources.expectedIntervalHours),
     refusedRoutes(deps.db),
+    alertsRoutes(deps),
     apiKeysRoutes(deps.db),
     uploadsRoutes(uploads),
     ...(deps.objectJobs === undefined ? [] : [veritasTriggerRoutes({ db: deps.db, objectJobs: deps.objectJobs })]),

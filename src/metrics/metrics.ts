@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerSpoolMetrics, registerSqsMetrics, type SqsTotals } from './component-metrics.js';
+
+export type { SqsTotals } from './component-metrics.js';
 
 /** Jobs waiting or running, per state and module, as counted in the database at scrape time. */
 export interface ActiveJobCount {
@@ -21,16 +24,8 @@ export interface CreateMetricsArgs {
   >;
   /** The SQS consumer's running totals (absent or undefined: no queue configured). */
   readonly sqs?: () => SqsTotals | undefined;
-}
-
-/** What the SQS consumer counted since start; the counters below read it at scrape time. */
-export interface SqsTotals {
-  /** The queue's name (the last segment of its URL), the metrics' `queue` label. */
-  readonly queue: string;
-  readonly received: number;
-  readonly deleted: number;
-  readonly kept: number;
-  readonly receiveErrors: number;
+  /** Reads the open alert conditions per kind (absent = the gauge stays empty). */
+  readonly countOpenAlerts?: () => Promise<ReadonlyArray<{ readonly kind: string; readonly count: number }>>;
 }
 
 /** Scrapes closer together than this reuse the last database counts (several Prometheus servers, a reload loop). */
@@ -67,6 +62,9 @@ export interface Metrics {
   /** Arrivals refused before they became jobs (refused_arrivals), and those not recorded because the queue was full. */
   readonly refused: Counter<'source' | 'code'>;
   readonly refusedDropped: Counter<never>;
+  /** Alerting (src/alerting): notifications written and delivery attempts, by outcome. */
+  readonly alertNotifications: Counter<'kind' | 'state'>;
+  readonly alertDeliveries: Counter<'outcome'>;
   recordJobFinished(args: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }): void;
   recordAccepted(args: { readonly source: string; readonly bytes: number }): void;
   /** The text exposition format and its content type, for GET /metrics. */
@@ -78,111 +76,30 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  let lastCounts: readonly ActiveJobCount[] = [];
-  let lastCountedAt = 0;
-  const { countActiveJobs } = args;
-  new Gauge({
+  databaseGauge({
     name: 'dataprocessor_jobs',
     help: 'Jobs currently queued, running, held or unclassified, by status and module (finished jobs: dataprocessor_jobs_finished_total)',
     labelNames: ['status', 'category', 'type'],
     registers,
-    async collect() {
-      if (countActiveJobs === undefined) return;
-      if (Date.now() - lastCountedAt >= MIN_JOB_COUNT_REFRESH_MS) {
-        // A scrape must not fail because the database is slow or down: /readyz reports that.
-        lastCounts = await countActiveJobs().catch(() => lastCounts);
-        lastCountedAt = Date.now();
-      }
-      this.reset();
-      for (const row of lastCounts) this.set({ status: row.status, category: row.category, type: row.type }, row.count);
-    },
+    read: args.countActiveJobs,
   });
-
-  let lastSilent: Awaited<ReturnType<NonNullable<CreateMetricsArgs['countSilentSources']>>> = [];
-  let lastSilentAt = 0;
-  const { countSilentSources } = args;
-  new Gauge({
+  databaseGauge({
     name: 'dataprocessor_sources_silent',
     help: 'Sources (customer, group, module) quiet for longer than sources.expectedIntervalHours of their module (GET /api/1.0/sources lists them)',
     labelNames: ['customer', 'category', 'type'],
     registers,
-    async collect() {
-      if (countSilentSources === undefined) return;
-      if (Date.now() - lastSilentAt >= MIN_JOB_COUNT_REFRESH_MS) {
-        lastSilent = await countSilentSources().catch(() => lastSilent);
-        lastSilentAt = Date.now();
-      }
-      this.reset();
-      for (const row of lastSilent) this.set({ customer: row.customer, category: row.category, type: row.type }, row.count);
-    },
+    read: args.countSilentSources,
+  });
+  databaseGauge({
+    name: 'dataprocessor_alerts_open',
+    help: 'Alert conditions open now (notified, not yet cleared), by kind (GET /api/1.0/alerts/conditions?open=true lists them)',
+    labelNames: ['kind'],
+    registers,
+    read: args.countOpenAlerts,
   });
 
-  const { spoolBacklog } = args;
-  new Gauge({
-    name: 'dataprocessor_spool_backlog',
-    help: 'SMTP messages acknowledged from the spool whose job folders are not written yet (should return to 0 within seconds)',
-    registers,
-    collect() {
-      this.set(spoolBacklog?.() ?? 0);
-    },
-  });
-  const { spoolLock } = args;
-  new Gauge({
-    name: 'dataprocessor_spool_lock_held',
-    help: "1 while this instance holds its node's spool lock and uses the spool; 0 after a loss until it is taken again and replayed, or without a spool",
-    registers,
-    collect() {
-      this.set(spoolLock?.()?.held === true ? 1 : 0);
-    },
-  });
-  // Counted by the spool itself; read at scrape time like the backlog.
-  new Counter({
-    name: 'dataprocessor_spool_lock_losses_total',
-    help: 'Times the spool lock was lost (its database session ended: a database restart or a cut connection)',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(spoolLock?.()?.losses ?? 0);
-    },
-  });
-  new Counter({
-    name: 'dataprocessor_spool_lock_regains_total',
-    help: 'Times the spool lock was taken again after a loss and the spool, replayed, was in use again',
-    registers,
-    collect() {
-      this.reset();
-      this.inc(spoolLock?.()?.regains ?? 0);
-    },
-  });
-  // Counted by the consumer (src/s3events/sqs-consumer.ts), read at scrape time like the spool's.
-  const { sqs } = args;
-  const sqsCounters: ReadonlyArray<readonly [string, string, (totals: SqsTotals) => number]> = [
-    ['dataprocessor_sqs_messages_received_total', 'SQS messages received', (totals) => totals.received],
-    ['dataprocessor_sqs_messages_deleted_total', 'SQS messages deleted after their job was committed (or found a duplicate)', (totals) => totals.deleted],
-    [
-      'dataprocessor_sqs_messages_kept_total',
-      'SQS messages left on the queue to come back after the visibility timeout (a transient fault)',
-      (totals) => totals.kept,
-    ],
-    [
-      'dataprocessor_sqs_receive_errors_total',
-      'Failed SQS receive calls (credentials, network, missing queue), retried with backoff',
-      (totals) => totals.receiveErrors,
-    ],
-  ];
-  for (const [name, help, read] of sqsCounters) {
-    new Counter({
-      name,
-      help,
-      labelNames: ['queue'],
-      registers,
-      collect() {
-        const totals = sqs?.();
-        this.reset();
-        if (totals !== undefined) this.inc({ queue: totals.queue }, read(totals));
-      },
-    });
-  }
+  registerSpoolMetrics(registers, args);
+  registerSqsMetrics(registers, args.sqs);
   const jobsFinished = new Counter({
     name: 'dataprocessor_jobs_finished_total',
     help: 'Jobs that reached a final state in this process, by status and module',
@@ -264,6 +181,18 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       help: 'Refusals not recorded in refused_arrivals because its write queue was full (a flood of refused connections)',
       registers,
     }),
+    alertNotifications: new Counter({
+      name: 'dataprocessor_alert_notifications_total',
+      help: 'Alert notifications written by this process, by condition kind and state (opened, digest, resolved; test notifications are not counted)',
+      labelNames: ['kind', 'state'] as const,
+      registers,
+    }),
+    alertDeliveries: new Counter({
+      name: 'dataprocessor_alert_deliveries_total',
+      help: 'Alert delivery attempts of this process, by outcome: delivered, retry (due again after a backoff), failed (given up)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     recordJobFinished({ category, type, status, durationSeconds }) {
       jobsFinished.inc({ category, type, status });
       if (Number.isFinite(durationSeconds) && durationSeconds >= 0) jobDurationSeconds.observe({ category, type, status }, durationSeconds);
@@ -275,4 +204,38 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
   };
+}
+
+type CountRows<L extends string> = ReadonlyArray<Readonly<Record<L, string>> & { readonly count: number }>;
+
+/**
+ * A gauge counted in the database at scrape time, at most every MIN_JOB_COUNT_REFRESH_MS (several
+ * Prometheus servers, a reload loop); no reader: the gauge stays empty.
+ */
+function databaseGauge<L extends string>(args: {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames: readonly L[];
+  readonly registers: Registry[];
+  readonly read: (() => Promise<CountRows<L>>) | undefined;
+}): void {
+  const { read, labelNames } = args;
+  let last: CountRows<L> = [];
+  let lastAt = 0;
+  new Gauge<L>({
+    name: args.name,
+    help: args.help,
+    labelNames,
+    registers: args.registers,
+    async collect() {
+      if (read === undefined) return;
+      if (Date.now() - lastAt >= MIN_JOB_COUNT_REFRESH_MS) {
+        // A scrape must not fail because the database is slow or down: /readyz reports that.
+        last = await read().catch(() => last);
+        lastAt = Date.now();
+      }
+      this.reset();
+      for (const row of last) this.set(Object.fromEntries(labelNames.map((label) => [label, String(row[label])])) as Partial<Record<L, string>>, row.count);
+    },
+  });
 }

@@ -15,6 +15,8 @@ export interface PipelineDeps {
   readonly spool?: ArrivalSpool;
   /** Called when a job becomes runnable, so a local worker can start it without waiting for its poll. */
   readonly onJobQueued?: () => void;
-  /** Called once per run that ends a job (metrics). */
+  /** Called when staging leaves jobs unclassified (no module matched), so alerting can look at once. */
+  readonly onJobUnclassified?: () => void;
+  /** Called once per run that ends a job (metrics, alerting). */
   readonly onJobFinished?: (outcome: { readonly category: string; readonly type: string; readonly status: string; readonly durationSeconds: number }) => void;
 }

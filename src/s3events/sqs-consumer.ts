@@ -30,6 +30,8 @@ export interface SqsConsumerStats {
   readonly kept: number;
   /** Receive calls that failed (credentials, network, a missing queue); each is retried with backoff. */
   readonly receiveErrors: number;
+  /** Receive calls that failed since the last one that succeeded (0 once one works again): the alert's condition. */
+  readonly consecutiveReceiveErrors: number;
   readonly visibilityExtensions: number;
   readonly inFlight: number;
   readonly maxInFlight: number;
@@ -63,7 +65,7 @@ export class SqsConsumer {
   #loop: Promise<void> | undefined;
   #wakeLoop: (() => void) | undefined;
   #endPause: (() => void) | undefined;
-  #stats = { receiveCalls: 0, received: 0, deleted: 0, kept: 0, receiveErrors: 0, visibilityExtensions: 0, maxInFlight: 0 };
+  #stats = { receiveCalls: 0, received: 0, deleted: 0, kept: 0, receiveErrors: 0, consecutiveReceiveErrors: 0, visibilityExtensions: 0, maxInFlight: 0 };
 
   constructor(options: SqsConsumerOptions) {
     this.#options = options;
@@ -112,10 +114,12 @@ export class SqsConsumer {
       try {
         messages = await this.#receive(concurrency - this.#inFlight.size);
         failures = 0;
+        this.#stats.consecutiveReceiveErrors = 0;
       } catch (error) {
         if (!this.#running) break;
         failures += 1;
         this.#stats.receiveErrors += 1;
+        this.#stats.consecutiveReceiveErrors = failures;
         const waitMs = Math.min(RECEIVE_BACKOFF_MAX_MS, RECEIVE_BACKOFF_BASE_MS * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         logger.warn('receiving from SQS failed; retrying', { error: String(error), failures, retryInMs: Math.round(waitMs) });
         await this.#pause(waitMs);

@@ -38,6 +38,17 @@ describe('architecture rules (eslint.config.js)', function () {
     { never: 'http-db-through-repositories', filePath: 'src/http/jobs/x.ts', code: "import { sql } from 'kysely';\nvoid sql;\n" },
     { never: 'http-db-through-repositories', filePath: 'src/http/x.ts', code: "import { openDatabase } from '../db/open-database.js';\nvoid openDatabase;\n" },
     {
+      never: 'core-imports-no-transport',
+      filePath: 'src/pipeline/jobs/x.ts',
+      code: "import type { AlertTask } from '../../alerting/alert-task.js';\nexport type T = AlertTask;\n",
+    },
+    { never: 'alerting-db-through-repositories', filePath: 'src/alerting/x.ts', code: "import { sql } from 'kysely';\nvoid sql;\n" },
+    {
+      never: 'alerting-db-through-repositories',
+      filePath: 'src/alerting/x.ts',
+      code: "import { openDatabase } from '../db/open-database.js';\nvoid openDatabase;\n",
+    },
+    {
       never: 'modules-import-no-pipeline',
       filePath: 'src/modules/hydrastor/alert/x.ts',
       code: "import { readArchiveEntries } from '../../../pipeline/extract/extract.js';\nvoid readArchiveEntries;\n",
@@ -66,6 +77,11 @@ describe('architecture rules (eslint.config.js)', function () {
       why: 'a module through its own db/ folder and src/core',
       filePath: 'src/modules/hydrastor/alert/x.ts',
       code: "import { sql } from 'kysely';\nimport { IngestError } from '../../../core/ingest-error.js';\nexport { upsertReportedRows } from '../db/upsert-reported-rows.js';\nvoid sql;\nvoid IngestError;\n",
+    },
+    {
+      why: 'alerting through repositories, with kysely and schema types',
+      filePath: 'src/alerting/x.ts',
+      code: "import type { Kysely } from 'kysely';\nimport type { Database } from '../db/database-schema.js';\nimport { listOpenConditions } from '../db/alert-conditions-repository.js';\nexport type K = Kysely<Database>;\nvoid listOpenConditions;\n",
     },
     {
       why: 'tests start the service through main.ts',

@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { registerAdminPaths } from '../admin/admin-paths.js';
+import { registerAlertPaths } from '../alerts/alerts-paths.js';
 import { registerPurgePaths } from '../admin/purge-paths.js';
 import { registerJobPaths } from '../jobs/jobs-paths.js';
 import { registerOpsPaths } from './ops-paths.js';
@@ -28,6 +29,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
   registerPurgePaths(registry, args.prefix);
   registerSourcePaths(registry, args.prefix);
   registerRefusedPaths(registry, args.prefix);
+  registerAlertPaths(registry, args.prefix);
   registerOpsPaths(registry, args.prefix);
   registerS3Paths(registry, args.prefix);
   registerUploadPaths(registry, args.prefix);
@@ -47,6 +49,7 @@ export function buildOpenApiDocument(args: { readonly prefix: string; readonly v
       { name: 'holds', description: 'Holds (admin): keep matching arrivals held, release them in arrival order' },
       { name: 'sources', description: 'Source health: the last arrival per customer, group and module, and silent sources' },
       { name: 'refused', description: 'Arrivals refused before they became jobs (SMTP refusals, unroutable S3 events)' },
+      { name: 'alerts', description: 'Alerting (admin): webhook and mail subscriptions, deliveries and their attempts, conditions' },
       { name: 'retention', description: 'The retention purge: runs, dry runs, what was removed (admin)' },
       { name: 's3', description: 'S3 uploads: the event webhook and the seed trigger' },
       { name: 'uploads', description: 'Uploads: streamed straight into the pipeline, or presigned S3 PUT URLs' },

@@ -17,7 +17,11 @@ export interface StagedJob {
  * for all the jobs given; returns those that were still in staging (another path may have
  * finished one first).
  */
-export async function queueStagedJobs(deps: Pick<PipelineDeps, 'db' | 'onJobQueued'>, jobs: readonly StagedJob[], message: string): Promise<JobRow[]> {
+export async function queueStagedJobs(
+  deps: Pick<PipelineDeps, 'db' | 'onJobQueued' | 'onJobUnclassified'>,
+  jobs: readonly StagedJob[],
+  message: string,
+): Promise<JobRow[]> {
   const finished = await finishStagingMany(
     deps.db,
     jobs.map((job) => ({
@@ -28,5 +32,6 @@ export async function queueStagedJobs(deps: Pick<PipelineDeps, 'db' | 'onJobQueu
     message,
   );
   if (finished.some((job) => job.status === 'queued')) deps.onJobQueued?.();
+  if (finished.some((job) => job.status === 'unclassified')) deps.onJobUnclassified?.();
   return finished;
 }
