@@ -1,3 +1,4 @@
+import { MERGE_SOURCE_ARRIVAL } from './sources-repository.js';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, JobEventRow, JobRow, JobStatus, NewJobRow } from './database-schema.js';
 import { applyJobFilter, type JobListFilter } from './job-filter.js';
@@ -91,11 +92,7 @@ export async function finishStagingMany(
         FROM staged WHERE status <> 'unclassified'
       WINDOW w AS (PARTITION BY customer, category, type, group_name)
        ORDER BY customer, category, type, group_name, received_at DESC, id DESC
-      ON CONFLICT (customer, category, type, group_name) DO UPDATE SET
-        arrivals = s.arrivals + EXCLUDED.arrivals,
-        first_received_at = least(s.first_received_at, EXCLUDED.first_received_at),
-        last_job_id = CASE WHEN EXCLUDED.last_received_at >= s.last_received_at THEN EXCLUDED.last_job_id ELSE s.last_job_id END,
-        last_received_at = greatest(s.last_received_at, EXCLUDED.last_received_at)
+      ${MERGE_SOURCE_ARRIVAL}
     )
     SELECT * FROM staged`.execute(db);
   return result.rows.map(({ event_data: _ignored, ...job }: JobRow & { event_data?: unknown }) => job as JobRow);

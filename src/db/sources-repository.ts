@@ -1,6 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, SourceRow } from './database-schema.js';
 
+/**
+ * The merge of a new arrival into its source row (migration 0012): counts it, keeps the earliest
+ * first arrival, and the latest last arrival with its job (an older arrival staged late, a replay
+ * of old mail, never moves it back). For `INSERT INTO sources AS s … ` statements.
+ */
+export const MERGE_SOURCE_ARRIVAL = sql`ON CONFLICT (customer, category, type, group_name) DO UPDATE SET
+  arrivals = s.arrivals + EXCLUDED.arrivals,
+  first_received_at = least(s.first_received_at, EXCLUDED.first_received_at),
+  last_job_id = CASE WHEN EXCLUDED.last_received_at >= s.last_received_at THEN EXCLUDED.last_job_id ELSE s.last_job_id END,
+  last_received_at = greatest(s.last_received_at, EXCLUDED.last_received_at)`;
+
 /** Hours after which a module's source counts as silent ("<category>/<type>" → hours). */
 export type ExpectedIntervals = Readonly<Record<string, number>>;
 

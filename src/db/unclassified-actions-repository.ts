@@ -1,3 +1,4 @@
+import { MERGE_SOURCE_ARRIVAL } from './sources-repository.js';
 import { sql, type Kysely } from 'kysely';
 import type { Database, JobRow } from './database-schema.js';
 import type { JobActionResult, JobActor } from './job-actions-repository.js';
@@ -38,13 +39,9 @@ export async function assignUnclassifiedJob(
       data: { keyId: args.actor.keyId, module: `${args.category}/${args.type}`, group: args.group },
     });
     await sql`
-      INSERT INTO sources AS s (customer, category, type, group_name, first_received_at, last_received_at, last_job_id)
-      VALUES (${row.customer}, ${row.category}, ${row.type}, ${row.group_name}, ${row.received_at}, ${row.received_at}, ${row.id})
-      ON CONFLICT (customer, category, type, group_name) DO UPDATE SET
-        arrivals = s.arrivals + 1,
-        first_received_at = least(s.first_received_at, EXCLUDED.first_received_at),
-        last_job_id = CASE WHEN EXCLUDED.last_received_at >= s.last_received_at THEN EXCLUDED.last_job_id ELSE s.last_job_id END,
-        last_received_at = greatest(s.last_received_at, EXCLUDED.last_received_at)`.execute(trx);
+      INSERT INTO sources AS s (customer, category, type, group_name, first_received_at, last_received_at, last_job_id, arrivals)
+      VALUES (${row.customer}, ${row.category}, ${row.type}, ${row.group_name}, ${row.received_at}, ${row.received_at}, ${row.id}, 1)
+      ${MERGE_SOURCE_ARRIVAL}`.execute(trx);
     return row;
   });
   return job === undefined ? stateOf(db, args.jobId) : { outcome: 'done', job };

@@ -7,7 +7,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 /** Debian's chromium (CI: `apt-get install -y chromium`); browser tests are skipped without it. */
 export const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+/** The flags this machine's closed network needs (docs: the env notes on headless Chromium). */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

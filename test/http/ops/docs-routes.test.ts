@@ -5,19 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
-
-/** Debian's chromium (CI: `apt-get install -y chromium`); the test is skipped without it. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_ARGS } from '../../support/console-browser.js';
 
 describe('the /docs page in headless Chromium', function () {
   this.timeout(120_000);
