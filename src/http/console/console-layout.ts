@@ -1,7 +1,7 @@
 import type { ApiKeyIdentity } from '../../db/api-keys-repository.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 
-export type ConsolePage = 'overview' | 'jobs' | 'sources' | 'unclassified' | 'refused';
+export type ConsolePage = 'overview' | 'jobs' | 'sources' | 'unclassified' | 'refused' | 'alerts';
 
 const NAVIGATION: ReadonlyArray<readonly [ConsolePage, string, string]> = [
   ['overview', 'Overview', '/console'],
@@ -9,7 +9,7 @@ const NAVIGATION: ReadonlyArray<readonly [ConsolePage, string, string]> = [
   ['sources', 'Sources', '/console/sources'],
   ['unclassified', 'Unclassified', '/console/unclassified'],
   ['refused', 'Refused', '/console/refused'],
-  // Alert webhook deliveries (issue #14) get their entry here once their page exists.
+  ['alerts', 'Alerts', '/console/alerts'],
 ];
 
 /** Who is signed in, and the form token the sign-out button needs. */

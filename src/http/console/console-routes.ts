@@ -17,6 +17,7 @@ import { registerJobsListPage } from './jobs-list-page.js';
 import { loadOverview } from './overview-data.js';
 import { overviewBody, overviewPanels } from './overview-view.js';
 import { registerRefusedPage } from './refused-page.js';
+import { registerAlertsPage } from './alerts-page.js';
 import { FORM_LIMIT, signInRoutes } from './sign-in-page.js';
 import { registerSourcesPage } from './sources-page.js';
 import { registerUnclassifiedPage } from './unclassified-page.js';
@@ -61,6 +62,7 @@ export function consoleRouters(deps: AppDeps, metrics: Metrics): Router<ConsoleS
   registerSourcesPage(pages, { db: deps.db, intervals: deps.config.sources.expectedIntervalHours });
   registerUnclassifiedPage(pages, deps);
   registerRefusedPage(pages, { db: deps.db });
+  registerAlertsPage(pages, { db: deps.db });
   return [consoleAssetsRoutes() as Router<ConsoleState>, signInRoutes(deps.db) as Router<ConsoleState>, pages];
 }
 

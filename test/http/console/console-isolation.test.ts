@@ -57,7 +57,15 @@ describe('the operator console: customer keys, CSRF and sessions', function () {
     assert.match((await page.locator('#arrivals-chart-desc').textContent()) ?? '', /^3 arrivals in 24 hours/);
     assert.equal(await page.getByRole('heading', { name: 'Service health' }).count(), 0, 'service health is for admins');
 
-    const everyPage = ['/console', '/console/jobs', '/console/jobs?customer=bobs_burgers', '/console/sources', '/console/unclassified', '/console/refused'];
+    const everyPage = [
+      '/console',
+      '/console/jobs',
+      '/console/jobs?customer=bobs_burgers',
+      '/console/sources',
+      '/console/unclassified',
+      '/console/refused',
+      '/console/alerts',
+    ];
     for (const path of [...everyPage, '/console/refused?customer=bobs_burgers', '/console/sources?customer=bobs_burgers']) {
       await page.goto(`${base}${path}`);
       const text = await page.locator('main').innerText();

@@ -3,6 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { hasChromium, launchChromium, newConsoleContext, screenshot, watchProblems, CHROMIUM } from '../../support/console-browser.js';
 import { seedConsoleFixtures, seedDayOfTraffic, type ConsoleFixtures } from '../../support/console-fixtures.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../../support/start-test-service.js';
+import { apiClient } from '../../support/http-client.js';
+import { startWebhookReceiver } from '../../support/webhook-receiver.js';
 
 describe('the operator console in headless Chromium (admin key)', function () {
   this.timeout(180_000);
@@ -175,6 +177,30 @@ describe('the operator console in headless Chromium (admin key)', function () {
     assert.match(arrivals ?? '', /SMTP [\d,]+, .*S3\/SQS [\d,]+/);
     assert.ok((await page.locator('#arrivals-chart path').count()) >= 5, 'one band per source');
     await screenshot(page, 'overview');
+  });
+
+  it('shows open alert conditions and each delivery with its outcome', async () => {
+    const receiver = await startWebhookReceiver();
+    try {
+      receiver.answer('/hook', [500]);
+      const created = await apiClient(base, TEST_ADMIN_KEY).post('/api/1.0/alerts/subscriptions', { url: receiver.url('/hook') });
+      assert.equal(created.status, 201, created.text);
+      const { job } = await t.service.accept(t.echoArrival({ failPermanent: true, tag: 'alerting' }, { customer: 'jimmys_pizza' }));
+      await t.waitForStatus(job.id, ['failed']);
+      await receiver.waitFor((notification) => JSON.stringify(notification.body).includes('job_failed'), 'the job_failed notification', 30_000);
+      const deadline = Date.now() + 15_000;
+      let deliveries = '';
+      while (!/500/.test(deliveries) && Date.now() < deadline) {
+        await page.goto(`${base}/console/alerts`);
+        deliveries = await page.locator('table').last().innerText();
+      }
+      assert.match(await page.locator('table').first().innerText(), /job_failed/);
+      assert.match(deliveries, /job_failed[\s\S]*\/hook/);
+      assert.match(deliveries, /500/, 'the failed attempt and its status are shown');
+      await screenshot(page, 'alerts');
+    } finally {
+      await receiver.close();
+    }
   });
 
   it('signs out: the session is gone on the server, not only in the browser', async () => {
