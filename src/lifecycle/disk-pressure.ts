@@ -1,12 +1,7 @@
 import path from 'node:path';
 import { READY_MIN_FREE_BYTES } from '../pipeline/check-data-root.js';
 import { availableBytes } from '../pipeline/available-bytes.js';
-
-/**
- * The SMTP listener and the mailhandler refuse a message (452 / exit 75) when less than this many
- * times the largest message is free (their own FREE_SPACE_FACTOR; transports are not imported here).
- */
-const SMTP_FREE_SPACE_FACTOR = 1.5;
+import { roomForMessage } from '../pipeline/mail/ensure-free-space.js';
 
 export type DiskPressureLevel = 'ok' | 'warning' | 'refusing';
 
@@ -18,9 +13,9 @@ export interface DiskPressure {
   readonly warnBelowBytes: number;
 }
 
-/** Where refusals start: the larger of the SMTP check and the readiness check. */
+/** Where refusals start: the larger of the mail transports' check (SMTP 452, mailhandler 75) and the readiness check. */
 export function refusalThresholdBytes(maxMessageBytes: number): number {
-  return Math.max(Math.ceil(maxMessageBytes * SMTP_FREE_SPACE_FACTOR), READY_MIN_FREE_BYTES);
+  return Math.max(roomForMessage(maxMessageBytes), READY_MIN_FREE_BYTES);
 }
 
 /** Free space under `dir` (nearest existing parent) and how close it is to refusing work. */

@@ -13,7 +13,7 @@ import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 import type { RecipientCustomer } from '../routing/route-recipient.js';
 import { acceptMail } from '../pipeline/mail/accept-mail.js';
-import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
+import { ensureFreeSpace, roomForMessage } from '../pipeline/mail/ensure-free-space.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { settleNodeName } from '../config/node-identity.js';
 import { mailhandlerOutcomeForError, mailhandlerOutcomeForResults, type MailhandlerOutcome } from './mailhandler-outcome.js';
@@ -22,8 +22,6 @@ import { routePipedRecipients } from './route-piped-recipients.js';
 
 /** One message at a time: a connection for the pipeline and one spare. */
 const MAILHANDLER_POOL_SIZE = 2;
-/** The SMTP listener's MAIL FROM rule (Postfix's queue_minfree): room for 1.5 maximal messages. */
-const FREE_SPACE_FACTOR = 1.5;
 
 export interface RunMailhandlerArgs {
   /** The arguments after `mailhandler`. */
@@ -120,7 +118,7 @@ async function deliver(args: {
     requireSenderAllowList: config.smtp.requireSenderAllowList,
   });
   const maxBytes = config.smtp.maxMessageBytes;
-  await ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(maxBytes * FREE_SPACE_FACTOR) });
+  await ensureFreeSpace({ dir: config.dataRoot, neededBytes: roomForMessage(maxBytes) });
 
   const deps: PipelineDeps = { db, config, registry: new ModuleRegistry(args.modules), logger: args.logger };
   return acceptMail({

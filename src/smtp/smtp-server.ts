@@ -15,7 +15,7 @@ import type { Logger } from '../logging/logging.js';
 import type { AcceptResult } from '../pipeline/accept.js';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { ReceivedMail } from '../pipeline/mail/accept-mail.js';
-import { ensureFreeSpace } from '../pipeline/mail/ensure-free-space.js';
+import { ensureFreeSpace, roomForMessage } from '../pipeline/mail/ensure-free-space.js';
 import { checkRecipient } from './check-recipient.js';
 import { cachedCustomers, type FindCustomers } from './customer-cache.js';
 import { deliverMessage, type RoutedRecipient } from './deliver-message.js';
@@ -24,8 +24,6 @@ import { SessionLimits } from './session-limits.js';
 import { verifySmtpLogin, type SmtpUser } from './smtp-auth.js';
 import { smtpServerOptions } from './smtp-server-options.js';
 
-/** Postfix's queue_minfree rule of thumb: room for this many maximal messages before MAIL FROM is accepted. */
-export const FREE_SPACE_FACTOR = 1.5;
 /** After in-flight messages are done (or the grace is over), how long closing sessions may linger. */
 const CLOSE_LINGER_MS = 2000;
 
@@ -201,12 +199,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
           if (limits.release(session.id)) args.observe?.sessionClosed();
         },
         onMailFrom: (_address, session, callback) =>
-          settle(
-            session,
-            'MAIL FROM',
-            () => ensureFreeSpace({ dir: config.dataRoot, neededBytes: Math.ceil(smtp.maxMessageBytes * FREE_SPACE_FACTOR) }),
-            callback,
-          ),
+          settle(session, 'MAIL FROM', () => ensureFreeSpace({ dir: config.dataRoot, neededBytes: roomForMessage(smtp.maxMessageBytes) }), callback),
         onRcptTo,
         onData,
         ...(smtp.auth.enabled ? { onAuth } : {}),

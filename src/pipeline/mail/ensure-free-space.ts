@@ -2,6 +2,14 @@ import path from 'node:path';
 import { IngestError, toIngestError } from '../../core/ingest-error.js';
 import { availableBytes } from '../available-bytes.js';
 
+/** Postfix's queue_minfree rule of thumb: room for this many maximal messages before MAIL FROM is accepted. */
+export const FREE_SPACE_FACTOR = 1.5;
+
+/** The free space a mail transport asks for before taking a message: 1.5 maximal messages. */
+export function roomForMessage(maxMessageBytes: number): number {
+  return Math.ceil(maxMessageBytes * FREE_SPACE_FACTOR);
+}
+
 /**
  * Refuses new work early (Postfix's `queue_minfree`): rejects with the transient `STORAGE_LOW`
  * when the file system holding `dir` has fewer than `neededBytes` available to this user. A
