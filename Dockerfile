@@ -12,6 +12,7 @@ COPY bin ./bin
 COPY config ./config
 COPY migrations ./migrations
 COPY src ./src
+COPY scripts ./scripts
 RUN npm run build
 
 # Runtime packages only. The optional ones are embedded PostgreSQL (about 60 MB; the image runs

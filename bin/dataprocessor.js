@@ -11,7 +11,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.UV_THREADPOOL_SIZE ??= '16';
 
 const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
-if (existsSync(compiled)) {
+// Postfix runs the mailhandler once per message: the build's one-file bundle starts fastest.
+const mailhandlerBundle = fileURLToPath(new URL('../dist/src/mailhandler/mailhandler.bundle.mjs', import.meta.url));
+const args = process.argv.slice(2);
+if (args[0] === 'mailhandler' && !args.includes('--help') && !args.includes('-h') && existsSync(mailhandlerBundle)) {
+  await import(mailhandlerBundle);
+} else if (existsSync(compiled)) {
   await import(compiled);
 } else {
   const { register } = await import('tsx/esm/api');
