@@ -18,7 +18,8 @@ export function accessLog(logger: Logger): Middleware<AuthState> {
       const caller = (ctx.state as Partial<AuthState>).caller;
       logger.info('request', {
         method: ctx.method,
-        route: typeof route === 'string' ? route : null,
+        // A prefix mount (the console's router) matches by a pattern, not a template: no route then.
+        route: typeof route === 'string' && route.startsWith('/') ? route : null,
         path: ctx.path,
         status: ctx.status,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
