@@ -6,13 +6,14 @@
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs `prepare` (scripts/build.mjs --if-possible), which skips: the sources come next.
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY config ./config
 COPY migrations ./migrations
 COPY src ./src
-COPY scripts ./scripts
 RUN npm run build
 
 # Runtime packages only. The optional ones are embedded PostgreSQL (about 60 MB; the image runs

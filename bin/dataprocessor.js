@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs the compiled build when there is one (the Docker image), else the TypeScript sources via tsx.
+// Runs the compiled build when it is current (made by `npm install` or `npm run build`; the Docker
+// image), else the TypeScript sources through tsx (bin/dist-is-current.js says which).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { distIsCurrent } from './dist-is-current.js';
 
 // The AWS SDK is pinned to 3.1175.x, the last line that supports Node 20 (see docs/operations.md);
 // its start-up notice about future Node 22 requirements would only confuse operators here.
@@ -14,9 +16,10 @@ const compiled = fileURLToPath(new URL('../dist/src/cli.js', import.meta.url));
 // Postfix runs the mailhandler once per message: the build's one-file bundle starts fastest.
 const mailhandlerBundle = fileURLToPath(new URL('../dist/src/mailhandler/mailhandler.bundle.mjs', import.meta.url));
 const args = process.argv.slice(2);
-if (args[0] === 'mailhandler' && !args.includes('--help') && !args.includes('-h') && existsSync(mailhandlerBundle)) {
+const current = distIsCurrent(fileURLToPath(new URL('..', import.meta.url)));
+if (current && args[0] === 'mailhandler' && !args.includes('--help') && !args.includes('-h') && existsSync(mailhandlerBundle)) {
   await import(mailhandlerBundle);
-} else if (existsSync(compiled)) {
+} else if (current && existsSync(compiled)) {
   await import(compiled);
 } else {
   const { register } = await import('tsx/esm/api');

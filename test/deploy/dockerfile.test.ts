@@ -34,12 +34,25 @@ describe('Dockerfile', () => {
     const env = envOfImage();
     for (const { env: name } of ENV_OVERRIDES) assert.ok(!env.has(name), `ENV ${name} would override the config file`);
     assert.equal(env.get('DP_CONFIG_BASE'), '/app/dist/config/container.json');
-    // dist/config is a copy of config/ (npm run build).
-    assert.match(JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts.build as string, /cp -r config dist\/config/);
+    // dist/config is a copy of config/ (npm run build → scripts/build.mjs).
+    assert.equal(JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).scripts.build, 'node scripts/build.mjs');
+    assert.match(
+      await readFile(path.join(REPO_ROOT, 'scripts/build.mjs'), 'utf8'),
+      /cpSync\(path\.join\(root, 'config'\), path\.join\(root, 'dist', 'config'\)/,
+    );
     const config = loadConfig({ env: { DP_CONFIG_BASE: path.join(REPO_ROOT, 'config/container.json') }, cwd: '/app' });
     assert.equal(config.dataRoot, '/home/mailbox');
     assert.equal(config.logDir, '/var/log/hview');
     assert.equal(one('WORKDIR'), '/app', "the seed's /app/config.json is ./config.json of the service");
+  });
+
+  it('copies scripts/ before npm ci: npm ci runs `prepare` (scripts/build.mjs), which must exist and skip there', () => {
+    const build = stages[0] ?? [];
+    const index = (keyword: string, pattern: RegExp): number => build.findIndex((line) => line.keyword === keyword && pattern.test(line.args));
+    const copyScripts = index('COPY', /^scripts /);
+    const npmCi = index('RUN', /npm ci/);
+    assert.ok(copyScripts >= 0 && npmCi > copyScripts, 'COPY scripts comes before RUN npm ci');
+    assert.ok(index('COPY', /^src /) > npmCi, 'the sources come after npm ci, so prepare skips and `npm run build` builds');
   });
 
   it('runs as a fixed non-root uid under tini, listening on unprivileged ports', () => {
