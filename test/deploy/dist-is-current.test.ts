@@ -14,8 +14,12 @@ describe('bin/dist-is-current.js: when bin/dataprocessor.js may run the compiled
   });
   afterEach(async () => rm(root, { recursive: true, force: true }));
 
-  const now = Date.now();
-  const at = (seconds: number): Date => new Date(now + seconds * 1000);
+  // An hour ahead of the test's own writes, which give folders the current time.
+  let base = 0;
+  beforeEach(() => {
+    base = Date.now() + 3_600_000;
+  });
+  const at = (seconds: number): Date => new Date(base + seconds * 1000);
   async function file(relative: string, seconds: number): Promise<void> {
     await mkdir(path.dirname(path.join(root, relative)), { recursive: true });
     await writeFile(path.join(root, relative), 'x');
