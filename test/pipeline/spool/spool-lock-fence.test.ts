@@ -37,7 +37,10 @@ describe('spooled jobs commit only under the lock (real PostgreSQL, real SMTP)',
   let t: TestService;
 
   before(async () => {
-    t = await startTestService({ overrides: { nodeName: 'fence node', worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
+    // Alerting off: its checks hold an advisory lock of their own, and the tests find the spool's session by its advisory lock.
+    t = await startTestService({
+      overrides: { nodeName: 'fence node', alerts: { enabled: false }, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } },
+    });
   });
   after(async () => {
     await t?.stop();
@@ -85,7 +88,9 @@ describe('a spool lock connection that stops answering (real PostgreSQL, a pause
   let t: TestService;
 
   before(async () => {
-    t = await startTestService({ overrides: { nodeName: 'stalled node', worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } } });
+    t = await startTestService({
+      overrides: { nodeName: 'stalled node', alerts: { enabled: false }, worker: { enabled: false }, spool: { maxArrivalBytes: 4096 } },
+    });
   });
   after(async () => {
     await t?.stop();
