@@ -1,7 +1,7 @@
 import type { ApiKeyIdentity } from '../../db/api-keys-repository.js';
 import { html, type HtmlValue, type SafeHtml } from './html.js';
 
-export type ConsolePage = 'overview' | 'jobs' | 'sources' | 'unclassified' | 'refused' | 'alerts';
+export type ConsolePage = 'overview' | 'jobs' | 'sources' | 'unclassified' | 'refused' | 'alerts' | 'holds';
 
 const NAVIGATION: ReadonlyArray<readonly [ConsolePage, string, string]> = [
   ['overview', 'Overview', '/console'],
@@ -10,7 +10,11 @@ const NAVIGATION: ReadonlyArray<readonly [ConsolePage, string, string]> = [
   ['unclassified', 'Unclassified', '/console/unclassified'],
   ['refused', 'Refused', '/console/refused'],
   ['alerts', 'Alerts', '/console/alerts'],
+  ['holds', 'Holds', '/console/holds'],
 ];
+
+/** Pages only an admin key may open: a customer key does not see them in the navigation. */
+const ADMIN_PAGES: ReadonlySet<ConsolePage> = new Set(['holds']);
 
 /** Who is signed in, and the form token the sign-out button needs. */
 export interface PageSession {
@@ -52,7 +56,7 @@ export function consolePage(args: PageArgs): string {
         <a class="skip-link" href="#main">Skip to content</a>
         <header class="top">
           <span class="brand">DataProcessor console</span>
-          ${session === null ? '' : navigation(args.active)} ${session === null ? '' : whoAmI(session)}
+          ${session === null ? '' : navigation(args.active, session)} ${session === null ? '' : whoAmI(session)}
         </header>
         <main id="main" tabindex="-1">
           <h1>${args.title}</h1>
@@ -62,10 +66,11 @@ export function consolePage(args: PageArgs): string {
     </html> `.text;
 }
 
-function navigation(active: ConsolePage | null): SafeHtml {
+function navigation(active: ConsolePage | null, session: PageSession): SafeHtml {
+  const pages = NAVIGATION.filter(([page]) => session.caller.role === 'admin' || !ADMIN_PAGES.has(page));
   return html`<nav aria-label="Console pages">
     <ul>
-      ${NAVIGATION.map(([page, label, href]) => html`<li><a href="${href}" ${page === active ? html` aria-current="page"` : ''}>${label}</a></li>`)}
+      ${pages.map(([page, label, href]) => html`<li><a href="${href}" ${page === active ? html` aria-current="page"` : ''}>${label}</a></li>`)}
     </ul>
   </nav>`;
 }

@@ -20,6 +20,8 @@ const NOTICES: Readonly<Record<string, string>> = {
   replayed: 'Replayed: this is the new job made from the same originals.',
   assigned: 'Assigned: the job is queued and runs like any other.',
   dismissed: 'Dismissed with your reason.',
+  held: 'Hold placed: matching jobs wait until it is released.',
+  released: 'Hold released: its jobs are queued again, oldest arrival first.',
 };
 
 export function noticeFor(done: string | readonly string[] | undefined): string | undefined {

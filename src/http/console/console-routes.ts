@@ -18,6 +18,7 @@ import { loadOverview } from './overview-data.js';
 import { overviewBody, overviewPanels } from './overview-view.js';
 import { registerRefusedPage } from './refused-page.js';
 import { registerAlertsPage } from './alerts-page.js';
+import { registerHoldsPage } from './holds-page.js';
 import { FORM_LIMIT, signInRoutes } from './sign-in-page.js';
 import { registerSourcesPage } from './sources-page.js';
 import { registerUnclassifiedPage } from './unclassified-page.js';
@@ -63,6 +64,7 @@ export function consoleRouters(deps: AppDeps, metrics: Metrics): Router<ConsoleS
   registerUnclassifiedPage(pages, deps);
   registerRefusedPage(pages, { db: deps.db });
   registerAlertsPage(pages, { db: deps.db });
+  registerHoldsPage(pages, { db: deps.db });
   return [consoleAssetsRoutes() as Router<ConsoleState>, signInRoutes(deps.db) as Router<ConsoleState>, pages];
 }
 

@@ -71,6 +71,15 @@ describe('the operator console: customer keys, CSRF and sessions', function () {
       const text = await page.locator('main').innerText();
       assert.ok(!/bobs_burgers|grid1|elsewhere\.example|spam\.example/.test(text), `${path} shows nothing of bobs_burgers or of nobody's refusals:\n${text}`);
     }
+    assert.equal(await page.getByRole('link', { name: 'Holds' }).count(), 0, "holds are for admins: not in a customer key's navigation");
+    assert.equal((await page.request.get(`${base}/console/holds`)).status(), 403);
+    const refusedHold = await page.request.post(`${base}/console/holds`, {
+      form: { csrf: await csrfOf(page), customer: 'jimmys_pizza' },
+      headers: { Origin: new URL(base).origin },
+      maxRedirects: 0,
+    });
+    assert.equal(refusedHold.status(), 403);
+    assert.equal((await t.service.database.db.selectFrom('holds').select('id').execute()).length, 0, 'a customer key placed no hold');
     await page.goto(`${base}/console/jobs`);
     assert.equal(await page.locator('tbody tr').count(), 3);
     assert.equal(await page.getByLabel('Customer').count(), 0, 'no customer filter for a customer key');

@@ -203,6 +203,35 @@ describe('the operator console in headless Chromium (admin key)', function () {
     }
   });
 
+  it('places a hold from the holds page, holds new arrivals, and releases them in arrival order', async () => {
+    await page.goto(`${base}/console/holds`);
+    assert.equal(await page.locator('nav a[aria-current="page"]').innerText(), 'Holds');
+    assert.match(await page.locator('main').innerText(), /No hold is in place/);
+    await page.getByLabel('Customer').fill('jimmys_pizza');
+    await page.getByLabel('Reason').fill('parser fix pending');
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await page.waitForURL(`${base}/console/holds?done=held`);
+    assert.match(await page.getByRole('status').innerText(), /Hold placed/);
+    assert.match(await page.locator('tbody').innerText(), /customer=jimmys_pizza\s+parser fix pending/);
+
+    const first = (await t.service.accept(t.echoArrival({ tag: 'held-1' }, { customer: 'jimmys_pizza' }))).job;
+    const second = (await t.service.accept(t.echoArrival({ tag: 'held-2' }, { customer: 'jimmys_pizza' }))).job;
+    await t.waitForStatus(first.id, ['held']);
+    await t.waitForStatus(second.id, ['held']);
+    await page.goto(`${base}/console/holds`);
+    assert.match(await page.locator('tbody td.num').first().innerText(), /^2$/, 'both arrivals are counted as held');
+    await screenshot(page, 'holds');
+
+    await page.getByRole('button', { name: 'Release' }).click();
+    await page.waitForURL(`${base}/console/holds?done=released`);
+    assert.match(await page.locator('main').innerText(), /No hold is in place/);
+    await t.waitForStatus(first.id, ['succeeded']);
+    await t.waitForStatus(second.id, ['succeeded']);
+    const started = await t.service.database.db.selectFrom('jobs').select(['id', 'started_at']).where('id', 'in', [first.id, second.id]).execute();
+    const startOf = (id: string) => started.find((row) => row.id === id)!.started_at!.getTime();
+    assert.ok(startOf(first.id) <= startOf(second.id), 'the older arrival runs first');
+  });
+
   it('signs out: the session is gone on the server, not only in the browser', async () => {
     const cookie = (await context.cookies()).find((entry) => entry.name === 'dp_console')!;
     await page.goto(`${base}/console`);
