@@ -184,6 +184,12 @@ export const configSchema = z.strictObject({
     host: z.string().min(1),
     port,
     bodyLimitBytes: positiveInt,
+    /**
+     * Behind a reverse proxy that terminates TLS: take the scheme, host and client address from its
+     * X-Forwarded-Proto/-Host/-For headers (the console's Secure cookie and its same-origin check need
+     * the scheme the browser used). Off by default: a client talking to us directly could forge them.
+     */
+    trustProxy: z.boolean(),
     /** Requests per second allowed to one API key (a burst of that size, then 429 + Retry-After); 0 turns the limit off. */
     rateLimit: z.strictObject({ pointsPerSecond: z.number().int().nonnegative() }),
     /** How long a client may take; a slow or stalled one must not hold a socket for ever. */

@@ -27,6 +27,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: readonly string[]
   { env: 'DP_NODE_NAME', path: ['nodeName'], kind: 'string' },
   { env: 'DP_HTTP_HOST', path: ['http', 'host'], kind: 'string' },
   { env: 'DP_HTTP_PORT', path: ['http', 'port'], kind: 'int' },
+  { env: 'DP_HTTP_TRUST_PROXY', path: ['http', 'trustProxy'], kind: 'bool' },
   { env: 'DP_SMTP_ENABLED', path: ['smtp', 'enabled'], kind: 'bool' },
   { env: 'DP_SMTP_HOST', path: ['smtp', 'host'], kind: 'string' },
   { env: 'DP_SMTP_PORT', path: ['smtp', 'port'], kind: 'int' },

@@ -35,7 +35,8 @@ export const API_PREFIX = '/api/1.0';
 
 /** The REST API: a thin translation of HTTP into repository and pipeline calls. */
 export function createApp(deps: AppDeps): Koa<AuthState> {
-  const app = new Koa<AuthState>({ proxy: false });
+  // maxIpsCount 1: the client address is the one the nearest proxy saw, not what the client claimed.
+  const app = new Koa<AuthState>({ proxy: deps.config.http.trustProxy, maxIpsCount: 1 });
   app.silent = true;
   const metrics = deps.metrics ?? createMetrics();
   app.use(recordRequestMetrics(metrics));

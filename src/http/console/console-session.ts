@@ -47,7 +47,7 @@ export async function startSession(ctx: Context, db: Kysely<Database>, caller: A
   ctx.cookies.set(COOKIE, token, {
     httpOnly: true,
     sameSite: 'strict',
-    // ctx.secure: the connection itself is TLS (the app trusts no proxy headers).
+    // ctx.secure: the connection is TLS, or (http.trustProxy) the proxy in front says the browser used https.
     secure: ctx.secure,
     path: COOKIE_PATH,
     maxAge: SESSION_MAX_AGE_SECONDS * 1000,
