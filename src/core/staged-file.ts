@@ -10,3 +10,11 @@ export interface StagedFile {
   /** Role of the file for the module: 'message', 'body', 'attachment', 'object', … */
   readonly role?: string;
 }
+
+/**
+ * The names the mail transport gives a split message's files in its job folder (the seed's layout),
+ * and the names the mail modules look them up by: one definition for both sides.
+ */
+export const MESSAGE_FILE = 'message.eml';
+export const TEXT_BODY_FILE = 'body.txt';
+export const HTML_BODY_FILE = 'body.html';

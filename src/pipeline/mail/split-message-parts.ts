@@ -1,13 +1,10 @@
 import type { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import type { StagedFile } from '../../core/staged-file.js';
+import { HTML_BODY_FILE, TEXT_BODY_FILE, type StagedFile } from '../../core/staged-file.js';
 import { IngestError } from '../../core/ingest-error.js';
 import type { StagingFolder } from '../staging/staging-folder.js';
 import { cleanOriginalName } from './clean-original-name.js';
 import { mailHints } from './mail-hints.js';
-
-export const TEXT_BODY_FILE = 'body.txt';
-export const HTML_BODY_FILE = 'body.html';
 
 /** mailparser's own defaults, named here because a message past them is kept raw, not split. */
 const MAX_MIME_PARTS = 1000;

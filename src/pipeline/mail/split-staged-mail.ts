@@ -3,7 +3,6 @@ import type { StagingFolder } from '../staging/staging-folder.js';
 import { RECEIVED_MAIL_NAMING, splitMessageParts } from './split-message-parts.js';
 import { unwrapForwardedMail } from './unwrap-forwarded-mail.js';
 
-export { HTML_BODY_FILE, TEXT_BODY_FILE } from './split-message-parts.js';
 export { FORWARDED_HINT } from './unwrap-forwarded-mail.js';
 /** Hint set when the MIME structure could not be read to the end; its value says why. */
 export const MIME_PROBLEM_HINT = 'mimeProblem';

@@ -1,9 +1,7 @@
 import type { Readable } from 'node:stream';
+import { MESSAGE_FILE } from '../../core/staged-file.js';
 import type { StagingFolder } from '../staging/staging-folder.js';
 import { splitStagedMail } from './split-staged-mail.js';
-
-/** The raw message, byte for byte as received. */
-export const MESSAGE_FILE = 'message.eml';
 
 export interface WriteMailFilesArgs {
   readonly folder: StagingFolder;

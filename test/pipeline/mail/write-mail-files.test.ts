@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { IngestError } from '../../../src/core/ingest-error.js';
 import { MIME_PROBLEM_HINT } from '../../../src/pipeline/mail/split-staged-mail.js';
-import { MESSAGE_FILE, writeMailFiles } from '../../../src/pipeline/mail/write-mail-files.js';
+import { MESSAGE_FILE } from '../../../src/core/staged-file.js';
+import { writeMailFiles } from '../../../src/pipeline/mail/write-mail-files.js';
 import { IncomingFolder } from '../../../src/pipeline/staging/stage.js';
 import { makeDataRoot } from '../../support/test-config.js';
 

@@ -1,8 +1,5 @@
-import type { StagedFile } from '../../../core/staged-file.js';
+import { HTML_BODY_FILE, TEXT_BODY_FILE, type StagedFile } from '../../../core/staged-file.js';
 
-/** The names the mail transport gives a message's parts when it splits a mail into staged files. */
-export const TEXT_BODY_FILE = 'body.txt';
-export const HTML_BODY_FILE = 'body.html';
 /**
  * A mail forwarded as an attachment gets its parts staged beside the outer mail's, each name
  * prefixed once per level of forwarding (`forwarded-body.txt`), with the forwarded message's
