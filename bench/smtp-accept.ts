@@ -9,6 +9,7 @@ import { BENCH_INGEST_DOMAIN, BENCH_RECIPIENT, startBenchService } from './suppo
 import { currentLoad, median, placeholderRow, type BenchRow } from './support/bench-result.js';
 import { isMain, runStandalone, type BenchContext } from './support/bench-context.js';
 import { startPostfixInstance, type PostfixInstance } from './support/postfix-instance.js';
+import { procStatusMiB } from './support/proc-status.js';
 import { runSmtpSource, startSmtpSink, type SmtpSourceArgs } from './support/postfix-tools.js';
 
 const SESSIONS = 20;
@@ -46,6 +47,9 @@ export async function smtpAcceptBenchmark(context: BenchContext): Promise<BenchR
     context.log(`smtp-accept: no Postfix reference: ${postfixProblem}`);
   }
   const bench = await startBenchService(context, { name: 'smtp-accept', worker: false });
+  // The memory target (#16: ≤ 256 MiB peak under SMTP load) starts from this.
+  const restingMiB = procStatusMiB(bench.service.pid, 'VmRSS');
+  context.log(`smtp-accept: service RSS at rest after start-up: ${restingMiB ?? '?'} MiB`);
   let expectedJobs = 0;
   try {
     for (const mode of modes(context.full)) {
@@ -91,7 +95,9 @@ export async function smtpAcceptBenchmark(context: BenchContext): Promise<BenchR
       const oursValue = median(ourRates);
       const ratio = oursValue / referenceValue;
       const shownCommand = command.replace(/127\.0\.0\.1:\d+$/, '<port>');
-      const notes = `median of ${reps}, same run, alternating sink → Postfix → ours; ledger: ${committed}/${expectedJobs} jobs (${Object.entries(counts)
+      const notes = `RSS at rest ${restingMiB ?? '?'} MiB; median of ${reps}, same run, alternating sink → Postfix → ours; ledger: ${committed}/${expectedJobs} jobs (${Object.entries(
+        counts,
+      )
         .map(([status, n]) => `${status} ${n}`)
         .join(', ')})`;
       rows.push({
