@@ -11,7 +11,8 @@ const POSTFIX = '/usr/sbin/postfix';
 /** Debian's layout of the Postfix package (postconf -d). */
 const DAEMON_DIRECTORY = '/usr/lib/postfix/sbin';
 const STOP_WAIT_MS = 15_000;
-const DRAIN_WAIT_MS = 120_000;
+/** A --full run leaves 20,000 messages for the discard transport; a loaded box takes its time. */
+const DRAIN_WAIT_MS = 10 * 60 * 1000;
 const POLL_MS = 200;
 /** The queue folders a message sits in until the discard transport has taken it. */
 const PENDING_QUEUES = ['maildrop', 'incoming', 'active', 'deferred', 'hold'];
