@@ -33,9 +33,9 @@ import { settleNodeName } from './config/node-identity.js';
 import { Sweeper } from './pipeline/jobs/sweeper.js';
 import { Worker } from './pipeline/jobs/worker.js';
 import { sqsNotificationHandler } from './s3events/handle-notification.js';
-import { Reconciler } from './s3events/reconcile.js';
-import { createS3Client, createSqsClient } from './s3events/s3-client.js';
-import { SqsConsumer, queueNameOf } from './s3events/sqs-consumer.js';
+import type { Reconciler } from './s3events/reconcile.js';
+import { createSqsClient, lazyS3Client } from './s3events/s3-client.js';
+import type { SqsConsumer } from './s3events/sqs-consumer.js';
 import type { ObjectJobDeps } from './s3events/start-object-job.js';
 import { createSmtpListener, type SmtpListener } from './smtp/smtp-server.js';
 
@@ -105,9 +105,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let sweeper: Sweeper | undefined;
   let purge: PurgeTask | undefined;
   let alerts: AlertTask | undefined;
-  const s3 = createS3Client(config.s3);
-  let sqsClient: ReturnType<typeof createSqsClient> | undefined;
+  // The AWS SDK loads only for what is configured: S3 on first use, SQS and the reconciler below.
+  const s3 = lazyS3Client(config.s3);
+  let sqsClient: Awaited<ReturnType<typeof createSqsClient>> | undefined;
   let sqsConsumer: SqsConsumer | undefined;
+  let sqsQueueName = '';
   let reconciler: Reconciler | undefined;
   let spool: Spool | undefined;
   let refusals: RefusalRecorder | undefined;
@@ -125,7 +127,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     await alerts?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     await refusals?.stop();
-    s3.destroy();
+    await s3.destroy();
     sqsClient?.destroy();
     await database.close();
     logger.info('stopped');
@@ -150,7 +152,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       onJobUnclassified,
       ...(spool === undefined ? {} : { spool }),
     };
-    const sqsTotals = () => (sqsConsumer === undefined ? undefined : { queue: queueNameOf(config.s3.sqs.queueUrl ?? ''), ...sqsConsumer.stats });
+    const sqsTotals = () => (sqsConsumer === undefined ? undefined : { queue: sqsQueueName, ...sqsConsumer.stats });
     const metrics = createMetrics({
       countActiveJobs: () => countActiveJobs(database.db),
       countSilentSources: () => countSilentSources(database.db, config.sources.expectedIntervalHours),
@@ -180,7 +182,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     const recordRefusal = refusals.record.bind(refusals);
     const objectJobs: ObjectJobDeps = {
       refused: recordRefusal,
-      s3,
+      s3: s3.get,
       routes: config.s3.routes,
       maxObjectBytes: config.s3.maxObjectBytes,
       logger: logging.for('s3'),
@@ -238,7 +240,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
     }
     const { sqs: sqsSettings, reconcile } = config.s3;
     if (sqsSettings.queueUrl !== null) {
-      sqsClient = createSqsClient(config.s3);
+      const { SqsConsumer, queueNameOf } = await import('./s3events/sqs-consumer.js');
+      sqsClient = await createSqsClient(config.s3);
+      sqsQueueName = queueNameOf(sqsSettings.queueUrl);
       sqsConsumer = new SqsConsumer({
         sqs: sqsClient,
         queueUrl: sqsSettings.queueUrl,
@@ -252,6 +256,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       sqsConsumer.start();
     }
     if (reconcile.intervalSeconds !== null) {
+      const { Reconciler } = await import('./s3events/reconcile.js');
       reconciler = new Reconciler({ deps: objectJobs, settings: reconcile, intervalSeconds: reconcile.intervalSeconds });
       reconciler.start();
     }

@@ -8,6 +8,8 @@ const SMTP_SOURCE = '/usr/sbin/smtp-source';
 /** smtp-sink's listen backlog, as in the benchmark plan. */
 const SINK_BACKLOG = 256;
 const SINK_START_MS = 300;
+/** A stuck run (a server that stopped answering) fails the benchmark instead of hanging it. */
+const SOURCE_TIMEOUT_MS = 15 * 60 * 1000;
 
 export interface SmtpSourceArgs {
   readonly port: number;
@@ -51,13 +53,13 @@ export async function runSmtpSource(args: SmtpSourceArgs): Promise<SmtpSourceRes
   const argv = smtpSourceArgs(args);
   const started = performance.now();
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(SMTP_SOURCE, argv, { stdio: ['ignore', 'ignore', 'pipe'], timeout: SOURCE_TIMEOUT_MS });
     let errors = '';
     child.stderr.on('data', (chunk: Buffer) => {
       errors += chunk.toString();
     });
     child.once('error', reject);
-    child.once('exit', (exitCode) => resolve({ code: exitCode, stderr: errors }));
+    child.once('exit', (exitCode, signal) => resolve({ code: exitCode, stderr: signal === null ? errors : `${errors}killed by ${signal} (timeout)` }));
   });
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`smtp-source ${argv.join(' ')} exited with ${code}: ${stderr.slice(0, 2000)}`);

@@ -9,8 +9,10 @@ export interface SendMailsArgs {
   readonly to: string;
   /** Shared by the sessions; each takes the next mail when it is free. CRLF text. */
   readonly mails: Iterator<{ readonly text: string }>;
-  /** Called after each 250 with the running count (progress, per-message timing). */
-  readonly onAccepted?: (count: number) => void;
+  /** Called after each 250 with the running count and the reply (its job ids; per-message timing). */
+  readonly onAccepted?: (count: number, reply: string) => void;
+  /** Awaited before each message (a pacer for a fixed rate); none: as fast as the server answers. */
+  readonly beforeMessage?: () => Promise<void>;
 }
 
 export interface SendMailsResult {
@@ -89,15 +91,17 @@ async function session(args: SendMailsArgs, tally: { accepted: number; refused: 
     if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
     await command(socket, reader, 'EHLO bench.example', '250');
     for (let item = args.mails.next(); item.done !== true; item = args.mails.next()) {
+      await args.beforeMessage?.();
       await command(socket, reader, `MAIL FROM:<${args.from}>`, '250');
       await command(socket, reader, `RCPT TO:<${args.to}>`, '250');
       await command(socket, reader, 'DATA', '354');
       const reply = reader.next();
       socket.write(dataBlock(item.value.text));
-      const code = (await reply).slice(0, 3);
+      const text = await reply;
+      const code = text.slice(0, 3);
       if (code === '250') {
         tally.accepted += 1;
-        args.onAccepted?.(tally.accepted);
+        args.onAccepted?.(tally.accepted, text);
       } else {
         tally.refused[code] = (tally.refused[code] ?? 0) + 1;
         await command(socket, reader, 'RSET', '250');

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { createMetrics } from '../metrics/metrics.js';
 import { IngestError } from '../core/ingest-error.js';
-import { createS3Client } from '../s3events/s3-client.js';
+import { lazyS3Client } from '../s3events/s3-client.js';
 import type { AppDeps } from './app-deps.js';
 import { requireApiKey, type AuthState } from './auth.js';
 import { codeForStatus, errorResponse } from './http-error.js';
@@ -89,8 +89,9 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     accept: deps.accept,
     progress: new UploadProgressRegistry(),
     ...(deps.moduleKeys === undefined ? {} : { moduleKeys: deps.moduleKeys }),
-    // Signing only: this client never opens a connection, so it needs no shutdown.
-    presignClient: presign.enabled ? createS3Client({ ...deps.config.s3, endpoint: presign.endpoint }) : null,
+    // Signing only: this client never opens a connection, so it needs no shutdown. Made on the
+    // first presign request, so the SDK stays unloaded until then.
+    presignClient: presign.enabled ? lazyS3Client({ ...deps.config.s3, endpoint: presign.endpoint }).get : null,
   };
   // A direct upload's body is the file: its route sits outside `api` and its JSON body parser,
   // so the request stream reaches it untouched; it applies the same key check and rate limit.

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { IngestError, toIngestError } from '../core/ingest-error.js';
 import type { StagingFolder } from '../pipeline/staging/staging-folder.js';
@@ -24,6 +24,10 @@ export interface ObjectLocation {
   readonly signal?: AbortSignal;
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+/** Whoever holds an S3Client has loaded the SDK already: this import only looks it up. */
+const loadSdk = (): Promise<S3Sdk> => import('@aws-sdk/client-s3');
+
 /** Generated names only; the extension helps people browsing inbox/ (modules sniff the content). */
 const STAGED_NAME_BY_SUFFIX: ReadonlyArray<readonly [string, string]> = [
   ['.tar.gz', 'object.tar.gz'],
@@ -41,11 +45,12 @@ export function stagedObjectName(key: string): string {
 
 /** HEAD: the current version's ETag, version id and size, before deciding what to fetch. */
 export async function describeObject(location: ObjectLocation): Promise<ObjectVersion> {
+  const sdk = await loadSdk();
   try {
-    const head = await location.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }), withSignal(location.signal));
+    const head = await location.s3.send(new sdk.HeadObjectCommand({ Bucket: location.bucket, Key: location.key }), withSignal(location.signal));
     return versionOf(head);
   } catch (error) {
-    throw s3Error(error, location);
+    throw s3Error(sdk, error, location);
   }
 }
 
@@ -65,10 +70,11 @@ export async function fetchObjectInto(
   },
 ): Promise<FetchedObject> {
   const where = describeLocation(args);
+  const sdk = await loadSdk();
   let response;
   try {
     response = await args.s3.send(
-      new GetObjectCommand({
+      new sdk.GetObjectCommand({
         Bucket: args.bucket,
         Key: args.key,
         ...(args.versionId === undefined ? {} : { VersionId: args.versionId }),
@@ -77,7 +83,7 @@ export async function fetchObjectInto(
       withSignal(args.signal),
     );
   } catch (error) {
-    throw s3Error(error, args);
+    throw s3Error(sdk, error, args);
   }
   const body = response.Body as Readable | undefined;
   const version = versionOf(response);
@@ -158,9 +164,9 @@ function changed(where: string, why: string): IngestError {
 }
 
 /** S3's answers mapped once: missing, changed, refused (permanent) or unavailable (retry later). */
-function s3Error(error: unknown, location: { readonly bucket: string; readonly key: string }): IngestError {
+function s3Error(sdk: S3Sdk, error: unknown, location: { readonly bucket: string; readonly key: string }): IngestError {
   const where = describeLocation(location);
-  if (error instanceof S3ServiceException) {
+  if (error instanceof sdk.S3ServiceException) {
     const status = error.$metadata.httpStatusCode;
     if (error.name === 'NoSuchKey' || (error.name === 'NotFound' && status === 404)) {
       return new IngestError('OBJECT_MISSING', `${where} does not exist (deleted after the upload was announced?)`, { cause: error });

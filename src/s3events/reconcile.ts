@@ -44,11 +44,12 @@ export async function reconcileOnce(
   const newest = now - settings.settleSeconds * 1000;
   const counts = { listed: 0, seen: 0, skipped: 0, started: 0, duplicates: 0, unfetchable: 0, errors: 0 };
 
+  const s3 = await deps.s3();
   for (const { bucket, prefix } of listTargets(deps)) {
     let continuationToken: string | undefined;
     do {
       if (settings.signal?.aborted === true) return counts;
-      const page = await deps.s3.send(
+      const page = await s3.send(
         new ListObjectsV2Command({
           Bucket: bucket,
           MaxKeys: LIST_PAGE_SIZE,

@@ -8,7 +8,8 @@ import { describeObject, fetchObjectInto, type FetchedObject, type ObjectVersion
 import { routeObject, type S3Route } from './route-object.js';
 
 export interface ObjectJobDeps {
-  readonly s3: S3Client;
+  /** Made on first use (src/s3events/s3-client.ts): the SDK loads only when an object is read. */
+  readonly s3: () => Promise<S3Client>;
   readonly routes: readonly S3Route[];
   readonly maxObjectBytes: number;
   readonly logger: Logger;
@@ -136,7 +137,7 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
 
   if (request.lookUpVersion === true || (version.versionId === undefined && version.eTag === undefined)) {
     try {
-      version = await describeObject({ s3: deps.s3, bucket, key, ...(request.signal === undefined ? {} : { signal: request.signal }) });
+      version = await describeObject({ s3: await deps.s3(), bucket, key, ...(request.signal === undefined ? {} : { signal: request.signal }) });
     } catch (error) {
       return unfetchable(toIngestError(error), request.idempotencyKey ?? `s3:${bucket}/${key}`);
     }
@@ -158,7 +159,7 @@ export async function startObjectJob(deps: ObjectJobDeps, request: ObjectJobRequ
           );
         }
         fetched = await fetchObjectInto({
-          s3: deps.s3,
+          s3: await deps.s3(),
           folder,
           bucket,
           key,

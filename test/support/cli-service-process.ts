@@ -43,6 +43,8 @@ export async function spawnCliService(args: {
   readonly smtpPort: number;
   readonly workerEnabled: boolean;
   readonly adminApiKey: string;
+  /** More environment for the process (NODE_OPTIONS for a probe). */
+  readonly env?: Readonly<Record<string, string>>;
 }): Promise<CliService> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('DP_') && name !== 'DATABASE_URL'));
   const child = spawn(process.execPath, [CLI, 'serve'], {
@@ -58,6 +60,7 @@ export async function spawnCliService(args: {
       DP_SMTP_PORT: String(args.smtpPort),
       DP_WORKER_ENABLED: String(args.workerEnabled),
       DP_ADMIN_API_KEY: args.adminApiKey,
+      ...args.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

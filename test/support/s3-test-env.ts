@@ -154,7 +154,7 @@ export function objectJobDepsFor(t: TestService, s3: S3Client, overrides: Partia
   const logger = new Logging({ logDir: path.join(tmpdir(), 'dp-test-s3-log'), level: 'error', console: false }).for('s3-test');
   const deps: PipelineDeps = { db: t.service.database.db, config: t.config, registry: new ModuleRegistry([veritasStubModule]), logger };
   return {
-    s3,
+    s3: () => Promise.resolve(s3),
     routes: t.config.s3.routes,
     maxObjectBytes: t.config.s3.maxObjectBytes,
     logger,

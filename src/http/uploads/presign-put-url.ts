@@ -1,4 +1,4 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { IngestError } from '../../core/ingest-error.js';
 
 export interface PresignPutArgs {
@@ -45,6 +45,8 @@ interface Presigner {
 export async function presignPutUrl(args: PresignPutArgs): Promise<PresignedPut> {
   const { s3 } = args;
   const signingDate = args.now ?? new Date();
+  // The caller made the client, so this import only looks the loaded SDK up.
+  const { PutObjectCommand } = await import('@aws-sdk/client-s3');
   const command = new PutObjectCommand({ Bucket: args.bucket, Key: args.key, ContentLength: args.contentLength });
   const stack = s3.middlewareStack.clone();
   stack.addRelativeTo(

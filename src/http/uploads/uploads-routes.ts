@@ -33,7 +33,7 @@ export interface UploadsRoutesDeps {
   /** Modules this instance runs: an unknown type is refused before the body is read. Absent: the pipeline refuses it after. */
   readonly moduleKeys?: readonly string[];
   /** Signs presigned PUT URLs; null while uploads.presign.enabled is false. */
-  readonly presignClient: S3Client | null;
+  readonly presignClient: (() => Promise<S3Client>) | null;
 }
 
 /**
@@ -140,7 +140,7 @@ export function uploadsRoutes(deps: UploadsRoutesDeps): Router<AuthState> {
       throw error instanceof IngestError && error.code === 'OBJECT_UNROUTABLE' ? badRequest('body', error.message) : error;
     }
     const presigned = await presignPutUrl({
-      s3: deps.presignClient,
+      s3: await deps.presignClient(),
       ...target,
       contentLength: body.size,
       expiresInSeconds: deps.config.uploads.presign.expiresSeconds,
