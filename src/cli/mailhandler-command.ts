@@ -12,7 +12,7 @@ export function addMailhandlerCommand(program: Command, rawArgs: () => readonly 
   program
     .command('mailhandler')
     .description('accept one message from stdin (Postfix pipe(8)); exit 0 stored, 75 try later, 67 unknown user, 77 denied, 65 too large')
-    .usage('--sender S --recipient R [--recipient R]... [--queue-id Q] [--client-address A] < message')
+    .usage('--sender S --recipient R [--recipient R]... [--queue-id Q] [--client-address A] [--relay HOST:PORT] < message')
     .argument('[recipients...]', 'further recipients (pipe(8) expands ${recipient} to one argument each)')
     .allowUnknownOption()
     .allowExcessArguments()
@@ -24,6 +24,9 @@ Options (read verbatim, "--name value" or "--name=value"):
   --recipient R         envelope recipient (repeatable; at least one)
   --queue-id Q          Postfix \${queue_id}, kept on the job
   --client-address A    Postfix \${client_address}, kept on the job
+  --relay HOST:PORT     hand the message to the running service's SMTP listener (fast: no
+                        application to load); when it cannot take it, the message is delivered
+                        directly as without this option
 
 Writes one line: to stdout when stored, to stderr (Postfix logs it and puts it in the bounce) otherwise.
 

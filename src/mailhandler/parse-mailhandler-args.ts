@@ -12,13 +12,14 @@ export interface MailhandlerArgs {
   readonly clientAddress?: string;
 }
 
-const VALUE_OPTIONS = ['sender', 'recipient', 'queue-id', 'client-address'] as const;
+/** `relay` is bin/dataprocessor.js's (bin/mailhandler-relay.js): here, where it was not used, it is accepted and ignored. */
+const VALUE_OPTIONS = ['sender', 'recipient', 'queue-id', 'client-address', 'relay'] as const;
 type ValueOption = (typeof VALUE_OPTIONS)[number];
 
 /** RFC 5321's path limit; anything longer is not an address Postfix would have accepted. */
 const MAX_ADDRESS_CHARS = 256;
 
-export const MAILHANDLER_USAGE = 'mailhandler --sender S --recipient R [--recipient R]... [--queue-id Q] [--client-address A] < message';
+export const MAILHANDLER_USAGE = 'mailhandler --sender S --recipient R [--recipient R]... [--queue-id Q] [--client-address A] [--relay HOST:PORT] < message';
 
 /**
  * Reads `mailhandler`'s arguments. Unlike node:util parseArgs, an option's value is the next

@@ -13,6 +13,8 @@ export function envelopeSourceRef(session: SMTPServerSession, recipients: readon
   const mailFrom = session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address;
   const relay = relayAddress(session);
   const user = (session.user as { username?: unknown } | undefined)?.username;
+  // Postfix's queue id, as the mailhandler keeps it (XFORWARD IDENT: Postfix's smtp client, the relay fast path).
+  const queueId = session.xForward.get('IDENT');
   return {
     mailFrom,
     rcptTo: [...recipients],
@@ -22,6 +24,7 @@ export function envelopeSourceRef(session: SMTPServerSession, recipients: readon
     clientHostname: typeof session.clientHostname === 'string' ? session.clientHostname : null,
     secure: session.secure,
     ...(typeof user === 'string' ? { authenticatedAs: user } : {}),
+    ...(typeof queueId === 'string' && queueId !== '' ? { postfixQueueId: queueId } : {}),
     sessionId: session.id,
     transaction: session.transaction,
   };
