@@ -23,6 +23,7 @@ import { smtpErrorFor } from './reply-for-error.js';
 import { SessionLimits } from './session-limits.js';
 import { verifySmtpLogin, type SmtpUser } from './smtp-auth.js';
 import { smtpServerOptions } from './smtp-server-options.js';
+import { greetTrustedRelaysAtOnce } from './greet-trusted-relays-at-once.js';
 
 /** After in-flight messages are done (or the grace is over), how long closing sessions may linger. */
 const CLOSE_LINGER_MS = 2000;
@@ -183,6 +184,7 @@ export function createSmtpListener(args: SmtpListenerArgs): SmtpListener {
   return {
     async start() {
       const options = await smtpServerOptions(config);
+      greetTrustedRelaysAtOnce();
       const instance = new SMTPServer({
         ...options,
         onConnect: (session, callback) =>
