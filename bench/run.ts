@@ -17,7 +17,6 @@ import { eventLatencyBenchmark } from './event-latency.js';
 import { eventLoopBenchmark } from './event-loop.js';
 import { exportMemoryBenchmark } from './export-memory.js';
 import { mailProcessingBenchmark } from './mail-processing.js';
-import { mailSustainedBenchmark } from './mail-sustained.js';
 import { smtpAcceptBenchmark } from './smtp-accept.js';
 import { upload1GiBBenchmark } from './upload-1gib.js';
 import { makeWorkRoot, resolveServer, type BenchContext, type Benchmark } from './support/bench-context.js';
@@ -183,7 +182,6 @@ const purge: Benchmark = async (context) => {
 const BENCHMARKS: ReadonlyArray<readonly [string, Benchmark]> = [
   ['smtp-accept', smtpAcceptBenchmark],
   ['mail-processing', mailProcessingBenchmark],
-  ['mail-sustained', mailSustainedBenchmark],
   ['veritas-export', veritasExport],
   ['export-memory', exportMemoryBenchmark],
   ['event-latency', eventLatencyBenchmark],

@@ -11,8 +11,8 @@ export interface SendMailsArgs {
   readonly mails: Iterator<{ readonly text: string }>;
   /** Called after each 250 with the running count and the reply (its job ids; per-message timing). */
   readonly onAccepted?: (count: number, reply: string) => void;
-  /** Awaited before each message (a pacer for a fixed rate); none: as fast as the server answers. */
-  readonly beforeMessage?: () => Promise<void>;
+  /** Paced load: the n-th mail starts no sooner than n / ratePerSecond seconds after the start. Unset: as fast as the sessions go. */
+  readonly ratePerSecond?: number;
 }
 
 export interface SendMailsResult {
@@ -82,7 +82,7 @@ function dataBlock(text: string): string {
   return `${stuffed.endsWith('\r\n') ? stuffed : `${stuffed}\r\n`}.\r\n`;
 }
 
-async function session(args: SendMailsArgs, tally: { accepted: number; refused: Record<string, number> }): Promise<void> {
+async function session(args: SendMailsArgs, tally: { accepted: number; refused: Record<string, number>; started: number; taken: number }): Promise<void> {
   const socket = connect({ host: args.host, port: args.port });
   socket.setNoDelay(true);
   const reader = new ReplyReader(socket);
@@ -91,7 +91,10 @@ async function session(args: SendMailsArgs, tally: { accepted: number; refused: 
     if (!greeting.startsWith('220')) throw new Error(`greeting: ${greeting}`);
     await command(socket, reader, 'EHLO bench.example', '250');
     for (let item = args.mails.next(); item.done !== true; item = args.mails.next()) {
-      await args.beforeMessage?.();
+      if (args.ratePerSecond !== undefined) {
+        const due = tally.started + (tally.taken++ * 1000) / args.ratePerSecond;
+        if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      }
       await command(socket, reader, `MAIL FROM:<${args.from}>`, '250');
       await command(socket, reader, `RCPT TO:<${args.to}>`, '250');
       await command(socket, reader, 'DATA', '354');
@@ -118,8 +121,8 @@ async function session(args: SendMailsArgs, tally: { accepted: number; refused: 
  * for its 250, as a careful MTA does). smtp-source cannot send given content; this can.
  */
 export async function sendMails(args: SendMailsArgs): Promise<SendMailsResult> {
-  const tally = { accepted: 0, refused: {} as Record<string, number> };
   const started = performance.now();
+  const tally = { accepted: 0, refused: {} as Record<string, number>, started, taken: 0 };
   await Promise.all(Array.from({ length: args.sessions }, () => session(args, tally)));
   return { accepted: tally.accepted, refused: tally.refused, seconds: (performance.now() - started) / 1000 };
 }

@@ -15,6 +15,8 @@ const moduleSettingsSchema = z.strictObject({
   timeoutSeconds: positiveInt.max(MAX_TIMEOUT_SECONDS).optional(),
   maxAttempts: positiveInt.optional(),
   archive: z.enum(ARCHIVE_MODES).optional(),
+  /** At most this many of the module's jobs run at once in one process (large exports: memory). */
+  maxRunning: positiveInt.max(64).optional(),
 });
 
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256 of the password)');

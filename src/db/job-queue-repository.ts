@@ -5,38 +5,73 @@ import type { JobParseIssues } from '../modules/parse-issue-log.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 /**
- * Takes the oldest due queued job and leases it to `owner`. SKIP LOCKED lets any number of
- * workers (threads, processes, hosts) poll the same table without ever taking the same job.
- * Without a shared data root a node only takes the jobs it staged, since only it can read them;
- * and a worker only takes jobs of modules it has (a rolling deploy leaves the others queued).
+ * Takes up to `owners.length` of the oldest due queued jobs in one statement and leases the
+ * n-th to `owners[n]`, each with its own lease, deadline and `claimed` event, as if claimed one
+ * by one (a worker with several free slots claims them in one round trip and one commit).
+ * SKIP LOCKED lets any number of workers (threads, processes, hosts) poll the same table without
+ * ever taking the same job. Without a shared data root a node only takes the jobs it staged,
+ * since only it can read them; and a worker only takes jobs of modules it has (a rolling deploy
+ * leaves the others queued): `moduleKeys`, and at most one job of `limitedModuleKeys` (modules
+ * whose running jobs the worker bounds, such as large exports). Returns the claimed jobs oldest
+ * first (possibly none).
  */
-export async function claimNextJob(
+export async function claimJobs(
   db: Db,
-  args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number; readonly moduleKeys: readonly string[] },
-): Promise<JobRow | undefined> {
-  if (args.moduleKeys.length === 0) return undefined;
-  // Two statements rather than `(anyNode OR node = $1)`, so each can use its own partial index.
-  const due = args.anyNode
-    ? sql`SELECT id FROM jobs WHERE status = 'queued' AND run_after <= now() AND (category || '/' || type) = ANY(${args.moduleKeys}::text[])
-          ORDER BY run_after, received_at LIMIT 1 FOR UPDATE SKIP LOCKED`
-    : sql`SELECT id FROM jobs WHERE status = 'queued' AND node = ${args.node} AND run_after <= now() AND (category || '/' || type) = ANY(${args.moduleKeys}::text[])
-          ORDER BY run_after, received_at LIMIT 1 FOR UPDATE SKIP LOCKED`;
-  const result = await sql<JobRow>`
-    WITH next AS (${due}), claimed AS (
-      UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = ${args.owner},
+  args: {
+    readonly owners: readonly string[];
+    readonly node: string;
+    readonly anyNode: boolean;
+    readonly leaseSeconds: number;
+    readonly moduleKeys: readonly string[];
+    readonly limitedModuleKeys?: readonly string[];
+  },
+): Promise<JobRow[]> {
+  const limit = args.owners.length;
+  // Without a shared root a separate statement text (`node = $1`), not `(anyNode OR node = $1)`,
+  // so each can use its own partial index.
+  const where = args.anyNode ? sql`status = 'queued' AND run_after <= now()` : sql`status = 'queued' AND node = ${args.node} AND run_after <= now()`;
+  const due = (keys: readonly string[], rows: number) =>
+    sql`SELECT id, run_after, received_at FROM jobs WHERE ${where} AND (category || '/' || type) = ANY(${keys}::text[])
+        ORDER BY run_after, received_at LIMIT ${rows} FOR UPDATE SKIP LOCKED`;
+  // Each part a CTE of its own: FOR UPDATE is not allowed directly under UNION.
+  const parts = [
+    ...(args.moduleKeys.length > 0 ? [{ name: sql`free`, query: due(args.moduleKeys, limit) }] : []),
+    ...((args.limitedModuleKeys ?? []).length > 0 ? [{ name: sql`bounded`, query: due(args.limitedModuleKeys ?? [], 1) }] : []),
+  ];
+  if (limit === 0 || parts.length === 0) return [];
+  const result = await sql<JobRow & { claim_order: number }>`
+    WITH ${sql.join(parts.map((part) => sql`${part.name} AS (${part.query})`))},
+    due AS (${sql.join(
+      parts.map((part) => sql`SELECT * FROM ${part.name}`),
+      sql` UNION ALL `,
+    )}), next AS (
+      -- Window functions may not sit beside FOR UPDATE: numbered one level up. A row locked but
+      -- beyond the limit is left queued (locked until this transaction ends).
+      SELECT id, (row_number() OVER (ORDER BY run_after, received_at))::int AS n FROM due
+    ), claimed AS (
+      UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = (${args.owners}::text[])[next.n],
         lease_expires_at = now() + make_interval(secs => ${args.leaseSeconds}), heartbeat_at = now(),
         -- Per attempt: time spent on an earlier attempt, or while no worker ran the job, never counts.
         started_at = now(), finished_at = NULL, deadline_at = now() + make_interval(secs => timeout_seconds),
         progress = NULL, updated_at = now()
-      FROM next WHERE jobs.id = next.id
-      RETURNING jobs.*
+      FROM next WHERE jobs.id = next.id AND next.n <= ${limit}
+      RETURNING jobs.*, next.n AS claim_order
     ), logged AS (
       INSERT INTO job_events (job_id, kind, status, message, data)
       SELECT id, 'claimed', 'running', 'attempt ' || attempts || ' of ' || max_attempts || ' started', jsonb_build_object('owner', lease_owner::text)
       FROM claimed
     )
-    SELECT * FROM claimed`.execute(db);
-  return result.rows[0];
+    SELECT * FROM claimed ORDER BY claim_order`.execute(db);
+  return result.rows.map(({ claim_order: _order, ...job }) => job);
+}
+
+/** Takes the oldest due queued job and leases it to `owner` (claimJobs for one slot). */
+export async function claimNextJob(
+  db: Db,
+  args: { readonly owner: string; readonly node: string; readonly anyNode: boolean; readonly leaseSeconds: number; readonly moduleKeys: readonly string[] },
+): Promise<JobRow | undefined> {
+  const { owner, ...rest } = args;
+  return (await claimJobs(db, { ...rest, owners: [owner] }))[0];
 }
 
 const MAX_ERROR_MESSAGE_CHARS = 2000;
@@ -96,36 +131,22 @@ export interface FinishJobArgs {
  * module's transaction rolls its rows back. This is what makes a job's rows commit exactly once.
  */
 export async function finishJob(db: Db, args: FinishJobArgs): Promise<boolean> {
-  const row = await db
-    .updateTable('jobs')
-    .set({
-      status: args.status,
-      finished_at: sql<Date>`clock_timestamp()`,
-      updated_at: sql<Date>`now()`,
-      lease_owner: null,
-      lease_expires_at: null,
-      error_code: args.error == null ? null : cleanError(args.error).code,
-      error_message: args.error == null ? null : cleanError(args.error).message,
-      ...(args.stats === undefined ? {} : { stats: JSON.stringify(args.stats) }),
-      ...(args.parseIssues === undefined ? {} : { parse_issues: JSON.stringify(args.parseIssues) }),
-    })
-    .where('id', '=', args.jobId)
-    .where('status', '=', 'running')
-    .where('lease_owner', '=', args.owner)
-    .returning('id')
-    .executeTakeFirst();
-  if (row === undefined) return false;
-  await db
-    .insertInto('job_events')
-    .values({
-      job_id: args.jobId,
-      kind: 'finished',
-      status: args.status,
-      message: cleanErrorText(args.message),
-      data: JSON.stringify(args.data ?? {}).replaceAll('\\u0000', ''),
-    })
-    .execute();
-  return true;
+  const error = args.error == null ? null : cleanError(args.error);
+  // One statement (the job and its timeline event): one round trip per finished job, not two.
+  const result = await sql<{ id: string }>`
+    WITH finished AS (
+      UPDATE jobs SET status = ${args.status}, finished_at = clock_timestamp(), updated_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+        error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null}
+        ${args.stats === undefined ? sql`` : sql`, stats = ${JSON.stringify(args.stats)}::jsonb`}
+        ${args.parseIssues === undefined ? sql`` : sql`, parse_issues = ${JSON.stringify(args.parseIssues)}::jsonb`}
+      WHERE id = ${args.jobId} AND status = 'running' AND lease_owner = ${args.owner}
+      RETURNING id
+    ), logged AS (
+      INSERT INTO job_events (job_id, kind, status, message, data)
+      SELECT id, 'finished', ${args.status}::text, ${cleanErrorText(args.message)}::text, ${JSON.stringify(args.data ?? {}).replaceAll('\\u0000', '')}::jsonb FROM finished
+    )
+    SELECT id FROM finished`.execute(db);
+  return result.rows.length > 0;
 }
 
 /** Puts a failed run back in the queue to try again at `retryInSeconds` (fenced like finishJob). */

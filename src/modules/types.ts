@@ -15,7 +15,11 @@ export interface ModuleContext {
   readonly jobId: string;
   readonly customer: string;
   readonly group: string;
-  /** Absolute path of the job's private copy under tmp/ (the module may create files there). */
+  /**
+   * Absolute path of the job's folder: its private copy under tmp/ (the module may create files
+   * there), or, for a module that declares `readsOnly`, the job's inbox/ folder itself, which
+   * must never be written.
+   */
   readonly workDir: string;
   readonly files: readonly StagedFile[];
   /**
@@ -67,8 +71,21 @@ export interface IngestModule<Records = unknown> {
   group(facts: ArrivalFacts): string | Promise<string>;
   parse(context: ModuleContext): Promise<ParseResult<Records>>;
   upsert(trx: Transaction<Database>, parsed: ParseResult<Records>, context: ModuleContext): Promise<UpsertStats>;
+  /**
+   * True when parse and upsert only read the job's files (they stream archives through
+   * `readArchiveEntries`, never extract or write): the worker then hands them the immutable
+   * inbox/ folder as `workDir` and makes no copy in tmp/ (the copy and its removal were a third
+   * of a small mail job's CPU, and a full second copy of a large upload). Absent or false: a
+   * private copy in tmp/ per attempt, which the module may write in.
+   */
+  readonly readsOnly?: boolean;
   /** Defaults for `config.modules["<category>/<type>"]`. */
-  readonly defaults?: { readonly timeoutSeconds?: number; readonly archive?: 'none' | 'copy' | 'tar.gz' | 'zip' };
+  readonly defaults?: {
+    readonly timeoutSeconds?: number;
+    readonly archive?: 'none' | 'copy' | 'tar.gz' | 'zip';
+    /** Jobs of this module one worker runs at once (a large export's memory), whatever `worker.concurrency`. */
+    readonly maxRunning?: number;
+  };
 }
 
 /** Any module, whatever its records' shape (the registry stores them side by side). */

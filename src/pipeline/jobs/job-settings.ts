@@ -5,6 +5,8 @@ export interface JobSettings {
   readonly timeoutSeconds: number;
   readonly maxAttempts: number;
   readonly archive: 'none' | 'copy' | 'tar.gz' | 'zip';
+  /** Jobs of this module one worker runs at once; null: as many as `worker.concurrency`. */
+  readonly maxRunning: number | null;
 }
 
 /** Per-module settings: `config.modules["<category>/<type>"]`, then the module's defaults, then the global ones. */
@@ -14,5 +16,6 @@ export function jobSettingsFor(config: Config, moduleKey: string, module: AnyIng
     timeoutSeconds: configured?.timeoutSeconds ?? module?.defaults?.timeoutSeconds ?? config.jobs.defaultTimeoutSeconds,
     maxAttempts: configured?.maxAttempts ?? config.worker.maxAttempts,
     archive: configured?.archive ?? module?.defaults?.archive ?? 'none',
+    maxRunning: configured?.maxRunning ?? module?.defaults?.maxRunning ?? null,
   };
 }

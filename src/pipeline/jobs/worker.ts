@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { claimNextJob } from '../../db/job-queue-repository.js';
+import type { JobRow } from '../../db/database-schema.js';
+import { claimJobs } from '../../db/job-queue-repository.js';
 import type { PipelineDeps } from '../pipeline-deps.js';
+import { jobSettingsFor } from './job-settings.js';
 import { runJob } from './run-job.js';
 
 /**
@@ -13,6 +15,8 @@ export class Worker {
   readonly #deps: PipelineDeps;
   readonly #instance: string;
   readonly #running = new Set<Promise<void>>();
+  /** Running jobs per module key, for modules with a `maxRunning` bound. */
+  readonly #runningByModule = new Map<string, number>();
   readonly #shutdown = new AbortController();
   /** Settles when stop() is called, so a loop waiting for a free slot stops waiting. */
   readonly #stopRequested: Promise<void>;
@@ -64,35 +68,59 @@ export class Worker {
     const { config, logger } = this.#deps;
     let slot = 0;
     while (!this.#stopping) {
-      if (this.#running.size >= config.worker.concurrency) {
+      const free = config.worker.concurrency - this.#running.size;
+      if (free <= 0) {
         await Promise.race([...this.#running, this.#stopRequested]);
         continue;
       }
-      let claimed;
+      // Every free slot in one claim (one round trip, one commit); each job keeps its own lease.
+      const owners = Array.from({ length: free }, () => `${this.#instance}:${(slot += 1)}`);
+      let claimed: JobRow[] = [];
       try {
-        slot += 1;
-        claimed = await claimNextJob(this.#deps.db, {
-          owner: `${this.#instance}:${slot}`,
+        claimed = await claimJobs(this.#deps.db, {
+          owners,
           node: config.node.name,
           anyNode: config.sharedDataRoot,
           leaseSeconds: config.worker.leaseSeconds,
-          moduleKeys: this.#deps.registry.keys(),
+          ...this.#claimableModules(),
         });
       } catch (error) {
         logger.warn('could not claim a job', { error: String(error) });
       }
-      if (claimed === undefined) {
+      if (claimed.length === 0) {
         await this.#idle(config.worker.pollIntervalMs);
         continue;
       }
-      const job = claimed;
-      const running = runJob(this.#deps, { job, owner: `${this.#instance}:${slot}`, shutdownSignal: this.#shutdown.signal })
-        .catch((error: unknown) => {
-          logger.error('job runner crashed', { jobId: job.id, error: String(error) });
-        })
-        .finally(() => this.#running.delete(running));
-      this.#running.add(running);
+      for (const job of claimed) this.#start(job);
     }
+  }
+
+  /** Modules without a bound, and those with a bound not reached yet (at most one of these per claim). */
+  #claimableModules(): { moduleKeys: string[]; limitedModuleKeys: string[] } {
+    const moduleKeys: string[] = [];
+    const limitedModuleKeys: string[] = [];
+    for (const key of this.#deps.registry.keys()) {
+      const { maxRunning } = jobSettingsFor(this.#deps.config, key, this.#deps.registry.get(key));
+      if (maxRunning === null) moduleKeys.push(key);
+      else if ((this.#runningByModule.get(key) ?? 0) < maxRunning) limitedModuleKeys.push(key);
+    }
+    return { moduleKeys, limitedModuleKeys };
+  }
+
+  #start(job: JobRow): void {
+    const key = `${job.category}/${job.type}`;
+    this.#runningByModule.set(key, (this.#runningByModule.get(key) ?? 0) + 1);
+    const running = runJob(this.#deps, { job, owner: job.lease_owner ?? '', shutdownSignal: this.#shutdown.signal })
+      .catch((error: unknown) => {
+        this.#deps.logger.error('job runner crashed', { jobId: job.id, error: String(error) });
+      })
+      .finally(() => {
+        this.#running.delete(running);
+        this.#runningByModule.set(key, (this.#runningByModule.get(key) ?? 1) - 1);
+        // A bounded module's queued job may have been waiting for this slot.
+        this.#wake?.();
+      });
+    this.#running.add(running);
   }
 
   async #idle(ms: number): Promise<void> {

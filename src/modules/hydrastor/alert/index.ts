@@ -26,6 +26,8 @@ export const alertModule = {
   category: 'hydrastor',
   type: 'alert',
   version: 1,
+  // parse reads the staged bodies; nothing is written beside them (no tmp/ copy needed).
+  readsOnly: true,
   matches: async (facts) => matchAlertSubject(facts.hints['subject'] ?? '') !== null || isAlertBody(await readMailBodyHead(facts)),
   group: groupOf,
   parse: loadAlert,

@@ -29,6 +29,8 @@ export const systemReportModule = {
   category: 'hydrastor',
   type: 'system_report',
   version: 1,
+  // parse reads the staged bodies or streams the attachment; nothing is extracted (no tmp/ copy needed).
+  readsOnly: true,
   matches: (facts) => matchSystemReportSubject(facts.hints['subject'] ?? '') !== null,
   async group(facts) {
     const subject = matchSystemReportSubject(facts.hints['subject'] ?? '');

@@ -13,8 +13,11 @@ export const veritas2hviewModule = {
   category: 'hydrastor',
   type: 'veritas2hview',
   version: 1,
+  // parse and upsert stream the archive where it lies, never extract it (no tmp/ copy of the upload).
+  readsOnly: true,
   group: exportGroup,
   parse: loadExportPlan,
   upsert: upsertExport,
-  defaults: { timeoutSeconds: 7200 },
+  // Each export holds about 100 MiB while it loads: two at once, as the old default concurrency allowed.
+  defaults: { timeoutSeconds: 7200, maxRunning: 2 },
 } satisfies IngestModule<ExportPlan>;
