@@ -223,7 +223,9 @@ class SmtpSession {
 
   static connect({ host, port }) {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      // noDelay: the closing "." is a small write right after the message; with Nagle's algorithm it
+      // would wait for the service's delayed ACK of the last chunk (40 ms on Linux) before it leaves.
+      const socket = net.connect({ host, port, noDelay: true });
       const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), CONNECT_TIMEOUT_MS);
       socket.once('error', (error) => {
         clearTimeout(timer);
