@@ -21,9 +21,9 @@ export interface ArchiveObjects {
   /** The bucket new copies go to (`archive.s3.bucket`); older rows may name another. */
   readonly bucket: string;
   /** Uploads one file as `key` in a single PUT, streamed; resolves with the SHA-256 (hex) of the bytes sent. */
-  put(args: { readonly key: string; readonly file: string; readonly size: number }): Promise<string>;
+  put(args: { readonly key: string; readonly file: string; readonly size: number; readonly signal?: AbortSignal }): Promise<string>;
   /** Reads the object back in full: its SHA-256 (hex) and size. */
-  readBack(args: { readonly bucket: string; readonly key: string }): Promise<{ readonly sha256: string; readonly size: number }>;
+  readBack(args: { readonly bucket: string; readonly key: string; readonly signal?: AbortSignal }): Promise<{ readonly sha256: string; readonly size: number }>;
   /** Every object under `prefix` (all pages). */
   list(args: { readonly bucket: string; readonly prefix: string }): Promise<StoredObject[]>;
   /** Deletes the keys (batches of 1000); keys already gone are no error. */

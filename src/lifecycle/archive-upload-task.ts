@@ -48,6 +48,8 @@ export class ArchiveUploadTask {
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<unknown> | undefined;
   #stopping = false;
+  /** Shutdown aborts the transfers in flight instead of waiting for a large upload to end. */
+  readonly #abort = new AbortController();
 
   constructor(deps: ArchiveUploadTaskDeps) {
     this.#deps = deps;
@@ -61,6 +63,7 @@ export class ArchiveUploadTask {
   async stop(): Promise<void> {
     this.#stopping = true;
     clearInterval(this.#timer);
+    this.#abort.abort();
     await this.#current?.catch(() => undefined);
     if (this.#deps.objects === undefined) this.#objects?.destroy();
     this.#objects = undefined;
@@ -103,13 +106,14 @@ export class ArchiveUploadTask {
       await mapConcurrently(batch, settings.concurrency, async (job) => {
         if (this.#stopping) return;
         try {
-          const result = await uploadJobArchive({ db, config, settings, objects }, job);
+          const result = await uploadJobArchive({ db, config, settings, objects, signal: this.#abort.signal }, job);
           if (result.outcome === 'uploaded') {
             report.uploaded += 1;
             report.bytes += result.bytes;
             observer?.uploaded?.(result.bytes);
           } else report.passed += 1;
         } catch (error) {
+          if (this.#stopping) return; // aborted by shutdown: pending again at the next start, not a failure
           report.failed += 1;
           const reason = error instanceof ArchiveVerifyError ? 'verify' : 'error';
           observer?.failed?.(reason);

@@ -29,7 +29,7 @@ export function createS3ArchiveObjects(settings: ArchiveS3Settings): ArchiveObje
   });
   return {
     bucket: settings.bucket,
-    async put({ key, file, size }) {
+    async put({ key, file, size, signal }) {
       if (size > MAX_SINGLE_PUT_BYTES) throw new Error(`${file} is ${size} bytes, over the ${MAX_SINGLE_PUT_BYTES} bytes of one PUT: it stays local`);
       const hash = createHash('sha256');
       // Hashed as it is sent: the digest is of exactly the bytes the bucket received, read once.
@@ -49,11 +49,12 @@ export function createS3ArchiveObjects(settings: ArchiveS3Settings): ArchiveObje
           ContentLength: size,
           ...(settings.storageClass === null ? {} : { StorageClass: settings.storageClass as StorageClass }),
         }),
+        signal === undefined ? {} : { abortSignal: signal },
       );
       return hash.digest('hex');
     },
-    async readBack({ bucket, key }) {
-      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    async readBack({ bucket, key, signal }) {
+      const answer = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal === undefined ? {} : { abortSignal: signal });
       const hash = createHash('sha256');
       let size = 0;
       await pipeline(answer.Body as Readable, async (source: AsyncIterable<Buffer>) => {

@@ -14,6 +14,8 @@ export interface UploadArchiveDeps {
   readonly config: Pick<Config, 'dataRoot' | 'archive'>;
   readonly settings: ArchiveS3Settings;
   readonly objects: ArchiveObjects;
+  /** Aborts the transfers in flight (shutdown): the job then keeps its local copy and stays pending. */
+  readonly signal?: AbortSignal;
 }
 
 /** What became of one job's copy; failures are thrown (the local copy then stays, and the next interval retries). */
@@ -52,8 +54,9 @@ export async function uploadJobArchive(deps: UploadArchiveDeps, job: PendingArch
   try {
     for (const [index, file] of files.entries()) {
       const key = keys[index] as string;
-      const sent = await objects.put({ key, file: path.join(local, file.name), size: file.size });
-      const stored = await objects.readBack({ bucket, key });
+      const transfer = deps.signal === undefined ? {} : { signal: deps.signal };
+      const sent = await objects.put({ key, file: path.join(local, file.name), size: file.size, ...transfer });
+      const stored = await objects.readBack({ bucket, key, ...transfer });
       if (stored.sha256 !== sent || stored.size !== file.size) {
         throw new ArchiveVerifyError(
           `s3://${bucket}/${key} reads back as ${stored.size} bytes, sha256 ${stored.sha256}; sent ${file.size} bytes, sha256 ${sent}`,

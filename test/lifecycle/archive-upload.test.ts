@@ -139,6 +139,41 @@ describe('archive copies in a bucket (archive.s3)', function () {
     assert.equal((await f.remains(job)).archive, false);
   });
 
+  it('stop aborts the transfer in flight: the job keeps its local copy and stays pending, with no failure counted', async () => {
+    const job = await f.finishedJob({ daysAgo: 1 });
+    let started: () => void = () => undefined;
+    const putStarted = new Promise<void>((resolve) => (started = resolve));
+    const failures: string[] = [];
+    const objects = await openArchiveObjects(t.config.archive.s3!);
+    opened.push(objects);
+    const slow: ArchiveObjects = {
+      ...objects,
+      bucket: objects.bucket,
+      // A PUT that lasts until it is aborted (an upload of a large file).
+      put: (args) =>
+        new Promise((_resolve, reject) => {
+          started();
+          args.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        }),
+    };
+    const task = new ArchiveUploadTask({
+      db: f.db,
+      config: t.config,
+      settings: t.config.archive.s3!,
+      nodeName: t.config.node.name,
+      logger: logger(),
+      objects: slow,
+      observer: { failed: (reason) => failures.push(reason) },
+    });
+    const run = task.runOnce();
+    await putStarted;
+    await task.stop();
+    assert.deepEqual(await run, { uploaded: 0, bytes: 0, failed: 0, passed: 0 });
+    assert.deepEqual(failures, []);
+    assert.equal((await f.remains(job)).archive, true, 'the local copy stays');
+    assert.equal((await findJob(f.db, job.id))!.archive_settled_at, null, 'still pending');
+  });
+
   it('two runners at once never upload a job twice; a run after a kill between record and removal only removes the local copy', async () => {
     const jobs = [await f.finishedJob({ daysAgo: 3 }), await f.finishedJob({ daysAgo: 2 }), await f.finishedJob({ daysAgo: 1 })];
     const fileCount = (await Promise.all(jobs.map(async (job) => (await localFiles(jobFolder(t.config, 'archive', job.relative_path))).size))).reduce(
