@@ -139,6 +139,22 @@ describe('archive copies in a bucket (archive.s3)', function () {
     assert.equal((await f.remains(job)).archive, false);
   });
 
+  it('a job run again made a new local copy: it is uploaded again over the same keys, and objects the new copy has not are removed', async () => {
+    const job = await f.finishedJob({ daysAgo: 1 });
+    await t.service.archiveUploads!.runOnce();
+    const first = await objectsUnder(s3, jobPrefix(job));
+    await s3.s3.send(new PutObjectCommand({ Bucket: ARCHIVE_BUCKET, Key: `${jobPrefix(job)}from-an-earlier-mode.tar.gz`, Body: 'old' }));
+    // What a second run of the job leaves (a retry after a later failure, a replay over it): a new local copy, a later end.
+    await restoreLocalCopy(t, job.relative_path);
+    await sql`UPDATE jobs SET finished_at = clock_timestamp() WHERE id = ${job.id}`.execute(f.db);
+    assert.equal((await f.remains(job)).archive, true, 'the run made a new local copy');
+
+    const report = await t.service.archiveUploads!.runOnce();
+    assert.equal(report !== 'busy' && report.uploaded, 1);
+    assert.deepEqual([...(await objectsUnder(s3, jobPrefix(job))).keys()], [...first.keys()], 'the same keys, the stray one removed');
+    assert.equal((await f.remains(job)).archive, false);
+  });
+
   it('stop aborts the transfer in flight: the job keeps its local copy and stays pending, with no failure counted', async () => {
     const job = await f.finishedJob({ daysAgo: 1 });
     let started: () => void = () => undefined;
