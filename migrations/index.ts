@@ -15,6 +15,7 @@ import * as senderAuth from './0013-sender-auth.js';
 import * as alerts from './0014-alerts.js';
 import * as refusedArrivals from './0015-refused-arrivals.js';
 import * as consoleSessions from './0016-console-sessions.js';
+import * as archiveObjects from './0017-archive-objects.js';
 
 /**
  * Every migration, in order. An explicit list (not a folder scan) so the same code runs under tsx
@@ -37,4 +38,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014-alerts': alerts,
   '0015-refused-arrivals': refusedArrivals,
   '0016-console-sessions': consoleSessions,
+  '0017-archive-objects': archiveObjects,
 };

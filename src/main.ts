@@ -16,6 +16,8 @@ import { countOpenConditions } from './db/alert-conditions-repository.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { purgeMetricsObserver } from './lifecycle/purge-metrics.js';
 import { PurgeTask } from './lifecycle/purge-task.js';
+import type { ArchiveUploadTask } from './lifecycle/archive-upload-task.js';
+import { startArchiveUploadTask } from './lifecycle/start-archive-upload-task.js';
 import { ModuleRegistry, builtInModules } from './modules/registry.js';
 import type { AnyIngestModule } from './modules/types.js';
 import { acceptArrival, type Arrival } from './pipeline/accept.js';
@@ -71,6 +73,8 @@ export interface RunningService {
   readonly sweeper: Sweeper | null;
   /** Retention and the free space checks; null in one-shot commands (housekeeping off). */
   readonly purge: PurgeTask | null;
+  /** Moves archive copies to the bucket tier; null unless `archive.s3` is set (and housekeeping is on). */
+  readonly archiveUploads: ArchiveUploadTask | null;
   /** Alert evaluation and delivery; null when `alerts.enabled` is false or housekeeping is off. */
   readonly alerts: AlertTask | null;
   stop(): Promise<void>;
@@ -104,6 +108,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let worker: Worker | null = null;
   let sweeper: Sweeper | undefined;
   let purge: PurgeTask | undefined;
+  let archiveUploads: ArchiveUploadTask | undefined;
   let alerts: AlertTask | undefined;
   // The AWS SDK loads only for what is configured: S3 on first use, SQS and the reconciler below.
   const s3 = lazyS3Client(config.s3);
@@ -124,6 +129,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     if (httpServer !== undefined) await closeHttpServer(httpServer);
     await sweeper?.stop();
     await purge?.stop();
+    await archiveUploads?.stop();
     await alerts?.stop();
     await worker?.stop(config.shutdown.graceSeconds);
     await refusals?.stop();
@@ -194,6 +200,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       sweeper.start();
       purge = new PurgeTask({ db: database.db, config, nodeName: config.node.name, logger: logging.for('retention'), observer: purgeMetricsObserver(metrics) });
       purge.start();
+      archiveUploads = startArchiveUploadTask({ db: database.db, config, logger: logging.for('archive'), metrics });
       refusals.start();
     }
     if (housekeeping && config.alerts.enabled) {
@@ -275,6 +282,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       worker,
       sweeper: sweeper ?? null,
       purge: purge ?? null,
+      archiveUploads: archiveUploads ?? null,
       alerts: alerts ?? null,
       spool: spool ?? null,
       accept,

@@ -98,7 +98,7 @@ export async function runCustomerDisabled(slug: string, disabled: boolean): Prom
 /** `customer purge <slug> [--confirm TOKEN]`: the CLI side of DELETE /customers/:slug; without --confirm, the dry run. */
 export async function runCustomerPurge(slug: string, options: { confirm?: string }): Promise<number> {
   const config = loadConfig();
-  const deps = { dataRoot: config.dataRoot };
+  const deps = { dataRoot: config.dataRoot, archiveS3: config.archive.s3 };
   return withDatabase(config, async (db) => {
     if (options.confirm === undefined) {
       const plan = await planOffboarding({ db, ...deps }, slug);

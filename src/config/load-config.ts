@@ -95,7 +95,7 @@ export function loadConfig(args: LoadConfigArgs = {}): Config {
     ...config,
     dataRoot,
     logDir: config.logDir === null ? path.join(dataRoot, 'log') : path.resolve(cwd, config.logDir),
-    archive: { root: config.archive.root === null ? null : path.resolve(cwd, config.archive.root) },
+    archive: { ...config.archive, root: config.archive.root === null ? null : path.resolve(cwd, config.archive.root) },
     node: nodeIdentity({ configured: nodeName, dataRoot, sharedDataRoot: config.sharedDataRoot }),
     uploads: {
       ...config.uploads,

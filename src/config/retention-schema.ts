@@ -58,8 +58,45 @@ export const retentionSchema = z.strictObject({
   overrides: z.array(retentionOverrideSchema),
 });
 
-/** `archive`: where archive copies live (another mount, slower storage); null = `<dataRoot>/archive`. */
-export const archiveSchema = z.strictObject({ root: z.string().min(1).nullable() });
+/**
+ * `archive.s3`: the bucket tier of archive copies (docs/operations.md, "Archive copies in a
+ * bucket"). Credentials come from the SDK's default chain, never from here. Keys not given take
+ * the defaults below (the block as a whole defaults to null: off).
+ */
+const archiveS3Schema = z.strictObject({
+  bucket: z
+    .string()
+    .min(3)
+    .max(63)
+    .regex(/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/, 'must be a bucket name (lower-case letters, digits, . and -)'),
+  /** Put before every key: `<prefix><customer>/<category>/<type>/<group>/<datetime>/<file>`. */
+  prefix: z
+    .string()
+    .max(512)
+    .refine((prefix) => prefix === '' || prefix.endsWith('/'), 'must be empty or end with "/"')
+    .refine((prefix) => !prefix.startsWith('/'), 'must not start with "/"')
+    .default(''),
+  /** null = AWS (the endpoint of `region`); set for MinIO, Ceph, Zenko. */
+  endpoint: z.url().nullable().default(null),
+  region: z.string().min(1).nullable().default(null),
+  forcePathStyle: z.boolean().default(false),
+  /** e.g. STANDARD_IA, GLACIER_IR; null = the bucket's default. */
+  storageClass: z.string().min(1).max(64).nullable().default(null),
+  /** Remove the local copy once the bucket's copy is verified and recorded. */
+  removeLocal: z.boolean().default(true),
+  intervalSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(24 * 3600)
+    .default(300),
+  /** Jobs uploaded at once by this instance. */
+  concurrency: z.number().int().positive().max(32).default(2),
+});
+
+/** `archive`: where archive copies live (another mount, slower storage; null = `<dataRoot>/archive`), and the optional bucket tier. */
+export const archiveSchema = z.strictObject({ root: z.string().min(1).nullable(), s3: archiveS3Schema.nullable().default(null) });
+export type ArchiveS3Settings = z.infer<typeof archiveS3Schema>;
 
 /** `disk`: free space warnings above the refusal threshold, and the optional pressure purge. */
 export const diskSchema = z.strictObject({

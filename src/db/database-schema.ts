@@ -85,6 +85,14 @@ export interface JobsTable {
   inbox_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** When retention removed the job's archive copy while the row stays (migration 0010). */
   archive_purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The verified copy of the archive in a bucket (migration 0017, `archive.s3`); all null while there is none. */
+  archive_bucket: ColumnType<string | null, string | null | undefined, string | null>;
+  archive_key_prefix: ColumnType<string | null, string | null | undefined, string | null>;
+  archive_object_bytes: ColumnType<string | null, number | null | undefined, number | null>;
+  archive_objects: ColumnType<number | null, number | null | undefined, number | null>;
+  archive_uploaded_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** When the upload task was last done with the job's archive copy (migration 0017). */
+  archive_settled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface JobEventsTable {

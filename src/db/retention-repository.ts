@@ -4,6 +4,14 @@ import { FINAL_JOB_STATUSES, type Database } from './database-schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A job's archive copy in a bucket, as its row recorded it (migration 0017); removing the archive removes these objects too. */
+export interface RecordedArchiveObjects {
+  readonly bucket: string;
+  readonly keyPrefix: string;
+  readonly count: number;
+  readonly bytes: number;
+}
+
 /** The windows a purge applies: defaults, and overrides per customer and/or module. */
 export interface RetentionPolicy {
   readonly defaults: RetentionWindows;
@@ -34,6 +42,8 @@ export interface PurgeCandidate {
   readonly archivePurged: boolean;
   /** The run that ended it made an archive copy (the `finished` event says so). */
   readonly archived: boolean;
+  /** The copy in the bucket tier, if one was uploaded. */
+  readonly archiveObjects: RecordedArchiveObjects | null;
   readonly failedArrival: boolean;
   readonly windows: RetentionWindows;
 }
@@ -96,6 +106,7 @@ export interface LockedJob {
   /** As committed now: another runner may have removed the files since the scan. */
   readonly inboxPurged: boolean;
   readonly archivePurged: boolean;
+  readonly archiveObjects: RecordedArchiveObjects | null;
 }
 
 /**
@@ -117,8 +128,11 @@ export async function lockJobsForPurge(
       : args.scope === 'unclassified'
         ? sql`status = 'unclassified' AND received_at < ${before}`
         : sql`status NOT IN ('running', 'staging')`;
-  const { rows } = await sql<{ id: string; customer: string; relative_path: string; node: string; inbox_purged: boolean; archive_purged: boolean }>`
-    SELECT id, customer, relative_path, node, inbox_purged_at IS NOT NULL AS inbox_purged, archive_purged_at IS NOT NULL AS archive_purged FROM jobs
+  const { rows } = await sql<
+    { id: string; customer: string; relative_path: string; node: string; inbox_purged: boolean; archive_purged: boolean } & ArchiveColumns
+  >`
+    SELECT id, customer, relative_path, node, inbox_purged_at IS NOT NULL AS inbox_purged, archive_purged_at IS NOT NULL AS archive_purged,
+      ${ARCHIVE_OBJECT_COLUMNS} FROM jobs
     WHERE id = ANY(${[...args.ids]}::uuid[]) AND ${condition}
     ORDER BY id
     FOR UPDATE SKIP LOCKED`.execute(trx);
@@ -129,6 +143,7 @@ export async function lockJobsForPurge(
     node: row.node,
     inboxPurged: row.inbox_purged,
     archivePurged: row.archive_purged,
+    archiveObjects: recordedArchiveObjects(row),
   }));
 }
 
@@ -156,7 +171,21 @@ export async function markJobFilesPurged(
     .execute();
 }
 
-interface CandidateRow {
+interface ArchiveColumns {
+  archive_bucket: string | null;
+  archive_key_prefix: string | null;
+  archive_objects: number | null;
+  archive_object_bytes: string | null;
+}
+
+const ARCHIVE_OBJECT_COLUMNS = sql`archive_bucket, archive_key_prefix, archive_objects, archive_object_bytes`;
+
+function recordedArchiveObjects(row: ArchiveColumns): RecordedArchiveObjects | null {
+  if (row.archive_bucket === null || row.archive_key_prefix === null) return null;
+  return { bucket: row.archive_bucket, keyPrefix: row.archive_key_prefix, count: row.archive_objects ?? 0, bytes: Number(row.archive_object_bytes ?? 0) };
+}
+
+interface CandidateRow extends ArchiveColumns {
   id: string;
   customer: string;
   category: string;
@@ -191,6 +220,7 @@ function candidateColumns(policy: RetentionPolicy): RawBuilder<unknown> {
   const windows = (Object.keys(WINDOW_COLUMNS) as (keyof RetentionWindows)[]).map((key) => sql`${windowDays(policy, key)} AS ${sql.ref(WINDOW_COLUMNS[key])}`);
   return sql`j.id, j.customer, j.category, j.type, j.relative_path, j.node, j.status,
     j.inbox_purged_at IS NOT NULL AS inbox_purged, j.archive_purged_at IS NOT NULL AS archive_purged,
+    j.archive_bucket, j.archive_key_prefix, j.archive_objects, j.archive_object_bytes,
     (j.status = 'failed' AND jsonb_exists(j.source_ref, 'failure')) AS failed_arrival,
     EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = j.id AND e.kind = 'finished' AND e.data @> '{"archived": true}'::jsonb) AS archived,
     ${sql.join(windows)}`;
@@ -243,6 +273,7 @@ function toCandidate(row: CandidateRow): PurgeCandidate {
     inboxPurged: row.inbox_purged,
     archivePurged: row.archive_purged,
     archived: row.archived,
+    archiveObjects: recordedArchiveObjects(row),
     failedArrival: row.failed_arrival,
     windows,
   };

@@ -117,7 +117,7 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     jobFilesRoutes(deps.db, deps.config.dataRoot),
     jobActionsRoutes(deps),
     unclassifiedRoutes(deps),
-    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot, deps.config.archive.s3),
     holdsRoutes(deps.db),
     sourcesRoutes(deps.db, deps.config.sources.expectedIntervalHours),
     refusedRoutes(deps.db),

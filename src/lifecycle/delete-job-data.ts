@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../config/config-schema.js';
 import type { Database } from '../db/database-schema.js';
 import { deleteJobRows, lockJobsForPurge } from '../db/retention-repository.js';
+import { removeRecordedArchiveObjects, type ArchiveObjects } from './archive-objects.js';
 import { mapConcurrently, removeJobFolders, type JobArea } from './job-folders.js';
 
 /** Folders measured and removed at once; beyond libuv's 4 threads more only queue. */
@@ -17,7 +18,8 @@ export interface DeletedJobData {
 }
 
 /**
- * Deletes jobs for good: their folders in inbox/, the archive and tmp/, then their rows (events
+ * Deletes jobs for good: their folders in inbox/, the archive and tmp/, their archive copy in the
+ * bucket tier (`archive.s3`; a job with one is skipped while no client is given), then their rows (events
  * cascade), in one short transaction that holds the rows locked meanwhile. Jobs a worker or a
  * staging is using, and rows another transaction holds, are skipped (not returned): call again.
  * Module rows keep their `last_job_id` (no foreign key): this removes the job's bookkeeping and
@@ -27,7 +29,7 @@ export interface DeletedJobData {
  * removes what is left (removal is idempotent). Keep `jobIds` to a batch (a few hundred).
  */
 export async function deleteJobData(
-  deps: { readonly db: Kysely<Database>; readonly config: Pick<Config, 'dataRoot' | 'archive'> },
+  deps: { readonly db: Kysely<Database>; readonly config: Pick<Config, 'dataRoot' | 'archive'>; readonly archiveObjects?: ArchiveObjects | undefined },
   args: { readonly jobIds: readonly string[]; readonly scope?: 'final' | 'unclassified' | 'idle'; readonly endedBefore?: Date },
 ): Promise<DeletedJobData[]> {
   return deps.db.transaction().execute(async (trx) => {
@@ -36,14 +38,15 @@ export async function deleteJobData(
       scope: args.scope ?? 'idle',
       ...(args.endedBefore === undefined ? {} : { endedBefore: args.endedBefore }),
     });
-    const deleted = await mapConcurrently(locked, FOLDER_CONCURRENCY, async (job): Promise<DeletedJobData> => ({
-      id: job.id,
-      customer: job.customer,
-      bytes: await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS),
-    }));
+    const removed = await mapConcurrently(locked, FOLDER_CONCURRENCY, async (job): Promise<DeletedJobData | undefined> => {
+      const objectBytes = await removeRecordedArchiveObjects(deps.archiveObjects, job);
+      if (objectBytes === null) return undefined;
+      return { id: job.id, customer: job.customer, bytes: objectBytes + (await removeJobFolders(deps.config, job.relativePath, ALL_JOB_AREAS)) };
+    });
+    const deleted = removed.filter((job): job is DeletedJobData => job !== undefined);
     await deleteJobRows(
       trx,
-      locked.map((job) => job.id),
+      deleted.map((job) => job.id),
     );
     return deleted;
   });

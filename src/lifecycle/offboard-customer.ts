@@ -1,15 +1,19 @@
 import type { Kysely } from 'kysely';
+import type { ArchiveS3Settings } from '../config/retention-schema.js';
 import { IngestError } from '../core/ingest-error.js';
 import { findCustomerBySlug } from '../db/customers-repository.js';
 import type { Database } from '../db/database-schema.js';
 import { countCustomerRows, findCustomerDataTables, purgeCustomerRows } from '../db/offboard-repository.js';
 import type { Area } from '../pipeline/paths.js';
 import { countCustomerFiles, removeCustomerFiles, type FileCount } from './offboard-files.js';
+import { customerArchivePrefixes, removeCustomerArchiveObjects, withBucketObjects } from './offboard-objects.js';
 import { checkOffboardToken, OFFBOARD_TOKEN_TTL_SECONDS, offboardToken } from './offboard-token.js';
 
 export interface OffboardDeps {
   readonly db: Kysely<Database>;
   readonly dataRoot: string;
+  /** The bucket tier (`archive.s3`): its objects are counted in, and removed with, `files.archive`. */
+  readonly archiveS3?: ArchiveS3Settings | null;
   readonly now?: () => Date;
 }
 
@@ -41,7 +45,10 @@ export async function planOffboarding(deps: OffboardDeps, slug: string): Promise
     slug,
     disabled: customer.disabled_at !== null,
     rows,
-    files: await countCustomerFiles(deps.dataRoot, slug),
+    files: withBucketObjects(
+      await countCustomerFiles(deps.dataRoot, slug),
+      await removeCustomerArchiveObjects(deps.archiveS3 ?? null, await customerArchivePrefixes(deps.db, deps.archiveS3 ?? null, slug), true),
+    ),
     token: offboardToken({ slug, counts: rows, expiresAt }),
     expiresAt,
   };
@@ -49,13 +56,16 @@ export async function planOffboarding(deps: OffboardDeps, slug: string): Promise
 
 /**
  * Removes a disabled customer for good: its rows in every table (one transaction, refused while
- * one of its jobs is staged or run), then its folders in inbox, tmp and archive. The token of a
+ * one of its jobs is staged or run), then its folders in inbox, tmp and archive, and its objects
+ * in the archive bucket (`<prefix><slug>/`, and the prefixes its rows recorded). The token of a
  * dry run must still match the data. Files go after the commit: a crash in between leaves files
  * without rows, which a second purge (of a customer re-added with that slug) or an operator
  * removes; the reverse would leave rows pointing at files that are gone.
  */
 export async function purgeCustomer(deps: OffboardDeps, args: { readonly slug: string; readonly token: string }): Promise<OffboardResult | undefined> {
   const now = deps.now?.() ?? new Date();
+  const archiveS3 = deps.archiveS3 ?? null;
+  const prefixes = await customerArchivePrefixes(deps.db, archiveS3, args.slug);
   const rows = await purgeCustomerRows(deps.db, {
     slug: args.slug,
     confirm: ({ counts, disabled }) => {
@@ -78,5 +88,6 @@ export async function purgeCustomer(deps: OffboardDeps, args: { readonly slug: s
     },
   });
   if (rows === undefined) return undefined;
-  return { slug: args.slug, rows, files: await removeCustomerFiles(deps.dataRoot, args.slug) };
+  const files = await removeCustomerFiles(deps.dataRoot, args.slug);
+  return { slug: args.slug, rows, files: withBucketObjects(files, await removeCustomerArchiveObjects(archiveS3, prefixes, false)) };
 }

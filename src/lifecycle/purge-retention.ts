@@ -13,6 +13,7 @@ import {
   type PurgeCursor,
   type RetentionPolicy,
 } from '../db/retention-repository.js';
+import { archiveObjectsPresent, removeRecordedArchiveObjects, type ArchiveObjects } from './archive-objects.js';
 import { ALL_JOB_AREAS, FOLDER_CONCURRENCY, deleteJobData } from './delete-job-data.js';
 import { decidePurgeActions, type PurgeAction } from './decide-purge-actions.js';
 import { jobFolder, mapConcurrently, removeJobFolders } from './job-folders.js';
@@ -37,6 +38,8 @@ export interface PurgeDeps {
   readonly config: Pick<Config, 'dataRoot' | 'archive' | 'retention' | 'sharedDataRoot'>;
   /** This instance's node: without a shared data root it can remove only its own jobs' files. */
   readonly nodeName: string;
+  /** The bucket tier's client (`archive.s3`); without it, jobs whose archive copy is in a bucket keep it (and their row). */
+  readonly archiveObjects?: ArchiveObjects | undefined;
 }
 
 /**
@@ -103,7 +106,7 @@ async function applyPlans(
   for (const plan of args.plans) {
     const actions = [];
     for (const action of plan.actions) {
-      if (action.needsArchiveCopy === true && !(await exists(jobFolder(config, 'archive', plan.job.relativePath)))) continue;
+      if (action.needsArchiveCopy === true && !(await archiveCopyExists(deps, plan.job))) continue;
       actions.push(action);
     }
     if (actions.length > 0) checked.push({ job: plan.job, actions });
@@ -113,8 +116,14 @@ async function applyPlans(
 
   const kindOf = new Map(whole.map((plan) => [plan.job.id, plan.actions[0]?.kind ?? 'jobs']));
   if (args.dryRun) {
-    const bytes = await mapConcurrently(whole, FOLDER_CONCURRENCY, ({ job }) => removeJobFolders(config, job.relativePath, ALL_JOB_AREAS, true));
-    whole.forEach(({ job }, index) => args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: bytes[index] ?? 0 }));
+    const bytes = await mapConcurrently(whole, FOLDER_CONCURRENCY, async ({ job }) => {
+      const objectBytes = await removeRecordedArchiveObjects(deps.archiveObjects, job, true);
+      return objectBytes === null ? null : objectBytes + (await removeJobFolders(config, job.relativePath, ALL_JOB_AREAS, true));
+    });
+    whole.forEach(({ job }, index) => {
+      const measured = bytes[index];
+      if (measured !== null && measured !== undefined) args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: measured });
+    });
   } else if (whole.length > 0) {
     const deleted = await deleteJobData(deps, { jobIds: whole.map((plan) => plan.job.id), scope: args.scope, endedBefore: args.endedBefore });
     for (const job of deleted) args.tallies.add({ customer: job.customer, kind: kindOf.get(job.id) ?? 'jobs', bytes: job.bytes });
@@ -123,8 +132,15 @@ async function applyPlans(
 
   if (args.dryRun) {
     for (const { job, actions } of partial) {
-      for (const action of actions)
-        args.tallies.add({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [areaOf(action)], true) });
+      for (const action of actions) {
+        const objectBytes = areaOf(action) === 'archive' ? await removeRecordedArchiveObjects(deps.archiveObjects, job, true) : 0;
+        if (objectBytes === null) continue;
+        args.tallies.add({
+          customer: job.customer,
+          kind: action.kind,
+          bytes: objectBytes + (await removeJobFolders(config, job.relativePath, [areaOf(action)], true)),
+        });
+      }
     }
     return;
   }
@@ -142,7 +158,10 @@ async function applyPlans(
         for (const action of actions) {
           const area = areaOf(action);
           if (area === 'inbox' ? now.inboxPurged : now.archivePurged) continue;
-          removed.push({ customer: job.customer, kind: action.kind, bytes: await removeJobFolders(config, job.relativePath, [area]) });
+          // The row as locked now says where the copy is (the upload task may have moved it since the scan).
+          const objectBytes = area === 'archive' ? await removeRecordedArchiveObjects(deps.archiveObjects, now) : 0;
+          if (objectBytes === null) continue;
+          removed.push({ customer: job.customer, kind: action.kind, bytes: objectBytes + (await removeJobFolders(config, job.relativePath, [area])) });
           purged[area].push(job.id);
         }
       }
@@ -166,6 +185,13 @@ function shortestWindow(policy: RetentionPolicy, keys: readonly (keyof Retention
     .flatMap((windows) => keys.map((key) => windows[key]))
     .filter((value): value is number => typeof value === 'number');
   return values.length === 0 ? null : Math.min(...values);
+}
+
+/** The archive copy an inbox may go for is really there: locally, or (as recorded) in the bucket. */
+async function archiveCopyExists(deps: PurgeDeps, job: PurgeCandidate): Promise<boolean> {
+  if (await exists(jobFolder(deps.config, 'archive', job.relativePath))) return true;
+  if (job.archivePurged || job.archiveObjects === null || deps.archiveObjects === undefined) return false;
+  return archiveObjectsPresent(deps.archiveObjects, job.archiveObjects);
 }
 
 async function exists(file: string): Promise<boolean> {

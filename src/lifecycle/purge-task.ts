@@ -5,6 +5,7 @@ import { insertPurgeRun, listPurgeRuns, updatePurgeRun, type PurgeRunRow, type P
 import { releasePurgeLock, tryTakePurgeLock } from '../db/retention-repository.js';
 import type { Logger } from '../logging/logging.js';
 import { archiveRootOf } from '../pipeline/paths.js';
+import { withArchiveObjects } from './archive-objects.js';
 import { measureDiskPressure, type DiskPressure } from './disk-pressure.js';
 import { purgeRetention } from './purge-retention.js';
 import { PurgeTallies } from './purge-tally.js';
@@ -152,7 +153,9 @@ export class PurgeTask {
     };
     let report: PurgeReport;
     try {
-      const finished = await purgeRetention({ db, config, nodeName }, { dryRun: args.dryRun, tallies, shouldContinue, onBatch });
+      const finished = await withArchiveObjects(config.archive.s3, (archiveObjects) =>
+        purgeRetention({ db, config, nodeName, archiveObjects }, { dryRun: args.dryRun, tallies, shouldContinue, onBatch }),
+      );
       report = { runId, dryRun: args.dryRun, trigger: args.trigger, outcome: finished ? 'done' : 'stopped', removed: tallies.list(), totals: tallies.totals() };
     } catch (error) {
       report = {

@@ -58,6 +58,9 @@ export interface Metrics {
   readonly purgedBytes: Counter<'kind'>;
   readonly purgeRuns: Counter<'trigger' | 'outcome'>;
   readonly diskFreeBytes: Gauge<'area'>;
+  /** The archive's bucket tier (archive.s3): jobs whose copy was uploaded and verified, or not, and the bytes moved. */
+  readonly archiveUploads: Counter<'outcome'>;
+  readonly archiveUploadedBytes: Counter<never>;
   readonly diskPressure: Gauge<'area'>;
   /** Arrivals refused before they became jobs (refused_arrivals), and those not recorded because the queue was full. */
   readonly refused: Counter<'source' | 'code'>;
@@ -156,6 +159,17 @@ export function createMetrics(args: CreateMetricsArgs = {}): Metrics {
       name: 'dataprocessor_purge_runs_total',
       help: 'Purge runs of this instance (dry runs not counted), by trigger and outcome',
       labelNames: ['trigger', 'outcome'] as const,
+      registers,
+    }),
+    archiveUploads: new Counter({
+      name: 'dataprocessor_archive_uploads_total',
+      help: 'Archive copies the bucket tier (archive.s3) handled, per job: uploaded (and verified, recorded), verify_failed (read back differently), failed (any other error); the local copy stays unless uploaded',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    archiveUploadedBytes: new Counter({
+      name: 'dataprocessor_archive_uploaded_bytes_total',
+      help: 'Bytes of archive copies uploaded to the bucket tier and verified',
       registers,
     }),
     diskFreeBytes: new Gauge({

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Kysely } from 'kysely';
+import type { ArchiveS3Settings } from '../../config/retention-schema.js';
 import { addCustomerIfNew, findCustomerBySlug, listCustomers, updateCustomer } from '../../db/customers-repository.js';
 import type { Database } from '../../db/database-schema.js';
 import { IngestError } from '../../core/ingest-error.js';
@@ -17,7 +18,12 @@ import { customerDeleteQuerySchema } from './offboard-schemas.js';
  * a 409 `ROUTE_TAKEN` naming the holder. DELETE disables (data kept, PATCH `disabled: false`
  * enables again); DELETE with `purge=true` removes everything, after a dry run.
  */
-export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly string[], dataRoot: string): Router<AuthState> {
+export function customersRoutes(
+  db: Kysely<Database>,
+  ingestDomains: readonly string[],
+  dataRoot: string,
+  archiveS3: ArchiveS3Settings | null = null,
+): Router<AuthState> {
   const router = new Router<AuthState>();
 
   router.get('/customers', requireAdmin, async (ctx) => {
@@ -55,7 +61,7 @@ export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly st
       return;
     }
     if (query.dryRun === 'true') {
-      const plan = await planOffboarding({ db, dataRoot }, slug);
+      const plan = await planOffboarding({ db, dataRoot, archiveS3 }, slug);
       if (plan === undefined) throw notFound('customer');
       ctx.body = { ...plan, dryRun: true, expiresAt: plan.expiresAt.toISOString() };
       return;
@@ -67,7 +73,7 @@ export function customersRoutes(db: Kysely<Database>, ingestDomains: readonly st
         { expose: true },
       );
     }
-    const result = await purgeCustomer({ db, dataRoot }, { slug, token: query.confirm });
+    const result = await purgeCustomer({ db, dataRoot, archiveS3 }, { slug, token: query.confirm });
     if (result === undefined) throw notFound('customer');
     ctx.body = { ...result, dryRun: false };
   });

@@ -91,6 +91,12 @@ function jobDetailBody(job: JobRow, detail: JobDetail, events: readonly JobEvent
       <dd>${job.attempts} of ${job.max_attempts}</dd>
       <dt>Folder</dt>
       <dd class="mono">${detail.paths.inbox}${job.inbox_purged_at === null ? '' : ' (removed by retention)'}</dd>
+      ${
+        job.archive_uploaded_at === null
+          ? ''
+          : html`<dt>Archive copy</dt>
+              <dd class="mono">${detail.paths.archive}${job.archive_purged_at === null ? '' : ' (removed by retention)'}</dd>`
+      }
     </dl>
     ${actions.length === 0 ? '' : html`<div class="actions">${actions.map((action) => html`<a class="button${action === 'cancel' ? ' danger' : ''}" href="/console/jobs/${job.id}/confirm/${action}">${ACTION_LABELS[action]}</a>`)}</div>`}
     ${job.status === 'unclassified' ? html`<p><a href="/console/unclassified#job-${job.id}">Assign or dismiss it on the Unclassified page</a></p>` : ''}

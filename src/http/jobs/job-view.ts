@@ -37,7 +37,7 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     paths: {
       inbox: `inbox/${job.relative_path}`,
       tmp: `tmp/${job.relative_path}`,
-      archive: `archive/${job.relative_path}`,
+      archive: archiveLocation(job),
     },
     files: manifest.files,
     events: events.map((event) => ({
@@ -50,6 +50,13 @@ export function jobDetailView(job: JobRow, events: readonly JobEventRow[]) {
     skippedEntries: skippedEntriesOf(events),
     parseIssues: parseIssuesOf(job.parse_issues),
   };
+}
+
+/** Where the archive copy is: `s3://bucket/<key prefix>` once the bucket tier holds it (archive.s3), else the archive area. */
+function archiveLocation(job: JobRow): string {
+  if (job.archive_bucket !== null && job.archive_key_prefix !== null && job.archive_purged_at === null)
+    return `s3://${job.archive_bucket}/${job.archive_key_prefix}`;
+  return `archive/${job.relative_path}`;
 }
 
 const MAX_SKIPPED_ENTRIES_SHOWN = 1000;

@@ -110,7 +110,11 @@ export const jobDetailSchema = jobSummarySchema
       example: { subject: '[HYDRAstor] System Report: icecream_machine (S/N 8A5-000123) 2023-01-13', forwarded: '1', outerSubject: 'FW: daily report' },
     }),
     paths: z
-      .object({ inbox: z.string(), tmp: z.string(), archive: z.string() })
+      .object({
+        inbox: z.string(),
+        tmp: z.string(),
+        archive: z.string().describe('archive/<path>, or s3://<bucket>/<key prefix> once the copy is in the bucket tier (archive.s3)'),
+      })
       .openapi({ example: { inbox: 'inbox/bobs_burgers/hydrastor/system_report/icecream_machine/20230113_030000', tmp: 'tmp/…', archive: 'archive/…' } }),
     files: z.array(stagedFileSchema),
     events: z.array(jobEventSchema),
