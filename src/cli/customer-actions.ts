@@ -1,5 +1,6 @@
 import { SENDER_AUTH_REQUIREMENTS, isSenderAuthRequirement, type SenderAuthRequirement } from '../core/sender-auth-requirement.js';
 import { loadConfig } from '../config/load-config.js';
+import { archiveRootOf } from '../pipeline/paths.js';
 import { addCustomer, listCustomers, updateCustomer } from '../db/customers-repository.js';
 import { planOffboarding, purgeCustomer } from '../lifecycle/offboard-customer.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -98,7 +99,7 @@ export async function runCustomerDisabled(slug: string, disabled: boolean): Prom
 /** `customer purge <slug> [--confirm TOKEN]`: the CLI side of DELETE /customers/:slug; without --confirm, the dry run. */
 export async function runCustomerPurge(slug: string, options: { confirm?: string }): Promise<number> {
   const config = loadConfig();
-  const deps = { dataRoot: config.dataRoot, archiveS3: config.archive.s3 };
+  const deps = { dataRoot: config.dataRoot, archiveRoot: archiveRootOf(config), archiveS3: config.archive.s3 };
   return withDatabase(config, async (db) => {
     if (options.confirm === undefined) {
       const plan = await planOffboarding({ db, ...deps }, slug);

@@ -29,6 +29,7 @@ import { s3EventsRoutes } from './uploads/s3-events-routes.js';
 import { uploadStreamRoutes, uploadsRoutes, type UploadsRoutesDeps } from './uploads/uploads-routes.js';
 import { veritasTriggerRoutes } from './uploads/veritas-trigger-routes.js';
 import { UploadProgressRegistry } from './uploads/upload-progress.js';
+import { archiveRootOf } from '../pipeline/paths.js';
 import { consoleErrorPages, consoleRouters } from './console/console-routes.js';
 
 export const API_PREFIX = '/api/1.0';
@@ -117,7 +118,11 @@ export function createApp(deps: AppDeps): Koa<AuthState> {
     jobFilesRoutes(deps.db, deps.config.dataRoot),
     jobActionsRoutes(deps),
     unclassifiedRoutes(deps),
-    customersRoutes(deps.db, deps.config.smtp.ingestDomains, deps.config.dataRoot, deps.config.archive.s3),
+    customersRoutes(deps.db, deps.config.smtp.ingestDomains, {
+      dataRoot: deps.config.dataRoot,
+      archiveRoot: archiveRootOf(deps.config),
+      archiveS3: deps.config.archive.s3,
+    }),
     holdsRoutes(deps.db),
     sourcesRoutes(deps.db, deps.config.sources.expectedIntervalHours),
     refusedRoutes(deps.db),

@@ -12,6 +12,8 @@ import { checkOffboardToken, OFFBOARD_TOKEN_TTL_SECONDS, offboardToken } from '.
 export interface OffboardDeps {
   readonly db: Kysely<Database>;
   readonly dataRoot: string;
+  /** Where archive copies live (`archive.root`, else `<dataRoot>/archive`): the customer's folder there goes too. */
+  readonly archiveRoot: string;
   /** The bucket tier (`archive.s3`): its objects are counted in, and removed with, `files.archive`. */
   readonly archiveS3?: ArchiveS3Settings | null;
   readonly now?: () => Date;
@@ -46,7 +48,7 @@ export async function planOffboarding(deps: OffboardDeps, slug: string): Promise
     disabled: customer.disabled_at !== null,
     rows,
     files: withBucketObjects(
-      await countCustomerFiles(deps.dataRoot, slug),
+      await countCustomerFiles(deps, slug),
       await removeCustomerArchiveObjects(deps.archiveS3 ?? null, await customerArchivePrefixes(deps.db, deps.archiveS3 ?? null, slug), true),
     ),
     token: offboardToken({ slug, counts: rows, expiresAt }),
@@ -88,6 +90,6 @@ export async function purgeCustomer(deps: OffboardDeps, args: { readonly slug: s
     },
   });
   if (rows === undefined) return undefined;
-  const files = await removeCustomerFiles(deps.dataRoot, args.slug);
+  const files = await removeCustomerFiles(deps, args.slug);
   return { slug: args.slug, rows, files: withBucketObjects(files, await removeCustomerArchiveObjects(archiveS3, prefixes, false)) };
 }

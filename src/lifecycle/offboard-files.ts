@@ -1,6 +1,12 @@
 import { lstat, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { AREAS, areaPath, sanitizeSegment, type Area } from '../pipeline/paths.js';
+import { AREAS, archivePath, areaPath, sanitizeSegment, type Area } from '../pipeline/paths.js';
+
+/** Where the areas are: the data root, and the archive root (`archive.root` may be another mount). */
+export interface AreaRoots {
+  readonly dataRoot: string;
+  readonly archiveRoot: string;
+}
 
 export interface FileCount {
   readonly files: number;
@@ -12,21 +18,22 @@ export interface FileCount {
  * the customer's segment, pipeline/paths.ts). The whole folder goes, so files no job row names
  * any more (an interrupted staging, an orphaned tmp copy) go too.
  */
-function customerFolder(dataRoot: string, area: Area, slug: string): string {
-  return areaPath(dataRoot, area, sanitizeSegment(slug));
+function customerFolder(roots: AreaRoots, area: Area, slug: string): string {
+  const segment = sanitizeSegment(slug);
+  return area === 'archive' ? archivePath(roots.archiveRoot, segment) : areaPath(roots.dataRoot, area, segment);
 }
 
 /** Files and bytes per area under the customer's folders (missing folders count 0). */
-export async function countCustomerFiles(dataRoot: string, slug: string): Promise<Record<Area, FileCount>> {
+export async function countCustomerFiles(roots: AreaRoots, slug: string): Promise<Record<Area, FileCount>> {
   const counts = {} as Record<Area, FileCount>;
-  for (const area of AREAS) counts[area] = await countTree(customerFolder(dataRoot, area, slug));
+  for (const area of AREAS) counts[area] = await countTree(customerFolder(roots, area, slug));
   return counts;
 }
 
 /** Removes the customer's folders; returns what was in them (counted just before). */
-export async function removeCustomerFiles(dataRoot: string, slug: string): Promise<Record<Area, FileCount>> {
-  const counts = await countCustomerFiles(dataRoot, slug);
-  for (const area of AREAS) await rm(customerFolder(dataRoot, area, slug), { recursive: true, force: true });
+export async function removeCustomerFiles(roots: AreaRoots, slug: string): Promise<Record<Area, FileCount>> {
+  const counts = await countCustomerFiles(roots, slug);
+  for (const area of AREAS) await rm(customerFolder(roots, area, slug), { recursive: true, force: true });
   return counts;
 }
 

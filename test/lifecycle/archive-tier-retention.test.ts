@@ -6,6 +6,7 @@ import { startS3Emulator, type S3Emulator } from '../support/s3-test-env.js';
 import { startTestService, type TestService } from '../support/start-test-service.js';
 import { ARCHIVE_BUCKET, ARCHIVE_PREFIX, archiveTierServiceOptions, deleteUnder, jobPrefix, objectsUnder } from './archive-tier-fixture.js';
 import { RetentionFixture } from './retention-fixture.js';
+import { archiveRootOf } from '../../src/pipeline/paths.js';
 
 /** Retention and offboarding with archive copies in the bucket tier: the objects go with the copy, and count as it. */
 describe('retention and offboarding of archive copies in a bucket', function () {
@@ -76,7 +77,7 @@ describe('retention and offboarding of archive copies in a bucket', function () 
     const bytes = [...aliceObjects.values()].reduce((sum, body) => sum + body.byteLength, 0);
 
     await updateCustomer(f.db, 'alice', { disabled: true });
-    const deps = { db: f.db, dataRoot: t.config.dataRoot, archiveS3: t.config.archive.s3 };
+    const deps = { db: f.db, dataRoot: t.config.dataRoot, archiveRoot: archiveRootOf(t.config), archiveS3: t.config.archive.s3 };
     const plan = await planOffboarding(deps, 'alice');
     assert.deepEqual(plan?.files.archive, { files: aliceObjects.size, bytes }, 'no local copies are left: the archive is the bucket’s objects');
     const result = await purgeCustomer(deps, { slug: 'alice', token: plan!.token });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { createApiKey } from '../../src/db/api-keys-repository.js';
@@ -20,6 +22,8 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
   this.timeout(120_000);
   let t: TestService;
   let api: ApiClient;
+  /** archive.root on its own folder (another mount, in production): offboarding must clean it there. */
+  let roots: { dataRoot: string; archiveRoot: string };
 
   /** Everything a customer can own: HYDRAstor and Veritas rows, echo rows, an S3 object, a mapping, a hold, a key, archived files. */
   async function populate(slug: string): Promise<void> {
@@ -47,20 +51,24 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
   }
 
   before(async () => {
+    const archiveRoot = await mkdtemp(path.join(tmpdir(), 'dp-offboard-archive-'));
     t = await startTestService({
       modules: [...builtInModules, echoModule],
       customers: [GONE, KEPT],
       overrides: {
         smtp: { ingestDomains: [INGEST_DOMAIN], customerCacheSeconds: 0 },
         modules: { 'test/echo': { archive: 'copy' }, 'hydrastor/system_report': { archive: 'tar.gz' } },
+        archive: { root: archiveRoot },
       },
     });
+    roots = { dataRoot: t.dataRoot, archiveRoot };
     api = apiClient(t.service.httpUrl!, TEST_ADMIN_KEY);
     await populate(GONE);
     await populate(KEPT);
   });
   after(async () => {
     await t?.stop();
+    if (roots !== undefined) await rm(roots.archiveRoot, { recursive: true, force: true });
   });
 
   it('refuses to purge without a dry run token, an enabled customer, or a customer with a running job', async () => {
@@ -101,8 +109,8 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
     const kept = await customerIdentity(db, KEPT);
     assert.ok(gone.jobIds.length >= 6 && gone.gridIds.length === 1 && gone.masterServerIds.length === 1);
     const keptTies = await rowsTiedTo(db, kept);
-    const keptFiles = await customerFiles(t.dataRoot, KEPT);
-    const goneFiles = await customerFiles(t.dataRoot, GONE);
+    const keptFiles = await customerFiles(roots, KEPT);
+    const goneFiles = await customerFiles(roots, GONE);
     assert.ok(
       goneFiles.some((file) => file.startsWith('archive/')) && goneFiles.some((file) => file.startsWith('inbox/')),
       'files in inbox and archive to remove',
@@ -148,9 +156,9 @@ describe('customer offboarding (DELETE /customers/:slug?purge=true)', function (
     );
     assert.deepEqual(lost, plan.body.rows, 'every table lost exactly the counted rows, no more');
     assert.deepEqual(await rowsTiedTo(db, gone), [], 'no row tied to the customer, its jobs or its grids and master servers');
-    assert.deepEqual(await customerFiles(t.dataRoot, GONE), []);
+    assert.deepEqual(await customerFiles(roots, GONE), []);
     assert.deepEqual(await rowsTiedTo(db, kept), keptTies, 'the other customer is untouched');
-    assert.deepEqual(await customerFiles(t.dataRoot, KEPT), keptFiles);
+    assert.deepEqual(await customerFiles(roots, KEPT), keptFiles);
     assert.equal((await api.get(`/api/1.0/customers/${GONE}`)).status, 404);
     assert.equal((await api.delete(`/api/1.0/customers/${GONE}?purge=true&confirm=${plan.body.token}`)).status, 404);
   });

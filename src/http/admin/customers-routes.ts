@@ -21,8 +21,7 @@ import { customerDeleteQuerySchema } from './offboard-schemas.js';
 export function customersRoutes(
   db: Kysely<Database>,
   ingestDomains: readonly string[],
-  dataRoot: string,
-  archiveS3: ArchiveS3Settings | null = null,
+  files: { readonly dataRoot: string; readonly archiveRoot: string; readonly archiveS3: ArchiveS3Settings | null },
 ): Router<AuthState> {
   const router = new Router<AuthState>();
 
@@ -61,7 +60,7 @@ export function customersRoutes(
       return;
     }
     if (query.dryRun === 'true') {
-      const plan = await planOffboarding({ db, dataRoot, archiveS3 }, slug);
+      const plan = await planOffboarding({ db, ...files }, slug);
       if (plan === undefined) throw notFound('customer');
       ctx.body = { ...plan, dryRun: true, expiresAt: plan.expiresAt.toISOString() };
       return;
@@ -73,7 +72,7 @@ export function customersRoutes(
         { expose: true },
       );
     }
-    const result = await purgeCustomer({ db, dataRoot, archiveS3 }, { slug, token: query.confirm });
+    const result = await purgeCustomer({ db, ...files }, { slug, token: query.confirm });
     if (result === undefined) throw notFound('customer');
     ctx.body = { ...result, dryRun: false };
   });

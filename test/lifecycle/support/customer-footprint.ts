@@ -68,12 +68,12 @@ export async function tableRowCounts(db: Kysely<any>): Promise<Record<string, nu
 }
 
 /** Files (relative to the data root) under `<area>/<slug>/` for the three areas. */
-export async function customerFiles(dataRoot: string, slug: string): Promise<string[]> {
+export async function customerFiles(roots: { readonly dataRoot: string; readonly archiveRoot: string }, slug: string): Promise<string[]> {
   const files: string[] = [];
   for (const area of ['inbox', 'tmp', 'archive']) {
-    const base = path.join(dataRoot, area, slug);
-    const entries = await readdir(base, { recursive: true, withFileTypes: true }).catch(() => []);
-    for (const entry of entries) if (!entry.isDirectory()) files.push(path.relative(dataRoot, path.join(entry.parentPath, entry.name)));
+    const areaRoot = area === 'archive' ? roots.archiveRoot : path.join(roots.dataRoot, area);
+    const entries = await readdir(path.join(areaRoot, slug), { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (!entry.isDirectory()) files.push(path.join(area, path.relative(areaRoot, path.join(entry.parentPath, entry.name))));
   }
   return files.sort();
 }
