@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { cp, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { TarArchive, ZipArchive } from 'archiver';
 import type { ArchiveMode } from '../../config/config-schema.js';
 import { fsyncDirectory } from '../staging/stage.js';
 import { archivePath, areaPath } from '../paths.js';
@@ -30,6 +29,8 @@ export async function archiveJobFolder(args: {
       await cp(source, building, { recursive: true, errorOnExist: true, force: false });
     } else {
       await mkdir(building);
+      // Loaded on first use: about 20 MiB resident, and most installations never pack an archive.
+      const { TarArchive, ZipArchive } = await import('archiver');
       const file = path.join(building, args.mode === 'zip' ? 'original.zip' : 'original.tar.gz');
       const archive = args.mode === 'zip' ? new ZipArchive({ zlib: { level: 6 } }) : new TarArchive({ gzip: true, gzipOptions: { level: 6 } });
       archive.directory(source, false);
