@@ -6,6 +6,7 @@ import { insertStagingRows } from '../staging/insert-staging-rows.js';
 import { queueStagedJobs, type StagedJob } from '../staging/queue-staged-jobs.js';
 import { readSpoolRecordAt, type SpoolRecord } from './spool-record.js';
 import type { Segment, SpoolItem } from './spool-segments.js';
+import type { SpoolFolderWriter } from './spool-folder-writer.js';
 import { ancestorsUpTo, syncFileSystem } from './sync-file-system.js';
 import { writeSpooledFolder } from './write-spooled-folder.js';
 
@@ -23,16 +24,27 @@ interface DueItem {
  * records (`settle`). A record whose row never committed (read back by a replay) gets its job
  * now. Throws when a folder cannot be written; nothing is settled then, and the caller retries.
  */
-export async function drainSpooledBatch(deps: PipelineDeps, batch: readonly SpoolItem[], settle: (segment: Segment) => void): Promise<void> {
+export async function drainSpooledBatch(
+  deps: PipelineDeps,
+  batch: readonly SpoolItem[],
+  settle: (segment: Segment) => void,
+  writer?: SpoolFolderWriter,
+): Promise<void> {
   const segments = new SegmentReader();
   try {
-    await drainWith(deps, batch, segments, settle);
+    await drainWith(deps, batch, segments, settle, writer);
   } finally {
     segments.close();
   }
 }
 
-async function drainWith(deps: PipelineDeps, batch: readonly SpoolItem[], segments: SegmentReader, settle: (segment: Segment) => void): Promise<void> {
+async function drainWith(
+  deps: PipelineDeps,
+  batch: readonly SpoolItem[],
+  segments: SegmentReader,
+  settle: (segment: Segment) => void,
+  writer: SpoolFolderWriter | undefined,
+): Promise<void> {
   const { db, config, logger } = deps;
   const rows = await findJobsByStagingIds(
     db,
@@ -53,16 +65,27 @@ async function drainWith(deps: PipelineDeps, batch: readonly SpoolItem[], segmen
   const staged: StagedJob[] = [];
   const damaged: SpoolItem[] = [];
   const inboxRoot = areaPath(config.dataRoot, 'inbox', '');
-  await forEachLimited(due, DRAIN_PARALLEL_WRITES, async ({ item, relativePath, jobId }) => {
-    const record = segments.read(item);
-    if (record === undefined) {
-      damaged.push(item);
-      return;
-    }
-    const paths = await writeSpooledFolder({ dataRoot: config.dataRoot, relativePath, record });
+  const done = (entry: DueItem, paths: readonly string[], manifest: StagedJob['manifest']): void => {
     written.push(...paths, ...ancestorsUpTo(paths[paths.length - 1] as string, inboxRoot));
-    staged.push({ jobId, relativePath, manifest: record.manifest });
-  });
+    staged.push({ jobId: entry.jobId, relativePath: entry.relativePath, manifest });
+  };
+  // The folder worker reads the records and writes the folders off the event loop; without it
+  // (it died, or the spool stops), the same folders are written with asynchronous calls.
+  const tasks = due.map(({ item, relativePath }) => ({ file: item.segment.file, offset: item.offset, length: item.length, relativePath }));
+  const outcomes = writer === undefined || due.length === 0 ? undefined : await writer.write(config.dataRoot, tasks);
+  if (outcomes === undefined) {
+    await forEachLimited(due, DRAIN_PARALLEL_WRITES, async (entry) => {
+      const record = segments.read(entry.item);
+      if (record === undefined) damaged.push(entry.item);
+      else done(entry, await writeSpooledFolder({ dataRoot: config.dataRoot, relativePath: entry.relativePath, record }), record.manifest);
+    });
+  } else {
+    for (const [index, outcome] of outcomes.entries()) {
+      const entry = due[index] as DueItem;
+      if ('damaged' in outcome) damaged.push(entry.item);
+      else done(entry, outcome.paths, outcome.manifest);
+    }
+  }
   if (staged.length > 0) {
     await syncFileSystem(inboxRoot, () => written);
     const jobs = await queueStagedJobs(deps, staged, 'received; its folder written from the spool');

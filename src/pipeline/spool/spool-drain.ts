@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { PipelineDeps } from '../pipeline-deps.js';
 import { drainSpooledBatch } from './drain-spooled-batch.js';
+import type { SpoolFolderWriter } from './spool-folder-writer.js';
 import type { SpoolItem, SpoolSegments, SpoolState } from './spool-segments.js';
 
 const DRAIN_BATCH_RECORDS = 256;
@@ -23,13 +24,15 @@ export class SpoolDrain {
   readonly #deps: PipelineDeps;
   readonly #segments: SpoolSegments;
   readonly #state: SpoolState;
+  readonly #writer: SpoolFolderWriter | undefined;
   readonly #queue: SpoolItem[] = [];
   /** Records whose folder failed on its own. */
   readonly #stuck: StuckItem[] = [];
   #running: Promise<void> | undefined;
 
-  constructor(args: { readonly deps: PipelineDeps; readonly segments: SpoolSegments; readonly state: SpoolState }) {
+  constructor(args: { readonly deps: PipelineDeps; readonly segments: SpoolSegments; readonly state: SpoolState; readonly writer?: SpoolFolderWriter }) {
     this.#deps = args.deps;
+    this.#writer = args.writer;
     this.#segments = args.segments;
     this.#state = args.state;
   }
@@ -125,6 +128,6 @@ export class SpoolDrain {
   }
 
   #drainBatch(batch: readonly SpoolItem[]): Promise<void> {
-    return drainSpooledBatch(this.#deps, batch, (segment) => this.#segments.settle(segment));
+    return drainSpooledBatch(this.#deps, batch, (segment) => this.#segments.settle(segment), this.#writer);
   }
 }

@@ -9,6 +9,7 @@ import { fsyncDirectory } from '../staging/stage.js';
 import type { ArrivalSpool } from './arrival-spool.js';
 import { replaySpoolSegments } from './replay-spool-segments.js';
 import { SpoolDrain } from './spool-drain.js';
+import { SpoolFolderWriter } from './spool-folder-writer.js';
 import { SpoolGroupCommit } from './spool-group-commit.js';
 import { holdSpoolLock, type SpoolLock, type SpoolLockHolder } from './spool-lock.js';
 import type { SpoolRecord } from './spool-record.js';
@@ -51,6 +52,7 @@ export class Spool implements ArrivalSpool {
   readonly #state: SpoolState = { generation: 0, stopped: false, halted: false };
   readonly #segments: SpoolSegments;
   readonly #drain: SpoolDrain;
+  readonly #writer: SpoolFolderWriter;
   readonly #groupCommit: SpoolGroupCommit;
   #stopping: Promise<void> | undefined;
   /** The session whose lock this spool works under; undefined from a loss until the replay after the regain is done. */
@@ -67,7 +69,8 @@ export class Spool implements ArrivalSpool {
     this.maxArrivalBytes = settings.accept ? settings.maxArrivalBytes : 0;
     this.#lock = lock;
     this.#segments = new SpoolSegments(dir, this.#state);
-    this.#drain = new SpoolDrain({ deps, segments: this.#segments, state: this.#state });
+    this.#writer = new SpoolFolderWriter(deps.logger);
+    this.#drain = new SpoolDrain({ deps, segments: this.#segments, state: this.#state, writer: this.#writer });
     this.#groupCommit = new SpoolGroupCommit({
       deps,
       node,
@@ -110,6 +113,7 @@ export class Spool implements ArrivalSpool {
       for (const folder of [dir, path.dirname(dir), path.dirname(path.dirname(dir))]) await fsyncDirectory(folder);
       await spool.#replay(0);
     } catch (error) {
+      await spool.#writer.close();
       await lock.release();
       throw error;
     }
@@ -178,6 +182,7 @@ export class Spool implements ArrivalSpool {
     }
     this.#state.halted = true;
     await Promise.allSettled([...this.#groupCommit.recording(), this.#drain.running(), this.#resuming, this.#groupCommit.appended()]);
+    await this.#writer.close();
     await this.#segments.closeAll();
     await this.#lock.release();
   }

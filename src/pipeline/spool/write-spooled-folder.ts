@@ -12,8 +12,10 @@ import type { SpoolRecord } from './spool-record.js';
  * was left by an earlier attempt that a crash cut short (the path is reserved for this job by its
  * row), so it is replaced. Returns every path written, for a per-file fsync fallback.
  *
- * Asynchronous on purpose: creating files costs the kernel 0.1–0.2 ms each on a virtual disk
- * (profiled), time better spent on libuv's threads (the second core) than on the event loop.
+ * The drain's fallback: batches normally go to the folder worker (spool-folder-writer.ts), which
+ * writes the same folders with blocking calls (write-spooled-folder-sync.ts). Asynchronous here
+ * because creating files costs the kernel 0.1–0.2 ms each on a virtual disk (profiled), time
+ * that must not block the event loop.
  */
 export async function writeSpooledFolder(args: { readonly dataRoot: string; readonly relativePath: string; readonly record: SpoolRecord }): Promise<string[]> {
   const { manifest, contents } = args.record;
