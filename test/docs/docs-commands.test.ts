@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,71 +11,11 @@ import pg from 'pg';
 import type { Database } from '../../src/db/database-schema.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { makeDataRoot } from '../support/test-config.js';
+import { commandsRunBy, covers, docCommands, inventory, INVENTORY, REPO_ROOT, shell, type DocCommand } from './support/doc-commands.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(REPO_ROOT, 'bin/dataprocessor.js');
-const INVENTORY = 'docs/commands-tested.md';
 const THIS_TEST = 'test/docs/docs-commands.test.ts';
 const ALERT_MAIL = fileURLToPath(new URL('../fixtures/email/alert_disk_failure.eml', import.meta.url));
-
-interface DocCommand {
-  readonly doc: string;
-  readonly command: string;
-}
-
-/**
- * Every command of the `sh` blocks of docs/*.md: `\` line ends joined, comment lines and trailing
- * comments dropped, a here-document kept with the command that opens it.
- */
-async function docCommands(): Promise<DocCommand[]> {
-  const commands: DocCommand[] = [];
-  for (const name of (await readdir(path.join(REPO_ROOT, 'docs'))).filter((file) => file.endsWith('.md')).sort()) {
-    const doc = `docs/${name}`;
-    const text = await readFile(path.join(REPO_ROOT, doc), 'utf8');
-    for (const [, block] of text.matchAll(/^ *```(?:sh|bash|shell)\n([\s\S]*?)^ *```/gm))
-      commands.push(...blockCommands(block!).map((command) => ({ doc, command })));
-  }
-  return commands;
-}
-
-function blockCommands(block: string): string[] {
-  const lines = block.replace(/\\\n\s*/g, '').split('\n');
-  const commands: string[] = [];
-  for (let index = 0; index < lines.length; index += 1) {
-    let command = (lines[index] ?? '').trim();
-    if (command === '' || command.startsWith('#')) continue;
-    const heredoc = /<<'?(\w+)'?/.exec(command)?.[1];
-    if (heredoc !== undefined) {
-      while (index + 1 < lines.length && (lines[index] ?? '').trim() !== heredoc) command += `\n${lines[(index += 1)]}`;
-      if ((lines[index + 1] ?? '').trim().startsWith(')')) command += `\n${lines[(index += 1)]}`;
-    }
-    commands.push(command.replace(/\s+#.*$/, '').trim());
-  }
-  return commands;
-}
-
-interface InventoryRow {
-  readonly doc: string;
-  /** The command as written, or its beginning followed by ` …` (then it covers every command that starts so). */
-  readonly pattern: string;
-  readonly how: string;
-}
-
-/** The rows of the inventory's tables: | `docs/x.md` | `command` | how |. */
-async function inventory(): Promise<InventoryRow[]> {
-  const text = await readFile(path.join(REPO_ROOT, INVENTORY), 'utf8');
-  return [...text.matchAll(/^\| `(docs\/[^`]+)` \| `(.+?)` \| (.+) \|$/gm)].map(([, doc, pattern, how]) => ({
-    doc: doc!,
-    pattern: pattern!.replaceAll('\\|', '|'),
-    how: how!,
-  }));
-}
-
-function covers(row: InventoryRow, command: DocCommand): boolean {
-  if (row.doc !== command.doc) return false;
-  const firstLine = command.command.split('\n')[0]!;
-  return row.pattern === '…' || row.pattern === firstLine || (row.pattern.endsWith(' …') && firstLine.startsWith(row.pattern.slice(0, -2)));
-}
 
 async function until(done: () => boolean, why: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -83,18 +23,6 @@ async function until(done: () => boolean, why: () => string, timeoutMs = 60_000)
     if (Date.now() > deadline) throw new Error(why());
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function shell(command: string, options: { cwd: string; env: Record<string, string> }) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 /**
@@ -159,8 +87,7 @@ describe('the commands in docs/*.md', function () {
       await writeFile(path.join(work, 'dataprocessor'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
       await chmod(path.join(work, 'dataprocessor'), 0o755);
       env = { PATH: `${work}:${process.env.PATH ?? ''}`, DATABASE_URL: database.url, DP_DATA_ROOT: dataRoot, DP_LOG_LEVEL: 'warn' };
-      const rows = await inventory();
-      runHere = (await docCommands()).filter((command) => rows.find((row) => covers(row, command))?.how.startsWith(`run by \`${THIS_TEST}\``));
+      runHere = await commandsRunBy(THIS_TEST);
     });
     after(async () => {
       await db?.destroy();
