@@ -1,39 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { builtInModules } from '../../src/modules/registry.js';
 import { startTestService, TEST_ADMIN_KEY, type TestService } from '../support/start-test-service.js';
+import { REPO_ROOT, blockCommands, shell } from './support/doc-commands.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(REPO_ROOT, 'bin/dataprocessor.js');
 
-/** Every command of the README's `sh` blocks, joined across `\` line ends, comments removed. */
+/** Every command of the README's `sh` blocks, read as the docs' are (test/docs/support/doc-commands.ts). */
 async function readmeCommands(): Promise<string[]> {
   const readme = await readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
-  const commands: string[] = [];
-  for (const [, block] of readme.matchAll(/```sh\n([\s\S]*?)```/g)) {
-    const joined = block!.replace(/\\\n\s*/g, '');
-    for (const line of joined.split('\n')) {
-      const command = line.replace(/\s+#.*$/, '').trim();
-      if (command !== '') commands.push(command);
-    }
-  }
-  return commands;
-}
-
-function shell(command: string, options: { cwd: string; env: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', command], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap(([, block]) => blockCommands(block!));
 }
 
 /**
